@@ -1,0 +1,64 @@
+"""Account and stream names: one vocabulary shared by commands, projections and the audit.
+
+Accounts hold balances; streams hold events. A player's account and stream share the id.
+The treasury is split into shard accounts (escrow, each its own stream guarding its budget)
+and one inflow account that only ever receives, so credits never contend on one row.
+Issuer accounts are the unbounded sources of each asset; they alone may go negative.
+"""
+
+PLAYER_PREFIX = "player:"
+SHARD_PREFIX = "treasury:shard:"
+INFLOW = "treasury:inflow"
+ISSUER_PREFIX = "issuer:"
+
+TREASURY_STREAM = "treasury"
+
+
+def player_account(player_id: str) -> str:
+    """The account (and stream) of a player."""
+    return f"{PLAYER_PREFIX}{player_id}"
+
+
+def shard_account(index: int) -> str:
+    """The account (and stream) of treasury shard `index`."""
+    return f"{SHARD_PREFIX}{index}"
+
+
+def issuer_account(asset: str) -> str:
+    """The unbounded source of an asset."""
+    return f"{ISSUER_PREFIX}{asset}"
+
+
+def username_stream(username: str) -> str:
+    """The claim stream that makes a username unique (case-insensitive)."""
+    return f"username:{username.lower()}"
+
+
+def referral_stream(code: str) -> str:
+    """The claim stream that maps a referral code to its owner."""
+    return f"referral:{code}"
+
+
+def reversal_stream(transfer_id: str) -> str:
+    """The claim stream that lets a transfer be reversed at most once."""
+    return f"reversal:{transfer_id}"
+
+
+def is_issuer(account: str) -> bool:
+    """Issuer accounts are the only ones allowed below zero."""
+    return account.startswith(ISSUER_PREFIX)
+
+
+def is_treasury(account: str) -> bool:
+    """Shards and inflow together are the treasury."""
+    return account.startswith(SHARD_PREFIX) or account == INFLOW
+
+
+def is_player(account: str) -> bool:
+    """True for a player's account."""
+    return account.startswith(PLAYER_PREFIX)
+
+
+def player_id_of(account: str) -> str:
+    """The player id inside a player account name."""
+    return account.removeprefix(PLAYER_PREFIX)

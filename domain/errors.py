@@ -1,0 +1,113 @@
+"""One error tree for every rule the ledger enforces; the API maps it to problem details."""
+
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    """A request the ledger refuses, with a stable slug and a context for the caller."""
+
+    slug: ClassVar[str] = "domain_error"
+    title: ClassVar[str] = "The ledger refused the request"
+    # invalid -> 400, auth -> 401, forbidden -> 403, not_found -> 404,
+    # conflict -> 409, rule -> 422, unavailable -> 503
+    category: ClassVar[str] = "rule"
+
+    def __init__(self, detail: str, **context: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.context = context
+
+
+class InvalidAmount(DomainError):
+    slug = "invalid_amount"
+    title = "The amount is not allowed"
+    category = "invalid"
+
+
+class InvalidQuantity(DomainError):
+    slug = "invalid_quantity"
+    title = "The quantity is not allowed"
+    category = "invalid"
+
+
+class InvalidUsername(DomainError):
+    slug = "invalid_username"
+    title = "The username is not allowed"
+    category = "invalid"
+
+
+class InvalidPassword(DomainError):
+    slug = "invalid_password"
+    title = "The password is not allowed"
+    category = "invalid"
+
+
+class InsufficientFunds(DomainError):
+    slug = "insufficient_funds"
+    title = "Not enough funds"
+
+
+class UnknownItem(DomainError):
+    slug = "unknown_item"
+    title = "No such item in the catalog"
+
+
+class UnknownReferralCode(DomainError):
+    slug = "unknown_referral_code"
+    title = "No player has this referral code"
+
+
+class UnknownPlayer(DomainError):
+    slug = "unknown_player"
+    title = "No such player"
+    category = "not_found"
+
+
+class UnknownTransfer(DomainError):
+    slug = "unknown_transfer"
+    title = "No such transfer"
+    category = "not_found"
+
+
+class UsernameTaken(DomainError):
+    slug = "username_taken"
+    title = "The username is taken"
+    category = "conflict"
+
+
+class AlreadyReversed(DomainError):
+    slug = "already_reversed"
+    title = "The transfer was already reversed"
+    category = "conflict"
+
+
+class NotReversible(DomainError):
+    slug = "not_reversible"
+    title = "This transfer cannot be reversed"
+
+
+class AmountOverflow(DomainError):
+    slug = "amount_overflow"
+    title = "The result would exceed the largest amount the ledger stores"
+
+
+class TreasuryDepleted(DomainError):
+    slug = "treasury_depleted"
+    title = "The treasury cannot fund this right now"
+
+
+class StreamVersionConflict(DomainError):
+    slug = "version_conflict"
+    title = "Another write to the same stream won; try again"
+    category = "conflict"
+
+
+class IdempotencyKeyReused(DomainError):
+    slug = "idempotency_key_reused"
+    title = "The idempotency key was used with a different request"
+
+
+class InvalidIdempotencyKey(DomainError):
+    slug = "invalid_idempotency_key"
+    title = "The idempotency key is not allowed"
+    category = "invalid"

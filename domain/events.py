@@ -1,0 +1,87 @@
+"""Stored events: past tense, frozen, tagged with explicit strings (never class names).
+
+A new field gets a default; a breaking change bumps SCHEMA_VERSION and adds an upcaster in
+infra/codec.py. Stored events are never rewritten.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+SCHEMA_VERSION = 1
+
+TransferCode = Literal["genesis", "top_up", "purchase", "referral_bonus", "reversal", "sweep"]
+
+
+class Leg(msgspec.Struct, frozen=True, array_like=True):
+    """One side of a transfer: a positive amount credits the account, a negative one debits it."""
+
+    account: str
+    asset: str
+    amount: int
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    """Base of every stored event."""
+
+
+class PlayerRegistered(Event, frozen=True, kw_only=True, tag="player_registered"):
+    """A player opened an account (the first event of a player stream)."""
+
+    player_id: str
+    username: str
+    referral_code: str
+    referred_by: str | None = None
+    occurred_at: datetime
+
+
+class Claimed(Event, frozen=True, kw_only=True, tag="claimed"):
+    """A unique name (username, referral code, reversal) now belongs to `owner`."""
+
+    owner: str
+    occurred_at: datetime
+
+
+class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
+    """One balanced ledger transfer with all of its legs.
+
+    `state_after` is the balance of the stream's own account per asset after this transfer,
+    so loading a stream's state reads one row however long the stream is.
+    """
+
+    transfer_id: str
+    code: TransferCode
+    legs: tuple[Leg, ...]
+    state_after: dict[str, int]
+    occurred_at: datetime
+    item: str | None = None
+    quantity: int | None = None
+    reverses: str | None = None
+    reason: str | None = None
+
+
+class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):
+    """A treasury shard's spendable budget moved by `delta` for transfer `transfer_id`."""
+
+    transfer_id: str
+    delta: int
+    budget_after: int
+    occurred_at: datetime
+
+
+AnyEvent = PlayerRegistered | Claimed | Transferred | TrancheChanged
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    "player_registered": PlayerRegistered,
+    "claimed": Claimed,
+    "transferred": Transferred,
+    "tranche_changed": TrancheChanged,
+}
+
+
+def event_type_of(event: Event) -> str:
+    """The stored tag of an event."""
+    tag = type(event).__struct_config__.tag
+    assert isinstance(tag, str)
+    return tag

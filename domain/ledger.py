@@ -1,0 +1,70 @@
+"""Double-entry arithmetic over legs: balancing, applying, and the state a stream carries."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import msgspec
+
+from domain.assets import MAX_AMOUNT
+from domain.errors import AmountOverflow
+from domain.events import Event, Leg
+
+NO_STREAM = 0
+ANY_VERSION = -1
+
+
+class Append(msgspec.Struct, frozen=True, kw_only=True):
+    """Events for one stream, written only if the stream is still at `expected` version."""
+
+    stream: str
+    expected: int
+    events: tuple[Event, ...]
+
+
+class Decision(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything one command writes, in one database transaction."""
+
+    appends: tuple[Append, ...]
+
+
+class PlayerState(msgspec.Struct, frozen=True, kw_only=True):
+    """What a command needs of a player: the stream version and balances per asset."""
+
+    player_id: str
+    version: int
+    balances: dict[str, int]
+
+    def balance(self, asset: str) -> int:
+        """The player's balance of `asset` (zero when never held)."""
+        return self.balances.get(asset, 0)
+
+
+class ShardState(msgspec.Struct, frozen=True, kw_only=True):
+    """A treasury shard: its stream version and spendable budget."""
+
+    index: int
+    version: int
+    budget: int
+
+
+def imbalances(legs: Iterable[Leg]) -> dict[str, int]:
+    """Per-asset sums of the legs that are not zero (an empty dict means balanced)."""
+    totals: dict[str, int] = defaultdict(int)
+    for leg in legs:
+        totals[leg.asset] += leg.amount
+    return {asset: total for asset, total in totals.items() if total != 0}
+
+
+def apply_legs(balances: dict[str, int], legs: Iterable[Leg], account: str) -> dict[str, int]:
+    """The balances of `account` after `legs`, refusing any that would overflow a bigint."""
+    after = dict(balances)
+    for leg in legs:
+        if leg.account != account:
+            continue
+        value = after.get(leg.asset, 0) + leg.amount
+        if value > MAX_AMOUNT:
+            raise AmountOverflow(
+                f"the {leg.asset} balance would exceed {MAX_AMOUNT}", asset=leg.asset
+            )
+        after[leg.asset] = value
+    return after

@@ -1,0 +1,1 @@
+"""Adapters: configuration, the PostgreSQL pool and event store, logging, embedded server."""

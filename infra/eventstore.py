@@ -1,0 +1,173 @@
+"""The PostgreSQL event store: append with expected versions, read streams and heads.
+
+SQL for the `events` and `idempotency_keys` tables lives here, beside the code that owns them.
+"""
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from domain.errors import StreamVersionConflict
+from domain.events import SCHEMA_VERSION, Event, Transferred, event_type_of
+from domain.ledger import Append
+from infra import codec
+from infra.db import Conn
+
+
+class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """An event as read back from the log."""
+
+    stream_id: str
+    version: int
+    global_position: int
+    event: Event
+    recorded_at: datetime
+
+
+class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """What is stored with the events under a caller's idempotency key."""
+
+    scope: str
+    key: str
+    fingerprint: str
+    response: str
+
+
+class IdempotencyRace(Exception):
+    """Another request with the same key committed first; re-read its record."""
+
+
+# One statement, so the key and the events commit together without a BEGIN/COMMIT round trip.
+# The chain trigger refuses a version that does not follow the stream's head.
+_APPEND = """
+WITH key AS (
+    INSERT INTO idempotency_keys (scope, key, fingerprint, response)
+    SELECT $6::text, $7::text, $8::text, $9::jsonb WHERE $7::text IS NOT NULL
+)
+INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata)
+SELECT s, v, t, $5::int, p, $10::jsonb
+  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS r(s, v, t, p, n)
+ ORDER BY n
+"""
+
+_COLUMNS = "stream_id, version, global_position, event_type, schema_version, payload, recorded_at"
+
+_LATEST = f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1"
+
+_LATEST_MANY = f"""
+SELECT DISTINCT ON (stream_id) {_COLUMNS} FROM events
+ WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version DESC
+"""
+
+_READ_STREAM = f"""
+SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 AND version <= $3
+ ORDER BY version LIMIT $4
+"""
+
+_READ_AT = f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version = $2"
+
+_IDEMPOTENT = """
+SELECT scope, key, fingerprint, response::text AS response
+  FROM idempotency_keys WHERE scope = $1 AND key = $2
+"""
+
+
+def _rows(appends: tuple[Append, ...]) -> tuple[list[str], list[int], list[str], list[str]]:
+    streams, versions, types, payloads = [], [], [], []
+    for append in appends:
+        for offset, event in enumerate(append.events, start=1):
+            streams.append(append.stream)
+            versions.append(append.expected + offset)
+            types.append(event_type_of(event))
+            payloads.append(codec.encode(event))
+    return streams, versions, types, payloads
+
+
+async def append(
+    conn: Conn,
+    appends: tuple[Append, ...],
+    *,
+    metadata: dict[str, Any] | None = None,
+    idempotency: IdempotencyRecord | None = None,
+) -> None:
+    """Write every append atomically, or raise StreamVersionConflict / IdempotencyRace."""
+    key = idempotency
+    try:
+        await conn.execute(
+            _APPEND,
+            *_rows(appends),
+            SCHEMA_VERSION,
+            key.scope if key else None,
+            key.key if key else None,
+            key.fingerprint if key else None,
+            key.response if key else None,
+            msgspec.json.encode(metadata or {}).decode(),
+        )
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name == "idempotency_keys_pkey":
+            raise IdempotencyRace from error
+        raise StreamVersionConflict(
+            "another writer appended to the stream first", streams=[a.stream for a in appends]
+        ) from error
+
+
+def _stored(row: asyncpg.Record) -> StoredEvent:
+    return StoredEvent(
+        stream_id=row["stream_id"],
+        version=row["version"],
+        global_position=row["global_position"],
+        recorded_at=row["recorded_at"],
+        event=codec.decode(row["event_type"], row["schema_version"], row["payload"]),
+    )
+
+
+async def latest(conn: Conn, stream: str) -> StoredEvent | None:
+    """The newest event of a stream (one index probe, whatever the stream's length)."""
+    row = await conn.fetchrow(_LATEST, stream)
+    return _stored(row) if row else None
+
+
+async def latest_many(conn: Conn, streams: list[str]) -> dict[str, StoredEvent]:
+    """The newest event of each stream that exists, in one round trip."""
+    return {r["stream_id"]: _stored(r) for r in await conn.fetch(_LATEST_MANY, streams)}
+
+
+async def read_stream(
+    conn: Conn,
+    stream: str,
+    *,
+    start: int = 1,
+    until: int = 2**62,
+    limit: int = 100_000,
+) -> list[StoredEvent]:
+    """Events of a stream from version `start` to `until`, in order."""
+    return [_stored(r) for r in await conn.fetch(_READ_STREAM, stream, start, until, limit)]
+
+
+async def read_at(conn: Conn, stream: str, version: int) -> StoredEvent | None:
+    """One event by stream and version."""
+    row = await conn.fetchrow(_READ_AT, stream, version)
+    return _stored(row) if row else None
+
+
+async def find_idempotent(conn: Conn, scope: str, key: str) -> IdempotencyRecord | None:
+    """The record stored under a caller's key, if any."""
+    row = await conn.fetchrow(_IDEMPOTENT, scope, key)
+    return IdempotencyRecord(**dict(row)) if row else None
+
+
+_FIND_TRANSFER = f"""
+SELECT {_COLUMNS} FROM events
+ WHERE stream_id = $1 AND event_type = 'transferred' AND payload->>'transfer_id' = $2
+"""
+
+
+async def find_transfer(conn: Conn, stream: str, transfer_id: str) -> Transferred | None:
+    """A transfer of a stream by its id (operators' reversals; not on a hot path)."""
+    row = await conn.fetchrow(_FIND_TRANSFER, stream, transfer_id)
+    if row is None:
+        return None
+    event = _stored(row).event
+    return event if isinstance(event, Transferred) else None

@@ -1,0 +1,374 @@
+"""Command handling: read the streams' state, decide (pure), append with expected versions.
+
+A version conflict re-reads and re-decides, a bounded number of times with jitter; only then
+does the caller see a conflict. Idempotency keys are checked before and stored with the events.
+"""
+
+import asyncio
+import hashlib
+import random
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import asyncpg
+import msgspec
+
+from domain import accounts
+from domain.assets import Catalog
+from domain.commands import Command, EconomyRules, Purchase, Reverse, SignUp, TopUp
+from domain.errors import (
+    AlreadyReversed,
+    IdempotencyKeyReused,
+    StreamVersionConflict,
+    TreasuryDepleted,
+    UnknownPlayer,
+    UnknownReferralCode,
+    UnknownTransfer,
+    UsernameTaken,
+)
+from domain.events import Claimed, TrancheChanged, Transferred
+from domain.ledger import Decision, PlayerState, ShardState
+from domain.players import decide_purchase, decide_reversal, decide_signup, decide_top_up
+from domain.treasury import ShardShort, SweeperState, decide_genesis, decide_sweep, shard_order
+from infra import credentials, eventstore
+from infra.db import Conn
+from infra.eventstore import IdempotencyRace, IdempotencyRecord, StoredEvent
+
+MAX_ATTEMPTS = 12
+REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+R = TypeVar("R", bound=msgspec.Struct)
+Attempt = Callable[[Conn], Awaitable[tuple[Decision, R]]]
+
+
+class TransferResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What a money command returns (and what a retried key returns again)."""
+
+    transfer_id: str
+    player_id: str
+    version: int
+    balances: dict[str, int]
+
+
+class SignUpResult(msgspec.Struct, frozen=True, kw_only=True):
+    """A new player's ids and state right after signup."""
+
+    player_id: str
+    username: str
+    referral_code: str
+    version: int
+    balances: dict[str, int]
+
+
+def new_referral_code() -> str:
+    """An unguessable referral code from the OS CSPRNG (32^10 = 2^50 codes)."""
+    return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(10))
+
+
+def fingerprint(command: Command) -> str:
+    """A stable digest of a command, to tell a retry from a different request."""
+    body = msgspec.json.encode(
+        {"kind": type(command).__name__, **msgspec.to_builtins(command)}, order="sorted"
+    )
+    return hashlib.sha256(body).hexdigest()
+
+
+def player_state(player_id: str, stored: StoredEvent | None) -> PlayerState:
+    """A player's state from the newest event of its stream (balances carried on it)."""
+    if stored is None:
+        raise UnknownPlayer("no such player", playerId=player_id)
+    event = stored.event
+    balances = event.state_after if isinstance(event, Transferred) else {}
+    return PlayerState(player_id=player_id, version=stored.version, balances=dict(balances))
+
+
+def shard_state(index: int, stored: StoredEvent | None) -> ShardState:
+    """A shard's budget from the newest tranche event of its stream."""
+    if stored is None or not isinstance(stored.event, TrancheChanged):
+        return ShardState(index=index, version=stored.version if stored else 0, budget=0)
+    return ShardState(index=index, version=stored.version, budget=stored.event.budget_after)
+
+
+class LedgerService:
+    """The write side: every command the ledger accepts."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        catalog: Catalog,
+        rules: EconomyRules,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.pool = pool
+        self.catalog = catalog
+        self.rules = rules
+        self.clock = clock
+        self.new_id = new_id
+        self.on_commit = on_commit
+        self.conflict_retries = 0
+
+    async def top_up(self, cmd: TopUp, key: str | None = None) -> TransferResult:
+        """The treasury pays the player; tries shards from a random start."""
+        return await self._run(cmd.player_id, key, cmd, self._top_up_attempt(cmd), TransferResult)
+
+    async def purchase(self, cmd: Purchase, key: str | None = None) -> TransferResult:
+        """The player buys an item; one transfer, only the player's stream is checked."""
+        transfer_id = self.new_id()
+
+        async def attempt(conn: Conn) -> tuple[Decision, TransferResult]:
+            player = player_state(cmd.player_id, await eventstore.latest(conn, _stream(cmd)))
+            decision = decide_purchase(
+                player,
+                cmd,
+                catalog=self.catalog,
+                transfer_id=transfer_id,
+                rules=self.rules,
+                now=self.clock(),
+            )
+            return decision, _transfer_result(decision, transfer_id, cmd.player_id)
+
+        return await self._run(cmd.player_id, key, cmd, attempt, TransferResult)
+
+    async def sign_up(
+        self, cmd: SignUp, password_hash: str, key: str | None = None, role: str = "player"
+    ) -> SignUpResult:
+        """Open a player with its login; pay referral bonuses when the code is valid."""
+        player_id = self.new_id()
+        bonus_ids = (self.new_id(), self.new_id())
+
+        async def attempt(conn: Conn) -> tuple[Decision, SignUpResult]:
+            if await eventstore.latest(conn, accounts.username_stream(cmd.username)):
+                raise UsernameTaken("this username is taken", username=cmd.username)
+            referrer = await self._referrer(conn, cmd.referral_code)
+            shard = await self._shard(conn, random.randrange(self.rules.shard_count))
+            code = new_referral_code()
+            decision = decide_signup(
+                cmd,
+                player_id=player_id,
+                referral_code=code,
+                bonus_ids=bonus_ids,
+                referrer=referrer,
+                shard=shard,
+                rules=self.rules,
+                now=self.clock(),
+            )
+            mine = next(
+                a for a in decision.appends if a.stream == accounts.player_account(player_id)
+            )
+            last = mine.events[-1]
+            balances = last.state_after if isinstance(last, Transferred) else {}
+            return decision, SignUpResult(
+                player_id=player_id,
+                username=cmd.username,
+                referral_code=code,
+                version=len(mine.events),
+                balances=dict(balances),
+            )
+
+        login = credentials.Credential(
+            player_id=player_id, username=cmd.username, password_hash=password_hash, role=role
+        )
+        return await self._run(
+            f"signup:{cmd.username.lower()}", key, cmd, attempt, SignUpResult, login=login
+        )
+
+    async def reverse(self, cmd: Reverse, key: str | None = None) -> TransferResult:
+        """A correcting transfer that undoes one of the player's transfers, with a reason."""
+        transfer_id = self.new_id()
+
+        async def attempt(conn: Conn) -> tuple[Decision, TransferResult]:
+            player = player_state(cmd.player_id, await eventstore.latest(conn, _stream(cmd)))
+            original = await eventstore.find_transfer(conn, _stream(cmd), cmd.transfer_id)
+            if original is None:
+                raise UnknownTransfer("the player has no such transfer", transferId=cmd.transfer_id)
+            if await eventstore.latest(conn, accounts.reversal_stream(cmd.transfer_id)):
+                raise AlreadyReversed(
+                    "this transfer was already reversed", transferId=cmd.transfer_id
+                )
+            for index in shard_order(
+                random.randrange(self.rules.shard_count), self.rules.shard_count
+            ):
+                try:
+                    decision = decide_reversal(
+                        player,
+                        original,
+                        await self._shard(conn, index),
+                        cmd,
+                        transfer_id=transfer_id,
+                        now=self.clock(),
+                    )
+                except ShardShort:
+                    continue
+                return decision, _transfer_result(decision, transfer_id, cmd.player_id)
+            raise TreasuryDepleted("no treasury shard can fund this refund")
+
+        return await self._run(cmd.player_id, key, cmd, attempt, TransferResult)
+
+    async def seed_genesis(self) -> bool:
+        """Mint the genesis supply once; False when it was already there."""
+        decision = decide_genesis(self.rules, transfer_id=self.new_id(), now=self.clock())
+        async with self.pool.acquire() as conn:
+            try:
+                await eventstore.append(conn, decision.appends, metadata={"actor": "genesis"})
+            except StreamVersionConflict:
+                return False
+        self.on_commit()
+        return True
+
+    async def sweep(self, inflow_credited: int) -> int:
+        """Refill the lowest shard with inflow the projection has folded; the amount moved."""
+        async with self.pool.acquire() as conn:
+            streams = [accounts.TREASURY_STREAM] + [
+                accounts.shard_account(i) for i in range(self.rules.shard_count)
+            ]
+            heads = await eventstore.latest_many(conn, streams)
+            treasury = heads.get(accounts.TREASURY_STREAM)
+            if treasury is None or not isinstance(treasury.event, Transferred):
+                return 0
+            sweeper = SweeperState(treasury.version, treasury.event.state_after.get("swept", 0))
+            shards = [
+                shard_state(i, heads.get(accounts.shard_account(i)))
+                for i in range(self.rules.shard_count)
+            ]
+            decision = decide_sweep(
+                sweeper, inflow_credited, shards, transfer_id=self.new_id(), now=self.clock()
+            )
+            if decision is None:
+                return 0
+            await eventstore.append(conn, decision.appends, metadata={"actor": "sweeper"})
+        self.on_commit()
+        return inflow_credited - sweeper.swept
+
+    def _top_up_attempt(self, cmd: TopUp) -> Attempt[TransferResult]:
+        transfer_id = self.new_id()
+
+        async def attempt(conn: Conn) -> tuple[Decision, TransferResult]:
+            order = shard_order(random.randrange(self.rules.shard_count), self.rules.shard_count)
+            heads = await eventstore.latest_many(
+                conn, [_stream(cmd), accounts.shard_account(order[0])]
+            )
+            player = player_state(cmd.player_id, heads.get(_stream(cmd)))
+            for position, index in enumerate(order):
+                stored = heads.get(accounts.shard_account(index)) if position == 0 else None
+                shard = (
+                    shard_state(index, stored) if position == 0 else await self._shard(conn, index)
+                )
+                try:
+                    decision = decide_top_up(
+                        player,
+                        shard,
+                        cmd,
+                        transfer_id=transfer_id,
+                        rules=self.rules,
+                        now=self.clock(),
+                    )
+                except ShardShort:
+                    continue
+                return decision, _transfer_result(decision, transfer_id, cmd.player_id)
+            raise TreasuryDepleted("no treasury shard can fund this top-up", amount=cmd.amount)
+
+        return attempt
+
+    async def _shard(self, conn: Conn, index: int) -> ShardState:
+        return shard_state(index, await eventstore.latest(conn, accounts.shard_account(index)))
+
+    async def _referrer(self, conn: Conn, code: str | None) -> PlayerState | None:
+        if code is None:
+            return None
+        claim = await eventstore.read_at(conn, accounts.referral_stream(code), 1)
+        if claim is None or not isinstance(claim.event, Claimed):
+            raise UnknownReferralCode("no player has this referral code", referralCode=code)
+        owner = claim.event.owner
+        return player_state(owner, await eventstore.latest(conn, accounts.player_account(owner)))
+
+    async def _run(
+        self,
+        scope: str,
+        key: str | None,
+        command: Command,
+        attempt: Attempt[R],
+        result_type: type[R],
+        login: credentials.Credential | None = None,
+    ) -> R:
+        digest = fingerprint(command)
+        for number in range(MAX_ATTEMPTS):
+            async with self.pool.acquire() as conn:
+                if key is not None:
+                    found = await eventstore.find_idempotent(conn, scope, key)
+                    if found is not None:
+                        return _replay(found, digest, result_type)
+                decision, result = await attempt(conn)
+                record = (
+                    None
+                    if key is None
+                    else IdempotencyRecord(
+                        scope=scope,
+                        key=key,
+                        fingerprint=digest,
+                        response=msgspec.json.encode(result).decode(),
+                    )
+                )
+                try:
+                    await _commit(conn, decision, record, _metadata(result, key), login)
+                except StreamVersionConflict:
+                    self.conflict_retries += 1
+                    await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
+                    continue
+                except IdempotencyRace:
+                    continue
+            self.on_commit()
+            return result
+        raise StreamVersionConflict(
+            "too many concurrent writes to the same stream; try again", attempts=MAX_ATTEMPTS
+        )
+
+
+async def _commit(
+    conn: Conn,
+    decision: Decision,
+    record: IdempotencyRecord | None,
+    metadata: dict[str, Any],
+    login: credentials.Credential | None,
+) -> None:
+    if login is None:
+        await eventstore.append(conn, decision.appends, metadata=metadata, idempotency=record)
+        return
+    async with conn.transaction():
+        await eventstore.append(conn, decision.appends, metadata=metadata, idempotency=record)
+        await credentials.insert(conn, login)
+
+
+def _replay(found: IdempotencyRecord, digest: str, result_type: type[R]) -> R:
+    if found.fingerprint != digest:
+        raise IdempotencyKeyReused(
+            "this idempotency key was already used for another request", idempotencyKey=found.key
+        )
+    return msgspec.json.decode(found.response, type=result_type)
+
+
+def _metadata(result: msgspec.Struct, key: str | None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"transfer_id": getattr(result, "transfer_id", None)}
+    if key is not None:
+        meta["idempotency_key"] = key
+    return meta
+
+
+def _stream(cmd: TopUp | Purchase | Reverse) -> str:
+    return accounts.player_account(cmd.player_id)
+
+
+def _transfer_result(decision: Decision, transfer_id: str, player_id: str) -> TransferResult:
+    mine = next(a for a in decision.appends if a.stream == accounts.player_account(player_id))
+    last = mine.events[-1]
+    assert isinstance(last, Transferred)
+    return TransferResult(
+        transfer_id=transfer_id,
+        player_id=player_id,
+        version=mine.expected + len(mine.events),
+        balances=dict(last.state_after),
+    )

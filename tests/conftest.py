@@ -1,0 +1,99 @@
+"""Shared fixtures: a real PostgreSQL, one fresh database per test cloned from a migrated template.
+
+TEST_DATABASE_URL names a server to use (CI sets it when 127.0.0.1:5432 answers); without it the
+embedded server under .gameledger/pg-test is started (or adopted).
+"""
+
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from domain.assets import DEFAULT_CATALOG
+from domain.commands import EconomyRules
+from infra import embedded, migrate
+from infra.config import Settings
+from infra.db import create_pool, with_database
+from infra.ledger import LedgerService
+
+_counter = itertools.count()
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def server_dsn() -> str:
+    """A DSN for the maintenance database of the test server."""
+    return os.environ.get("TEST_DATABASE_URL") or embedded.ensure_running("pg-test")
+
+
+@pytest.fixture(scope="session")
+async def template_db(server_dsn: str) -> str:
+    """A migrated template database, made once per worker."""
+    name = f"gl_tpl_{_worker()}"
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    tpl = await asyncpg.connect(with_database(server_dsn, name))
+    try:
+        await migrate.migrate(tpl)
+    finally:
+        await tpl.close()
+    return name
+
+
+@pytest.fixture
+async def db_dsn(server_dsn: str, template_db: str) -> AsyncIterator[str]:
+    """A DSN of a fresh, migrated database for one test, dropped afterwards."""
+    name = f"gl_t_{_worker()}_{os.getpid()}_{next(_counter)}"
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    finally:
+        await conn.close()
+    yield with_database(server_dsn, name)
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Test settings: small pool, short timeouts."""
+    return Settings(environment="test", db_pool_min=1, db_pool_max=20, db_command_timeout=10.0)
+
+
+@pytest.fixture
+async def pool(db_dsn: str, settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on the test's own database."""
+    p = await create_pool(db_dsn, settings)
+    yield p
+    await p.close()
+
+
+@pytest.fixture
+def rules() -> EconomyRules:
+    """Default economy with fewer shards, so tests exercise shard switching."""
+    return EconomyRules(shard_count=4)
+
+
+@pytest.fixture
+async def ledger(pool: asyncpg.Pool, rules: EconomyRules) -> LedgerService:
+    """The write side over a database whose genesis has been seeded."""
+    service = LedgerService(pool, catalog=DEFAULT_CATALOG, rules=rules)
+    assert await service.seed_genesis()
+    return service
+
+
+@pytest.fixture
+def anyio_backend() -> Iterator[str]:
+    yield "asyncio"

@@ -1,0 +1,15 @@
+"""The write side end to end on a real database: signup, top-up, purchase, referral."""
+
+from domain.commands import Purchase, SignUp, TopUp
+from infra.ledger import LedgerService
+
+
+async def test_signup_top_up_purchase_and_referral(ledger: LedgerService) -> None:
+    alice = await ledger.sign_up(SignUp(username="alice"), "hash")
+    topped = await ledger.top_up(TopUp(player_id=alice.player_id, amount=100))
+    assert topped.balances == {"diamond": 100}
+    bought = await ledger.purchase(Purchase(player_id=alice.player_id, item="treasure_box"))
+    assert bought.balances == {"diamond": 50, "treasure_box": 1}
+    assert bought.version == 3
+    bob = await ledger.sign_up(SignUp(username="bob", referral_code=alice.referral_code), "h")
+    assert bob.balances == {"diamond": 50}
