@@ -36,6 +36,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_command_timeout: float = 5.0
     idempotency_retention_days: int = 0  # 0 keeps keys forever
     run_projectors: bool = True
+    catalog_file: str | None = None
     economy: EconomyRules = EconomyRules()
 
     @property
@@ -62,6 +63,7 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "DB_COMMAND_TIMEOUT": ("db_command_timeout", float),
     "IDEMPOTENCY_RETENTION_DAYS": ("idempotency_retention_days", int),
     "RUN_PROJECTORS": ("run_projectors", bool),
+    "CATALOG_FILE": ("catalog_file", str),
 }
 _ECONOMY: dict[str, str] = {
     "GENESIS_SUPPLY": "genesis_supply",

@@ -1,0 +1,1 @@
+"""The outward faces: the Litestar HTTP API, the web console and the `gameledger` CLI."""

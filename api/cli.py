@@ -1,0 +1,147 @@
+"""The `gameledger` command line: serve, migrate, seed, config and the operators' tools.
+
+Every failure ends with a one-line message on stderr and a non-zero exit status.
+"""
+
+import argparse
+import asyncio
+import importlib
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from infra import embedded, migrate
+from infra.catalog import load_catalog
+from infra.config import ConfigError, Settings, load_settings, masked
+from infra.db import create_pool
+from infra.ledger import LedgerService
+
+Handler = Callable[[argparse.Namespace, str], Coroutine[Any, Any, int]]
+
+# Subcommands contributed by other modules of the api layer (each has `register(subparsers)`).
+_PLUGINS = ("api.cli_projections", "api.cli_admin", "api.cli_bench", "api.cli_scenarios")
+
+
+def resolve_dsn(settings: Settings) -> tuple[str, bool]:
+    """The database to use and whether it is the embedded server started for us."""
+    if settings.database_url:
+        return settings.database_url, False
+    return embedded.ensure_running("pg"), True
+
+
+async def prepare(dsn: str, settings: Settings) -> list[str]:
+    """Apply migrations and seed genesis (both idempotent); the migrations applied."""
+    conn = await asyncpg.connect(dsn, timeout=settings.db_command_timeout)
+    try:
+        applied = await migrate.migrate(conn)
+    finally:
+        await conn.close()
+    pool = await create_pool(dsn, settings, min_size=1, max_size=2)
+    try:
+        ledger = LedgerService(
+            pool, catalog=load_catalog(settings.catalog_file), rules=settings.economy
+        )
+        await ledger.seed_genesis()
+    finally:
+        await pool.close()
+    return applied
+
+
+async def _migrate(args: argparse.Namespace, dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        applied = await migrate.migrate(conn)
+    finally:
+        await conn.close()
+    print("applied: " + ", ".join(applied) if applied else "schema is up to date")
+    return 0
+
+
+async def _seed(args: argparse.Namespace, dsn: str) -> int:
+    settings = load_settings()
+    await prepare(dsn, settings)
+    print("genesis is in place")
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    dsn, started = resolve_dsn(settings)
+    try:
+        asyncio.run(prepare(dsn, settings))
+        os.environ["GAMELEDGER_DSN"] = dsn
+        print(f"gameledger: serving on http://{settings.host}:{settings.port}", file=sys.stderr)
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=10,
+            lifespan="on",
+        )
+    finally:
+        if started and not args.keep_database:
+            embedded.stop("pg")
+    return 0
+
+
+def _config(args: argparse.Namespace, settings: Settings) -> int:
+    data: dict[str, Any] = masked(settings)
+    print(msgspec.json.format(msgspec.json.encode(data)).decode())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="gameledger", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the API, projectors and web console")
+    serve.add_argument(
+        "--keep-database", action="store_true", help="leave the embedded PostgreSQL running on exit"
+    )
+    serve.set_defaults(local=_serve)
+    sub.add_parser("config", help="print the effective configuration").set_defaults(local=_config)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
+    sub.add_parser("seed", help="migrate and mint genesis (idempotent)").set_defaults(func=_seed)
+    for name in _PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `gameledger` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if hasattr(args, "local"):
+            result: int = args.local(args, settings)
+            return result
+        dsn, _ = resolve_dsn(settings)
+        handler: Handler = args.func
+        return asyncio.run(handler(args, dsn))
+    except ConfigError as error:
+        print(f"gameledger: configuration error: {error}", file=sys.stderr)
+        return 2
+    except (OSError, asyncpg.PostgresError) as error:
+        print(f"gameledger: database error: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
