@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean install
+.PHONY: run test lint bench clean install tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,20 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/gameledger serve
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium and `bench --quick` drives wrk: install both when
+# missing (as root, or through sudo), or stop with a message saying what to install.
+tools:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; } \
+	    || { echo "could not install$$missing: please install them with apt-get"; exit 1; }; \
+	fi
+
+test: $(STAMP) tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)
@@ -26,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: $(STAMP) tools
 	$(BIN)/gameledger bench
 
 clean:
