@@ -171,3 +171,58 @@ async def find_transfer(conn: Conn, stream: str, transfer_id: str) -> Transferre
         return None
     event = _stored(row).event
     return event if isinstance(event, Transferred) else None
+
+
+# Many commands' events and keys in one statement: the batch endpoint and group commit.
+_APPEND_BATCH = """
+WITH keys AS (
+    INSERT INTO idempotency_keys (scope, key, fingerprint, response)
+    SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::jsonb[])
+)
+INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata)
+SELECT s, v, t, $5::int, p, $10::jsonb
+  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS r(s, v, t, p, n)
+ ORDER BY n
+"""
+
+_FIND_IDEMPOTENT_MANY = """
+SELECT k.scope, k.key, k.fingerprint, k.response::text AS response
+  FROM idempotency_keys k
+  JOIN unnest($1::text[], $2::text[]) AS q(scope, key) ON k.scope = q.scope AND k.key = q.key
+"""
+
+
+async def append_batch(
+    conn: Conn,
+    appends: tuple[Append, ...],
+    keys: list[IdempotencyRecord],
+    *,
+    metadata: dict[str, Any] | None = None,
+) -> None:
+    """Like `append`, for the appends and keys of many commands at once (all or nothing)."""
+    try:
+        await conn.execute(
+            _APPEND_BATCH,
+            *_rows(appends),
+            SCHEMA_VERSION,
+            [k.scope for k in keys],
+            [k.key for k in keys],
+            [k.fingerprint for k in keys],
+            [k.response for k in keys],
+            msgspec.json.encode(metadata or {}).decode(),
+        )
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name == "idempotency_keys_pkey":
+            raise IdempotencyRace from error
+        raise StreamVersionConflict(
+            "another writer appended to one of the streams first",
+            streams=sorted({a.stream for a in appends}),
+        ) from error
+
+
+async def find_idempotent_many(
+    conn: Conn, pairs: list[tuple[str, str]]
+) -> dict[tuple[str, str], IdempotencyRecord]:
+    """The records stored under many (scope, key) pairs, in one round trip."""
+    rows = await conn.fetch(_FIND_IDEMPOTENT_MANY, [p[0] for p in pairs], [p[1] for p in pairs])
+    return {(r["scope"], r["key"]): IdempotencyRecord(**dict(r)) for r in rows}

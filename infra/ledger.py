@@ -11,7 +11,7 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 import msgspec
@@ -60,6 +60,12 @@ class SignUpResult(msgspec.Struct, frozen=True, kw_only=True):
     referral_code: str
     version: int
     balances: dict[str, int]
+
+
+class Batcher(Protocol):
+    """Group commit (infra/group_commit.py): coalesces concurrent commands into one statement."""
+
+    async def submit(self, command: TopUp | Purchase, key: str | None) -> "TransferResult": ...
 
 
 def new_referral_code() -> str:
@@ -111,13 +117,19 @@ class LedgerService:
         self.new_id = new_id
         self.on_commit = on_commit
         self.conflict_retries = 0
+        # When set, top-ups and purchases go through group commit instead of one statement each.
+        self.batcher: Batcher | None = None
 
     async def top_up(self, cmd: TopUp, key: str | None = None) -> TransferResult:
         """The treasury pays the player; tries shards from a random start."""
+        if self.batcher is not None:
+            return await self.batcher.submit(cmd, key)
         return await self._run(cmd.player_id, key, cmd, self._top_up_attempt(cmd), TransferResult)
 
     async def purchase(self, cmd: Purchase, key: str | None = None) -> TransferResult:
         """The player buys an item; one transfer, only the player's stream is checked."""
+        if self.batcher is not None:
+            return await self.batcher.submit(cmd, key)
         transfer_id = self.new_id()
 
         async def attempt(conn: Conn) -> tuple[Decision, TransferResult]:
