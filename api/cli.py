@@ -16,7 +16,7 @@ import msgspec
 
 from infra import embedded, migrate
 from infra.catalog import load_catalog
-from infra.config import ConfigError, Settings, load_settings, masked
+from infra.config import DATA_DIR, ConfigError, Settings, load_settings, masked
 from infra.db import create_pool
 from infra.ledger import LedgerService
 
@@ -75,6 +75,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         asyncio.run(prepare(dsn, settings))
         os.environ["GAMELEDGER_DSN"] = dsn
+        if settings.workers > 1:
+            _metrics_dir()
         print(f"gameledger: serving on http://{settings.host}:{settings.port}", file=sys.stderr)
         uvicorn.run(
             "api.app:create_app",
@@ -91,6 +93,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         if started and not args.keep_database:
             embedded.stop("pg")
     return 0
+
+
+def _metrics_dir() -> None:
+    """A fresh folder where every worker writes its metrics, so a scrape sees them all."""
+    import shutil
+
+    path = DATA_DIR.resolve() / f"metrics-{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 
 def _config(args: argparse.Namespace, settings: Settings) -> int:

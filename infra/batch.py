@@ -26,7 +26,7 @@ from domain.events import TrancheChanged
 from domain.ledger import Append, Decision, PlayerState, ShardState
 from domain.players import decide_purchase, decide_top_up
 from domain.treasury import ShardShort, shard_order
-from infra import eventstore
+from infra import eventstore, metrics
 from infra.db import Conn
 from infra.eventstore import IdempotencyRace, IdempotencyRecord
 from infra.ledger import (
@@ -85,6 +85,7 @@ async def execute(service: LedgerService, items: list[BatchItem], *, atomic: boo
                 )
             except (StreamVersionConflict, IdempotencyRace):
                 service.conflict_retries += 1
+                metrics.CONFLICT_RETRIES.inc()
                 await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
                 continue
         service.on_commit()

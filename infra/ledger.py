@@ -21,6 +21,7 @@ from domain.assets import Catalog
 from domain.commands import Command, EconomyRules, Purchase, Reverse, SignUp, TopUp
 from domain.errors import (
     AlreadyReversed,
+    DomainError,
     IdempotencyKeyReused,
     StreamVersionConflict,
     TreasuryDepleted,
@@ -33,7 +34,7 @@ from domain.events import Claimed, TrancheChanged, Transferred
 from domain.ledger import Decision, PlayerState, ShardState
 from domain.players import decide_purchase, decide_reversal, decide_signup, decide_top_up
 from domain.treasury import ShardShort, SweeperState, decide_genesis, decide_sweep, shard_order
-from infra import credentials, eventstore
+from infra import credentials, eventstore, metrics
 from infra.db import Conn
 from infra.eventstore import IdempotencyRace, IdempotencyRecord, StoredEvent
 
@@ -307,6 +308,24 @@ class LedgerService:
         result_type: type[R],
         login: credentials.Credential | None = None,
     ) -> R:
+        kind = type(command).__name__
+        try:
+            result = await self._attempts(scope, key, command, attempt, result_type, login)
+        except DomainError as error:
+            metrics.COMMANDS.labels(kind, error.slug).inc()
+            raise
+        metrics.COMMANDS.labels(kind, "ok").inc()
+        return result
+
+    async def _attempts(
+        self,
+        scope: str,
+        key: str | None,
+        command: Command,
+        attempt: Attempt[R],
+        result_type: type[R],
+        login: credentials.Credential | None = None,
+    ) -> R:
         digest = fingerprint(command)
         for number in range(MAX_ATTEMPTS):
             async with self.pool.acquire() as conn:
@@ -329,6 +348,7 @@ class LedgerService:
                     await _commit(conn, decision, record, _metadata(result, key), login)
                 except StreamVersionConflict:
                     self.conflict_retries += 1
+                    metrics.CONFLICT_RETRIES.inc()
                     await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
                     continue
                 except IdempotencyRace:

@@ -1,0 +1,87 @@
+"""Request ids, one structured log line per request, and HTTP metrics.
+
+A pure ASGI middleware: it sees the status even of responses made by exception handlers, and it
+never reads bodies (so no password or token can reach a log line).
+"""
+
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from infra import metrics
+
+_log = structlog.get_logger("gameledger.http")
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_QUIET = frozenset({"/metrics", "/health", "/ready"})
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _VALID_ID.match(candidate):
+                return candidate
+    return uuid.uuid4().hex
+
+
+def _player(scope: Scope) -> str | None:
+    user = scope.get("user")
+    return getattr(user, "player_id", None)
+
+
+def observability_middleware(app: ASGIApp) -> ASGIApp:
+    """Wrap `app`: X-Request-ID in and out, a log line and metrics per HTTP request."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await app(scope, receive, send_wrapper)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+            _record(scope, status, time.perf_counter() - started, request_id)
+
+    return middleware
+
+
+def _record(scope: Scope, status: int, seconds: float, request_id: str) -> None:
+    route: str = scope.get("path_template") or "unmatched"
+    method = str(scope.get("method", ""))
+    metrics.REQUESTS.labels(method, route, str(status)).inc()
+    metrics.LATENCY.labels(method, route).observe(seconds)
+    if route in _QUIET and status < 400:
+        return
+    fields: dict[str, Any] = {
+        "request_id": request_id,
+        "method": method,
+        "route": route,
+        "status": status,
+        "duration_ms": round(seconds * 1000, 2),
+    }
+    player = _player(scope)
+    if player is not None:
+        fields["player_id"] = player
+    if status >= 500:
+        _log.warning("request", **fields)
+    else:
+        _log.info("request", **fields)
