@@ -32,9 +32,12 @@ def server_dsn() -> str:
 
 
 @pytest.fixture(scope="session")
-async def template_db(server_dsn: str) -> str:
-    """A migrated template database, made once per worker."""
-    name = f"gl_tpl_{_worker()}"
+async def template_db(server_dsn: str) -> AsyncIterator[str]:
+    """A migrated template database, made once per worker process and dropped at the end.
+
+    The name holds the process id: several test sessions may share one server.
+    """
+    name = f"gl_tpl_{_worker()}_{os.getpid()}"
     conn = await asyncpg.connect(server_dsn)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -46,7 +49,12 @@ async def template_db(server_dsn: str) -> str:
         await migrate.migrate(tpl)
     finally:
         await tpl.close()
-    return name
+    yield name
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 @pytest.fixture
