@@ -1,0 +1,38 @@
+// The shop's catalog as loaded from GET /items, and the names of assets for display.
+
+import { get } from "./api.js";
+
+let items = [];
+
+/** "goldCoins" / "gold_coin" -> "Gold coins" (for assets the catalog does not name). */
+function humanize(key) {
+  const words = key.replace(/_/g, " ").replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Load (or reload) the catalog from GET /items. */
+export async function loadCatalog() {
+  const body = await get("/items", { auth: false });
+  items = body.items.map((i) => ({ code: i.code, name: i.name, price: i.price, key: i.inventoryKey }));
+  return items;
+}
+
+/** The catalog as last loaded. */
+export function catalogItems() {
+  return items;
+}
+
+/** The catalog entry for an item code or its inventory key ("treasure_box", "treasureBoxes"). */
+export function findItem(key) {
+  return items.find((i) => i.code === key || i.key === key);
+}
+
+/** A display name for an item code or inventory key. */
+export function itemName(key) {
+  return findItem(key)?.name || humanize(String(key));
+}
+
+/** A display name for any asset: the currency or an item. */
+export function assetName(code) {
+  return code === "diamond" ? "Diamonds" : itemName(code);
+}

@@ -1,0 +1,162 @@
+// The player's view: balance and inventory, top-up, the shop, and the paginated history.
+
+import { get, post, currentSession } from "./api.js";
+import { bindForm, readInteger } from "./actions.js";
+import { catalogItems, findItem, itemName, loadCatalog } from "./catalog.js";
+import { $, h, fmt, say, td, timeCell } from "./dom.js";
+import { describe } from "./problems.js";
+import { itemIcon, kindLabel, movedChips, movedFor } from "./ledger-view.js";
+
+const PAGE_SIZE = 10;
+const root = $('[data-section="player"]');
+const history = { cursors: [null], page: 0 };
+
+/** Show the wallet: the balance, version and referral code, and the inventory. */
+function renderWallet(wallet) {
+  if (wallet.balance != null) $("[data-balance]", root).textContent = fmt(wallet.balance);
+  if (wallet.version != null) $("[data-version]", root).textContent = fmt(wallet.version);
+  if (wallet.referralCode) $("[data-referral]", root).textContent = wallet.referralCode;
+  if (wallet.username) $("[data-username]").textContent = wallet.username;
+  if (wallet.inventory) renderInventory(wallet.inventory);
+}
+
+function renderInventory(inventory) {
+  const list = $("[data-inventory]", root);
+  // Every catalog item is listed, even at zero, so the page shape does not jump after a buy.
+  const counts = new Map(catalogItems().map((item) => [item.code, 0]));
+  for (const [key, count] of Object.entries(inventory)) counts.set(findItem(key)?.code ?? key, count);
+  list.replaceChildren(
+    ...[...counts].map(([code, count]) =>
+      h("li", { dataset: { item: code } }, itemIcon(code),
+        h("span", { class: "name" }, itemName(code)),
+        h("strong", { class: "count", dataset: { count: code } }, fmt(count)))),
+  );
+}
+
+/** Reload the wallet from GET /balance. */
+export async function refreshWallet() {
+  renderWallet(await get("/balance"));
+}
+
+function shopItem(item) {
+  const form = h("form", { class: "item", dataset: { buy: item.code }, novalidate: true },
+    itemIcon(item.code),
+    h("div", { class: "item-text" },
+      h("span", { class: "name" }, item.name),
+      h("span", { class: "price" }, `◆ ${fmt(item.price)}`)),
+    h("label", { for: `qty-${item.code}`, class: "visually-hidden" }, `Quantity of ${item.name}`),
+    h("input", { id: `qty-${item.code}`, name: "quantity", type: "number", inputmode: "numeric",
+      min: 1, step: 1, value: 1, required: true, class: "qty" }),
+    h("button", { type: "submit" }, "Buy", h("span", { class: "visually-hidden" }, ` ${item.name}`)),
+    h("p", { class: "error", dataset: { error: "" }, role: "alert", hidden: true }),
+    h("p", { class: "ok", dataset: { ok: "" }, role: "status", hidden: true }),
+  );
+  bindForm(form, {
+    read: (f) => ({ item: item.code, quantity: readInteger(f, "quantity", "Quantity") }),
+    run: (body, key) => post("/purchase", body, { key }),
+    done: async (result, body) => {
+      renderWallet(result);
+      await afterWrite();
+      return `Bought ${body.quantity} × ${item.name}.`;
+    },
+  });
+  return form;
+}
+
+/** Load the catalog into the shop. */
+async function renderShop() {
+  const box = $("[data-shop-error]", root);
+  try {
+    const items = await loadCatalog();
+    $("[data-shop]", root).replaceChildren(...items.map((item) => h("li", {}, shopItem(item))));
+    say(box, items.length ? "" : "The shop is empty.");
+  } catch (error) {
+    say(box, describe(error));
+  }
+}
+
+function historyRow(entry, account) {
+  return h("tr", { dataset: { transfer: entry.transferId } },
+    td("When", {}, timeCell(entry.occurredAt)),
+    td("What", {}, kindLabel(entry)),
+    td("Moved", { class: "moved" }, movedChips(movedFor(entry, account))),
+    td("Balance after", { class: "num" }, `${fmt(entry.balanceAfter)} ◆`),
+  );
+}
+
+/** Show one page of history; the cursor stack makes "Newer" go back exactly. */
+async function loadHistory() {
+  const errorBox = $("[data-history-error]", root);
+  const cursor = history.cursors[history.page];
+  try {
+    const { entries, nextCursor: next } = await get("/history", { query: { limit: PAGE_SIZE, cursor } });
+    // The history lists every leg of a transfer; the player's own are on its account.
+    const account = `player:${currentSession()?.claims?.sub}`;
+    const rows = entries.map((entry) => historyRow(entry, account));
+    $("[data-history]", root).replaceChildren(
+      ...(rows.length ? rows : [h("tr", {}, h("td", { colspan: 4, class: "muted" }, "No transfers yet."))]),
+    );
+    history.cursors.length = history.page + 1;
+    if (next) history.cursors.push(next);
+    $("[data-history-older]", root).disabled = !next;
+    $("[data-history-newer]", root).disabled = history.page === 0;
+    $("[data-history-page]", root).textContent = `Page ${history.page + 1}`;
+    say(errorBox, "");
+  } catch (error) {
+    say(errorBox, describe(error));
+  }
+}
+
+/** After a write: the wallet and the first page of history, which now show it. */
+async function afterWrite() {
+  history.page = 0;
+  await Promise.all([refreshWallet(), loadHistory()]);
+}
+
+function bindTopUp() {
+  bindForm($('[data-form="top-up"]', root), {
+    read: (f) => ({ amount: readInteger(f, "amount", "The amount") }),
+    run: (body, key) => post("/top-up", body, { key }),
+    done: async (result, body) => {
+      renderWallet(result);
+      await afterWrite();
+      return `Added ${fmt(body.amount)} diamonds.`;
+    },
+  });
+}
+
+function bindHistory() {
+  $("[data-history-older]", root).addEventListener("click", () => {
+    history.page += 1;
+    loadHistory();
+  });
+  $("[data-history-newer]", root).addEventListener("click", () => {
+    history.page = Math.max(0, history.page - 1);
+    loadHistory();
+  });
+  $("[data-history-refresh]", root).addEventListener("click", () => afterWrite());
+}
+
+/** Wire the view's controls once. */
+export function initPlayer() {
+  bindTopUp();
+  bindHistory();
+}
+
+/** Fill the view for the player who just logged in. */
+export async function showPlayer() {
+  history.cursors = [null];
+  history.page = 0;
+  await renderShop();
+  const walletError = $("[data-wallet-error]", root);
+  say(walletError, "");
+  await Promise.all([refreshWallet().catch((e) => say(walletError, describe(e))), loadHistory()]);
+}
+
+/** Forget everything shown (log out). */
+export function clearPlayer() {
+  for (const sel of ["[data-balance]", "[data-version]", "[data-referral]"]) $(sel, root).textContent = "–";
+  $("[data-inventory]", root).replaceChildren();
+  $("[data-history]", root).replaceChildren();
+  for (const box of root.querySelectorAll("[data-error], [data-ok], [role=alert]")) say(box, "");
+}
