@@ -31,7 +31,7 @@ tools:
 	fi
 
 test: $(STAMP) tools
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
