@@ -1,0 +1,122 @@
+"""Players' wallets: profile, currency balance, inventory and the stream version they reflect.
+
+Every player event carries the player's full balances (`state_after`), so a batch needs only
+each player's newest event: one upsert per player per batch, whatever the number of events.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain import accounts
+from domain.assets import CURRENCY
+from domain.events import PlayerRegistered, Transferred
+from infra.db import Conn
+from infra.eventstore import StoredEvent
+from projections.model import Projection, Tables, sql
+
+
+@dataclass
+class Wallet:
+    """A player's newest state within one batch (profile only if registered in it)."""
+
+    player_id: str
+    version: int
+    balances: dict[str, int]
+    updated_at: datetime
+    username: str | None = None
+    referral_code: str | None = None
+    referred_by: str | None = None
+    registered_at: datetime | None = None
+
+    @property
+    def balance(self) -> int:
+        """The currency balance."""
+        return self.balances.get(CURRENCY, 0)
+
+    def inventory(self) -> dict[str, int]:
+        """Every non-currency asset the player has held, zeros included."""
+        return {asset: n for asset, n in self.balances.items() if asset != CURRENCY}
+
+
+def fold(events: Sequence[StoredEvent]) -> dict[str, Wallet]:
+    """The newest wallet of each player touched by the batch."""
+    wallets: dict[str, Wallet] = {}
+    for stored in events:
+        if not accounts.is_player(stored.stream_id):
+            continue
+        player_id = accounts.player_id_of(stored.stream_id)
+        wallet = wallets.setdefault(
+            player_id,
+            Wallet(player_id=player_id, version=0, balances={}, updated_at=stored.recorded_at),
+        )
+        _apply(wallet, stored)
+    return wallets
+
+
+def _apply(wallet: Wallet, stored: StoredEvent) -> None:
+    event = stored.event
+    if isinstance(event, PlayerRegistered):
+        wallet.username = event.username
+        wallet.referral_code = event.referral_code
+        wallet.referred_by = event.referred_by
+        wallet.registered_at = event.occurred_at
+    # An older event never overwrites a newer state (the guard makes any order safe).
+    if stored.version > wallet.version:
+        wallet.version = stored.version
+        wallet.updated_at = stored.recorded_at
+        wallet.balances = dict(event.state_after) if isinstance(event, Transferred) else {}
+
+
+_UPSERT_PLAYERS = """
+INSERT INTO {rm_players} AS p (player_id, username, referral_code, referred_by, registered_at,
+                               balance, version, updated_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
+                     $6::bigint[], $7::bigint[], $8::timestamptz[])
+ON CONFLICT (player_id) DO UPDATE SET
+    username      = coalesce(EXCLUDED.username, p.username),
+    referral_code = coalesce(EXCLUDED.referral_code, p.referral_code),
+    referred_by   = coalesce(EXCLUDED.referred_by, p.referred_by),
+    registered_at = coalesce(EXCLUDED.registered_at, p.registered_at),
+    balance    = CASE WHEN EXCLUDED.version > p.version THEN EXCLUDED.balance ELSE p.balance END,
+    updated_at = CASE WHEN EXCLUDED.version > p.version THEN EXCLUDED.updated_at
+                      ELSE p.updated_at END,
+    version    = greatest(p.version, EXCLUDED.version)
+"""
+
+_UPSERT_INVENTORY = """
+INSERT INTO {rm_inventory} AS i (player_id, item, quantity, version)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+ON CONFLICT (player_id, item) DO UPDATE SET quantity = EXCLUDED.quantity, version = EXCLUDED.version
+ WHERE i.version < EXCLUDED.version
+"""
+
+
+async def apply_batch(conn: Conn, wallets: dict[str, Wallet], tables: Tables) -> None:
+    """Upsert each wallet and its inventory rows (sorted: a stable lock order)."""
+    rows = [wallets[key] for key in sorted(wallets)]
+    if not rows:
+        return
+    await conn.execute(
+        sql(_UPSERT_PLAYERS, tables),
+        [w.player_id for w in rows],
+        [w.username for w in rows],
+        [w.referral_code for w in rows],
+        [w.referred_by for w in rows],
+        [w.registered_at for w in rows],
+        [w.balance for w in rows],
+        [w.version for w in rows],
+        [w.updated_at for w in rows],
+    )
+    items = [(w.player_id, item, n, w.version) for w in rows for item, n in w.inventory().items()]
+    if items:
+        columns = list(zip(*sorted(items), strict=True))
+        await conn.execute(sql(_UPSERT_INVENTORY, tables), *map(list, columns))
+
+
+async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:
+    """Fold and write one batch."""
+    await apply_batch(conn, fold(events), tables)
+
+
+PROJECTION = Projection(name="players", tables=("rm_players", "rm_inventory"), apply=project)

@@ -1,0 +1,263 @@
+"""The read API over the read models, for the HTTP layer.
+
+A player's own reads are read-your-writes: they wait (bounded) until the projection has passed
+the player's latest version, and say `stale=True` when it has not in time. Other views are
+eventually consistent; `projector_status` shows by how much.
+"""
+
+import asyncio
+import time
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from infra.db import Conn
+from projections import log
+from projections.history import LegView
+from projections.registry import PROJECTIONS
+from projections.views import (
+    AssetTotals,
+    HistoryEntry,
+    HistoryPage,
+    PlayerView,
+    ProjectorStatus,
+    ShardView,
+    TreasuryView,
+)
+
+__all__ = [
+    "AssetTotals",
+    "HistoryEntry",
+    "HistoryPage",
+    "PlayerView",
+    "ProjectorStatus",
+    "ShardView",
+    "TreasuryView",
+    "history_page",
+    "player_view",
+    "projector_status",
+    "transfers_per_minute",
+    "treasury_view",
+]
+
+_LAST = 2**63 - 1
+
+# The stream head and the projected wallet in one statement, so both come from one snapshot.
+_PLAYER = """
+SELECT h.head, p.username, p.referral_code, p.balance, p.version, i.items, i.quantities
+  FROM (SELECT max(version) AS head FROM events WHERE stream_id = 'player:' || $1) AS h
+  LEFT JOIN rm_players AS p ON p.player_id = $1
+  LEFT JOIN LATERAL (
+       SELECT array_agg(item ORDER BY item) AS items,
+              array_agg(quantity ORDER BY item) AS quantities
+         FROM rm_inventory WHERE player_id = $1 AND quantity > 0) AS i ON true
+"""
+
+_REGISTRATION = "SELECT payload FROM events WHERE stream_id = 'player:' || $1 AND version = 1"
+
+
+async def player_view(
+    conn: Conn, player_id: str, *, min_version: int | None = None, wait_seconds: float = 2.0
+) -> PlayerView | None:
+    """The player's wallet once it reflects `min_version` (default: the stream's head)."""
+    deadline = time.monotonic() + wait_seconds
+    row: Any = await conn.fetchrow(_PLAYER, player_id)
+    if row["head"] is None:
+        return None
+    target = row["head"] if min_version is None else min(min_version, row["head"])
+    pause = 0.005
+    while (row["version"] or 0) < target and time.monotonic() + pause < deadline:
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.05)
+        row = await conn.fetchrow(_PLAYER, player_id)
+    return await _player(conn, player_id, row, stale=(row["version"] or 0) < target)
+
+
+async def _player(conn: Conn, player_id: str, row: Any, *, stale: bool) -> PlayerView:
+    username, code = row["username"], row["referral_code"]
+    if username is None:  # not projected yet: the registration event has the profile
+        payload = msgspec.json.decode(await conn.fetchval(_REGISTRATION, player_id))
+        username, code = payload["username"], payload["referral_code"]
+    return PlayerView(
+        player_id=player_id,
+        username=username,
+        referral_code=code,
+        balance=row["balance"] or 0,
+        version=row["version"] or 0,
+        inventory=dict(zip(row["items"] or [], row["quantities"] or [], strict=True)),
+        stale=stale,
+    )
+
+
+# Has the history projector passed the player's event at the wanted version?
+_COVERED = """
+SELECT coalesce((c.transaction_id, c.global_position) >= (e.transaction_id, e.global_position),
+                false)
+  FROM events AS e LEFT JOIN projector_checkpoints AS c ON c.name = 'history'
+ WHERE e.stream_id = 'player:' || $1 AND e.version <= $2
+ ORDER BY e.version DESC LIMIT 1
+"""
+
+_HISTORY = """
+SELECT version, transfer_id, code, legs::text AS legs, balance_after, state_after::text AS state,
+       item, quantity, reverses, reason, occurred_at
+  FROM rm_history WHERE player_id = $1 AND version < $2
+ ORDER BY version DESC LIMIT $3
+"""
+
+_legs = msgspec.json.Decoder(list[LegView])
+_state = msgspec.json.Decoder(dict[str, int])
+
+
+async def history_page(
+    conn: Conn,
+    player_id: str,
+    *,
+    before_version: int | None,
+    limit: int,
+    min_version: int | None = None,
+    wait_seconds: float = 2.0,
+) -> HistoryPage:
+    """Entries newest first, older than `before_version`; `next_cursor` pages further back."""
+    stale = not await _wait_covered(conn, player_id, min_version or _LAST, wait_seconds)
+    rows = await conn.fetch(_HISTORY, player_id, before_version or _LAST, limit + 1)
+    entries = [_entry(row) for row in rows[:limit]]
+    more = len(rows) > limit and entries
+    return HistoryPage(
+        entries=entries, next_cursor=str(entries[-1].version) if more else None, stale=stale
+    )
+
+
+async def _wait_covered(conn: Conn, player_id: str, version: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    pause = 0.005
+    while True:
+        covered = await conn.fetchval(_COVERED, player_id, version)
+        if covered is None or covered:  # no such event: nothing to wait for
+            return True
+        if time.monotonic() + pause >= deadline:
+            return False
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
+def _entry(row: Any) -> HistoryEntry:
+    return HistoryEntry(
+        transfer_id=row["transfer_id"],
+        code=row["code"],
+        version=row["version"],
+        legs=_legs.decode(row["legs"]),
+        balance_after=row["balance_after"],
+        state_after=_state.decode(row["state"]),
+        item=row["item"],
+        quantity=row["quantity"],
+        reverses=row["reverses"],
+        reason=row["reason"],
+        occurred_at=row["occurred_at"],
+    )
+
+
+_TOTALS = """
+SELECT asset, shards, inflow, inflow_credited, issued, circulating, updated_at
+  FROM rm_treasury ORDER BY asset
+"""
+
+_SHARDS = """
+SELECT a.account, a.balance, e.version, (e.payload->>'budget_after')::bigint AS budget
+  FROM rm_accounts AS a
+  LEFT JOIN LATERAL (SELECT version, payload FROM events WHERE stream_id = a.account
+                      ORDER BY version DESC LIMIT 1) AS e ON true
+ WHERE starts_with(a.account, 'treasury:shard:') AND a.asset = 'diamond'
+"""
+
+_GENESIS = """
+SELECT leg->>1 AS asset, (-sum((leg->>2)::bigint))::bigint AS minted
+  FROM events, jsonb_array_elements(payload->'legs') AS leg
+ WHERE stream_id = 'treasury' AND version = 1 AND leg->>0 LIKE 'issuer:%'
+ GROUP BY 1
+"""
+
+
+async def treasury_view(conn: Conn) -> TreasuryView:
+    """Treasury totals per asset (as projected) and each shard's budget (from its stream)."""
+    genesis = {r["asset"]: r["minted"] for r in await conn.fetch(_GENESIS)}
+    assets = [
+        AssetTotals(
+            asset=r["asset"],
+            shards=r["shards"],
+            inflow=r["inflow"],
+            treasury=r["shards"] + r["inflow"],
+            issued=r["issued"],
+            circulating=r["circulating"],
+            inflow_credited=r["inflow_credited"],
+            genesis=genesis.get(r["asset"]),
+            updated_at=r["updated_at"],
+        )
+        for r in await conn.fetch(_TOTALS)
+    ]
+    shards = [
+        ShardView(
+            index=int(r["account"].rsplit(":", 1)[1]),
+            account=r["account"],
+            budget=r["budget"] or 0,
+            balance=r["balance"],
+            version=r["version"] or 0,
+        )
+        for r in await conn.fetch(_SHARDS)
+    ]
+    return TreasuryView(assets=assets, shards=sorted(shards, key=lambda s: s.index))
+
+
+# Lag is counted up to a cap so a far-behind projector cannot make the status page slow.
+_STATUS = """
+SELECT n.name, c.transaction_id, c.global_position, c.events_applied, c.last_error,
+       c.updated_at, lag.events AS lag_events,
+       coalesce(extract(epoch FROM clock_timestamp() - lag.oldest), 0)::float8 AS lag_seconds,
+       (SELECT coalesce(extract(epoch FROM max(clock_timestamp() - xact_start)), 0)::float8
+          FROM pg_stat_activity WHERE backend_xid IS NOT NULL) AS horizon_age
+  FROM (SELECT unnest($1::text[]) AS name UNION SELECT name FROM projector_checkpoints) AS n
+  LEFT JOIN projector_checkpoints AS c ON c.name = n.name
+ CROSS JOIN LATERAL (
+       SELECT count(*) AS events, min(recorded_at) AS oldest
+         FROM (SELECT recorded_at FROM events AS e
+                WHERE (e.transaction_id, e.global_position)
+                      > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.global_position, 0))
+                LIMIT 1000000) AS behind) AS lag
+ ORDER BY n.name
+"""
+
+
+async def projector_status(conn: Conn) -> list[ProjectorStatus]:
+    """Each projector's checkpoint, how far behind the log it is, and its last error."""
+    rows = await conn.fetch(_STATUS, list(PROJECTIONS))
+    return [
+        ProjectorStatus(
+            name=r["name"],
+            position=r["global_position"] or 0,
+            transaction_id=str(r["transaction_id"] or log.START.transaction_id),
+            events_applied=r["events_applied"] or 0,
+            lag_events=r["lag_events"],
+            lag_seconds=r["lag_seconds"],
+            last_error=r["last_error"],
+            updated_at=r["updated_at"],
+            horizon_age_seconds=r["horizon_age"],
+        )
+        for r in rows
+    ]
+
+
+_PER_MINUTE = """
+SELECT m.minute, count(h.occurred_at) AS transfers
+  FROM generate_series(date_trunc('minute', now()) - ($1::int - 1) * interval '1 minute',
+                       date_trunc('minute', now()), interval '1 minute') AS m(minute)
+  LEFT JOIN rm_history AS h
+         ON h.occurred_at >= m.minute AND h.occurred_at < m.minute + interval '1 minute'
+ GROUP BY m.minute ORDER BY m.minute
+"""
+
+
+async def transfers_per_minute(conn: Conn, minutes: int = 60) -> list[tuple[datetime, int]]:
+    """Player transfers per minute over the last `minutes` minutes, oldest first, gaps as 0."""
+    rows = await conn.fetch(_PER_MINUTE, max(1, minutes))
+    return [(r["minute"], r["transfers"]) for r in rows]

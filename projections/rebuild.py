@@ -1,0 +1,182 @@
+"""Rebuild read models from the log without downtime: fill shadows, catch up, swap atomically.
+
+The shadows are filled by the same folds on their own checkpoint ("<name>.shadow") while the
+live projector keeps serving. The swap transaction takes the live projector's batch lock (so it
+is between batches), catches the shadows up to the horizon, which is at or past the live
+checkpoint, renames the tables and moves the checkpoint: readers see the old tables or the
+complete new ones, never an empty or older state.
+"""
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+
+from infra.db import Conn
+from projections import log
+from projections.model import Projection
+from projections.progress import Progress
+from projections.registry import select
+from projections.runner import StepResult, drain, step
+
+_log = structlog.get_logger(__name__)
+SWAP_ATTEMPTS = 20
+
+
+class RebuildBusy(Exception):
+    """Another rebuild of the same projection is running."""
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    """What a rebuild did."""
+
+    name: str
+    events: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Events folded per second."""
+        return self.events / max(self.seconds, 1e-9)
+
+
+ProgressFactory = Callable[[str, int], Progress | None]
+
+
+async def rebuild(
+    pool: asyncpg.Pool,
+    names: list[str] | None = None,
+    *,
+    batch_size: int = 5000,
+    progress: ProgressFactory = lambda label, total: None,
+) -> list[RebuildReport]:
+    """Rebuild the named projections (all by default), one after the other."""
+    projections = select(names)
+    async with pool.acquire() as conn:
+        return [await _rebuild_one(conn, p, batch_size, progress) for p in projections]
+
+
+async def _rebuild_one(
+    conn: Conn, projection: Projection, batch_size: int, progress: ProgressFactory
+) -> RebuildReport:
+    started = time.monotonic()
+    if not await conn.fetchval(
+        "SELECT pg_try_advisory_lock($1, hashtext($2))", log.LOCK_REBUILD, projection.name
+    ):
+        raise RebuildBusy(f"a rebuild of {projection.name} is already running")
+    try:
+        await _prepare(conn, projection)
+        bar = progress(projection.name, await conn.fetchval("SELECT count(*) FROM events"))
+        events = await _fill(conn, projection, batch_size, bar)
+        caught_up = await _swap(conn, projection, batch_size)
+        events += caught_up
+        if bar is not None:
+            bar.advance(caught_up)
+            bar.finish()
+    finally:
+        await conn.execute(
+            "SELECT pg_advisory_unlock($1, hashtext($2))", log.LOCK_REBUILD, projection.name
+        )
+    return RebuildReport(projection.name, events, time.monotonic() - started)
+
+
+def _shadow_name(projection: Projection) -> str:
+    return f"{projection.name}.shadow"
+
+
+async def _prepare(conn: Conn, projection: Projection) -> None:
+    """Fresh, empty shadow tables shaped like the live ones (a crashed rebuild's are dropped)."""
+    async with conn.transaction():
+        for live, shadow in projection.shadow().items():
+            await conn.execute(f'DROP TABLE IF EXISTS "{shadow}"')
+            await conn.execute(f'CREATE TABLE "{shadow}" (LIKE "{live}" INCLUDING ALL)')
+        await conn.execute(
+            "DELETE FROM projector_checkpoints WHERE name = $1", _shadow_name(projection)
+        )
+
+
+async def _fill(conn: Conn, projection: Projection, batch_size: int, bar: Progress | None) -> int:
+    """Fold the log into the shadows, up to at least what was committed when we started."""
+    return await drain(
+        conn,
+        projection,
+        checkpoint=_shadow_name(projection),
+        tables=projection.shadow(),
+        batch_size=batch_size,
+        target=await log.head(conn),
+        progress=bar.advance if bar is not None else lambda applied: None,
+    )
+
+
+async def _shadow_step(conn: Conn, projection: Projection, batch_size: int) -> StepResult:
+    return await step(
+        conn,
+        projection,
+        checkpoint=_shadow_name(projection),
+        tables=projection.shadow(),
+        limit=batch_size,
+    )
+
+
+async def _swap(conn: Conn, projection: Projection, batch_size: int) -> int:
+    """Swap shadows in, retrying when readers hold the tables too long (lock_timeout)."""
+    for attempt in range(SWAP_ATTEMPTS):
+        try:
+            return await _swap_once(conn, projection, batch_size)
+        except asyncpg.LockNotAvailableError:
+            # Waiting longer would queue every new reader behind us: back off and retry.
+            _log.warning("swap postponed", projector=projection.name, attempt=attempt)
+            await asyncio.sleep(0.05 * (attempt + 1))
+    raise RuntimeError(f"could not swap {projection.name}: its tables stayed busy")
+
+
+async def _swap_once(conn: Conn, projection: Projection, batch_size: int) -> int:
+    async with conn.transaction():
+        await log.lock_batch(conn, projection.name)
+        # Writers go on meanwhile: stop at the first partial batch (the horizon at that moment
+        # is at or past where the live projector stopped, which is all the swap needs).
+        caught_up, full = 0, True
+        while full:
+            result = await _shadow_step(conn, projection, batch_size)
+            caught_up, full = caught_up + result.applied, result.full
+        await conn.execute("SET LOCAL lock_timeout = '2s'")
+        tables = projection.shadow()
+        names = ", ".join(f'"{n}"' for pair in tables.items() for n in pair)
+        await conn.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+        for live, shadow in tables.items():
+            await conn.execute(f'DROP TABLE "{live}"')
+            await conn.execute(f'ALTER TABLE "{shadow}" RENAME TO "{live}"')
+            await _rename_indexes(conn, live, shadow)
+        await _move_checkpoint(conn, projection)
+    return caught_up
+
+
+async def _rename_indexes(conn: Conn, live: str, shadow: str) -> None:
+    """Give the swapped-in table's indexes their usual names (next shadow won't clash)."""
+    rows = await conn.fetch(
+        "SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indrelid = $1::regclass",
+        live,
+    )
+    for row in rows:
+        name = row["name"].strip('"')
+        if name.startswith(shadow):
+            await conn.execute(f'ALTER INDEX "{name}" RENAME TO "{live}{name[len(shadow) :]}"')
+
+
+_MOVE = """
+WITH gone AS (DELETE FROM projector_checkpoints WHERE name = $2 RETURNING *)
+INSERT INTO projector_checkpoints
+       (name, transaction_id, global_position, events_applied, updated_at, last_event_at)
+SELECT $1, transaction_id, global_position, events_applied, now(), last_event_at FROM gone
+"""
+
+
+async def _move_checkpoint(conn: Conn, projection: Projection) -> None:
+    # The live row goes first: if the shadow saw no event at all, the live tables are empty
+    # and their checkpoint must be the start of the log.
+    await conn.execute("DELETE FROM projector_checkpoints WHERE name = $1", projection.name)
+    await conn.execute(_MOVE, projection.name, _shadow_name(projection))

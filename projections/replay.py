@@ -1,0 +1,91 @@
+"""Time travel for debugging: each event of a stream with the stream's state after it.
+
+The state is recomputed from the events (legs, budgets, claims), not copied from them, so a
+replay also shows where a carried `state_after` would disagree. Events hold no secrets
+(password hashes live in `credentials`), so everything here may be printed.
+"""
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from domain import accounts
+from domain.events import Claimed, Event, TrancheChanged, Transferred
+from infra.db import Conn
+from projections.log import stored
+
+
+class ReplayStep(msgspec.Struct, kw_only=True):
+    """One event of the stream and the state after it."""
+
+    version: int
+    position: int
+    recorded_at: datetime
+    event_type: str
+    event: dict[str, Any]
+    state_after: dict[str, Any]
+
+
+_READ = """
+SELECT stream_id, version, global_position, event_type, schema_version, payload, recorded_at
+  FROM events
+ WHERE stream_id = $1 AND ($2::bigint IS NULL OR version <= $2)
+   AND ($3::timestamptz IS NULL OR recorded_at <= $3)
+ ORDER BY version
+"""
+
+
+async def replay(
+    conn: Conn, stream: str, until_version: int | None = None, at: datetime | None = None
+) -> list[ReplayStep]:
+    """The stream's events up to `until_version` and/or time `at`, each with its state after."""
+    rows = await conn.fetch(_READ, stream, until_version, at)
+    state: dict[str, Any] = {}
+    steps = []
+    for row in rows:
+        event = stored(row).event
+        state = evolve(stream, state, event)
+        steps.append(
+            ReplayStep(
+                version=row["version"],
+                position=row["global_position"],
+                recorded_at=row["recorded_at"],
+                event_type=row["event_type"],
+                event=msgspec.to_builtins(event),
+                state_after=state,
+            )
+        )
+    return steps
+
+
+def evolve(stream: str, state: dict[str, Any], event: Event) -> dict[str, Any]:
+    """The stream's state after `event` (a new dict: earlier steps keep theirs)."""
+    if isinstance(event, Transferred) and stream == accounts.TREASURY_STREAM:
+        return {"swept": event.state_after.get("swept", 0)}
+    if isinstance(event, Transferred):
+        balances = dict(state.get("balances", {}))
+        for leg in event.legs:
+            if leg.account == stream:
+                balances[leg.asset] = balances.get(leg.asset, 0) + leg.amount
+        return {**state, "balances": balances}
+    if isinstance(event, TrancheChanged):
+        return {"budget": state.get("budget", 0) + event.delta}
+    if isinstance(event, Claimed):
+        return {"owner": event.owner}
+    return {**state, "balances": dict(state.get("balances", {}))}
+
+
+_CLAIM = "SELECT payload->>'owner' FROM events WHERE stream_id = $1 AND version = 1"
+_EXISTS = "SELECT EXISTS (SELECT 1 FROM events WHERE stream_id = $1)"
+
+
+async def resolve_stream(conn: Conn, name: str) -> str | None:
+    """A raw stream id, a username or a player id, as the stream it names (None if none)."""
+    if ":" in name or name == accounts.TREASURY_STREAM:
+        return name if await conn.fetchval(_EXISTS, name) else None
+    owner = await conn.fetchval(_CLAIM, accounts.username_stream(name))
+    if owner is not None:
+        return accounts.player_account(owner)
+    stream = accounts.player_account(name)
+    return stream if await conn.fetchval(_EXISTS, stream) else None

@@ -1,0 +1,80 @@
+"""The sweeper: refills treasury shards with the purchase income the projection has folded.
+
+It must be a single writer (an advisory lock elects it), and it may move only
+`inflow_credited` (folded so far, never ahead of the log) minus what its own stream says it
+swept already: never more than inflow truly holds.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Protocol
+
+import asyncpg
+import structlog
+
+from domain.assets import CURRENCY
+from domain.errors import StreamVersionConflict
+from infra.catalog import load_catalog
+from infra.config import Settings
+from infra.db import Conn
+from infra.ledger import LedgerService
+
+ROLE = "sweeper"
+_log = structlog.get_logger(__name__)
+
+_CREDITED = "SELECT inflow_credited FROM rm_treasury WHERE asset = $1"
+
+
+class Elector(Protocol):
+    """Decides whether this process is the active holder of a role."""
+
+    async def holds(self, role: str) -> bool: ...
+
+    def wake_all(self) -> None: ...
+
+
+async def inflow_credited(conn: Conn) -> int:
+    """What the treasury projection has seen credited to inflow, in the currency."""
+    value = await conn.fetchval(_CREDITED, CURRENCY)
+    return int(value or 0)
+
+
+async def sweep_once(pool: asyncpg.Pool, ledger: LedgerService) -> int:
+    """One refill; the amount moved (0 when there is nothing new or a shard moved first)."""
+    async with pool.acquire() as conn:
+        credited = await inflow_credited(conn)
+    if credited <= 0:
+        return 0
+    try:
+        return await ledger.sweep(credited)
+    except StreamVersionConflict:  # a top-up drew from the shard meanwhile: next tick
+        return 0
+
+
+async def run_sweeper(
+    pool: asyncpg.Pool,
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    leader: Elector,
+    interval: float = 1.0,
+) -> None:
+    """Sweep every `interval` seconds while this process holds the sweeper role."""
+    on_commit: Callable[[], None] = leader.wake_all
+    ledger = LedgerService(
+        pool,
+        catalog=load_catalog(settings.catalog_file),
+        rules=settings.economy,
+        on_commit=on_commit,
+    )
+    while not stop.is_set():
+        try:
+            if await leader.holds(ROLE):
+                moved = await sweep_once(pool, ledger)
+                if moved:
+                    _log.info("swept", amount=moved)
+        except Exception:  # the sweeper must outlive a database hiccup
+            _log.exception("sweep failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
