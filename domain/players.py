@@ -38,7 +38,8 @@ def decide_signup(
     now: datetime,
 ) -> Decision:
     """Open a player; with a valid referral code, pay both players the referral bonus."""
-    if not USERNAME.match(cmd.username):
+    # fullmatch, not match: `$` also matches before a trailing newline ("alice\n").
+    if not USERNAME.fullmatch(cmd.username):
         raise InvalidUsername(
             "usernames are 3-32 characters of letters, digits, '_', '.' or '-'",
             username=cmd.username,

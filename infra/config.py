@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
@@ -125,8 +126,12 @@ def _validate(s: Settings) -> None:
         raise ConfigError(f"PORT={s.port}: expected 1-65535")
     if s.workers < 1:
         raise ConfigError(f"WORKERS={s.workers}: expected at least 1")
-    if s.economy.shard_count < 1 or s.economy.top_up_max < 1 or s.economy.genesis_supply < 0:
+    e = s.economy
+    # A negative bonus would debit the new player; a zero max quantity would refuse every purchase.
+    if e.shard_count < 1 or e.top_up_max < 1 or e.max_quantity < 1:
         raise ConfigError("economy settings must be positive")
+    if e.genesis_supply < 0 or e.referral_bonus < 0:
+        raise ConfigError("economy settings must not be negative")
     if s.production and (s.jwt_secret is None or len(s.jwt_secret.encode()) < 32):
         raise ConfigError("JWT_SECRET: at least 32 bytes are required in production")
 
@@ -142,9 +147,10 @@ def masked(settings: Settings) -> dict[str, Any]:
 
 
 def _mask_url(url: str) -> str:
-    head, sep, tail = url.partition("@")
-    if not sep or ":" not in head.split("//", 1)[-1]:
+    # The netloc's last '@' ends the credentials (asyncpg parses it so): a password may hold '@'.
+    parts = urlsplit(url)
+    creds, at, host = parts.netloc.rpartition("@")
+    if not at or ":" not in creds:
         return url
-    scheme, _, creds = head.partition("//")
     user = creds.split(":", 1)[0]
-    return f"{scheme}//{user}:********@{tail}"
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))

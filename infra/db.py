@@ -1,7 +1,6 @@
 """The asyncpg pool, with timeouts everywhere: a silently dropped connection never hangs."""
 
 from typing import TypeAlias
-
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg

@@ -5,11 +5,12 @@ does the caller see a conflict. Idempotency keys are checked before and stored w
 """
 
 import asyncio
+import contextlib
 import hashlib
 import random
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -158,18 +159,8 @@ class LedgerService:
             if await eventstore.latest(conn, accounts.username_stream(cmd.username)):
                 raise UsernameTaken("this username is taken", username=cmd.username)
             referrer = await self._referrer(conn, cmd.referral_code)
-            shard = await self._shard(conn, random.randrange(self.rules.shard_count))
             code = new_referral_code()
-            decision = decide_signup(
-                cmd,
-                player_id=player_id,
-                referral_code=code,
-                bonus_ids=bonus_ids,
-                referrer=referrer,
-                shard=shard,
-                rules=self.rules,
-                now=self.clock(),
-            )
+            decision = await self._signup_decision(conn, cmd, player_id, code, bonus_ids, referrer)
             mine = next(
                 a for a in decision.appends if a.stream == accounts.player_account(player_id)
             )
@@ -189,6 +180,34 @@ class LedgerService:
         return await self._run(
             f"signup:{cmd.username.lower()}", key, cmd, attempt, SignUpResult, login=login
         )
+
+    async def _signup_decision(
+        self,
+        conn: Conn,
+        cmd: SignUp,
+        player_id: str,
+        code: str,
+        bonus_ids: tuple[str, str],
+        referrer: PlayerState | None,
+    ) -> Decision:
+        # Only the referral bonus draws on the treasury: a shard too short for it sends the
+        # signup to the next shard, and only when none can pay is the treasury depleted.
+        count = self.rules.shard_count
+        for index in shard_order(random.randrange(count), count):
+            try:
+                return decide_signup(
+                    cmd,
+                    player_id=player_id,
+                    referral_code=code,
+                    bonus_ids=bonus_ids,
+                    referrer=referrer,
+                    shard=await self._shard(conn, index),
+                    rules=self.rules,
+                    now=self.clock(),
+                )
+            except ShardShort:
+                continue
+        raise TreasuryDepleted("no treasury shard can fund the referral bonus")
 
     async def reverse(self, cmd: Reverse, key: str | None = None) -> TransferResult:
         """A correcting transfer that undoes one of the player's transfers, with a reason."""
@@ -327,37 +346,74 @@ class LedgerService:
         login: credentials.Credential | None = None,
     ) -> R:
         digest = fingerprint(command)
+        contended: list[str] = []
         for number in range(MAX_ATTEMPTS):
-            async with self.pool.acquire() as conn:
-                if key is not None:
-                    found = await eventstore.find_idempotent(conn, scope, key)
-                    if found is not None:
-                        return _replay(found, digest, result_type)
-                decision, result = await attempt(conn)
-                record = (
-                    None
-                    if key is None
-                    else IdempotencyRecord(
-                        scope=scope,
-                        key=key,
-                        fingerprint=digest,
-                        response=msgspec.json.encode(result).decode(),
+            try:
+                async with self.pool.acquire() as conn, _turn(conn, contended):
+                    result, committed = await _once(
+                        conn, scope, key, digest, attempt, result_type, login
                     )
-                )
-                try:
-                    await _commit(conn, decision, record, _metadata(result, key), login)
-                except StreamVersionConflict:
-                    self.conflict_retries += 1
-                    metrics.CONFLICT_RETRIES.inc()
-                    await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
-                    continue
-                except IdempotencyRace:
-                    continue
-            self.on_commit()
+            except StreamVersionConflict as conflict:
+                self.conflict_retries += 1
+                metrics.CONFLICT_RETRIES.inc()
+                contended = sorted({scope, *conflict.context.get("streams", ())})
+                await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
+                continue
+            except IdempotencyRace:
+                continue
+            if committed:
+                self.on_commit()
             return result
         raise StreamVersionConflict(
             "too many concurrent writes to the same stream; try again", attempts=MAX_ATTEMPTS
         )
+
+
+# A command that lost a race retries holding a lock per stream it lost on (and its scope):
+# retriers of one hot wallet or one popular referrer queue instead of racing each other until
+# some run out of attempts. Taken in sorted order, so two retriers never deadlock. The first
+# attempt stays lock-free and a single statement.
+_TURN = "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))"
+
+
+@contextlib.asynccontextmanager
+async def _turn(conn: Conn, contended: list[str]) -> AsyncIterator[None]:
+    if not contended:
+        yield
+        return
+    async with conn.transaction():
+        for name in contended:
+            await conn.execute(_TURN, name)
+        yield
+
+
+async def _once(
+    conn: Conn,
+    scope: str,
+    key: str | None,
+    digest: str,
+    attempt: Attempt[R],
+    result_type: type[R],
+    login: credentials.Credential | None,
+) -> tuple[R, bool]:
+    """One read-decide-append; the result and whether it was written now (not replayed)."""
+    if key is not None:
+        found = await eventstore.find_idempotent(conn, scope, key)
+        if found is not None:
+            return _replay(found, digest, result_type), False
+    decision, result = await attempt(conn)
+    record = (
+        None
+        if key is None
+        else IdempotencyRecord(
+            scope=scope,
+            key=key,
+            fingerprint=digest,
+            response=msgspec.json.encode(result).decode(),
+        )
+    )
+    await _commit(conn, decision, record, _metadata(result, key), login)
+    return result, True
 
 
 async def _commit(

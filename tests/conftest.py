@@ -6,7 +6,7 @@ embedded server under .gameledger/pg-test is started (or adopted).
 
 import itertools
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -100,8 +100,3 @@ async def ledger(pool: asyncpg.Pool, rules: EconomyRules) -> LedgerService:
     service = LedgerService(pool, catalog=DEFAULT_CATALOG, rules=rules)
     assert await service.seed_genesis()
     return service
-
-
-@pytest.fixture
-def anyio_backend() -> Iterator[str]:
-    yield "asyncio"

@@ -45,10 +45,14 @@ async def test_independent_batch_applies_in_order_and_reports_each_failure(
 async def test_atomic_batch_writes_nothing_when_one_item_fails(ledger: LedgerService) -> None:
     alice = await _player(ledger, "alice", 50)
     before = await _events(ledger)
-    outcomes = await execute(ledger, [
-        BatchItem(command=Purchase(player_id=alice, item="gold_coin")),
-        BatchItem(command=Purchase(player_id=alice, item="treasure_box")),  # 40 < 50
-    ], atomic=True)
+    outcomes = await execute(
+        ledger,
+        [
+            BatchItem(command=Purchase(player_id=alice, item="gold_coin")),
+            BatchItem(command=Purchase(player_id=alice, item="treasure_box")),  # 40 < 50
+        ],
+        atomic=True,
+    )
     assert isinstance(outcomes[0].error, BatchAborted)
     assert isinstance(outcomes[1].error, InsufficientFunds)
     assert await _events(ledger) == before
@@ -56,9 +60,11 @@ async def test_atomic_batch_writes_nothing_when_one_item_fails(ledger: LedgerSer
 
 async def test_batch_keys_replay_and_refuse_reuse(ledger: LedgerService) -> None:
     alice = await _player(ledger, "alice", 100)
-    items = [BatchItem(command=Purchase(player_id=alice, item="gold_coin"), key="k1"),
-             BatchItem(command=Purchase(player_id=alice, item="gold_coin"), key="k1"),
-             BatchItem(command=Purchase(player_id=alice, item="treasure_box"), key="k1")]
+    items = [
+        BatchItem(command=Purchase(player_id=alice, item="gold_coin"), key="k1"),
+        BatchItem(command=Purchase(player_id=alice, item="gold_coin"), key="k1"),
+        BatchItem(command=Purchase(player_id=alice, item="treasure_box"), key="k1"),
+    ]
     first = await execute(ledger, items, atomic=False)
     assert first[0].result == first[1].result
     assert isinstance(first[2].error, IdempotencyKeyReused)
@@ -75,7 +81,8 @@ async def test_group_commit_spends_a_wallet_exactly_once(ledger: LedgerService) 
     try:
         results = await asyncio.gather(
             *(ledger.purchase(Purchase(player_id=alice, item="gold_coin")) for _ in range(64)),
-            return_exceptions=True)
+            return_exceptions=True,
+        )
     finally:
         await group.close()
     assert sum(not isinstance(r, BaseException) for r in results) == 10
@@ -87,26 +94,33 @@ async def test_group_commit_coalesces_concurrent_commands(ledger: LedgerService)
     group = GroupCommitter(ledger, runners=2)
     ledger.batcher = group
     try:
-        results = await asyncio.gather(*(
-            ledger.purchase(Purchase(player_id=players[n % 10], item="gold_coin"), key=f"k{n}")
-            for n in range(200)))
+        results = await asyncio.gather(
+            *(
+                ledger.purchase(Purchase(player_id=players[n % 10], item="gold_coin"), key=f"k{n}")
+                for n in range(200)
+            )
+        )
     finally:
         await group.close()
     assert len({r.transfer_id for r in results}) == 200
     assert group.groups < group.commands == 200
     balances = await ledger.pool.fetch(
         "SELECT DISTINCT ON (stream_id) payload->'state_after'->>'gold_coin' AS coins"
-        " FROM events WHERE stream_id LIKE 'player:%' ORDER BY stream_id, version DESC")
+        " FROM events WHERE stream_id LIKE 'player:%' ORDER BY stream_id, version DESC"
+    )
     assert sorted(int(r["coins"]) for r in balances) == [20] * 10
 
 
 @pytest.mark.parametrize("atomic", [True, False])
-async def test_batch_of_many_top_ups_spreads_over_shards(ledger: LedgerService,
-                                                         atomic: bool) -> None:
+async def test_batch_of_many_top_ups_spreads_over_shards(
+    ledger: LedgerService, atomic: bool
+) -> None:
     alice = await _player(ledger, "alice")
     outcomes = await execute(
-        ledger, [BatchItem(command=TopUp(player_id=alice, amount=7)) for _ in range(300)],
-        atomic=atomic)
+        ledger,
+        [BatchItem(command=TopUp(player_id=alice, amount=7)) for _ in range(300)],
+        atomic=atomic,
+    )
     assert all(o.result is not None for o in outcomes)
     assert outcomes[-1].result is not None
     assert outcomes[-1].result.balances == {"diamond": 2100}

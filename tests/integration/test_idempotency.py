@@ -1,0 +1,121 @@
+"""Idempotency keys: a retry returns the original result, whatever happened to the first reply."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import pytest
+
+from domain import accounts
+from domain.assets import CURRENCY, DEFAULT_CATALOG
+from domain.commands import Purchase, SignUp, TopUp
+from domain.errors import IdempotencyKeyReused
+from infra import eventstore
+from infra.ledger import LedgerService, TransferResult
+from tests.integration.conftest import Audit, WalletFactory
+
+
+async def stream_length(pool: asyncpg.Pool, player_id: str) -> int:
+    async with pool.acquire() as conn:
+        return len(await eventstore.read_stream(conn, accounts.player_account(player_id)))
+
+
+def lossy(ledger: LedgerService) -> LedgerService:
+    """The same ledger, but the caller never hears back from the first command that commits."""
+    lost = [False]
+
+    def drop_the_reply() -> None:
+        if not lost[0]:
+            lost[0] = True
+            raise ConnectionResetError("connection reset after COMMIT")
+
+    return LedgerService(
+        ledger.pool, catalog=DEFAULT_CATALOG, rules=ledger.rules, on_commit=drop_the_reply
+    )
+
+
+async def buy_a_coin(ledger: LedgerService, player: str) -> TransferResult:
+    return await ledger.purchase(Purchase(player_id=player, item="gold_coin"), "k-1")
+
+
+async def top_up_25(ledger: LedgerService, player: str) -> TransferResult:
+    return await ledger.top_up(TopUp(player_id=player, amount=25), "k-1")
+
+
+@pytest.mark.parametrize(
+    ("command", "diamonds"), [(buy_a_coin, 90), (top_up_25, 125)], ids=["purchase", "top_up"]
+)
+async def test_20_concurrent_duplicates_have_one_effect_and_one_answer(
+    pool: asyncpg.Pool,
+    ledger: LedgerService,
+    wallet: WalletFactory,
+    audit: Audit,
+    command: Callable[[LedgerService, str], Awaitable[TransferResult]],
+    diamonds: int,
+) -> None:
+    player = await wallet(ledger, 100)
+    before = await stream_length(pool, player)
+    answers = await asyncio.gather(*(command(ledger, player) for _ in range(20)))
+    assert len({a.transfer_id for a in answers}) == 1
+    assert {a.version for a in answers} == {before + 1}
+    assert all(a.balances[CURRENCY] == diamonds for a in answers)
+    assert await stream_length(pool, player) == before + 1
+    assert (await audit())[accounts.player_account(player), CURRENCY] == diamonds
+
+
+async def test_the_same_key_for_a_different_request_is_refused(
+    pool: asyncpg.Pool, ledger: LedgerService, wallet: WalletFactory
+) -> None:
+    player = await wallet(ledger, 100)
+    await ledger.purchase(Purchase(player_id=player, item="gold_coin"), "k-1")
+    written = await stream_length(pool, player)
+    for other in (
+        ledger.purchase(Purchase(player_id=player, item="gold_coin", quantity=2), "k-1"),
+        ledger.purchase(Purchase(player_id=player, item="treasure_box"), "k-1"),
+        ledger.top_up(TopUp(player_id=player, amount=10), "k-1"),
+    ):
+        with pytest.raises(IdempotencyKeyReused):
+            await other
+    assert await stream_length(pool, player) == written
+
+
+async def test_keys_are_scoped_to_the_player(
+    ledger: LedgerService, wallet: WalletFactory, audit: Audit
+) -> None:
+    alice, bob = await wallet(ledger, 100), await wallet(ledger, 100)
+    first = await ledger.purchase(Purchase(player_id=alice, item="gold_coin"), "same-key")
+    second = await ledger.purchase(Purchase(player_id=bob, item="gold_coin"), "same-key")
+    assert first.transfer_id != second.transfer_id
+    balances = await audit()
+    assert balances[accounts.player_account(alice), "gold_coin"] == 1
+    assert balances[accounts.player_account(bob), "gold_coin"] == 1
+
+
+async def test_a_lost_acknowledgement_is_answered_by_the_retry(
+    pool: asyncpg.Pool, ledger: LedgerService, wallet: WalletFactory, audit: Audit
+) -> None:
+    player = await wallet(ledger, 100)
+    flaky = lossy(ledger)
+    with pytest.raises(ConnectionResetError):
+        await flaky.purchase(Purchase(player_id=player, item="gold_coin"), "k-lost")
+    committed = await stream_length(pool, player)
+    await ledger.top_up(TopUp(player_id=player, amount=5))  # the wallet moves on meanwhile
+    retried = await flaky.purchase(Purchase(player_id=player, item="gold_coin"), "k-lost")
+    assert retried.balances == {CURRENCY: 90, "gold_coin": 1}  # the original answer
+    assert retried.version == committed
+    assert await stream_length(pool, player) == committed + 1  # only the top-up since
+    assert (await audit())[accounts.player_account(player), "gold_coin"] == 1
+
+
+async def test_a_signup_retried_after_a_lost_reply_returns_the_same_player(
+    pool: asyncpg.Pool, ledger: LedgerService
+) -> None:
+    flaky = lossy(ledger)
+    with pytest.raises(ConnectionResetError):
+        await flaky.sign_up(SignUp(username="Zoe"), "hash", key="k-signup")
+    async with pool.acquire() as conn:
+        registered = await conn.fetchval(
+            "SELECT payload->>'player_id' FROM events WHERE event_type = 'player_registered'"
+        )
+    again = await flaky.sign_up(SignUp(username="Zoe"), "hash", key="k-signup")
+    assert again.player_id == registered  # not username_taken, not a second player
