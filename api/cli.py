@@ -26,11 +26,9 @@ Handler = Callable[[argparse.Namespace, str], Coroutine[Any, Any, int]]
 _PLUGINS = ("api.cli_projections", "api.cli_admin", "api.cli_bench", "api.cli_scenarios")
 
 
-def resolve_dsn(settings: Settings) -> tuple[str, bool]:
-    """The database to use and whether it is the embedded server started for us."""
-    if settings.database_url:
-        return settings.database_url, False
-    return embedded.ensure_running("pg"), True
+def resolve_dsn(settings: Settings) -> str:
+    """The database to use: DATABASE_URL, else the embedded server (started if needed)."""
+    return settings.database_url or embedded.ensure_running("pg")
 
 
 async def prepare(dsn: str, settings: Settings) -> list[str]:
@@ -71,7 +69,10 @@ async def _seed(args: argparse.Namespace, dsn: str) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    dsn, started = resolve_dsn(settings)
+    if settings.database_url:
+        dsn, owned = settings.database_url, False
+    else:
+        dsn, owned = embedded.start_owned("pg")
     try:
         asyncio.run(prepare(dsn, settings))
         os.environ["GAMELEDGER_DSN"] = dsn
@@ -90,7 +91,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             lifespan="on",
         )
     finally:
-        if started and not args.keep_database:
+        if owned and not args.keep_database:
             embedded.stop("pg")
     return 0
 
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(args, "local"):
             result: int = args.local(args, settings)
             return result
-        dsn, _ = resolve_dsn(settings)
+        dsn = resolve_dsn(settings)
         handler: Handler = args.func
         return asyncio.run(handler(args, dsn))
     except ConfigError as error:

