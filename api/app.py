@@ -1,0 +1,229 @@
+"""The Litestar application: `create_app()` (a uvicorn `--factory`) and its lifespan.
+
+The lifespan owns the pool, the write side, the NOTIFY waker and, when RUN_PROJECTORS is on,
+the projectors and the sweeper. The app starts even while PostgreSQL is away: `/health` then
+answers 503 and every other route 503 with problem details, and genesis is seeded as soon as
+the database answers.
+"""
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any
+
+import argon2
+import asyncpg
+import structlog
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import ResponseHeader
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from api import problems
+from api.accounts import AccountController
+from api.admin import AdminController
+from api.admin_tools import AdminToolsController
+from api.auth import Tokens, resolve_secret
+from api.catalog import CatalogController
+from api.console import console_router
+from api.health import HealthController
+from api.limits import Limits, Throttles
+from api.observability import observability_middleware
+from api.passwords import Passwords
+from api.players import PlayerController
+from api.services import DEPENDENCIES, Services
+from infra import logging as infra_logging
+from infra.catalog import load_catalog
+from infra.config import ConfigError, Settings, load_settings
+from infra.db import create_pool
+from infra.ledger import LedgerService
+from infra.waker import Waker
+
+_log = structlog.get_logger(__name__)
+
+# A stopping projector gets this long to finish its batch before it is cancelled.
+STOP_GRACE = 5.0
+
+
+@dataclass(frozen=True)
+class AppParts:
+    """What the lifespan needs besides the settings (tests swap the hasher and limits)."""
+
+    settings: Settings
+    dsn: str
+    tokens: Tokens
+    hasher: argon2.PasswordHasher | None
+    limits: Limits
+
+
+def create_app(
+    settings: Settings | None = None,
+    dsn: str | None = None,
+    *,
+    hasher: argon2.PasswordHasher | None = None,
+    limits: Limits | None = None,
+) -> Litestar:
+    """The HTTP API; with no arguments, settings and DSN come from the environment."""
+    if settings is None:
+        settings = load_settings()
+        infra_logging.configure(settings.log_format, settings.log_level)
+    dsn = dsn or settings.database_url or os.environ.get("GAMELEDGER_DSN")
+    if not dsn:
+        raise ConfigError("DATABASE_URL: no database to serve (or run `gameledger serve`)")
+    tokens = Tokens(resolve_secret(settings), settings.token_ttl_seconds)
+    parts = AppParts(settings, dsn, tokens, hasher, limits or Limits())
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            AccountController,
+            PlayerController,
+            CatalogController,
+            AdminController,
+            AdminToolsController,
+            console_router,
+        ],
+        lifespan=[_lifespan(parts)],
+        dependencies=DEPENDENCIES,
+        middleware=[observability_middleware],
+        plugins=[problems.plugin()],
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=_cors(settings.frontend_url),
+        openapi_config=_openapi(),
+        response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
+        logging_config=None,
+        debug=False,
+    )
+
+
+def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        settings = parts.settings
+        pool = await _open_pool(parts.dsn, settings)
+        waker = Waker(pool)
+        await waker.start()
+        ledger = LedgerService(
+            pool,
+            catalog=load_catalog(settings.catalog_file),
+            rules=settings.economy,
+            on_commit=waker.poke,
+        )
+        app.state.pool = pool
+        app.state.tokens = parts.tokens
+        rebuilds: dict[str, asyncio.Task[None]] = {}
+        app.state.rebuilds = rebuilds
+        app.state.services = Services(
+            settings=settings,
+            pool=pool,
+            ledger=ledger,
+            tokens=parts.tokens,
+            passwords=Passwords(parts.hasher),
+            throttles=Throttles(parts.limits),
+            catalog=ledger.catalog,
+        )
+        stop = asyncio.Event()
+        tasks = [] if await _try_genesis(ledger) else [_task(_seed_genesis(ledger, stop))]
+        if settings.run_projectors:
+            tasks.append(_task(_projectors(parts, stop)))
+        try:
+            yield
+        finally:
+            stop.set()
+            await _finish([*tasks, *rebuilds.values()])
+            await waker.stop()
+            await pool.close()
+
+    return lifespan
+
+
+async def _open_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
+    """The pool; if the database is away, an empty one that connects when it is back."""
+    try:
+        return await create_pool(dsn, settings)
+    except problems.DB_UNAVAILABLE as error:
+        _log.warning("database unavailable at startup", error_type=type(error).__name__)
+        return await create_pool(dsn, settings, min_size=0)
+
+
+async def _try_genesis(ledger: LedgerService) -> bool:
+    """Mint genesis if it is not there yet (idempotent); False while the database is away."""
+    try:
+        if await ledger.seed_genesis():
+            _log.info("genesis seeded")
+    except problems.DB_UNAVAILABLE:
+        return False
+    return True
+
+
+async def _seed_genesis(ledger: LedgerService, stop: asyncio.Event) -> None:
+    """Retry genesis in the background until the database answers."""
+    delay = 0.5
+    while not stop.is_set() and not await _try_genesis(ledger):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        delay = min(delay * 2, 10.0)
+
+
+def _task(work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    return asyncio.create_task(work)
+
+
+async def _projectors(parts: AppParts, stop: asyncio.Event) -> None:
+    """The projectors and the sweeper, restarted with back-off if they fail."""
+    from projections.runner import run_projectors  # the API can run without them
+
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            await run_projectors(parts.dsn, parts.settings, stop)
+        except Exception:  # a crash must not take the API down: log, wait, restart
+            _log.exception("projectors stopped; restarting")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 30.0)
+
+
+async def _finish(tasks: list[asyncio.Task[None]]) -> None:
+    if not tasks:
+        return
+    done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE)
+    for task in pending:
+        task.cancel()
+    for task in [*done, *pending]:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+def _cors(frontend_url: str) -> CORSConfig | None:
+    """CORS for the configured origins; tokens travel in headers, so never credentials."""
+    origins = [origin.strip().rstrip("/") for origin in frontend_url.split(",") if origin.strip()]
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        expose_headers=["Retry-After"],
+        allow_credentials=False,
+        max_age=600,
+    )
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="gameledger",
+        version="1.0.0",
+        description="Double-entry ledger for a game economy: wallets, shop, treasury, audit.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin()],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+    )

@@ -1,0 +1,88 @@
+"""`gameledger admin create USERNAME`: create an operator account, or promote an existing one.
+
+The password comes from GAMELEDGER_ADMIN_PASSWORD or a prompt (never from an argument, which
+would land in the shell history and the process list).
+"""
+
+import argparse
+import getpass
+import os
+import sys
+from typing import Any, Literal
+
+import argon2
+import asyncpg
+
+from api.cli import prepare
+from api.passwords import Passwords
+from domain.commands import SignUp
+from domain.errors import DomainError, InvalidPassword
+from infra import credentials
+from infra.catalog import load_catalog
+from infra.config import Settings, load_settings
+from infra.db import create_pool
+from infra.ledger import LedgerService
+
+PASSWORD_ENV = "GAMELEDGER_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a secret
+
+
+def register(subparsers: Any) -> None:
+    """Add `admin create USERNAME` to the command line."""
+    admin = subparsers.add_parser("admin", help="operators' accounts")
+    commands = admin.add_subparsers(dest="admin_command", required=True)
+    create = commands.add_parser(
+        "create",
+        help="create an admin account, or promote an existing player (and set its password)",
+    )
+    create.add_argument("username")
+    create.set_defaults(func=_create)
+
+
+async def _create(args: argparse.Namespace, dsn: str) -> int:
+    settings = load_settings()
+    try:
+        password = read_password()
+        await prepare(dsn, settings)
+        pool = await create_pool(dsn, settings, min_size=1, max_size=2)
+        try:
+            outcome = await create_admin(pool, settings, args.username, password)
+        finally:
+            await pool.close()
+    except DomainError as error:
+        print(f"gameledger: {error.detail}", file=sys.stderr)
+        return 1
+    print(f"{args.username}: {outcome} as admin")
+    return 0
+
+
+def read_password() -> str:
+    """The new password from the environment or, twice, from the terminal."""
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        password = getpass.getpass("Password for the admin: ")
+        if getpass.getpass("Repeat the password: ") != password:
+            raise InvalidPassword("the two passwords differ")
+    if not 8 <= len(password) <= 128:
+        raise InvalidPassword("passwords are 8-128 characters")
+    return password
+
+
+async def create_admin(
+    pool: asyncpg.Pool,
+    settings: Settings,
+    username: str,
+    password: str,
+    hasher: argon2.PasswordHasher | None = None,
+) -> Literal["created", "promoted"]:
+    """Sign up `username` with the admin role, or promote the existing login."""
+    password_hash = await Passwords(hasher).hash(password)
+    async with pool.acquire() as conn:
+        login = await credentials.by_username(conn, username)
+        if login is not None:
+            await credentials.set_role(conn, login.player_id, "admin", password_hash)
+            return "promoted"
+    ledger = LedgerService(
+        pool, catalog=load_catalog(settings.catalog_file), rules=settings.economy
+    )
+    await ledger.sign_up(SignUp(username=username), password_hash, role="admin")
+    return "created"

@@ -1,0 +1,191 @@
+"""The one place that turns errors into RFC 9457 problem details.
+
+Every error answer is `application/problem+json` with a stable `type` slug (`insufficient-funds`),
+a title, the status, a detail and extension members taken from the error's context. Domain
+errors map by category; the database being away is a 503 without the driver's text; anything
+unexpected is a logged 500 with a generic body.
+"""
+
+import traceback
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+import asyncpg
+import msgspec
+import structlog
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+
+from domain.errors import DomainError
+
+_log = structlog.get_logger(__name__)
+
+MEDIA_TYPE = "application/problem+json"
+
+STATUS_BY_CATEGORY: Mapping[str, int] = {
+    "invalid": 400,
+    "auth": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "rule": 422,
+    "unavailable": 503,
+}
+
+# Litestar's own HTTP errors get the same stable slugs as ours.
+_HTTP_SLUGS: Mapping[int, tuple[str, str]] = {
+    400: ("invalid-request", "The request is malformed or invalid"),
+    401: ("unauthorized", "Missing or invalid credentials"),
+    403: ("forbidden", "Not allowed for this account"),
+    404: ("not-found", "No such resource"),
+    405: ("method-not-allowed", "The method is not allowed here"),
+    413: ("body-too-large", "The request body is too large"),
+    429: ("rate-limited", "Too many requests; retry later"),
+}
+
+# Failures of the database connection (not of a statement): refused, reset, timed out, server
+# shutting down or full. The client can retry; the driver's text stays in our logs.
+DB_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,  # also asyncio's, and asyncpg's command and pool timeouts
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InsufficientResourcesError,
+    asyncpg.QueryCanceledError,
+)
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance"})
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """An RFC 9457 problem: extension members (e.g. `balance`, `price`) may follow."""
+
+    type: str
+    title: str
+    status: int
+    detail: str = ""
+
+
+def slug_of(error: DomainError) -> str:
+    """The problem `type` of a domain error: its slug with hyphens."""
+    return error.slug.replace("_", "-")
+
+
+def problem(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    extra: Mapping[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ProblemDetailsException:
+    """A problem-details exception, ready to be answered."""
+    members = {k: v for k, v in (extra or {}).items() if k not in _RESERVED}
+    return ProblemDetailsException(
+        status_code=status,
+        type_=slug,
+        title=title,
+        detail=detail,
+        extra=members,
+        headers=headers,
+    )
+
+
+def from_domain(error: DomainError) -> ProblemDetailsException:
+    """A domain error by its category; its context becomes extension members."""
+    status = STATUS_BY_CATEGORY.get(error.category, 422)
+    return problem(status, slug_of(error), error.title, error.detail, error.context)
+
+
+def from_http(error: HTTPException) -> ProblemDetailsException:
+    """Litestar's HTTP errors (routing, guards, limits, validation) as problems."""
+    if isinstance(error, ProblemDetailsException):
+        return error
+    status = error.status_code
+    slug, title = _HTTP_SLUGS.get(status) or _generic(status)
+    extra: dict[str, Any] = dict(error.extra) if isinstance(error.extra, Mapping) else {}
+    if isinstance(error, ValidationException) and isinstance(error.extra, list):
+        extra["errors"] = error.extra
+        if any(_is_key_header(e) for e in error.extra):
+            slug, title = "invalid-idempotency-key", "The idempotency key is not allowed"
+    detail = error.detail if error.detail != HTTPStatus(status).phrase else title
+    return problem(status, slug, title, detail, extra, dict(error.headers or {}) or None)
+
+
+def from_body(error: Exception) -> ProblemDetailsException:
+    """A body that is not JSON or not of the expected shape (types are strict: no coercion)."""
+    return problem(400, "invalid-body", "The request body is malformed or invalid", str(error))
+
+
+def from_database(error: Exception) -> ProblemDetailsException:
+    """The database is unreachable or timed out: retry later (the driver's words stay here)."""
+    _log.warning("database unavailable", error_type=type(error).__name__)
+    return problem(
+        503,
+        "database-unavailable",
+        "The database is unavailable",
+        "The service cannot reach its database right now; retry shortly.",
+        headers={"Retry-After": "2"},
+    )
+
+
+def from_unexpected(error: Exception) -> ProblemDetailsException:
+    """A bug: logged with its traceback, answered without internals."""
+    if isinstance(error, HTTPException):
+        return from_http(error)
+    if isinstance(error, DB_UNAVAILABLE):
+        return from_database(error)
+    # A formatted traceback, not exc_info: a renderer that shows frame locals would print the
+    # request's body, and with it a password.
+    trace = "".join(traceback.format_exception(error))
+    _log.error("unexpected error", error_type=type(error).__name__, traceback=trace)
+    return problem(500, "internal-error", "Internal error", "An unexpected error occurred.")
+
+
+def plugin() -> ProblemDetailsPlugin:
+    """The Litestar plugin with every mapping above (most specific class wins)."""
+    mapping: dict[type[Exception], Callable[[Any], ProblemDetailsException]] = {
+        DomainError: from_domain,
+        HTTPException: from_http,
+        msgspec.ValidationError: from_body,
+        msgspec.DecodeError: from_body,
+        Exception: from_unexpected,
+    }
+    for kind in DB_UNAVAILABLE:
+        if issubclass(kind, Exception):
+            mapping[kind] = from_database
+    return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=mapping))
+
+
+def responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the error statuses an operation can answer (503 always)."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            description=_describe(status),
+            media_type=MEDIA_TYPE,
+            generate_examples=False,
+        )
+        for status in sorted({*statuses, 503})
+    }
+
+
+def _describe(status: int) -> str:
+    return _HTTP_SLUGS.get(status, _generic(status))[1]
+
+
+def _generic(status: int) -> tuple[str, str]:
+    phrase = HTTPStatus(status).phrase
+    return phrase.lower().replace(" ", "-"), phrase
+
+
+def _is_key_header(error: Any) -> bool:
+    # Litestar names the handler's argument (idempotency_key), not the header.
+    key = str(error.get("key", "")) if isinstance(error, Mapping) else ""
+    return key.replace("_", "-").lower() == "idempotency-key"

@@ -1,0 +1,199 @@
+"""Request and response bodies of the game-facing API (camelCase on the wire).
+
+Requests forbid unknown fields and are decoded strictly (see `api.body`): `"100"`, `100.0` and
+`true` are not integers, so they are refused with 400 instead of being coerced.
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+# The largest integer a JavaScript client holds exactly; the ledger's own limits are tighter
+# (TOP_UP_MAX, MAX_QUANTITY) and are enforced by the domain with a 400 naming the bounds.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+Username = Annotated[
+    str,
+    Meta(
+        pattern=r"^[A-Za-z0-9_.\-]{3,32}$",
+        description="3-32 of letters, digits, '_', '.' or '-'",
+        examples=["alice"],
+    ),
+]
+Password = Annotated[str, Meta(min_length=8, max_length=128, description="8-128 characters")]
+LoginPassword = Annotated[str, Meta(min_length=1, max_length=128)]
+ReferralCode = Annotated[str, Meta(pattern=r"^[A-Za-z0-9]{1,64}$", examples=["K7QX2M9PTA"])]
+Amount = Annotated[
+    int, Meta(ge=1, le=MAX_SAFE_INTEGER, description="Diamonds, at most TOP_UP_MAX (10000)")
+]
+Quantity = Annotated[
+    int, Meta(ge=1, le=MAX_SAFE_INTEGER, description="Items, at most MAX_QUANTITY (10000)")
+]
+ItemCode = Annotated[str, Meta(min_length=1, max_length=64, examples=["gold_coin"])]
+Inventory = Annotated[
+    dict[str, int],
+    Meta(
+        description="Count per catalog item, keyed by the camelCase plural of its code "
+        "(gold_coin -> goldCoins); every item is present, zeros included",
+        examples=[{"goldCoins": 0, "treasureBoxes": 1}],
+    ),
+]
+
+
+class Request(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, rename="camel"):
+    """Base of request bodies."""
+
+
+class Response(msgspec.Struct, kw_only=True, rename="camel"):
+    """Base of response bodies."""
+
+
+class SignupRequest(Request):
+    """Open a player account; a referral code pays both players a bonus."""
+
+    username: Username
+    password: Password
+    referral_code: ReferralCode | None = None
+
+
+class SignupResponse(Response):
+    """The new player."""
+
+    user_id: str
+    username: str
+    referral_code: str
+    status: Literal["Created"] = "Created"
+
+
+class LoginRequest(Request):
+    """Credentials for a bearer token."""
+
+    username: Username
+    password: LoginPassword
+
+
+class LoginResponse(Response):
+    """A short-lived access token."""
+
+    token: str
+    expires_in: Annotated[int, Meta(description="Seconds until the token expires")]
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme, not a secret
+
+
+class TopUpRequest(Request):
+    """Diamonds from the treasury into the wallet (an empty body tops up 100)."""
+
+    amount: Amount = 100
+
+
+class TopUpResponse(Response):
+    """The wallet after the top-up."""
+
+    transfer_id: str
+    balance: int
+    version: int
+
+
+class PurchaseRequest(Request):
+    """Buy an item of the catalog with diamonds."""
+
+    item: ItemCode
+    quantity: Quantity = 1
+
+
+class PurchaseResponse(Response):
+    """The wallet after the purchase."""
+
+    transfer_id: str
+    balance: int
+    version: int
+    inventory: Inventory
+
+
+class BalanceResponse(Response):
+    """The player's wallet, reflecting at least the player's own latest write."""
+
+    username: str
+    balance: int
+    version: int
+    referral_code: str
+    inventory: Inventory
+
+
+class Leg(Response):
+    """One side of a transfer: a positive amount credits the account."""
+
+    account: str
+    asset: str
+    amount: int
+
+
+class HistoryEntry(Response):
+    """One transfer of the player's stream."""
+
+    transfer_id: str
+    code: str
+    version: int
+    legs: list[Leg]
+    balance_after: int
+    state_after: dict[str, int]
+    occurred_at: datetime
+    item: str | None = None
+    quantity: int | None = None
+    reverses: str | None = None
+    reason: str | None = None
+
+
+class HistoryPage(Response):
+    """Newest first; pass `nextCursor` as `cursor` for the next (older) page."""
+
+    entries: list[HistoryEntry]
+    next_cursor: str | None = None
+    stale: Annotated[
+        bool, Meta(description="True when the newest entries may not be projected yet")
+    ] = False
+
+
+class CatalogItem(Response):
+    """An item of the shop."""
+
+    code: str
+    name: str
+    price: int
+    inventory_key: str
+
+
+class CatalogResponse(Response):
+    """The shop: prices are in the currency."""
+
+    currency: str
+    items: list[CatalogItem]
+
+
+class HealthResponse(Response):
+    """Liveness of the service and its database."""
+
+    status: Literal["UP", "DOWN"]
+    database: Literal["CONNECTED", "DOWN"]
+
+
+def inventory_key(code: str) -> str:
+    """The game client's key for an item: camelCase plural (treasure_box -> treasureBoxes)."""
+    words = code.split("_")
+    words[-1] = _plural(words[-1])
+    return words[0] + "".join(word.capitalize() for word in words[1:])
+
+
+def _plural(word: str) -> str:
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    if len(word) > 1 and word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def inventory(balances: dict[str, int], item_codes: tuple[str, ...]) -> dict[str, int]:
+    """Every catalog item's count (zeros included) under the game client's keys."""
+    return {inventory_key(code): balances.get(code, 0) for code in item_codes}

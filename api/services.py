@@ -1,0 +1,81 @@
+"""What the lifespan builds and the controllers use, as one typed dependency."""
+
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeAlias
+
+import asyncpg
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import HeaderParameter
+
+from api.auth import Principal, Tokens, principal_of
+from api.limits import Throttles
+from api.passwords import Passwords
+from domain.assets import Catalog
+from infra.config import Settings
+from infra.ledger import LedgerService
+
+# Printable ASCII, which every client library sends unchanged; spaces only inside, because
+# servers strip them from the ends of header values.
+KEY_PATTERN = r"^[\x21-\x7e]([\x20-\x7e]{0,126}[\x21-\x7e])?$"
+KEY_DESCRIPTION = (
+    "A client-chosen key (1-128 printable ASCII characters) that makes the write idempotent: "
+    "a retry with the same key and body returns the first answer without a second effect; "
+    "the same key with another body is refused (422 idempotency-key-reused)."
+)
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        min_length=1,
+        max_length=128,
+        pattern=KEY_PATTERN,
+        description=KEY_DESCRIPTION,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Services:
+    """The pool, the write side and the security helpers of one running app."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    ledger: LedgerService
+    tokens: Tokens
+    passwords: Passwords
+    throttles: Throttles
+    catalog: Catalog
+
+    @property
+    def item_codes(self) -> tuple[str, ...]:
+        """The catalog's item codes, in catalog order."""
+        return tuple(item.code for item in self.catalog.items)
+
+
+# Handler arguments filled by name from DEPENDENCIES.
+Svc: TypeAlias = NamedDependency[Services]
+Caller: TypeAlias = NamedDependency[Principal]
+
+
+def _services(state: State) -> Services:
+    services: Services = state.services
+    return services
+
+
+def _principal(request: Request[Any, Any, Any]) -> Principal:
+    return principal_of(request)
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The peer address (behind a proxy this is the proxy: see api/limits.py)."""
+    return request.client.host if request.client else "unknown"
+
+
+DEPENDENCIES = {
+    "services": Provide(_services, sync_to_thread=False),
+    "principal": Provide(_principal, sync_to_thread=False),
+}

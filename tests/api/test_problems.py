@@ -1,0 +1,130 @@
+"""The one error mapping: categories to statuses, slugs to problem types, no internals leaked."""
+
+import asyncpg
+import msgspec
+import pytest
+import structlog
+from litestar.exceptions import NotAuthorizedException, ValidationException
+
+from api import problems
+from api.schemas import inventory, inventory_key
+from domain import errors
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "slug"),
+    [
+        (errors.InvalidAmount("x"), 400, "invalid-amount"),
+        (errors.InsufficientFunds("x", balance=3, price=10), 422, "insufficient-funds"),
+        (errors.UnknownItem("x"), 422, "unknown-item"),
+        (errors.UnknownReferralCode("x"), 422, "unknown-referral-code"),
+        (errors.UsernameTaken("x"), 409, "username-taken"),
+        (errors.StreamVersionConflict("x"), 409, "version-conflict"),
+        (errors.IdempotencyKeyReused("x"), 422, "idempotency-key-reused"),
+        (errors.UnknownPlayer("x"), 404, "unknown-player"),
+        (errors.AlreadyReversed("x"), 409, "already-reversed"),
+        (errors.TreasuryDepleted("x"), 422, "treasury-depleted"),
+    ],
+)
+def test_domain_errors_map_by_category(error: errors.DomainError, status: int, slug: str) -> None:
+    mapped = problems.from_domain(error)
+    assert (mapped.status_code, mapped.type_, mapped.title) == (status, slug, error.title)
+    assert mapped.extra == error.context
+
+
+def test_every_category_has_a_status() -> None:
+    categories = {
+        c.category
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.DomainError)
+    }
+    assert categories <= set(problems.STATUS_BY_CATEGORY)
+
+
+def test_context_cannot_overwrite_the_reserved_members() -> None:
+    mapped = problems.from_domain(errors.UnknownItem("x", status=200, type="ok", item="a"))
+    assert mapped.extra == {"item": "a"}
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionRefusedError(111, "Connect call failed ('10.1.2.3', 5432)"),
+        TimeoutError(),
+        asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle"),
+        asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"),
+        asyncpg.exceptions.AdminShutdownError("terminating connection"),
+    ],
+)
+def test_database_failures_are_503_without_the_driver_text(error: Exception) -> None:
+    mapped = problems.from_unexpected(error)
+    assert (mapped.status_code, mapped.type_) == (503, "database-unavailable")
+    assert mapped.detail == "The service cannot reach its database right now; retry shortly."
+    assert mapped.headers == {"Retry-After": "2"}
+
+
+def test_a_bug_is_a_generic_500() -> None:
+    mapped = problems.from_unexpected(KeyError("secret internals"))
+    assert (mapped.status_code, mapped.type_) == (500, "internal-error")
+    assert "secret" not in mapped.detail
+
+
+def test_http_errors_keep_their_headers() -> None:
+    mapped = problems.from_http(
+        NotAuthorizedException("no", headers={"WWW-Authenticate": "Bearer"})
+    )
+    assert (mapped.status_code, mapped.type_, mapped.headers) == (
+        401,
+        "unauthorized",
+        {"WWW-Authenticate": "Bearer"},
+    )
+
+
+def test_validation_errors_list_what_failed() -> None:
+    failure = [{"message": "Expected `int`", "key": "limit", "source": "query"}]
+    mapped = problems.from_http(ValidationException("bad", extra=failure))
+    assert mapped.type_ == "invalid-request"
+    assert mapped.extra == {"errors": failure}
+
+
+def test_body_errors_are_400() -> None:
+    try:
+        msgspec.json.decode(b'{"a": 1.5}', type=dict[str, int], strict=True)
+    except msgspec.ValidationError as error:
+        mapped = problems.from_body(error)
+    assert (mapped.status_code, mapped.type_) == (400, "invalid-body")
+
+
+@pytest.mark.parametrize(
+    ("code", "key"),
+    [
+        ("gold_coin", "goldCoins"),
+        ("treasure_box", "treasureBoxes"),
+        ("gem", "gems"),
+        ("berry", "berries"),
+        ("key", "keys"),
+        ("magic_dust_pouch", "magicDustPouches"),
+    ],
+)
+def test_inventory_keys_are_camel_case_plurals(code: str, key: str) -> None:
+    assert inventory_key(code) == key
+
+
+def test_inventory_lists_every_item_and_no_currency() -> None:
+    counts = inventory({"diamond": 5, "gem": 2}, ("gem", "key"))
+    assert counts == {"gems": 2, "keys": 0}
+
+
+def test_a_bug_is_logged_without_frame_locals() -> None:
+    def handler(password: str) -> None:
+        raise KeyError("boom")
+
+    secret = "-".join(("hunter2", "password"))  # only in a local, never in the source lines
+    with structlog.testing.capture_logs() as logs:
+        try:
+            handler(secret)
+        except KeyError as error:
+            problems.from_unexpected(error)
+    assert logs[0]["error_type"] == "KeyError"
+    assert "handler" in logs[0]["traceback"]
+    assert "hunter2" not in str(logs)
