@@ -29,11 +29,13 @@ from api.accounts import AccountController
 from api.admin import AdminController
 from api.admin_tools import AdminToolsController
 from api.auth import Tokens, resolve_secret
+from api.batch import BatchController
 from api.catalog import CatalogController
 from api.console import console_router
 from api.health import HealthController
 from api.limits import Limits, Throttles
 from api.observability import observability_middleware
+from api.ops import OpsController
 from api.passwords import Passwords
 from api.players import PlayerController
 from api.services import DEPENDENCIES, Services
@@ -41,6 +43,7 @@ from infra import logging as infra_logging
 from infra.catalog import load_catalog
 from infra.config import ConfigError, Settings, load_settings
 from infra.db import create_pool
+from infra.group_commit import GroupCommitter
 from infra.ledger import LedgerService
 from infra.waker import Waker
 
@@ -84,6 +87,8 @@ def create_app(
             PlayerController,
             CatalogController,
             AdminController,
+            BatchController,
+            OpsController,
             AdminToolsController,
             console_router,
         ],
@@ -113,6 +118,8 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             rules=settings.economy,
             on_commit=waker.poke,
         )
+        group = GroupCommitter(ledger) if settings.group_commit else None
+        ledger.batcher = group
         app.state.pool = pool
         app.state.tokens = parts.tokens
         rebuilds: dict[str, asyncio.Task[None]] = {}
@@ -135,6 +142,8 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         finally:
             stop.set()
             await _finish([*tasks, *rebuilds.values()])
+            if group is not None:
+                await group.close()
             await waker.stop()
             await pool.close()
 

@@ -35,6 +35,12 @@ def register(subparsers: Any) -> None:
         help="create an admin account, or promote an existing player (and set its password)",
     )
     create.add_argument("username")
+    create.add_argument(
+        "--role",
+        choices=("admin", "service"),
+        default="admin",
+        help="admin (operators) or service (game servers: the batch endpoint)",
+    )
     create.set_defaults(func=_create)
 
 
@@ -45,13 +51,13 @@ async def _create(args: argparse.Namespace, dsn: str) -> int:
         await prepare(dsn, settings)
         pool = await create_pool(dsn, settings, min_size=1, max_size=2)
         try:
-            outcome = await create_admin(pool, settings, args.username, password)
+            outcome = await create_admin(pool, settings, args.username, password, role=args.role)
         finally:
             await pool.close()
     except DomainError as error:
         print(f"gameledger: {error.detail}", file=sys.stderr)
         return 1
-    print(f"{args.username}: {outcome} as admin")
+    print(f"{args.username}: {outcome} as {args.role}")
     return 0
 
 
@@ -73,16 +79,17 @@ async def create_admin(
     username: str,
     password: str,
     hasher: argon2.PasswordHasher | None = None,
+    role: str = "admin",
 ) -> Literal["created", "promoted"]:
-    """Sign up `username` with the admin role, or promote the existing login."""
+    """Sign up `username` with the admin (or service) role, or promote the existing login."""
     password_hash = await Passwords(hasher).hash(password)
     async with pool.acquire() as conn:
         login = await credentials.by_username(conn, username)
         if login is not None:
-            await credentials.set_role(conn, login.player_id, "admin", password_hash)
+            await credentials.set_role(conn, login.player_id, role, password_hash)
             return "promoted"
     ledger = LedgerService(
         pool, catalog=load_catalog(settings.catalog_file), rules=settings.economy
     )
-    await ledger.sign_up(SignUp(username=username), password_hash, role="admin")
+    await ledger.sign_up(SignUp(username=username), password_hash, role=role)
     return "created"

@@ -9,7 +9,7 @@ from litestar import Controller, Response, get
 from litestar.datastructures import CacheControlHeader
 
 from api.problems import DB_UNAVAILABLE
-from api.services import Services
+from api.services import Svc
 from infra import metrics, migrate
 from projections import queries
 
@@ -20,7 +20,7 @@ _DOWN: tuple[type[BaseException], ...] = (*DB_UNAVAILABLE, asyncpg.PostgresError
 STALL_SECONDS = 30.0
 
 
-class Readiness(msgspec.Struct, kw_only=True):
+class Readiness(msgspec.Struct, kw_only=True, rename="camel"):
     """Whether this instance should receive traffic, and why not."""
 
     ready: bool
@@ -41,7 +41,7 @@ class OpsController(Controller):
         media_type=metrics.CONTENT_TYPE,
         include_in_schema=False,
     )
-    async def scrape(self, services: Services) -> Response[bytes]:
+    async def scrape(self, services: Svc) -> Response[bytes]:
         """Counters and histograms of every worker, gauges refreshed from the database."""
         pool = services.pool
         metrics.POOL.labels("open").set(pool.get_size())
@@ -52,7 +52,7 @@ class OpsController(Controller):
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
     @get("/ready", summary="Readiness: database, migrations and projectors")
-    async def ready(self, services: Services) -> Response[Readiness]:
+    async def ready(self, services: Svc) -> Response[Readiness]:
         """200 when the database answers, no migration is pending and no projector stalls."""
         try:
             async with asyncio.timeout(2.0), services.pool.acquire() as conn:

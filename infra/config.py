@@ -38,6 +38,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     idempotency_retention_days: int = 0  # 0 keeps keys forever
     run_projectors: bool = True
     catalog_file: str | None = None
+    # Coalesce concurrent top-ups and purchases into shared commits (infra/group_commit.py).
+    group_commit: bool = False
     economy: EconomyRules = EconomyRules()
 
     @property
@@ -65,6 +67,7 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "IDEMPOTENCY_RETENTION_DAYS": ("idempotency_retention_days", int),
     "RUN_PROJECTORS": ("run_projectors", bool),
     "CATALOG_FILE": ("catalog_file", str),
+    "GROUP_COMMIT": ("group_commit", bool),
 }
 _ECONOMY: dict[str, str] = {
     "GENESIS_SUPPLY": "genesis_supply",

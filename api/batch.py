@@ -1,0 +1,143 @@
+"""Batched transfers for trusted game servers: up to 1,000 transfers in one request.
+
+Each transfer carries its own idempotency key and gets its own result. `atomic: true` applies
+all or none; otherwise each stands alone. Either way the whole batch is one database statement
+(one commit), which is how it goes past the one-commit-per-transfer limit.
+"""
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, post
+from litestar.connection import ASGIConnection
+from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import JSONBody
+from msgspec import Meta
+
+from api.auth import principal_of
+from api.body import StrictBody
+from api.problems import STATUS_BY_CATEGORY, responses, slug_of
+from api.schemas import Amount, ItemCode, Quantity, Request, Response
+from api.services import Svc
+from domain.assets import CURRENCY
+from domain.commands import Purchase, TopUp
+from infra import credentials
+from infra.batch import BatchItem, Outcome, execute
+
+MAX_BATCH = 1000
+# 1,000 transfers of ~100 bytes each do not fit the API's 64 KiB default.
+MAX_BATCH_BYTES = 512 * 1024
+TRUSTED = frozenset({"service", "admin"})
+PlayerId = Annotated[str, Meta(min_length=1, max_length=64)]
+Key = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+
+
+class BatchTransfer(Request):
+    """One transfer of the batch: a top-up (`amount`) or a purchase (`item`, `quantity`)."""
+
+    kind: Literal["top_up", "purchase"]
+    player_id: PlayerId
+    amount: Amount | None = None
+    item: ItemCode | None = None
+    quantity: Quantity = 1
+    idempotency_key: Key | None = None
+
+
+class BatchRequest(Request):
+    """Up to 1,000 transfers, applied all-or-nothing when `atomic`."""
+
+    transfers: Annotated[list[BatchTransfer], Meta(min_length=1, max_length=MAX_BATCH)]
+    atomic: bool = False
+
+
+class BatchResult(Response):
+    """What happened to one transfer: `ok` with the new state, or a problem."""
+
+    index: int
+    status: Literal["ok", "error"]
+    transfer_id: str | None = None
+    balance: int | None = None
+    version: int | None = None
+    problem: dict[str, Any] | None = None
+
+
+class BatchResponse(Response):
+    """Per-transfer results in request order, and how many were applied."""
+
+    results: list[BatchResult]
+    applied: int
+    failed: int
+
+
+async def require_trusted(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard: a service (game server) or admin token, still so in the credentials table."""
+    principal = principal_of(connection)
+    async with connection.app.state.pool.acquire() as conn:
+        login = await credentials.by_player(conn, principal.player_id)
+    if principal.role not in TRUSTED or login is None or login.role not in TRUSTED:
+        raise PermissionDeniedException(detail="this needs a service or admin account")
+
+
+def _item(transfer: BatchTransfer) -> BatchItem:
+    if transfer.kind == "top_up":
+        command: TopUp | Purchase = TopUp(
+            player_id=transfer.player_id, amount=transfer.amount or 100
+        )
+    else:
+        command = Purchase(
+            player_id=transfer.player_id, item=transfer.item or "", quantity=transfer.quantity
+        )
+    return BatchItem(command=command, key=transfer.idempotency_key)
+
+
+def _result(index: int, outcome: Outcome) -> BatchResult:
+    if outcome.result is not None:
+        return BatchResult(
+            index=index,
+            status="ok",
+            transfer_id=outcome.result.transfer_id,
+            balance=outcome.result.balances.get(CURRENCY, 0),
+            version=outcome.result.version,
+        )
+    error = outcome.error
+    assert error is not None
+    problem = {
+        "type": slug_of(error),
+        "title": error.title,
+        "detail": error.detail,
+        "status": STATUS_BY_CATEGORY.get(error.category, 422),
+        **msgspec.to_builtins(error.context),
+    }
+    return BatchResult(index=index, status="error", problem=problem)
+
+
+class BatchController(Controller):
+    """`POST /batch/transfers` for game servers (service accounts)."""
+
+    path = "/batch"
+    tags = ["batch"]  # noqa: RUF012 - Litestar reads these class attributes
+    guards = [require_trusted]  # noqa: RUF012
+    security = [{"bearer": []}]  # noqa: RUF012
+    cache_control = CacheControlHeader(no_store=True)
+
+    @post(
+        "/transfers",
+        dto=StrictBody[BatchRequest],
+        return_dto=None,
+        status_code=200,
+        summary="Post up to 1,000 transfers in one request",
+        request_max_body_size=MAX_BATCH_BYTES,
+        responses=responses(400, 401, 403, 409, 413),
+    )
+    async def transfers(self, services: Svc, data: JSONBody[BatchRequest]) -> BatchResponse:
+        """Each transfer's own result; with `atomic`, none applied unless all succeed."""
+        outcomes = await execute(
+            services.ledger, [_item(t) for t in data.transfers], atomic=data.atomic
+        )
+        results = [_result(index, outcome) for index, outcome in enumerate(outcomes)]
+        applied = sum(r.status == "ok" for r in results)
+        return BatchResponse(results=results, applied=applied, failed=len(results) - applied)
