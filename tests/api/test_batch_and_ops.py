@@ -7,7 +7,7 @@ from litestar import Litestar
 
 from api.cli_admin import create_admin
 from infra.config import Settings
-from tests.api.conftest import FAST_HASHER, PASSWORD, Player
+from tests.api.conftest import FAST_HASHER, PASSWORD, Player, settled
 
 
 async def _service(app: Litestar, client: httpx.AsyncClient, settings: Settings) -> Player:
@@ -96,9 +96,10 @@ async def test_players_cannot_post_batches_and_oversized_batches_are_refused(
 
 
 async def test_metrics_count_requests_and_commands(
-    client: httpx.AsyncClient, rich_player: Player
+    client: httpx.AsyncClient, rich_player: Player, admin: Player
 ) -> None:
     await client.post("/purchase", json={"item": "gold_coin"}, headers=rich_player.auth)
+    await settled(client, admin)  # the treasury gauge comes from the treasury read model
     text = (await client.get("/metrics")).text
     assert 'gameledger_http_requests_total{method="POST",route="/purchase",status="200"}' in text
     assert 'gameledger_commands_total{command="Purchase",outcome="ok"}' in text
