@@ -4,6 +4,7 @@ A pure ASGI middleware: it sees the status even of responses made by exception h
 never reads bodies (so no password or token can reach a log line).
 """
 
+import asyncio
 import re
 import time
 import uuid
@@ -17,6 +18,7 @@ from infra import metrics
 
 _log = structlog.get_logger("gameledger.http")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+CLIENT_CLOSED = 499
 _QUIET = frozenset({"/metrics", "/health", "/ready"})
 
 
@@ -57,6 +59,10 @@ def observability_middleware(app: ASGIApp) -> ASGIApp:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             await app(scope, receive, send_wrapper)
+        except asyncio.CancelledError:
+            # The client went away before an answer (nginx calls this 499): not a server error.
+            status = CLIENT_CLOSED
+            raise
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
             _record(scope, status, time.perf_counter() - started, request_id)

@@ -4,13 +4,12 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
 import msgspec
 
-from api.bench import limits, load, servers, workload
+from api.bench import extra, limits, load, servers, workload
 from api.bench.stats import Measure
 from domain.commands import EconomyRules
 from infra import migrate
@@ -82,7 +81,7 @@ def measure_baseline(dsn: str, plan: Plan) -> list[Measure]:
     env = {"GAMELEDGER_DSN": dsn}
     with servers.serving(
         "api.bench.baseline:create_baseline_app", env, workers=plan.workers, ready_path="/select1"
-    ) as base:
+    ) as (base, _):
         for conns in plan.http_connections:
             _log(f"baseline insert at {conns}")
             script = load.lua_rotating("POST", "/insert", [], "{}")
@@ -108,26 +107,34 @@ def measure_baseline(dsn: str, plan: Plan) -> list[Measure]:
     return rows
 
 
-def measure_service(dsn: str, plan: Plan, names: list[str]) -> list[Measure]:
-    """Our service over HTTP: purchases, top-ups and balance reads."""
-    rows = []
-    env = {
+def _env(dsn: str) -> dict[str, str]:
+    return {
         "GAMELEDGER_DSN": dsn,
         "JWT_SECRET": JWT_SECRET,
         "RUN_PROJECTORS": "true",
         "LOG_LEVEL": "WARNING",
         "GAMELEDGER_ENV": "development",
     }
+
+
+_CALLS: list[tuple[str, str, str | None]] = [
+    ("POST", "/purchase", '{"item":"gold_coin"}'),
+    ("POST", "/top-up", '{"amount":1}'),
+    ("GET", "/balance", None),
+]
+
+
+def measure_service(dsn: str, plan: Plan, names: list[str]) -> list[Measure]:
+    """Our service over HTTP: purchases, top-ups, balance reads, batches; memory after."""
+    rows = []
+    server_name = asyncio.run(extra.service_account(dsn))
+    ids = asyncio.run(extra.player_ids(dsn))
     with servers.serving(
-        "api.app:create_app", env, workers=plan.workers, ready_path="/health"
-    ) as base:
+        "api.app:create_app", _env(dsn), workers=plan.workers, ready_path="/health"
+    ) as (base, pid):
+        rows.append(extra.memory_row("idle", pid))
         tokens = workload.login_all(base, names)
-        calls: list[tuple[str, str, str | None]] = [
-            ("POST", "/purchase", '{"item":"gold_coin"}'),
-            ("POST", "/top-up", '{"amount":1}'),
-            ("GET", "/balance", None),
-        ]
-        for method, path, body in calls:
+        for method, path, body in _CALLS:
             for conns in plan.http_connections:
                 _log(f"service {method} {path} at {conns}")
                 script = load.lua_rotating(method, path, tokens, body)
@@ -140,6 +147,15 @@ def measure_service(dsn: str, plan: Plan, names: list[str]) -> list[Measure]:
                         name=f"{method} {path} ({conns} conn)",
                     )
                 )
+        _log("batch endpoint")
+        [server_token] = workload.login_all(base, [server_name])
+        rows.append(extra.measure_batches(base, server_token, ids, plan.seconds))
+        rows.append(extra.memory_row("after load", pid))
+    conns = max(c for c in plan.http_connections if c <= 64)
+    _log(f"group commit purchases at {conns}")
+    rows.append(
+        extra.group_commit_purchases(dsn, _env(dsn), names, conns, plan.seconds, plan.workers)
+    )
     return rows
 
 
@@ -199,7 +215,6 @@ def run(
     *,
     quick: bool,
     out_dir: Path,
-    extra: Callable[[str, Plan], list[Measure]] | None = None,
 ) -> list[Measure]:
     """Every measurement in order; writes JSON to `out_dir` and returns the rows."""
     plan = QUICK if quick else FULL
@@ -210,8 +225,8 @@ def run(
     in_process, names = asyncio.run(measure_in_process(dsn, plan))
     rows += in_process
     rows += measure_service(dsn, plan, names)
-    if extra is not None:
-        rows += extra(dsn, plan)
+    _log("rebuild")
+    rows += asyncio.run(extra.measure_rebuild(dsn))
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {
         "quick": quick,

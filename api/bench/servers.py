@@ -33,8 +33,10 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60)
 
 
 @contextmanager
-def serving(factory: str, env: dict[str, str], *, workers: int, ready_path: str) -> Iterator[str]:
-    """Run `uvicorn factory` and yield its base URL; SIGTERM on exit."""
+def serving(
+    factory: str, env: dict[str, str], *, workers: int, ready_path: str
+) -> Iterator[tuple[str, int]]:
+    """Run `uvicorn factory` and yield its base URL and pid; SIGTERM on exit."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [
@@ -58,7 +60,7 @@ def serving(factory: str, env: dict[str, str], *, workers: int, ready_path: str)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base + ready_path, process)
-        yield base
+        yield base, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
