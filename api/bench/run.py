@@ -110,6 +110,7 @@ def measure_baseline(dsn: str, plan: Plan) -> list[Measure]:
 def _env(dsn: str) -> dict[str, str]:
     return {
         "GAMELEDGER_DSN": dsn,
+        "DATABASE_URL": dsn,
         "JWT_SECRET": JWT_SECRET,
         "RUN_PROJECTORS": "true",
         "LOG_LEVEL": "WARNING",
@@ -210,6 +211,26 @@ def table(rows: list[Measure]) -> str:
     return "\n".join(lines)
 
 
+def _measure_all(dsn: str, plan: Plan) -> list[Measure]:
+    rows = asyncio.run(measure_limits(dsn, plan))
+    rows += measure_baseline(dsn, plan)
+    in_process, names = asyncio.run(measure_in_process(dsn, plan))
+    rows += in_process
+    rows += measure_service(dsn, plan, names)
+    _log("rebuild")
+    rows += asyncio.run(extra.measure_rebuild(dsn))
+    return rows
+
+
+async def drop_database(server_dsn: str, name: str) -> None:
+    """Drop the run's database."""
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 def run(
     server_dsn: str,
     *,
@@ -219,14 +240,13 @@ def run(
     """Every measurement in order; writes JSON to `out_dir` and returns the rows."""
     plan = QUICK if quick else FULL
     started = time.time()
-    dsn = asyncio.run(fresh_database(server_dsn, "gameledger_bench"))
-    rows = asyncio.run(measure_limits(dsn, plan))
-    rows += measure_baseline(dsn, plan)
-    in_process, names = asyncio.run(measure_in_process(dsn, plan))
-    rows += in_process
-    rows += measure_service(dsn, plan, names)
-    _log("rebuild")
-    rows += asyncio.run(extra.measure_rebuild(dsn))
+    # Per process: two runs (or a run and the test suite) on one server never collide.
+    name = f"gameledger_bench_{os.getpid()}"
+    dsn = asyncio.run(fresh_database(server_dsn, name))
+    try:
+        rows = _measure_all(dsn, plan)
+    finally:
+        asyncio.run(drop_database(server_dsn, name))
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {
         "quick": quick,
