@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -78,6 +79,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["GAMELEDGER_DSN"] = dsn
         if settings.workers > 1:
             _metrics_dir()
+        # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal with the
+        # handler it found installed. Installed here, a no-op lets `serve` finish its own clean-up
+        # (the embedded database) and exit 0 instead of dying by the signal.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: None)
         print(f"gameledger: serving on http://{settings.host}:{settings.port}", file=sys.stderr)
         uvicorn.run(
             "api.app:create_app",

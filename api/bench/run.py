@@ -175,7 +175,7 @@ async def measure_in_process(dsn: str, plan: Plan) -> tuple[list[Measure], list[
         ids = [r["player_id"] for r in await pool.fetch("SELECT player_id FROM credentials")]
         rows = [await workload.command_layer(ledger, ids, 64, plan.seconds)]
         _log(f"growing a wallet to {plan.long_stream} events")
-        long_names = await workload.make_players(ledger, 2, funds=10 * plan.long_stream + 10_000)
+        long_names = await workload.make_players(ledger, 2, funds=10 * plan.long_stream + 50_000)
         creds = {
             r["username"]: r["player_id"]
             for r in await pool.fetch(
