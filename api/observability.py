@@ -56,6 +56,8 @@ def observability_middleware(app: ASGIApp) -> ASGIApp:
                 message = {**message, "headers": headers}
             await send(message)
 
+        # The handler binds what it learns (transfer id, stream) for this request's log line.
+        structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             await app(scope, receive, send_wrapper)
@@ -64,8 +66,8 @@ def observability_middleware(app: ASGIApp) -> ASGIApp:
             status = CLIENT_CLOSED
             raise
         finally:
-            structlog.contextvars.unbind_contextvars("request_id")
             _record(scope, status, time.perf_counter() - started, request_id)
+            structlog.contextvars.clear_contextvars()
 
     return middleware
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 import asyncpg
 import msgspec
+import structlog
 
 from domain import accounts
 from domain.assets import Catalog
@@ -334,6 +335,10 @@ class LedgerService:
             metrics.COMMANDS.labels(kind, error.slug).inc()
             raise
         metrics.COMMANDS.labels(kind, "ok").inc()
+        # The request's log line (api/observability.py) then names the transfer and its stream.
+        structlog.contextvars.bind_contextvars(
+            stream=scope, transfer_id=getattr(result, "transfer_id", None)
+        )
         return result
 
     async def _attempts(
