@@ -45,6 +45,7 @@ class StepResult:
     applied: int
     full: bool
     pending: bool
+    position: int = 0
 
 
 async def step(
@@ -59,7 +60,9 @@ async def step(
         if batch.events:
             await projection.apply(conn, batch.events, tables)
             await log.save(conn, checkpoint, batch)
-    return StepResult(applied=len(batch.events), full=full, pending=waiting)
+    return StepResult(
+        applied=len(batch.events), full=full, pending=waiting, position=batch.last.global_position
+    )
 
 
 async def catch_up(
@@ -180,6 +183,8 @@ async def _projector_loop(
                 continue
             result = await _one_batch(pool, projection, opts.batch_size)
             failures = 0
+            if result.applied:
+                logger.debug("batch", size=result.applied, position=result.position)
         except Exception as error:  # a projector must survive anything and say why it stalls
             failures += 1
             logger.exception("batch failed", failures=failures)
