@@ -10,7 +10,7 @@ from infra.db import with_database
 
 EXPECTED = ("durable commit (1 conn)", "hot row (16 conn)", "baseline insert (16 conn)",
             "POST /purchase (16 conn)", "GET /balance (16 conn)",
-            "batch transfers (1000/request, 4 conn)", "rebuild players (events/s)")
+            "batch transfers (1000/request, 1 conn)", "rebuild players (events/s)")
 
 
 def test_bench_quick_measures_every_row(server_dsn: str, tmp_path: Path) -> None:
