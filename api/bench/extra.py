@@ -44,9 +44,9 @@ def measure_batches(
     row = load.run_wrk(
         base + "/batch/transfers",
         script,
-        connections=4,
+        connections=1,
         seconds=seconds,
-        name=f"batch transfers ({size}/request, 4 conn)",
+        name=f"batch transfers ({size}/request, 1 conn)",
     )
     row.per_second *= size
     row.note = f"{row.note}; per_second counts transfers"
