@@ -39,7 +39,10 @@ def batch_body(player_ids: list[str], size: int) -> str:
 def measure_batches(
     base: str, token: str, player_ids: list[str], seconds: float, size: int = 1000
 ) -> Measure:
-    """Transfers/s through POST /batch/transfers (wrk at 4 connections, 1,000 per request)."""
+    """Transfers/s through POST /batch/transfers from one game server, 1,000 per request.
+
+    One connection: concurrent batches over the same wallets conflict and retry whole.
+    """
     script = load.lua_rotating("POST", "/batch/transfers", [token], batch_body(player_ids, size))
     row = load.run_wrk(
         base + "/batch/transfers",
