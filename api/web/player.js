@@ -85,11 +85,13 @@ function historyRow(entry, account) {
 }
 
 /** Show one page of history; the cursor stack makes "Newer" go back exactly. */
-async function loadHistory() {
+async function loadHistory(attempt = 0) {
   const errorBox = $("[data-history-error]", root);
   const cursor = history.cursors[history.page];
   try {
-    const { entries, nextCursor: next } = await get("/history", { query: { limit: PAGE_SIZE, cursor } });
+    const { entries, nextCursor: next, stale } = await get("/history", { query: { limit: PAGE_SIZE, cursor } });
+    // The projection had not caught up within the server's wait: show what there is, look again.
+    if (stale && attempt < 20) setTimeout(() => loadHistory(attempt + 1), 500);
     // The history lists every leg of a transfer; the player's own are on its account.
     const account = `player:${currentSession()?.claims?.sub}`;
     const rows = entries.map((entry) => historyRow(entry, account));
