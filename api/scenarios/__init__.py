@@ -1,0 +1,41 @@
+"""Reliability and adversarial scenarios: `gameledger scenario NAME [--quick]`.
+
+Each scenario drives a real service process (uvicorn on a loopback port) against a real
+PostgreSQL, injects its faults, prints its figures and ends with the ledger audit. The registry
+names them without importing them, so the command line stays fast and needs httpx only when a
+scenario runs.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A registered scenario: where its `run(server_dsn, quick)` lives and what it proves."""
+
+    name: str
+    module: str
+    summary: str
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("double-spend", "api.scenarios.double_spend", "64 racing purchases, 10 affordable"),
+    Scenario("conservation", "api.scenarios.conservation", "snapshots sum to genesis under load"),
+    Scenario("app-kill", "api.scenarios.app_kill", "SIGKILL the service during purchases"),
+    Scenario("network", "api.scenarios.network", "black-hole, reset and latency to PostgreSQL"),
+    Scenario("lost-ack", "api.scenarios.lost_ack", "commit acknowledgements dropped by a proxy"),
+    Scenario("db-crash", "api.scenarios.db_crash", "pg_ctl stop -m immediate during writes"),
+    Scenario("projector-kill", "api.scenarios.projector_kill", "SIGKILL projectors, late commits"),
+    Scenario("access", "api.scenarios.access", "other players' ids and non-admin tokens"),
+    Scenario("abuse", "api.scenarios.abuse", "login and signup bursts are throttled"),
+    Scenario("hostile", "api.scenarios.hostile", "hostile amounts and bodies are refused"),
+    Scenario("clock", "api.scenarios.clock", "two instances an hour ahead and behind"),
+)
+
+
+def find(name: str) -> Scenario:
+    """The scenario called `name` (KeyError if none)."""
+    for scenario in SCENARIOS:
+        if scenario.name == name:
+            return scenario
+    raise KeyError(name)

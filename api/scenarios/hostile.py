@@ -1,0 +1,65 @@
+"""Hostile input: malformed numbers, bodies, names, keys, queries and tokens are all refused.
+
+Each request in `hostile_cases` must be answered with a 4xx problem (never a 5xx, never a
+success) and the ledger must be exactly as it was: same number of events, same wallet.
+"""
+
+from collections import Counter
+
+import asyncpg
+
+from api.scenarios.checks import audit
+from api.scenarios.client import Api
+from api.scenarios.database import fresh_database
+from api.scenarios.hostile_cases import cases
+from api.scenarios.outcome import Outcome
+from api.scenarios.server import service_env, serving
+
+PARSER_REFUSAL = "Invalid HTTP request received."
+
+
+async def run(server_dsn: str, quick: bool) -> Outcome:
+    """Run the scenario on a fresh database of `server_dsn` (quick and full are the same)."""
+    outcome = Outcome("hostile", quick)
+    async with (
+        fresh_database(server_dsn, "hostile") as dsn,
+        serving(service_env(dsn)) as server,
+        Api(server.base) as api,
+    ):
+        player = await api.player("target")
+        await api.fund(player, 1000)
+        before = (await _events(dsn), (await api.call("GET", "/balance", token=player.token)).body)
+        statuses: Counter[int] = Counter()
+        not_problems = parser = 0
+        for label, method, path, body, headers, auth in cases():
+            reply = await api.call(
+                method, path, content=body, headers=headers, token=player.token if auth else None
+            )
+            statuses[reply.status] += 1
+            if not outcome.check(
+                400 <= reply.status < 500, f"{label} {method} {path}: answered {reply.status}"
+            ):
+                continue
+            if reply.body == PARSER_REFUSAL:
+                parser += 1  # uvicorn's HTTP parser refused it before the app saw it
+            elif not reply.headers.get("content-type", "").startswith("application/problem+json"):
+                not_problems += 1
+        after = (await _events(dsn), (await api.call("GET", "/balance", token=player.token)).body)
+        outcome.figure("hostile requests", sum(statuses.values()))
+        outcome.figure("answers", dict(sorted(statuses.items())))
+        outcome.figure("refused by the HTTP parser", parser)
+        outcome.figure("4xx without problem details", not_problems)
+        outcome.check(not_problems == 0, f"{not_problems} refusals were not problem details")
+        outcome.check(before == after, f"the ledger changed: {before} -> {after}")
+        await audit(outcome, dsn)
+    outcome.finish()
+    return outcome
+
+
+async def _events(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn, timeout=30)
+    try:
+        count: int = await conn.fetchval("SELECT count(*) FROM events")
+        return count
+    finally:
+        await conn.close()

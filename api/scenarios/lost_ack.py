@@ -1,0 +1,134 @@
+"""Lost commit acknowledgement: the write commits, its answer never reaches the service.
+
+A proxy between the service and PostgreSQL lets every statement that writes the ledger run
+and commit, then swallows PostgreSQL's reply and resets both connections. The service cannot
+know whether the write happened and answers 503; the client retries with the same
+Idempotency-Key and must receive the original result. Purchases are one statement; signups are
+a BEGIN ... COMMIT (events and credentials), so both ways of committing lose their ack.
+"""
+
+import asyncio
+import random
+from collections import Counter
+
+import asyncpg
+
+from api.scenarios.checks import acknowledged_exactly_once, audit, caught_up
+from api.scenarios.client import PASSWORD, Api, Player, new_key
+from api.scenarios.database import fresh_database
+from api.scenarios.outcome import Outcome
+from api.scenarios.proxy import FaultProxy
+from api.scenarios.server import service_env, serving
+from api.scenarios.wire import through
+from domain.accounts import player_account
+
+WORKERS = 8
+
+
+async def run(server_dsn: str, quick: bool) -> Outcome:
+    """Run the scenario on a fresh database of `server_dsn`."""
+    outcome = Outcome("lost-ack", quick)
+    keys = 60 if quick else 1000
+    async with fresh_database(server_dsn, "lost_ack") as dsn:
+        proxy = FaultProxy(dsn)
+        await proxy.start()
+        env = service_env(through(dsn, proxy.port), DB_COMMAND_TIMEOUT="3")
+        try:
+            async with serving(env) as server, Api(server.base) as api:
+                players = [await api.player("ack") for _ in range(WORKERS)]
+                for player in players:
+                    await api.fund(player, 10 * keys)
+                proxy.lose_acks = True
+                work = _Work(api, keys)
+                await asyncio.gather(
+                    *(work.client(p, random.Random(i)) for i, p in enumerate(players))
+                )
+                proxy.lose_acks = False
+                _report(outcome, work, proxy, keys)
+                streams = [player_account(p.user_id) for p in players]
+                await acknowledged_exactly_once(outcome, dsn, streams, work.purchases, "purchase")
+                await _signups_once(outcome, dsn, work.signups)
+                outcome.check(await caught_up(dsn, 60) is not None, "projectors did not catch up")
+        finally:
+            await proxy.close()
+        await audit(outcome, dsn)
+    outcome.finish()
+    return outcome
+
+
+class _Work:
+    def __init__(self, api: Api, keys: int) -> None:
+        self.api = api
+        self.remaining = keys
+        self.first = Counter[str]()
+        self.attempts = Counter[int]()
+        self.purchases: dict[str, str] = {}
+        self.signups: dict[str, str] = {}  # username -> user id answered
+
+    async def client(self, player: Player, rng: random.Random) -> None:
+        while self.remaining > 0:
+            self.remaining -= 1
+            if rng.random() < 0.1:
+                await self._signup(f"late_{new_key()[:12]}")
+            else:
+                await self._purchase(player)
+
+    async def _purchase(self, player: Player) -> None:
+        key = new_key()
+        first = await self.api.call(
+            "POST", "/purchase", json={"item": "gold_coin"}, token=player.token, key=key
+        )
+        self.first[f"{first.status} {first.problem_type}".strip()] += 1
+        reply, attempts = await self.api.until_known(
+            "POST", "/purchase", json={"item": "gold_coin"}, token=player.token, key=key
+        )
+        self.attempts[attempts + 1] += 1
+        if reply.status == 200:
+            self.purchases[key] = reply.body["transferId"]
+
+    async def _signup(self, name: str) -> None:
+        body = {"username": name, "password": PASSWORD}
+        key = new_key()
+        first = await self.api.call("POST", "/signup", json=body, key=key)
+        self.first[f"{first.status} {first.problem_type}".strip()] += 1
+        reply, attempts = await self.api.until_known(
+            "POST", "/signup", json=body, token=None, key=key
+        )
+        self.attempts[attempts + 1] += 1
+        if reply.status == 201:
+            self.signups[name] = reply.body["userId"]
+
+
+def _report(outcome: Outcome, work: _Work, proxy: FaultProxy, keys: int) -> None:
+    outcome.figure("keys", keys)
+    outcome.figure("acknowledgements dropped by the proxy", proxy.counts["acks_dropped"])
+    outcome.figure("first answers", dict(work.first))
+    outcome.figure("attempts per key", dict(sorted(work.attempts.items())))
+    done = len(work.purchases) + len(work.signups)
+    outcome.figure("keys acknowledged", done)
+    outcome.check(done == keys, f"only {done} of {keys} keys were acknowledged")
+    outcome.check(
+        proxy.counts["acks_dropped"] >= keys, "fewer acknowledgements lost than keys sent"
+    )
+    bad = {k: n for k, n in work.first.items() if not k.startswith("503")}
+    outcome.check(not bad, f"first answers other than 503: {bad}")
+
+
+async def _signups_once(outcome: Outcome, dsn: str, signups: dict[str, str]) -> None:
+    conn = await asyncpg.connect(dsn, timeout=30)
+    try:
+        rows = await conn.fetch(
+            "SELECT username, player_id FROM credentials WHERE username = ANY($1::text[])",
+            list(signups),
+        )
+        registered = await conn.fetchval(
+            "SELECT count(*) FROM events WHERE event_type = 'player_registered'"
+            " AND payload->>'username' = ANY($1::text[])",
+            list(signups),
+        )
+    finally:
+        await conn.close()
+    found = {r["username"]: r["player_id"] for r in rows}
+    outcome.figure("signups acknowledged", len(signups))
+    outcome.check(found == signups, "signups in the credentials differ from those answered")
+    outcome.check(registered == len(signups), f"{registered} registrations for {len(signups)}")

@@ -1,0 +1,34 @@
+"""Every reliability scenario in --quick mode, each as `gameledger scenario NAME --quick`.
+
+A subprocess per scenario: it owns its servers, proxies and signals, and a hung scenario is
+killed by the timeout here rather than holding the suite. The full runs and their figures are
+in docs/reliability.md.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from api.scenarios import SCENARIOS
+from api.scenarios.server import ROOT
+from tests.scenarios.conftest import scenario_env
+
+TIMEOUT = 420  # seconds: each quick scenario takes well under a minute on two idle cores
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [s.name for s in SCENARIOS])
+def test_scenario_holds_in_quick_mode(name: str, server_dsn: str) -> None:
+    env = {**scenario_env(), "DATABASE_URL": server_dsn}
+    done = subprocess.run(  # noqa: S603 - our interpreter, our command line
+        [sys.executable, "-m", "api.cli", "scenario", name, "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    assert f"{name}: PASS" in done.stdout, done.stdout
