@@ -25,9 +25,10 @@ async def wallet(conn: Conn, player_id: str) -> PlayerView:
     if not view.stale:
         return view
     head = await eventstore.latest(conn, accounts.player_account(player_id))
-    if head is None or not isinstance(head.event, Transferred):
-        return view  # registration only: nothing newer than the profile to show
-    balances = head.event.state_after
+    if head is None:
+        return view
+    # Registration only: no balances yet, but the version is the registration's, not 0.
+    balances = head.event.state_after if isinstance(head.event, Transferred) else {}
     return PlayerView(
         player_id=player_id,
         username=view.username,
