@@ -33,7 +33,9 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
     outcome = Outcome("abuse", quick)
     async with fresh_database(server_dsn, "abuse") as dsn:
         names = await _accounts(dsn)
-        async with serving(service_env(dsn), PRODUCTION_APP) as server, Api(server.base) as api:
+        # Production argon2 queues a burst: on a loaded machine answers take long, not forever.
+        server_ctx = serving(service_env(dsn), PRODUCTION_APP)
+        async with server_ctx as server, Api(server.base, timeout=120.0) as api:
             burst = 16 if quick else LOGIN_BURST
             await _login_burst(outcome, api, names[:burst], quick)
             await _guessing(outcome, api, names[LOGIN_BURST])

@@ -20,7 +20,7 @@ from api.scenarios.outcome import Outcome
 from api.scenarios.server import service_env, serving
 from domain.accounts import player_account
 
-RECOVERY_LIMIT = 10.0
+RECOVERY_LIMIT = 10.0  # full mode; quick mode (CI, loaded) allows three times as long
 DOWNTIME = 2.0
 
 
@@ -42,7 +42,7 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
             await asyncio.gather(*tasks)
             load.stop.set()
             await health
-            _judge(outcome, load, recoveries, crashes)
+            _judge(outcome, load, recoveries, crashes, RECOVERY_LIMIT * (3 if quick else 1))
             streams = [player_account(p.user_id) for p in players]
             await acknowledged_exactly_once(outcome, dsn, streams, load.acked, "purchase")
             outcome.check(await caught_up(dsn, 60) is not None, "projectors did not catch up")
@@ -121,7 +121,9 @@ def _acked_after(load: _Load, moment: float) -> Callable[[], bool]:
     return lambda: bool(load.oks) and load.oks[-1] > moment
 
 
-def _judge(outcome: Outcome, load: _Load, recoveries: list[float], crashes: int) -> None:
+def _judge(
+    outcome: Outcome, load: _Load, recoveries: list[float], crashes: int, limit: float
+) -> None:
     outcome.figure("crashes", len(recoveries))
     outcome.figure("purchases acknowledged", len(load.acked))
     outcome.figure("unknown outcomes retried", load.retries)
@@ -129,5 +131,5 @@ def _judge(outcome: Outcome, load: _Load, recoveries: list[float], crashes: int)
     outcome.figure("recovery seconds", [round(r, 2) for r in recoveries])
     outcome.check(len(recoveries) == crashes, "not every crash happened")
     outcome.check(load.health_down_seen >= crashes, "/health did not say DOWN in every outage")
-    slow = [r for r in recoveries if r > RECOVERY_LIMIT]
-    outcome.check(not slow, f"recoveries slower than {RECOVERY_LIMIT}s: {slow}")
+    slow = [r for r in recoveries if r > limit]
+    outcome.check(not slow, f"recoveries slower than {limit}s: {slow}")

@@ -18,7 +18,8 @@ KNOWN_ENV = set(_FIELDS) | set(_ECONOMY)
 @pytest.fixture(scope="module")
 def compose() -> dict[str, dict[str, dict[str, object]]]:
     loaded: dict[str, dict[str, dict[str, object]]] = yaml.safe_load(
-        (ROOT / "docker-compose.yml").read_text())
+        (ROOT / "docker-compose.yml").read_text()
+    )
     return loaded
 
 
@@ -45,9 +46,11 @@ def test_api_waits_for_migrations_and_migrations_for_a_healthy_database(compose:
     services = compose["services"]
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["api"]["depends_on"]["migrate"]["condition"] == (
-        "service_completed_successfully")
+        "service_completed_successfully"
+    )
     assert services["projector"]["depends_on"]["migrate"]["condition"] == (
-        "service_completed_successfully")
+        "service_completed_successfully"
+    )
     assert "healthcheck" in services["postgres"]
     assert "healthcheck" in services["api"]
 
@@ -68,7 +71,8 @@ def test_dockerfile_is_multi_stage_non_root_and_serves() -> None:
     assert 'CMD ["gameledger", "serve"]' in text
     assert "HEALTHCHECK" in text
     block = text.split("\nENV ", 2)[-1].split("\nWORKDIR")[0]
-    names = {part.split("=")[0].strip() for part in block.replace("\\", "\n").split()
-             if "=" in part}
+    names = {
+        part.split("=")[0].strip() for part in block.replace("\\", "\n").split() if "=" in part
+    }
     assert names - {"PATH", "PYTHONUNBUFFERED"} <= KNOWN_ENV
     assert {"GAMELEDGER_ENV", "HOST", "PORT"} <= names
