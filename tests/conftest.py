@@ -7,6 +7,7 @@ embedded server under .gameledger/pg-test is started (or adopted).
 import itertools
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
@@ -57,21 +58,33 @@ async def template_db(server_dsn: str) -> AsyncIterator[str]:
         await conn.close()
 
 
+@asynccontextmanager
+async def scratch_database(
+    server_dsn: str, name: str, template: str | None = None
+) -> AsyncIterator[str]:
+    """Create database `name` (from `template` if given), yield its DSN, drop it afterwards."""
+    clause = f' TEMPLATE "{template}"' if template else ""
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"{clause}')
+    finally:
+        await conn.close()
+    try:
+        yield with_database(server_dsn, name)
+    finally:
+        conn = await asyncpg.connect(server_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
 @pytest.fixture
 async def db_dsn(server_dsn: str, template_db: str) -> AsyncIterator[str]:
     """A DSN of a fresh, migrated database for one test, dropped afterwards."""
     name = f"gl_t_{_worker()}_{os.getpid()}_{next(_counter)}"
-    conn = await asyncpg.connect(server_dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    finally:
-        await conn.close()
-    yield with_database(server_dsn, name)
-    conn = await asyncpg.connect(server_dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with scratch_database(server_dsn, name, template_db) as dsn:
+        yield dsn
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from domain.assets import DEFAULT_CATALOG
 from domain.commands import EconomyRules, SignUp, TopUp
 from domain.events import Transferred
 from infra import codec
-from infra.db import Conn, with_database
+from infra.db import Conn
 from infra.ledger import LedgerService
+from tests.conftest import scratch_database
 from tests.invariants import Balances, fold, violations
 
 _names = itertools.count()
@@ -78,14 +79,5 @@ def audit(pool: asyncpg.Pool) -> Audit:
 async def empty_db_dsn(server_dsn: str) -> AsyncIterator[str]:
     """A DSN of a brand-new database with no schema at all, dropped afterwards."""
     name = f"gl_empty_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}_{next(_names)}"
-    conn = await asyncpg.connect(server_dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    yield with_database(server_dsn, name)
-    conn = await asyncpg.connect(server_dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with scratch_database(server_dsn, name) as dsn:
+        yield dsn
