@@ -56,9 +56,14 @@ _COLUMNS = "stream_id, version, global_position, event_type, schema_version, pay
 
 _LATEST = f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1"
 
+# One backward index probe per stream (LATERAL ... LIMIT 1): `DISTINCT ON` over
+# `stream_id = ANY(...)` read and sorted every event of every stream named, so a batch over
+# long wallets, or a top-up against a long shard stream, got slower with every event.
 _LATEST_MANY = f"""
-SELECT DISTINCT ON (stream_id) {_COLUMNS} FROM events
- WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version DESC
+SELECT e.* FROM unnest($1::text[]) AS s(id)
+ CROSS JOIN LATERAL (
+     SELECT {_COLUMNS} FROM events WHERE stream_id = s.id ORDER BY version DESC LIMIT 1
+ ) AS e
 """
 
 _READ_STREAM = f"""

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import hashlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
@@ -169,6 +170,31 @@ async def test_a_long_wallet_loads_its_state_from_one_row(
     short = await _reads_of_a_purchase(service, counting, fresh)
     long = await _reads_of_a_purchase(service, counting, veteran)
     assert long == short  # the same statements and rows read, whatever the stream's length
+
+
+async def test_heads_of_long_streams_are_read_one_row_each(
+    pool: asyncpg.Pool, ledger: LedgerService, wallet: WalletFactory
+) -> None:
+    # Batches and top-ups read many heads at once: the cost must not grow with the streams.
+    players = [await wallet(ledger, 10_000) for _ in range(3)]
+    for player in players:
+        await _buy_gold_coins_fast(pool, player, 300)
+    streams = [accounts.player_account(p) for p in players]
+    asked = [*streams, "missing"]
+    async with pool.acquire() as conn:
+        heads = await eventstore.latest_many(conn, asked)
+        plan = await conn.fetchval(
+            f"EXPLAIN (ANALYZE, FORMAT JSON) {eventstore._LATEST_MANY}", asked
+        )
+    assert {s: h.version for s, h in heads.items()} == {s: 302 for s in streams}
+    # At most one row per stream asked (the plan rounds a loop's average up), not 906.
+    assert _event_rows_scanned(json.loads(plan)[0]["Plan"]) <= len(asked)
+
+
+def _event_rows_scanned(node: dict[str, Any]) -> float:
+    """Rows the plan's scans of `events` produced, over all their loops."""
+    own = node["Actual Rows"] * node["Actual Loops"] if node.get("Relation Name") == "events" else 0
+    return own + sum(_event_rows_scanned(child) for child in node.get("Plans", []))
 
 
 async def _buy_gold_coins_fast(pool: asyncpg.Pool, player_id: str, count: int) -> None:
