@@ -20,6 +20,18 @@ SERVER_SETTINGS = {
 }
 
 
+async def keep_session(_: asyncpg.Connection) -> None:
+    """The pool's reset on release: nothing beyond asyncpg's own rollback of an open transaction.
+
+    asyncpg's default reset sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`
+    on every release: one more round trip per request (9% of a purchase's CPU in the profile).
+    No pooled connection carries session state across a release here: transactions are always
+    managed, advisory locks in commands and projections are transaction-level, `LISTEN` is
+    undone by `remove_listener`, and the one session-level lock holder (projections/leadership.py)
+    terminates its connection instead of returning it.
+    """
+
+
 async def create_pool(
     dsn: str, settings: Settings, *, min_size: int | None = None, max_size: int | None = None
 ) -> asyncpg.Pool:
@@ -31,6 +43,7 @@ async def create_pool(
         command_timeout=settings.db_command_timeout,
         timeout=settings.db_command_timeout,
         max_inactive_connection_lifetime=60,
+        reset=keep_session,
         server_settings=SERVER_SETTINGS,
     )
     assert pool is not None

@@ -76,8 +76,9 @@ class Leadership:
         self.held.clear()
         conn, self._conn = self._conn, None
         if conn is not None:
-            with contextlib.suppress(Exception):
-                await conn.remove_listener(CHANNEL, self._notified)
+            # Terminated, never returned: its session may still hold role locks, and the pool
+            # does not reset sessions on release (infra/db.py).
+            conn.terminate()
             with contextlib.suppress(Exception):
                 await self._pool.release(conn, timeout=1)
             # Writers may have committed while nobody listened.
