@@ -12,7 +12,10 @@ COPY migrations migrations
 RUN pip install --no-cache-dir .
 
 FROM python:3.11-slim
-RUN useradd --system --uid 10001 --home-dir /app gameledger
+# A system user gets no home folder: give it the one folder it writes (.gameledger, where
+# `serve` keeps the workers' shared metric files when WORKERS > 1); the rest stays read-only.
+RUN useradd --system --uid 10001 --home-dir /app gameledger \
+ && mkdir -p /app/.gameledger && chown gameledger:gameledger /app/.gameledger
 COPY --from=build /opt/venv /opt/venv
 COPY catalog.json /app/catalog.json
 ENV PATH=/opt/venv/bin:$PATH \

@@ -5,15 +5,22 @@ account without locking its owner out from elsewhere for long, and one address c
 many accounts. Signups are counted per address (referral farming, and each costs an argon2
 hash). Counters live in the process: with several workers each keeps its own, so the effective
 limit is at most `workers` times the configured one.
+
+Behind a load balancer the peer is the balancer: `client_ip` then takes the address from
+X-Forwarded-For, but only from the peers named in TRUSTED_PROXIES, so a client cannot pick its
+own throttle key by sending the header.
 """
 
+import ipaddress
 import math
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from litestar.exceptions import TooManyRequestsException
+
+from infra.config import Network
 
 # Bounded memory: an attacker rotating addresses or usernames evicts the oldest keys.
 MAX_KEYS = 100_000
@@ -128,3 +135,48 @@ def rate_limited(detail: str, wait: float) -> TooManyRequestsException:
 def page_size(requested: int, cap: int) -> int:
     """The page size to serve: what was asked, capped by MAX_PAGE_SIZE."""
     return max(1, min(requested, cap))
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def client_ip(peer: str, forwarded_for: Iterable[str], trusted: Sequence[Network]) -> str:
+    """The address to throttle: the peer's, or, when the peer is a trusted proxy, the right-most
+    X-Forwarded-For address that is not itself a trusted proxy.
+
+    Each proxy appends the address it received the request from, so entries are trustworthy only
+    from the right up to the first untrusted one; everything left of it the client may have
+    written. An unreadable entry stops the walk at the proxy that passed it on.
+    """
+    hops = [hop.strip() for value in forwarded_for for hop in value.split(",")]
+    address = parse_ip(peer)
+    if address is None or not _trusted(address, trusted):
+        return peer
+    for hop in reversed(hops):
+        found = parse_ip(hop)
+        if found is None:
+            break
+        address = found
+        if not _trusted(address, trusted):
+            break
+    return str(address)
+
+
+def parse_ip(text: str) -> IPAddress | None:
+    """An address from a peer or forwarded entry (`1.2.3.4`, `1.2.3.4:80`, `[::1]:80`), or None."""
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    # A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d: compare them as IPv4.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _trusted(address: IPAddress, trusted: Sequence[Network]) -> bool:
+    return any(address in network for network in trusted)

@@ -1,6 +1,8 @@
 """What the lifespan builds and the controllers use, as one typed dependency."""
 
+import ipaddress
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any, TypeAlias
 
 import asyncpg
@@ -10,10 +12,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter
 
 from api.auth import Principal, Tokens, principal_of
-from api.limits import Throttles
+from api.limits import Throttles, client_ip
 from api.passwords import Passwords
 from domain.assets import Catalog
-from infra.config import Settings
+from infra.config import Network, Settings
 from infra.ledger import LedgerService
 
 # Printable ASCII, which every client library sends unchanged; spaces only inside, because
@@ -55,6 +57,11 @@ class Services:
         """The catalog's item codes, in catalog order."""
         return tuple(item.code for item in self.catalog.items)
 
+    @cached_property
+    def trusted_proxies(self) -> tuple[Network, ...]:
+        """TRUSTED_PROXIES as networks, parsed once (load_settings has validated them)."""
+        return tuple(ipaddress.ip_network(entry) for entry in self.settings.trusted_proxies)
+
 
 # Handler arguments filled by name from DEPENDENCIES.
 Svc: TypeAlias = NamedDependency[Services]
@@ -71,8 +78,13 @@ def _principal(request: Request[Any, Any, Any]) -> Principal:
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    """The peer address (behind a proxy this is the proxy: see api/limits.py)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address for the throttles: the peer's, or X-Forwarded-For's when the peer
+    is one of TRUSTED_PROXIES (see api/limits.py)."""
+    peer = request.client.host if request.client else "unknown"
+    proxies = _services(request.app.state).trusted_proxies
+    if not proxies:
+        return peer
+    return client_ip(peer, request.headers.getall("x-forwarded-for", []), proxies)
 
 
 DEPENDENCIES = {

@@ -1,5 +1,6 @@
 """Configuration from environment variables (and an optional .env), validated at startup."""
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import msgspec
 from domain.commands import EconomyRules
 
 MASK = "********"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 DATA_DIR = Path(os.environ.get("GAMELEDGER_HOME", ".gameledger"))
 
 
@@ -40,6 +42,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     catalog_file: str | None = None
     # Coalesce concurrent top-ups and purchases into shared commits (infra/group_commit.py).
     group_commit: bool = False
+    # Load balancers whose X-Forwarded-For names the client (api/limits.py), as normalised CIDRs.
+    trusted_proxies: tuple[str, ...] = ()
     economy: EconomyRules = EconomyRules()
 
     @property
@@ -68,6 +72,7 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "RUN_PROJECTORS": ("run_projectors", bool),
     "CATALOG_FILE": ("catalog_file", str),
     "GROUP_COMMIT": ("group_commit", bool),
+    "TRUSTED_PROXIES": ("trusted_proxies", tuple),
 }
 _ECONOMY: dict[str, str] = {
     "GENESIS_SUPPLY": "genesis_supply",
@@ -88,10 +93,26 @@ def _convert(name: str, raw: str, kind: type) -> Any:
         if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
             raise ConfigError(f"{name}={raw!r}: expected true or false")
         return raw.lower() in {"1", "true", "yes"}
+    if kind is tuple:
+        return tuple(str(network) for network in parse_networks(name, raw))
     try:
         return kind(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r}: expected {kind.__name__}") from None
+
+
+def parse_networks(name: str, raw: str) -> tuple[Network, ...]:
+    """Comma-separated IP addresses or CIDR networks; a ConfigError names the bad entry."""
+    networks = []
+    for entry in (part.strip() for part in raw.split(",")):
+        if not entry:
+            continue
+        try:
+            # strict: 10.0.0.1/8 is more likely a typo than a wish to trust all of 10.0.0.0/8.
+            networks.append(ipaddress.ip_network(entry))
+        except ValueError as error:
+            raise ConfigError(f"{name}={raw!r}: {error}") from None
+    return tuple(networks)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -121,22 +142,58 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     return settings
 
 
+_VARS = {field: var for var, (field, _) in _FIELDS.items()}
+# Zero workers, pool, timeout, page or body size, token lifetime, shards or purchase size would
+# refuse every request; a negative bonus would debit the new player.
+_POSITIVE = {
+    "WORKERS", "TOKEN_TTL_SECONDS", "MAX_BODY_BYTES", "MAX_PAGE_SIZE", "DB_POOL_MAX",
+    "DB_COMMAND_TIMEOUT", "TREASURY_SHARDS", "TOP_UP_MAX", "MAX_QUANTITY",
+}  # fmt: skip
+_NOT_NEGATIVE = {"DB_POOL_MIN", "IDEMPOTENCY_RETENTION_DAYS", "GENESIS_SUPPLY", "REFERRAL_BONUS"}
+
+
 def _validate(s: Settings) -> None:
     for field, allowed in _CHOICES.items():
         if getattr(s, field) not in allowed:
-            raise ConfigError(f"{field.upper()}={getattr(s, field)!r}: one of {sorted(allowed)}")
-    if not 0 < s.port < 65536:
-        raise ConfigError(f"PORT={s.port}: expected 1-65535")
-    if s.workers < 1:
-        raise ConfigError(f"WORKERS={s.workers}: expected at least 1")
-    e = s.economy
-    # A negative bonus would debit the new player; a zero max quantity would refuse every purchase.
-    if e.shard_count < 1 or e.top_up_max < 1 or e.max_quantity < 1:
-        raise ConfigError("economy settings must be positive")
-    if e.genesis_supply < 0 or e.referral_bonus < 0:
-        raise ConfigError("economy settings must not be negative")
+            raise ConfigError(f"{_VARS[field]}={getattr(s, field)!r}: one of {sorted(allowed)}")
+    _validate_numbers(s)
+    if s.db_pool_min > s.db_pool_max:
+        raise ConfigError(f"DB_POOL_MIN={s.db_pool_min}: more than DB_POOL_MAX={s.db_pool_max}")
+    if s.database_url and urlsplit(s.database_url).scheme not in {"postgresql", "postgres"}:
+        raise ConfigError("DATABASE_URL: expected postgresql://user:password@host:port/database")
+    for origin in _origins(s.frontend_url):
+        _check_origin(origin)
     if s.production and (s.jwt_secret is None or len(s.jwt_secret.encode()) < 32):
         raise ConfigError("JWT_SECRET: at least 32 bytes are required in production")
+
+
+def _validate_numbers(s: Settings) -> None:
+    if not 0 < s.port < 65536:
+        raise ConfigError(f"PORT={s.port}: expected 1-65535")
+    for var in sorted(_POSITIVE | _NOT_NEGATIVE):
+        value = _number(s, var)
+        if value < 0 or (value == 0 and var in _POSITIVE):
+            expected = "more than 0" if var in _POSITIVE else "0 or more"
+            raise ConfigError(f"{var}={value}: expected {expected}")
+
+
+def _number(s: Settings, var: str) -> float:
+    value: float = (
+        getattr(s.economy, _ECONOMY[var]) if var in _ECONOMY else getattr(s, _FIELDS[var][0])
+    )
+    return value
+
+
+def _origins(frontend_url: str) -> list[str]:
+    return [origin.strip().rstrip("/") for origin in frontend_url.split(",") if origin.strip()]
+
+
+def _check_origin(origin: str) -> None:
+    # An origin is scheme://host[:port]; a wildcard would let any site call the API.
+    parts = urlsplit(origin)
+    bare = not (parts.path or parts.query or parts.fragment or "*" in origin)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or not bare:
+        raise ConfigError(f"FRONTEND_URL: {origin!r} is not an origin like https://game.example")
 
 
 def masked(settings: Settings) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Configuration from the environment and `.env`, its validation, masking, and the catalog file."""
 
+import json
 from pathlib import Path
 
 import pytest
 
+from api.cli import main
 from domain.assets import DEFAULT_CATALOG
 from domain.commands import EconomyRules
 from infra.catalog import load_catalog
@@ -59,19 +61,70 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ({"RUN_PROJECTORS": "maybe"}, "RUN_PROJECTORS"),
         ({"LOG_LEVEL": "TRACE"}, "LOG_LEVEL"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
-        ({"GAMELEDGER_ENV": "staging"}, "ENVIRONMENT"),
+        ({"GAMELEDGER_ENV": "staging"}, "GAMELEDGER_ENV"),
         ({"TOP_UP_MAX": "lots"}, "TOP_UP_MAX"),
-        ({"TOP_UP_MAX": "0"}, "economy"),
-        ({"TREASURY_SHARDS": "-1"}, "economy"),
-        ({"GENESIS_SUPPLY": "-1"}, "economy"),
+        ({"TOP_UP_MAX": "0"}, "TOP_UP_MAX"),
+        ({"TREASURY_SHARDS": "-1"}, "TREASURY_SHARDS"),
+        ({"GENESIS_SUPPLY": "-1"}, "GENESIS_SUPPLY"),
         # A negative bonus would take money from the new player; no quantity could ever be bought.
-        ({"REFERRAL_BONUS": "-5"}, "economy"),
-        ({"MAX_QUANTITY": "0"}, "economy"),
+        ({"REFERRAL_BONUS": "-5"}, "REFERRAL_BONUS"),
+        ({"MAX_QUANTITY": "0"}, "MAX_QUANTITY"),
+        # Zero of any of these would refuse every request, or expire every token at once.
+        ({"TOKEN_TTL_SECONDS": "0"}, "TOKEN_TTL_SECONDS"),
+        ({"MAX_BODY_BYTES": "0"}, "MAX_BODY_BYTES"),
+        ({"MAX_PAGE_SIZE": "-1"}, "MAX_PAGE_SIZE"),
+        ({"DB_POOL_MAX": "0"}, "DB_POOL_MAX"),
+        ({"DB_POOL_MIN": "-1"}, "DB_POOL_MIN"),
+        ({"DB_POOL_MIN": "30", "DB_POOL_MAX": "20"}, "DB_POOL_MIN"),
+        ({"DB_COMMAND_TIMEOUT": "0"}, "DB_COMMAND_TIMEOUT"),
+        ({"DB_COMMAND_TIMEOUT": "soon"}, "DB_COMMAND_TIMEOUT"),
+        ({"IDEMPOTENCY_RETENTION_DAYS": "-1"}, "IDEMPOTENCY_RETENTION_DAYS"),
+        ({"DATABASE_URL": "mysql://app@db/ledger"}, "DATABASE_URL"),
+        ({"FRONTEND_URL": "*"}, "FRONTEND_URL"),
+        ({"FRONTEND_URL": "https://game.example, https://*.example"}, "FRONTEND_URL"),
+        ({"FRONTEND_URL": "game.example"}, "FRONTEND_URL"),
+        ({"FRONTEND_URL": "https://game.example/play"}, "FRONTEND_URL"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/8, load-balancer"}, "TRUSTED_PROXIES"),
+        # Host bits set: more likely a typo than a wish to trust the whole /8.
+        ({"TRUSTED_PROXIES": "10.1.2.3/8"}, "TRUSTED_PROXIES"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"),
     ],
 )
 def test_a_bad_value_is_a_config_error_naming_it(env: dict[str, str], named: str) -> None:
-    with pytest.raises(ConfigError, match=named):
+    with pytest.raises(ConfigError, match=named) as raised:
         load_settings(env)
+    assert "\n" not in str(raised.value)
+
+
+def test_trusted_proxies_are_normalised_networks_shown_by_config() -> None:
+    settings = load_settings({"TRUSTED_PROXIES": " 10.0.0.0/8, 192.0.2.7 ,fd00::/8,"})
+    assert settings.trusted_proxies == ("10.0.0.0/8", "192.0.2.7/32", "fd00::/8")
+    assert list(masked(settings)["trusted_proxies"]) == ["10.0.0.0/8", "192.0.2.7/32", "fd00::/8"]
+    assert load_settings({}).trusted_proxies == ()
+
+
+def test_a_bad_database_url_is_refused_without_showing_its_password() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"DATABASE_URL": "mysql://app:s3cret@db/ledger"})
+    assert "s3cret" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"FRONTEND_URL": "https://game.example, http://localhost:5173/"},
+        {"DATABASE_URL": "postgres://app:pw@db:5432/ledger"},
+        {"DB_POOL_MIN": "0", "IDEMPOTENCY_RETENTION_DAYS": "0", "REFERRAL_BONUS": "0"},
+    ],
+)
+def test_edge_values_that_make_sense_are_accepted(env: dict[str, str]) -> None:
+    load_settings(env)
+
+
+def test_a_config_error_stays_one_line_even_for_a_value_with_a_newline() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"TRUSTED_PROXIES": "10.0.0.0/8,\nnope"})
+    assert "\n" not in str(raised.value)
 
 
 def test_production_requires_a_long_jwt_secret() -> None:
@@ -144,3 +197,25 @@ def test_a_bad_catalog_file_is_a_config_error(tmp_path: Path, text: str) -> None
 def test_a_missing_catalog_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="CATALOG_FILE"):
         load_catalog(str(tmp_path / "nope.json"))
+
+
+def test_gameledger_config_prints_the_effective_values_masked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:s3cret@db/ledger")
+    monkeypatch.setenv("JWT_SECRET", "a-secret-of-at-least-32-bytes-long!")
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8")
+    assert main(["config"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["database_url"] == "postgresql://app:********@db/ledger"
+    assert (shown["jwt_secret"], shown["trusted_proxies"]) == (MASK, ["10.0.0.0/8"])
+
+
+def test_gameledger_refuses_a_bad_value_with_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRUSTED_PROXIES", "the-load-balancer")
+    assert main(["config"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert error.startswith("gameledger: configuration error: TRUSTED_PROXIES=")

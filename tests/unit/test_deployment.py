@@ -76,3 +76,15 @@ def test_dockerfile_is_multi_stage_non_root_and_serves() -> None:
     }
     assert names - {"PATH", "PYTHONUNBUFFERED"} <= KNOWN_ENV
     assert {"GAMELEDGER_ENV", "HOST", "PORT"} <= names
+
+
+def test_the_non_root_user_can_write_the_folder_serve_writes() -> None:
+    # `serve` with WORKERS > 1 keeps the workers' metric files in ./.gameledger; a system user
+    # has no home folder, so without this the API service would fail with "Permission denied".
+    text = (ROOT / "Dockerfile").read_text()
+    assert "\nWORKDIR /app\n" in text
+    assert "chown gameledger:gameledger /app/.gameledger" in text
+
+
+def test_the_api_passes_the_load_balancers_addresses_on(compose: dict) -> None:
+    assert "TRUSTED_PROXIES" in compose["services"]["api"]["environment"]
