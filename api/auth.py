@@ -10,6 +10,7 @@ effect at once rather than when the token expires.
 import os
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +55,29 @@ class IssuedToken(msgspec.Struct, frozen=True, kw_only=True):
 class Tokens:
     """Issues and verifies access tokens with one secret."""
 
-    def __init__(self, secret: str, ttl_seconds: int, leeway: int = 5) -> None:
+    def __init__(
+        self,
+        secret: str,
+        ttl_seconds: int,
+        leeway: int = 5,
+        *,
+        clock: Callable[[], float] = time.time,
+        cache_size: int = 10_000,
+    ) -> None:
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(f"JWT_SECRET: at least {MIN_SECRET_BYTES} bytes are required")
         self._secret = secret
         self.ttl = ttl_seconds
         self._leeway = leeway
+        self._clock = clock
+        # Tokens already verified, with their expiry: a game client sends the same token with
+        # every request, and HMAC-verifying and decoding it was ~7% of a purchase's CPU.
+        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._cache_size = cache_size
 
     def issue(self, player_id: str, role: str) -> IssuedToken:
         """A token for `player_id` with `role`, valid for the configured lifetime."""
-        now = int(time.time())
+        now = int(self._clock())
         claims = {
             "iss": ISSUER,
             "aud": AUDIENCE,
@@ -79,6 +93,20 @@ class Tokens:
 
     def verify(self, token: str) -> Principal:
         """The principal of a valid token, or NotAuthorizedException (never says why in detail)."""
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires = known
+            if self._clock() <= expires + self._leeway:
+                return principal
+            del self._verified[token]
+            raise unauthorized("the token has expired")
+        principal, expires = self._decode(token)
+        if len(self._verified) >= self._cache_size:
+            del self._verified[next(iter(self._verified))]  # the oldest entry
+        self._verified[token] = (principal, expires)
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, float]:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -87,16 +115,17 @@ class Tokens:
                 audience=AUDIENCE,
                 issuer=ISSUER,
                 leeway=self._leeway,
-                options={"require": _REQUIRED},
+                # Expiry is checked below on this object's clock, the one the cache uses too.
+                options={"require": _REQUIRED, "verify_exp": False},
             )
-        except jwt.ExpiredSignatureError:
-            raise unauthorized("the token has expired") from None
         except jwt.PyJWTError:
             raise unauthorized("the token is not valid") from None
-        role = claims["role"]
-        if role not in ROLES:
+        role, expires = claims["role"], claims["exp"]
+        if role not in ROLES or not isinstance(expires, int) or isinstance(expires, bool):
             raise unauthorized("the token is not valid")
-        return Principal(player_id=claims["sub"], role=role)
+        if self._clock() > expires + self._leeway:
+            raise unauthorized("the token has expired")
+        return Principal(player_id=claims["sub"], role=role), float(expires)
 
 
 def unauthorized(detail: str) -> NotAuthorizedException:

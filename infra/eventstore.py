@@ -157,6 +157,36 @@ async def read_at(conn: Conn, stream: str, version: int) -> StoredEvent | None:
     return _stored(row) if row else None
 
 
+_IDEMPOTENT_AND_HEAD = f"""
+SELECT k.scope AS k_scope, k.key AS k_key, k.fingerprint AS k_fingerprint,
+       k.response::text AS k_response, h.*
+  FROM (SELECT 1) AS one
+  LEFT JOIN idempotency_keys k ON k.scope = $1 AND k.key = $2
+  LEFT JOIN LATERAL (
+      SELECT {_COLUMNS} FROM events WHERE stream_id = $3 ORDER BY version DESC LIMIT 1
+  ) AS h ON true
+"""
+
+
+async def find_idempotent_and_head(
+    conn: Conn, scope: str, key: str, stream: str
+) -> tuple[IdempotencyRecord | None, StoredEvent | None]:
+    """The record under a caller's key and the newest event of `stream`, in one round trip."""
+    row = await conn.fetchrow(_IDEMPOTENT_AND_HEAD, scope, key, stream)
+    assert row is not None  # the query always answers one row
+    record = (
+        IdempotencyRecord(
+            scope=row["k_scope"],
+            key=row["k_key"],
+            fingerprint=row["k_fingerprint"],
+            response=row["k_response"],
+        )
+        if row["k_key"] is not None
+        else None
+    )
+    return record, _stored(row) if row["stream_id"] is not None else None
+
+
 async def find_idempotent(conn: Conn, scope: str, key: str) -> IdempotencyRecord | None:
     """The record stored under a caller's key, if any."""
     row = await conn.fetchrow(_IDEMPOTENT, scope, key)

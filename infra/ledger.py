@@ -6,6 +6,7 @@ does the caller see a conflict. Idempotency keys are checked before and stored w
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import random
 import secrets
@@ -136,7 +137,7 @@ class LedgerService:
         transfer_id = self.new_id()
 
         async def attempt(conn: Conn) -> tuple[Decision, TransferResult]:
-            player = player_state(cmd.player_id, await eventstore.latest(conn, _stream(cmd)))
+            player = player_state(cmd.player_id, await _latest(conn, _stream(cmd)))
             decision = decide_purchase(
                 player,
                 cmd,
@@ -147,7 +148,9 @@ class LedgerService:
             )
             return decision, _transfer_result(decision, transfer_id, cmd.player_id)
 
-        return await self._run(cmd.player_id, key, cmd, attempt, TransferResult)
+        return await self._run(
+            cmd.player_id, key, cmd, attempt, TransferResult, prefetch=_stream(cmd)
+        )
 
     async def sign_up(
         self, cmd: SignUp, password_hash: str, key: str | None = None, role: str = "player"
@@ -327,10 +330,13 @@ class LedgerService:
         attempt: Attempt[R],
         result_type: type[R],
         login: credentials.Credential | None = None,
+        prefetch: str | None = None,
     ) -> R:
         kind = type(command).__name__
         try:
-            result = await self._attempts(scope, key, command, attempt, result_type, login)
+            result = await self._attempts(
+                scope, key, command, attempt, result_type, login, prefetch
+            )
         except DomainError as error:
             metrics.COMMANDS.labels(kind, error.slug).inc()
             raise
@@ -349,6 +355,7 @@ class LedgerService:
         attempt: Attempt[R],
         result_type: type[R],
         login: credentials.Credential | None = None,
+        prefetch: str | None = None,
     ) -> R:
         digest = fingerprint(command)
         contended: list[str] = []
@@ -356,7 +363,7 @@ class LedgerService:
             try:
                 async with self.pool.acquire() as conn, _turn(conn, contended):
                     result, committed = await _once(
-                        conn, scope, key, digest, attempt, result_type, login
+                        conn, scope, key, digest, attempt, result_type, login, prefetch
                     )
             except StreamVersionConflict as conflict:
                 self.conflict_retries += 1
@@ -400,13 +407,27 @@ async def _once(
     attempt: Attempt[R],
     result_type: type[R],
     login: credentials.Credential | None,
+    prefetch: str | None,
 ) -> tuple[R, bool]:
     """One read-decide-append; the result and whether it was written now (not replayed)."""
-    if key is not None:
+    heads: dict[str, StoredEvent | None] = {}
+    if key is not None and prefetch is not None:
+        # The key's record and the stream's head in one round trip: a keyed purchase is then
+        # two statements (this read and the append), like one without a key.
+        found, heads[prefetch] = await eventstore.find_idempotent_and_head(
+            conn, scope, key, prefetch
+        )
+    elif key is not None:
         found = await eventstore.find_idempotent(conn, scope, key)
-        if found is not None:
-            return _replay(found, digest, result_type), False
-    decision, result = await attempt(conn)
+    else:
+        found = None
+    if found is not None:
+        return _replay(found, digest, result_type), False
+    token = _PREFETCHED.set(heads)
+    try:
+        decision, result = await attempt(conn)
+    finally:
+        _PREFETCHED.reset(token)
     record = (
         None
         if key is None
@@ -449,6 +470,20 @@ def _metadata(result: msgspec.Struct, key: str | None) -> dict[str, Any]:
     if key is not None:
         meta["idempotency_key"] = key
     return meta
+
+
+# Heads `_once` already read in this attempt (with the idempotency key), for `_latest`.
+_PREFETCHED: contextvars.ContextVar[dict[str, StoredEvent | None] | None] = contextvars.ContextVar(
+    "prefetched_heads", default=None
+)
+
+
+async def _latest(conn: Conn, stream: str) -> StoredEvent | None:
+    """The stream's newest event: as prefetched in this attempt, or read now."""
+    heads = _PREFETCHED.get()
+    if heads is not None and stream in heads:
+        return heads[stream]
+    return await eventstore.latest(conn, stream)
 
 
 def _stream(cmd: TopUp | Purchase | Reverse) -> str:

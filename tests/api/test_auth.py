@@ -11,6 +11,7 @@ import httpx
 import jwt
 import pytest
 from litestar import Litestar
+from litestar.exceptions import NotAuthorizedException
 from prometheus_client import REGISTRY
 
 from api.auth import ALGORITHM, AUDIENCE, ISSUER, Tokens, resolve_secret
@@ -221,3 +222,27 @@ async def test_refusals_are_logged_and_counted_with_their_real_status(
     assert response.headers["x-request-id"]
     after = REGISTRY.get_sample_value("gameledger_http_requests_total", labels)
     assert after == before + 1
+
+
+def test_a_token_verified_before_is_still_refused_once_it_expires() -> None:
+    # Verified tokens are remembered (a client sends the same one with every request); the
+    # memory must not outlive the token.
+    offset = [0.0]
+    tokens = Tokens(SECRET, 60, leeway=5, clock=lambda: time.time() + offset[0])
+    issued = tokens.issue("p1", "player")
+    assert tokens.verify(issued.token).player_id == "p1"
+    assert tokens.verify(issued.token).player_id == "p1"
+    offset[0] = 66
+    with pytest.raises(NotAuthorizedException):
+        tokens.verify(issued.token)
+    with pytest.raises(NotAuthorizedException):
+        tokens.verify(issued.token)
+
+
+def test_a_forged_token_is_refused_even_beside_a_remembered_one() -> None:
+    tokens = Tokens(SECRET, 60)
+    good = tokens.issue("p1", "player").token
+    tokens.verify(good)
+    header, payload, signature = good.split(".")
+    with pytest.raises(NotAuthorizedException):
+        tokens.verify(f"{header}.{payload}.{signature[:-2]}AA")

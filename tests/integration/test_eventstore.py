@@ -172,6 +172,26 @@ async def test_a_long_wallet_loads_its_state_from_one_row(
     assert long == short  # the same statements and rows read, whatever the stream's length
 
 
+async def test_a_keyed_purchase_reads_its_key_and_wallet_in_one_round_trip(
+    pool: asyncpg.Pool, ledger: LedgerService, wallet: WalletFactory
+) -> None:
+    player = await wallet(ledger, 100)
+    counting = _CountingPool(pool)
+    service = LedgerService(
+        cast(asyncpg.Pool, counting), catalog=DEFAULT_CATALOG, rules=ledger.rules
+    )
+    buy = Purchase(player_id=player, item="gold_coin")
+    first = await service.purchase(buy, key="k-1")
+    assert counting.queries == 2  # the key and the head together, then the append
+    counting.queries = 0
+    again = await service.purchase(buy, key="k-1")
+    assert (counting.queries, again) == (1, first)  # a retry is answered from the key alone
+    counting.queries = 0
+    second = await service.purchase(buy, key="k-2")
+    assert counting.queries == 2
+    assert (second.version, second.balances) == (first.version + 1, {CURRENCY: 80, "gold_coin": 2})
+
+
 async def test_heads_of_long_streams_are_read_one_row_each(
     pool: asyncpg.Pool, ledger: LedgerService, wallet: WalletFactory
 ) -> None:
