@@ -17,12 +17,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/gameledger serve
 
-# The browser tests drive Debian's chromium and `bench --quick` drives wrk: install both when
-# missing (as root, or through sudo), or stop with a message saying what to install.
+# The browser tests drive Debian's chromium, `bench --quick` drives wrk and the clock scenario
+# shifts its servers' clocks with faketime (libfaketime): install them when missing (as root, or
+# through sudo), or stop with a message saying what to install.
 tools:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

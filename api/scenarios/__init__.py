@@ -30,6 +30,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("abuse", "api.scenarios.abuse", "login and signup bursts are throttled"),
     Scenario("hostile", "api.scenarios.hostile", "hostile amounts and bodies are refused"),
     Scenario("clock", "api.scenarios.clock", "two instances an hour ahead and behind"),
+    Scenario("model", "api.scenarios.model", "the API equals a model after every step"),
 )
 
 

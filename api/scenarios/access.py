@@ -39,7 +39,7 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
         victim, attacker = await api.player("victim"), await api.player("attacker")
         transfers = await _activity(api, victim)
         await api.fund(attacker, 1000)
-        admin_token = await _admin(api, dsn)
+        admin_token = await operator_token(api, dsn)
         before = await api.call("GET", "/balance", token=victim.token)
         schema = (await api.call("GET", "/schema/openapi.json")).body
         probe = _Probe(api, outcome, victim, attacker, transfers, admin_token)
@@ -63,7 +63,8 @@ async def _activity(api: Api, victim: Player) -> list[str]:
     return [top.body["transferId"], buy.body["transferId"]]
 
 
-async def _admin(api: Api, dsn: str) -> str:
+async def operator_token(api: Api, dsn: str) -> str:
+    """Create the admin `operator` and log in as it; its token."""
     pool = await create_pool(dsn, Settings(environment="test"), min_size=1, max_size=2)
     try:
         await create_admin(pool, Settings(environment="test"), "operator", PASSWORD, CHEAP_HASHER)

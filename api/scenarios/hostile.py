@@ -1,25 +1,31 @@
 """Hostile input: malformed numbers, bodies, names, keys, queries and tokens are all refused.
 
 Each request in `hostile_cases` must be answered with a 4xx problem (never a 5xx, never a
-success) and the ledger must be exactly as it was: same number of events, same wallet.
+success) and the ledger must be exactly as it was: same number of events, same wallet. Then
+schemathesis generates requests for every operation of the OpenAPI document (200 per operation
+in full mode, with its stateful phase): no server error and every answer as documented. Its
+valid requests do move money, so the ledger must then pass the audit.
 """
 
 from collections import Counter
 
 import asyncpg
 
+from api.scenarios.access import operator_token
 from api.scenarios.checks import audit
 from api.scenarios.client import Api
 from api.scenarios.database import fresh_database
+from api.scenarios.fuzz import schemathesis
 from api.scenarios.hostile_cases import cases
 from api.scenarios.outcome import Outcome
 from api.scenarios.server import service_env, serving
 
 PARSER_REFUSAL = "Invalid HTTP request received."
+EXAMPLES = (5, 200)  # schemathesis examples per operation: quick, full
 
 
 async def run(server_dsn: str, quick: bool) -> Outcome:
-    """Run the scenario on a fresh database of `server_dsn` (quick and full are the same)."""
+    """Run the scenario on a fresh database of `server_dsn`."""
     outcome = Outcome("hostile", quick)
     async with (
         fresh_database(server_dsn, "hostile") as dsn,
@@ -51,9 +57,27 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
         outcome.figure("4xx without problem details", not_problems)
         outcome.check(not_problems == 0, f"{not_problems} refusals were not problem details")
         outcome.check(before == after, f"the ledger changed: {before} -> {after}")
+        await _generated(outcome, api, dsn, EXAMPLES[0] if quick else EXAMPLES[1])
         await audit(outcome, dsn)
     outcome.finish()
     return outcome
+
+
+async def _generated(outcome: Outcome, api: Api, dsn: str, examples: int) -> None:
+    """schemathesis over every operation, as an admin (who may call them all)."""
+    token = await operator_token(api, dsn)
+    funded = await api.call("POST", "/top-up", json={"amount": 5000}, token=token)
+    outcome.check(funded.status == 200, f"the admin's top-up answered {funded.status}")
+    report = await schemathesis(api.base, token, examples, quick=outcome.quick)
+    outcome.figure("schemathesis examples per operation", examples)
+    outcome.figure("schemathesis seed", str(report.seed))  # to reproduce: --seed
+    outcome.figure("schemathesis operations", report.operations)
+    outcome.figure("schemathesis test cases", report.test_cases)
+    outcome.figure("schemathesis phases", report.phases)
+    outcome.figure("schemathesis stateful links", report.links)
+    for problem in [*report.failures, *report.errors][:10]:
+        outcome.check(False, f"schemathesis: {problem}")
+    outcome.check(report.exit_code == 0, f"schemathesis exited {report.exit_code}")
 
 
 async def _events(dsn: str) -> int:

@@ -50,11 +50,17 @@ def service_env(dsn: str, **extra: str) -> dict[str, str]:
 
 
 class ServerProcess:
-    """One uvicorn process serving `factory`; start, SIGKILL and restart it at will."""
+    """One uvicorn process serving `factory`; start, SIGKILL and restart it at will.
 
-    def __init__(self, env: dict[str, str], factory: str = SCENARIO_APP) -> None:
+    `wrapper` is a command the process runs under (e.g. `faketime -f +1h`).
+    """
+
+    def __init__(
+        self, env: dict[str, str], factory: str = SCENARIO_APP, wrapper: tuple[str, ...] = ()
+    ) -> None:
         self.env = env
         self.factory = factory
+        self.wrapper = wrapper
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: asyncio.subprocess.Process | None = None
@@ -68,7 +74,7 @@ class ServerProcess:
         """Start the process and wait for /health to answer 200; the seconds it took."""
         began = time.monotonic()
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "uvicorn", self.factory, "--factory",
+            *self.wrapper, sys.executable, "-m", "uvicorn", self.factory, "--factory",
             "--host", "127.0.0.1", "--port", str(self.port),
             "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "5",
             cwd=ROOT, env=self.env, stdout=self._log, stderr=self._log,
