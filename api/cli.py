@@ -16,6 +16,7 @@ import asyncpg
 import msgspec
 
 from infra import embedded, migrate
+from infra import logging as infra_logging
 from infra.catalog import load_catalog
 from infra.config import DATA_DIR, ConfigError, Settings, load_settings, masked
 from infra.db import create_pool
@@ -93,6 +94,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             workers=settings.workers,
             log_level="warning",
             access_log=False,
+            # uvicorn would otherwise believe X-Forwarded-For from loopback peers, letting a
+            # local client pick its own throttle key; TRUSTED_PROXIES decides instead.
+            proxy_headers=False,
             timeout_graceful_shutdown=10,
             lifespan="on",
         )
@@ -146,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        # LOG_FORMAT and LOG_LEVEL hold for every command (`project` runs for days).
+        infra_logging.configure(settings.log_format, settings.log_level)
         if hasattr(args, "local"):
             result: int = args.local(args, settings)
             return result
@@ -155,8 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"gameledger: configuration error: {error}", file=sys.stderr)
         return 2
-    except (OSError, asyncpg.PostgresError) as error:
-        print(f"gameledger: database error: {str(error).splitlines()[0]}", file=sys.stderr)
+    except (ConnectionError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        detail = (str(error).splitlines() or [type(error).__name__])[0]
+        print(f"gameledger: database error: {detail}", file=sys.stderr)
+        return 3
+    except OSError as error:
+        print(f"gameledger: {error}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         return 130
