@@ -187,6 +187,26 @@ async def find_idempotent_and_head(
     return record, _stored(row) if row["stream_id"] is not None else None
 
 
+# Oldest first, a bounded chunk per statement: a purge never holds many row locks at once.
+_PURGE_KEYS = """
+DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
+    SELECT ctid FROM idempotency_keys
+     WHERE created_at < now() - make_interval(days => $1)
+     ORDER BY created_at LIMIT $2))
+"""
+
+
+async def purge_idempotency_keys(conn: Conn, older_than_days: int, chunk: int = 5_000) -> int:
+    """Forget keys older than the retention; how many. A retry after that is a new request."""
+    removed = 0
+    while True:
+        status = await conn.execute(_PURGE_KEYS, older_than_days, chunk)
+        count = int(status.split()[-1])
+        removed += count
+        if count < chunk:
+            return removed
+
+
 async def find_idempotent(conn: Conn, scope: str, key: str) -> IdempotencyRecord | None:
     """The record stored under a caller's key, if any."""
     row = await conn.fetchrow(_IDEMPOTENT, scope, key)

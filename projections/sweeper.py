@@ -7,6 +7,7 @@ swept already: never more than inflow truly holds.
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -15,12 +16,14 @@ import structlog
 
 from domain.assets import CURRENCY
 from domain.errors import StreamVersionConflict
+from infra import eventstore
 from infra.catalog import load_catalog
 from infra.config import Settings
 from infra.db import Conn
 from infra.ledger import LedgerService
 
 ROLE = "sweeper"
+PURGE_EVERY_SECONDS = 3600.0
 _log = structlog.get_logger(__name__)
 
 _CREDITED = "SELECT inflow_credited FROM rm_treasury WHERE asset = $1"
@@ -52,6 +55,15 @@ async def sweep_once(pool: asyncpg.Pool, ledger: LedgerService) -> int:
         return 0
 
 
+async def purge_keys(pool: asyncpg.Pool, retention_days: int) -> int:
+    """IDEMPOTENCY_RETENTION_DAYS: forget older keys (the sweeper's role does it hourly)."""
+    async with pool.acquire() as conn:
+        removed = await eventstore.purge_idempotency_keys(conn, retention_days)
+    if removed:
+        _log.info("idempotency keys purged", count=removed, older_than_days=retention_days)
+    return removed
+
+
 async def run_sweeper(
     pool: asyncpg.Pool,
     settings: Settings,
@@ -68,12 +80,16 @@ async def run_sweeper(
         rules=settings.economy,
         on_commit=on_commit,
     )
+    next_purge = 0.0
     while not stop.is_set():
         try:
             if await leader.holds(ROLE):
                 moved = await sweep_once(pool, ledger)
                 if moved:
                     _log.info("swept", amount=moved)
+                if settings.idempotency_retention_days and time.monotonic() >= next_purge:
+                    next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+                    await purge_keys(pool, settings.idempotency_retention_days)
         except Exception:  # the sweeper must outlive a database hiccup
             _log.exception("sweep failed")
         with contextlib.suppress(TimeoutError):

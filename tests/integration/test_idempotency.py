@@ -12,6 +12,7 @@ from domain.commands import Purchase, SignUp, TopUp
 from domain.errors import IdempotencyKeyReused
 from infra import eventstore
 from infra.ledger import LedgerService, TransferResult
+from projections.sweeper import purge_keys
 from tests.integration.conftest import Audit, WalletFactory
 
 
@@ -119,3 +120,20 @@ async def test_a_signup_retried_after_a_lost_reply_returns_the_same_player(
         )
     again = await flaky.sign_up(SignUp(username="Zoe"), "hash", key="k-signup")
     assert again.player_id == registered  # not username_taken, not a second player
+
+
+async def test_keys_older_than_the_retention_are_purged_and_newer_ones_still_answer(
+    pool: asyncpg.Pool, ledger: LedgerService, wallet: WalletFactory
+) -> None:
+    player = await wallet(ledger, 100)
+    buy = Purchase(player_id=player, item="gold_coin")
+    old = await ledger.purchase(buy, key="old")
+    recent = await ledger.purchase(buy, key="recent")
+    await pool.execute(
+        "UPDATE idempotency_keys SET created_at = now() - interval '31 days' WHERE key = 'old'"
+    )
+    assert await purge_keys(pool, 30) == 1
+    assert await ledger.purchase(buy, key="recent") == recent  # still a retry
+    # Past the retention a key is forgotten: the same key is a new request.
+    assert (await ledger.purchase(buy, key="old")).transfer_id != old.transfer_id
+    assert await purge_keys(pool, 30) == 0
