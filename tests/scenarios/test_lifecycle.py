@@ -55,6 +55,24 @@ async def server(db_dsn: str) -> AsyncIterator[ServerProcess]:
     process.close()
 
 
+async def test_serve_does_not_let_a_client_choose_its_throttle_address(
+    server: ServerProcess,
+) -> None:
+    # uvicorn believes X-Forwarded-For from loopback peers unless told not to: a client would
+    # then get a fresh signup allowance per forged address. Only TRUSTED_PROXIES may say so.
+    statuses = []
+    async with httpx.AsyncClient(base_url=server.base, timeout=30) as client:
+        for n in range(22):
+            reply = await client.post(
+                "/signup",
+                json={"username": f"xff_{uuid.uuid4().hex[:10]}", "password": PASSWORD},
+                headers={"X-Forwarded-For": f"203.0.113.{n + 1}"},
+            )
+            statuses.append(reply.status_code)
+    assert statuses[:20] == [201] * 20
+    assert statuses[20:] == [429, 429]
+
+
 async def test_sigterm_under_load_finishes_in_flight_requests_and_exits_0(
     server: ServerProcess, db_dsn: str
 ) -> None:
