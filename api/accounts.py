@@ -14,6 +14,7 @@ from api.schemas import LoginRequest, LoginResponse, SignupRequest, SignupRespon
 from api.services import IdempotencyKey, Services, Svc, client_address
 from domain.commands import SignUp
 from infra import credentials
+from infra.db import connection
 
 _log = structlog.get_logger(__name__)
 
@@ -68,7 +69,7 @@ class AccountController(Controller):
         address = client_address(request)
         services.throttles.check_login(data.username, address)
         try:
-            async with services.pool.acquire() as conn:
+            async with connection(services.pool) as conn:
                 login = await credentials.by_username(conn, data.username)
             # Verified even when the account does not exist, so both answers take as long.
             matches = await services.passwords.verify(
@@ -90,5 +91,5 @@ class AccountController(Controller):
 async def _rehash(services: Services, player_id: str, password: str) -> None:
     # The parameters changed since this hash was made: upgrade it while we hold the password.
     fresh = await services.passwords.hash(password)
-    async with services.pool.acquire() as conn:
+    async with connection(services.pool) as conn:
         await credentials.rehash(conn, player_id, fresh)

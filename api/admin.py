@@ -34,6 +34,7 @@ from domain.assets import CURRENCY
 from domain.commands import Reverse
 from domain.errors import UnknownPlayer
 from infra import credentials
+from infra.db import connection
 from projections import queries
 from projections.views import ProjectorStatus
 
@@ -54,7 +55,7 @@ class AdminController(Controller):
     @get("/economy", summary="Treasury and supply per asset", responses=responses(401, 403))
     async def economy(self, services: Svc) -> EconomyResponse:
         """Per asset: supply, treasury (shards + inflow) and circulating; shard budgets."""
-        async with services.pool.acquire() as conn:
+        async with connection(services.pool) as conn:
             view = await queries.treasury_view(conn)
         assets = [
             AssetSupply(
@@ -82,14 +83,14 @@ class AdminController(Controller):
     )
     async def rate(self, services: Svc, minutes: Minutes = 60) -> RateResponse:
         """Transfers per minute over the last `minutes`, oldest first."""
-        async with services.pool.acquire() as conn:
+        async with connection(services.pool) as conn:
             points = await queries.transfers_per_minute(conn, minutes)
         return RateResponse(points=[RatePoint(minute=m, transfers=n) for m, n in points])
 
     @get("/projectors", summary="Projector status and lag", responses=responses(401, 403))
     async def projectors(self, services: Svc) -> ProjectorsResponse:
         """Each projector's checkpoint, lag in events and seconds, and last error."""
-        async with services.pool.acquire() as conn:
+        async with connection(services.pool) as conn:
             status = await queries.projector_status(conn)
         return ProjectorsResponse(projectors=[_projector(p) for p in status])
 
@@ -100,7 +101,7 @@ class AdminController(Controller):
     )
     async def player(self, services: Svc, username: UsernamePath) -> PlayerLookup:
         """The player's ids, role and wallet."""
-        async with services.pool.acquire() as conn:
+        async with connection(services.pool) as conn:
             login = await credentials.by_username(conn, username)
             if login is None:
                 raise UnknownPlayer("no player has this username", username=username)

@@ -23,6 +23,7 @@ from api.admin_schemas import (
 from api.auth import require_admin
 from api.problems import problem, responses
 from api.services import Services, Svc
+from infra.db import connection
 from projections.audit import run_audit
 from projections.rebuild import RebuildBusy, rebuild
 from projections.registry import PROJECTIONS
@@ -57,7 +58,7 @@ class AdminToolsController(Controller):
     @post("/audit", status_code=200, summary="Run the audit", responses=responses(401, 403))
     async def audit(self, services: Svc) -> AuditResponse:
         """Replay the whole log and check every invariant of the ledger."""
-        async with services.pool.acquire() as conn:
+        async with connection(services.pool) as conn:
             report = await run_audit(conn, genesis_supply=services.settings.economy.genesis_supply)
         return AuditResponse(
             ok=report.ok,
@@ -85,7 +86,7 @@ class AdminToolsController(Controller):
         """Every event of the stream up to `untilVersion` and/or `at`, oldest first."""
         if at is not None and at.tzinfo is None:
             at = at.replace(tzinfo=UTC)  # a time without a zone is read as UTC
-        async with services.pool.acquire() as conn:
+        async with connection(services.pool) as conn:
             stream_id = await resolve_stream(conn, stream)
             if stream_id is None:
                 raise NotFoundException(detail=f"no stream, username or player {stream!r}")

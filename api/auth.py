@@ -25,6 +25,7 @@ from litestar.middleware.base import DefineMiddleware
 
 from infra import credentials
 from infra.config import DATA_DIR, ConfigError, Settings
+from infra.db import connection as pooled
 
 _log = structlog.get_logger(__name__)
 
@@ -204,7 +205,7 @@ async def require_admin(
     principal = principal_of(connection)
     if principal.role != "admin":
         raise PermissionDeniedException(detail="this needs an admin account")
-    async with connection.app.state.pool.acquire() as conn:
+    async with pooled(connection.app.state.pool) as conn:
         login = await credentials.by_player(conn, principal.player_id)
     if login is None or login.role != "admin":
         raise PermissionDeniedException(detail="this needs an admin account")

@@ -25,6 +25,7 @@ from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
 from infra import credentials
 from infra.batch import BatchItem, Outcome, execute
+from infra.db import connection as pooled
 
 MAX_BATCH = 1000
 # 1,000 transfers of ~100 bytes each do not fit the API's 64 KiB default.
@@ -76,7 +77,7 @@ async def require_trusted(
 ) -> None:
     """Guard: a service (game server) or admin token, still so in the credentials table."""
     principal = principal_of(connection)
-    async with connection.app.state.pool.acquire() as conn:
+    async with pooled(connection.app.state.pool) as conn:
         login = await credentials.by_player(conn, principal.player_id)
     if principal.role not in TRUSTED or login is None or login.role not in TRUSTED:
         raise PermissionDeniedException(detail="this needs a service or admin account")

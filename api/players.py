@@ -26,6 +26,7 @@ from api.schemas import (
 from api.services import Caller, IdempotencyKey, Svc
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
+from infra.db import connection
 
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -56,7 +57,7 @@ class PlayerController(Controller):
     @get("/balance", summary="The wallet", responses=responses(401, 404))
     async def balance(self, principal: Caller, services: Svc) -> BalanceResponse:
         """Balance, inventory and stream version; includes the player's own latest write."""
-        async with services.pool.acquire() as conn:
+        async with connection(services.pool) as conn:
             wallet = await reads.wallet(conn, principal.player_id)
         return BalanceResponse(
             username=wallet.username,
@@ -76,7 +77,7 @@ class PlayerController(Controller):
     ) -> HistoryPage:
         """Newest first, one entry per transfer; `nextCursor` pages to older entries."""
         size = page_size(limit, services.settings.max_page_size)
-        async with services.pool.acquire() as conn:
+        async with connection(services.pool) as conn:
             return await reads.history(
                 conn, principal.player_id, before=int(cursor) if cursor else None, limit=size
             )

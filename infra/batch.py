@@ -27,7 +27,7 @@ from domain.ledger import Append, Decision, PlayerState, ShardState
 from domain.players import decide_purchase, decide_top_up
 from domain.treasury import ShardShort, shard_order
 from infra import eventstore, metrics
-from infra.db import Conn
+from infra.db import Conn, connection
 from infra.eventstore import IdempotencyRace, IdempotencyRecord
 from infra.ledger import (
     MAX_ATTEMPTS,
@@ -72,7 +72,7 @@ async def execute(service: LedgerService, items: list[BatchItem], *, atomic: boo
     """Decide and write every item; with `atomic`, all succeed or none is written."""
     ids = [service.new_id() for _ in items]
     for number in range(MAX_ATTEMPTS):
-        async with service.pool.acquire() as conn:
+        async with connection(service.pool) as conn:
             plan = await _decide_all(service, conn, items, ids)
             failed = any(o.error is not None for o in plan.outcomes)
             if atomic and failed:

@@ -1,5 +1,7 @@
 """The asyncpg pool, with timeouts everywhere: a silently dropped connection never hangs."""
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
@@ -48,6 +50,24 @@ async def create_pool(
     )
     assert pool is not None
     return pool
+
+
+@contextlib.asynccontextmanager
+async def connection(pool: asyncpg.Pool) -> AsyncIterator[Conn]:
+    """A pooled connection that is dropped, not returned, when a statement timed out.
+
+    On a timeout asyncpg asks the server to cancel the statement, and returning the connection
+    to the pool then waits for that cancellation; when the network is black-holed the wait
+    lasts as long as the timeout again, so the request would answer only after twice
+    DB_COMMAND_TIMEOUT. Terminating the connection instead answers at the timeout; the pool
+    opens a new one when it is next needed.
+    """
+    async with pool.acquire() as conn:
+        try:
+            yield conn
+        except TimeoutError:
+            conn.terminate()
+            raise
 
 
 def with_database(dsn: str, database: str) -> str:

@@ -38,7 +38,7 @@ from domain.ledger import Decision, PlayerState, ShardState
 from domain.players import decide_purchase, decide_reversal, decide_signup, decide_top_up
 from domain.treasury import ShardShort, SweeperState, decide_genesis, decide_sweep, shard_order
 from infra import credentials, eventstore, metrics
-from infra.db import Conn
+from infra.db import Conn, connection
 from infra.eventstore import IdempotencyRace, IdempotencyRecord, StoredEvent
 
 MAX_ATTEMPTS = 12
@@ -248,7 +248,7 @@ class LedgerService:
     async def seed_genesis(self) -> bool:
         """Mint the genesis supply once; False when it was already there."""
         decision = decide_genesis(self.rules, transfer_id=self.new_id(), now=self.clock())
-        async with self.pool.acquire() as conn:
+        async with connection(self.pool) as conn:
             try:
                 await eventstore.append(conn, decision.appends, metadata={"actor": "genesis"})
             except StreamVersionConflict:
@@ -258,7 +258,7 @@ class LedgerService:
 
     async def sweep(self, inflow_credited: int) -> int:
         """Refill the lowest shard with inflow the projection has folded; the amount moved."""
-        async with self.pool.acquire() as conn:
+        async with connection(self.pool) as conn:
             streams = [accounts.TREASURY_STREAM] + [
                 accounts.shard_account(i) for i in range(self.rules.shard_count)
             ]
@@ -361,7 +361,7 @@ class LedgerService:
         contended: list[str] = []
         for number in range(MAX_ATTEMPTS):
             try:
-                async with self.pool.acquire() as conn, _turn(conn, contended):
+                async with connection(self.pool) as conn, _turn(conn, contended):
                     result, committed = await _once(
                         conn, scope, key, digest, attempt, result_type, login, prefetch
                     )

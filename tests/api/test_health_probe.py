@@ -19,7 +19,7 @@ from api.health import FRESH_SECONDS, PROBE_TIMEOUT, SharedProbe
 from api.scenarios.proxy import FaultProxy
 from api.scenarios.wire import through
 from infra.config import Settings
-from tests.api.conftest import FAST_HASHER, running
+from tests.api.conftest import FAST_HASHER, Player, running
 
 COMMAND_TIMEOUT = 12.0  # a statement waits this long, and its cancellation as long again
 CLIENT_TIMEOUT = 3 * PROBE_TIMEOUT  # the client gives up here, long before COMMAND_TIMEOUT
@@ -39,11 +39,14 @@ async def proxy(db_dsn: str) -> AsyncIterator[FaultProxy]:
 
 @pytest.fixture
 async def client(
-    db_dsn: str, api_settings: Settings, proxy: FaultProxy
+    request: pytest.FixtureRequest, db_dsn: str, api_settings: Settings, proxy: FaultProxy
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """A client on an app that reaches its database through the proxy."""
+    """A client on an app that reaches its database through the proxy (the command timeout
+    is COMMAND_TIMEOUT, or the test's `command_timeout` mark)."""
+    mark = request.node.get_closest_marker("command_timeout")
+    timeout = mark.args[0] if mark else COMMAND_TIMEOUT
     settings = msgspec.structs.replace(
-        api_settings, db_command_timeout=COMMAND_TIMEOUT, run_projectors=False
+        api_settings, db_command_timeout=timeout, run_projectors=False
     )
     application = create_app(settings, through(db_dsn, proxy.port), hasher=FAST_HASHER)
     async with running(application):
@@ -145,3 +148,28 @@ async def test_a_failed_check_is_down() -> None:
         raise ConnectionRefusedError
 
     assert await SharedProbe(check, deadline=1.0, fresh=0.0).result() is None
+
+
+SHORT_TIMEOUT = 4.0
+
+
+@pytest.mark.command_timeout(SHORT_TIMEOUT)
+async def test_a_purchase_on_a_hung_database_fails_at_the_command_timeout_not_twice_it(
+    client: httpx.AsyncClient, proxy: FaultProxy, rich_player: Player
+) -> None:
+    # A timed-out connection used to be handed back to the pool only once PostgreSQL had
+    # acknowledged the cancellation: through a black hole, one more command timeout.
+    await black_hole(proxy)
+    buy = asyncio.create_task(
+        client.post("/purchase", json={"item": "gold_coin"}, headers=rich_player.auth)
+    )
+    read = asyncio.create_task(client.get("/balance", headers=rich_player.auth))
+    _, late = await asyncio.wait({buy, read}, timeout=SHORT_TIMEOUT * 1.6)
+    proxy.set_mode("pass")
+    await asyncio.wait({buy, read})
+    assert not late, "a request waited past the command timeout for the cancellation"
+    assert [buy.result().status_code, read.result().status_code] == [503, 503]
+    assert buy.result().json()["type"].endswith("database-unavailable")
+    await until_up(client, "/health")
+    balance = await client.get("/balance", headers=rich_player.auth)
+    assert balance.json()["balance"] in (1000, 990)  # the purchase is in or out, never twice
