@@ -150,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        # LOG_FORMAT and LOG_LEVEL hold for every command (`project` runs for days).
-        infra_logging.configure(settings.log_format, settings.log_level)
+        # LOG_FORMAT and LOG_LEVEL hold for every command that logs (`project` runs for days);
+        # `config` only prints.
+        if args.command != "config":
+            infra_logging.configure(settings.log_format, settings.log_level)
         if hasattr(args, "local"):
             result: int = args.local(args, settings)
             return result

@@ -73,7 +73,7 @@ def _services(state: State) -> Services:
     return services
 
 
-def _principal(request: Request[Any, Any, Any], services: Services) -> Principal:
+def _principal(request: Request[Any, Any, Any], services: Svc) -> Principal:
     # `services` only orders the two: Litestar resolves independent dependencies of a handler
     # concurrently in an anyio task group, which cost ~9% of a /balance request's CPU; a
     # dependency chain resolves them one after the other, with no tasks.

@@ -54,6 +54,11 @@ def is_treasury(account: str) -> bool:
     return account.startswith(SHARD_PREFIX) or account == INFLOW
 
 
+def is_shard(account: str) -> bool:
+    """True for a treasury shard (an interchangeable escrow: any shard may fund a payout)."""
+    return account.startswith(SHARD_PREFIX)
+
+
 def is_player(account: str) -> bool:
     """True for a player's account."""
     return account.startswith(PLAYER_PREFIX)

@@ -35,7 +35,7 @@ class EconomyRules(msgspec.Struct, frozen=True, kw_only=True):
     """The economy's tunable numbers (from configuration)."""
 
     genesis_supply: int = 2_000_000_000
-    shard_count: int = 16
+    shard_count: int = 64
     top_up_max: int = 10_000
     referral_bonus: int = 50
     max_quantity: int = 10_000

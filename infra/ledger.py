@@ -11,7 +11,7 @@ import hashlib
 import random
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -101,6 +101,30 @@ def shard_state(index: int, stored: StoredEvent | None) -> ShardState:
     return ShardState(index=index, version=stored.version, budget=stored.event.budget_after)
 
 
+class ShardPicker:
+    """Which treasury shard a top-up starts from: one this process is not already drawing on.
+
+    Two top-ups on one shard race for its next version and one retries. Among the shards with
+    the fewest of this process's top-ups in flight, one is picked at random: a process's own
+    top-ups then never collide while it has fewer in flight than there are shards, and
+    processes collide with each other only by chance.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._in_flight = [0] * count
+
+    def take(self) -> int:
+        """A least-busy shard, marked busy until `release`."""
+        fewest = min(self._in_flight)
+        index = random.choice([i for i, n in enumerate(self._in_flight) if n == fewest])
+        self._in_flight[index] += 1
+        return index
+
+    def release(self, index: int) -> None:
+        """The top-up that took `index` has finished."""
+        self._in_flight[index] -= 1
+
+
 class LedgerService:
     """The write side: every command the ledger accepts."""
 
@@ -121,6 +145,7 @@ class LedgerService:
         self.new_id = new_id
         self.on_commit = on_commit
         self.conflict_retries = 0
+        self._shards = ShardPicker(rules.shard_count)
         # When set, top-ups and purchases go through group commit instead of one statement each.
         self.batcher: Batcher | None = None
 
@@ -128,7 +153,14 @@ class LedgerService:
         """The treasury pays the player; tries shards from a random start."""
         if self.batcher is not None:
             return await self.batcher.submit(cmd, key)
-        return await self._run(cmd.player_id, key, cmd, self._top_up_attempt(cmd), TransferResult)
+        held: list[int] = []
+        try:
+            return await self._run(
+                cmd.player_id, key, cmd, self._top_up_attempt(cmd, held), TransferResult
+            )
+        finally:
+            for index in held:
+                self._shards.release(index)
 
     async def purchase(self, cmd: Purchase, key: str | None = None) -> TransferResult:
         """The player buys an item; one transfer, only the player's stream is checked."""
@@ -280,11 +312,13 @@ class LedgerService:
         self.on_commit()
         return inflow_credited - sweeper.swept
 
-    def _top_up_attempt(self, cmd: TopUp) -> Attempt[TransferResult]:
+    def _top_up_attempt(self, cmd: TopUp, held: list[int]) -> Attempt[TransferResult]:
         transfer_id = self.new_id()
 
         async def attempt(conn: Conn) -> tuple[Decision, TransferResult]:
-            order = shard_order(random.randrange(self.rules.shard_count), self.rules.shard_count)
+            start = self._shards.take()
+            held.append(start)
+            order = shard_order(start, self.rules.shard_count)
             heads = await eventstore.latest_many(
                 conn, [_stream(cmd), accounts.shard_account(order[0])]
             )
@@ -368,7 +402,7 @@ class LedgerService:
             except StreamVersionConflict as conflict:
                 self.conflict_retries += 1
                 metrics.CONFLICT_RETRIES.inc()
-                contended = sorted({scope, *conflict.context.get("streams", ())})
+                contended = _contended(scope, conflict.context.get("streams", ()), number)
                 await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
                 continue
             except IdempotencyRace:
@@ -379,6 +413,18 @@ class LedgerService:
         raise StreamVersionConflict(
             "too many concurrent writes to the same stream; try again", attempts=MAX_ATTEMPTS
         )
+
+
+# A lost race on a treasury shard is retried on another shard without waiting: the next
+# attempt starts from a random shard, and queueing behind the shard it lost on made concurrent
+# top-ups wait for each other. Only a command that keeps losing queues on its shards too.
+SHARD_LOCK_AFTER = 3
+
+
+def _contended(scope: str, streams: Iterable[str], attempt: int) -> list[str]:
+    """The locks the next attempt queues on: its scope, and the streams it lost on."""
+    lost = {s for s in streams if attempt >= SHARD_LOCK_AFTER or not accounts.is_shard(s)}
+    return sorted({scope, *lost})
 
 
 # A command that lost a race retries holding a lock per stream it lost on (and its scope):
