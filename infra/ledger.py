@@ -10,7 +10,6 @@ import contextvars
 import hashlib
 import random
 import secrets
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -37,7 +36,7 @@ from domain.events import Claimed, TrancheChanged, Transferred
 from domain.ledger import Decision, PlayerState, ShardState
 from domain.players import decide_purchase, decide_reversal, decide_signup, decide_top_up
 from domain.treasury import ShardShort, SweeperState, decide_genesis, decide_sweep, shard_order
-from infra import credentials, eventstore, metrics
+from infra import credentials, eventstore, ids, metrics
 from infra.db import Conn, connection
 from infra.eventstore import IdempotencyRace, IdempotencyRecord, StoredEvent
 
@@ -135,7 +134,7 @@ class LedgerService:
         catalog: Catalog,
         rules: EconomyRules,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        new_id: Callable[[], str] = ids.new_id,
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self.pool = pool
