@@ -4,8 +4,6 @@ import json
 import uuid
 from pathlib import Path
 
-import asyncpg
-
 from api.bench import load, servers, workload
 from api.bench.stats import Measure
 from api.cli_admin import create_admin
@@ -38,22 +36,29 @@ def batch_body(player_ids: list[str], size: int) -> str:
 
 def measure_batches(
     base: str, token: str, player_ids: list[str], seconds: float, size: int = 1000
-) -> Measure:
-    """Transfers/s through POST /batch/transfers from one game server, 1,000 per request.
-
-    One connection: concurrent batches over the same wallets conflict and retry whole.
-    """
-    script = load.lua_rotating("POST", "/batch/transfers", [token], batch_body(player_ids, size))
-    row = load.run_wrk(
-        base + "/batch/transfers",
-        script,
-        connections=1,
-        seconds=seconds,
-        name=f"batch transfers ({size}/request, 1 conn)",
+) -> list[Measure]:
+    """Transfers/s through POST /batch/transfers, 1,000 per request: from one connection, and
+    from two at once over disjoint halves of the players (two batches over the same wallets
+    would conflict and retry whole, which a game server avoids by partitioning its players)."""
+    one = load.lua_rotating(
+        "POST", "/batch/transfers", [token], batch_body(player_ids, size), batch=True
     )
-    row.per_second *= size
-    row.note = f"{row.note}; per_second counts transfers"
-    return row
+    half = len(player_ids) // 2
+    bodies = [batch_body(player_ids[:half], size), batch_body(player_ids[half:], size)]
+    two = load.lua_batches_per_thread("/batch/transfers", token, bodies)
+    rows = []
+    for conns, script, how in ((1, one, "1 conn"), (2, two, "2 conn, disjoint players")):
+        rows.append(
+            load.run_wrk(
+                base + "/batch/transfers",
+                script,
+                connections=conns,
+                seconds=seconds,
+                threads=conns,
+                name=f"batch transfers ({size}/request, {how})",
+            )
+        )
+    return rows
 
 
 def _status(task: Path) -> dict[str, str]:
@@ -68,17 +73,22 @@ def _rss(fields: dict[str, str]) -> float:
     return int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
 
 
-def rss_mb(root_pid: int) -> list[float]:
-    """Resident memory (MB) of each uvicorn worker: the children of `root_pid`, or the process
-    itself when it serves alone (one worker)."""
-    children = [
-        _rss(f)
+def worker_rss(root_pid: int) -> dict[int, float]:
+    """Resident memory (MB) of each uvicorn worker by pid: the children of `root_pid`, or the
+    process itself when it serves alone (one worker)."""
+    children = {
+        int(f["Pid"]): _rss(f)
         for f in map(_status, Path("/proc").glob("[0-9]*"))
         if f.get("PPid", "").strip() == str(root_pid) and "VmRSS" in f
-    ]
+    }
     # With several workers uvicorn also has a small resource-tracker child: keep the workers.
-    workers = [size for size in children if size > 20]
-    return workers or [_rss(_status(Path(f"/proc/{root_pid}")))]
+    workers = {pid: size for pid, size in children.items() if size > 20}
+    return workers or {root_pid: _rss(_status(Path(f"/proc/{root_pid}")))}
+
+
+def rss_mb(root_pid: int) -> list[float]:
+    """Resident memory (MB) of each uvicorn worker."""
+    return list(worker_rss(root_pid).values())
 
 
 def memory_row(label: str, root_pid: int) -> Measure:
@@ -114,16 +124,6 @@ async def measure_rebuild(dsn: str) -> list[Measure]:
         )
         for r in reports
     ]
-
-
-async def player_ids(dsn: str) -> list[str]:
-    """The ids of the bench's players."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        rows = await conn.fetch("SELECT player_id FROM credentials WHERE role = 'player'")
-    finally:
-        await conn.close()
-    return [r["player_id"] for r in rows]
 
 
 def group_commit_purchases(

@@ -1,6 +1,5 @@
 """Set-up of the service's benchmark data, and the in-process (no HTTP) measurements."""
 
-import asyncio
 import json
 import time
 import urllib.request
@@ -13,7 +12,6 @@ from argon2 import PasswordHasher
 from api.bench.stats import Measure, summarise
 from domain import accounts
 from domain.commands import Purchase, SignUp, TopUp
-from domain.errors import DomainError
 from domain.events import Leg, Transferred
 from domain.ledger import Append
 from infra import eventstore
@@ -49,36 +47,6 @@ def login_all(base: str, names: list[str]) -> list[str]:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             tokens.append(json.loads(response.read())["token"])
     return tokens
-
-
-async def command_layer(
-    ledger: LedgerService, player_ids: list[str], tasks: int, seconds: float
-) -> Measure:
-    """Purchases/s through LedgerService with many concurrent tasks, no HTTP."""
-    latencies: list[float] = []
-    errors = 0
-    until = time.perf_counter() + seconds
-
-    async def worker(offset: int) -> None:
-        nonlocal errors
-        n = offset
-        while time.perf_counter() < until:
-            n += 1
-            start = time.perf_counter()
-            try:
-                await ledger.purchase(
-                    Purchase(player_id=player_ids[n % len(player_ids)], item="gold_coin")
-                )
-            except DomainError:
-                errors += 1
-                continue
-            latencies.append(time.perf_counter() - start)
-
-    begin = time.perf_counter()
-    await asyncio.gather(*(worker(i) for i in range(tasks)))
-    return summarise(
-        f"command layer purchases ({tasks} tasks)", latencies, time.perf_counter() - begin, errors
-    )
 
 
 async def grow_stream(pool: asyncpg.Pool, player_id: str, events: int, batch: int = 1000) -> None:
