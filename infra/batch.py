@@ -8,8 +8,8 @@ the batch re-reads and re-decides the whole batch.
 
 import asyncio
 import random
-import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 
@@ -27,12 +27,14 @@ from domain.ledger import Append, Decision, PlayerState, ShardState
 from domain.players import decide_purchase, decide_top_up
 from domain.treasury import ShardShort, shard_order
 from infra import eventstore, metrics
+from infra import ids as ids_module
 from infra.db import Conn, connection
 from infra.eventstore import IdempotencyRace, IdempotencyRecord
 from infra.ledger import (
     MAX_ATTEMPTS,
     LedgerService,
     TransferResult,
+    command_metadata,
     fingerprint,
     player_state,
     shard_state,
@@ -66,6 +68,8 @@ class _Plan:
     outcomes: list[Outcome]
     appends: list[Append]
     keys: list[IdempotencyRecord]
+    # One per append: the transfer id and key of the command the append belongs to.
+    metadata: list[dict[str, Any]]
 
 
 async def execute(service: LedgerService, items: list[BatchItem], *, atomic: bool) -> list[Outcome]:
@@ -80,8 +84,12 @@ async def execute(service: LedgerService, items: list[BatchItem], *, atomic: boo
             if not plan.appends:
                 return plan.outcomes
             try:
+                batch = ids_module.new_id()
                 await eventstore.append_batch(
-                    conn, tuple(plan.appends), plan.keys, metadata={"batch": str(uuid.uuid4())}
+                    conn,
+                    tuple(plan.appends),
+                    plan.keys,
+                    metadata=[{**meta, "batch": batch} for meta in plan.metadata],
                 )
             except (StreamVersionConflict, IdempotencyRace):
                 service.conflict_retries += 1
@@ -114,7 +122,7 @@ async def _decide_all(
     streams = sorted({accounts.player_account(i.command.player_id) for i in items})
     heads = await eventstore.latest_many(conn, streams + (shard_streams if needs_shards else []))
     state = _State(service, heads)
-    plan = _Plan(outcomes=[], appends=[], keys=[])
+    plan = _Plan(outcomes=[], appends=[], keys=[], metadata=[])
     seen: dict[tuple[str, str], tuple[str, int]] = {}
     for item, transfer_id in zip(items, ids, strict=True):
         plan.outcomes.append(_one(service, state, plan, item, transfer_id, stored, seen))
@@ -145,6 +153,8 @@ def _one(
         return Outcome(error=error)
     result = state.commit(decision, transfer_id, item.command.player_id)
     plan.appends.extend(decision.appends)
+    meta = command_metadata(result, item.key)
+    plan.metadata.extend(meta for _ in decision.appends)
     if pair is not None:
         seen[pair] = (digest, len(plan.outcomes))
         plan.keys.append(

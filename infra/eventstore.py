@@ -235,8 +235,9 @@ WITH keys AS (
     SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::jsonb[])
 )
 INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata)
-SELECT s, v, t, $5::int, p, $10::jsonb
-  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS r(s, v, t, p, n)
+SELECT s, v, t, $5::int, p, m
+  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $10::jsonb[])
+       WITH ORDINALITY AS r(s, v, t, p, m, n)
  ORDER BY n
 """
 
@@ -252,19 +253,29 @@ async def append_batch(
     appends: tuple[Append, ...],
     keys: list[IdempotencyRecord],
     *,
-    metadata: dict[str, Any] | None = None,
+    metadata: list[dict[str, Any]],
 ) -> None:
-    """Like `append`, for the appends and keys of many commands at once (all or nothing)."""
+    """Like `append`, for the appends and keys of many commands at once (all or nothing).
+
+    `metadata[i]` is stored with every event of `appends[i]`: each command's events carry its
+    own transfer id and idempotency key, as when it is written alone.
+    """
+    rows = _rows(appends)
+    per_event = [
+        msgspec.json.encode(meta).decode()
+        for append, meta in zip(appends, metadata, strict=True)
+        for _ in append.events
+    ]
     try:
         await conn.execute(
             _APPEND_BATCH,
-            *_rows(appends),
+            *rows,
             SCHEMA_VERSION,
             [k.scope for k in keys],
             [k.key for k in keys],
             [k.fingerprint for k in keys],
             [k.response for k in keys],
-            msgspec.json.encode(metadata or {}).decode(),
+            per_event,
         )
     except asyncpg.UniqueViolationError as error:
         if error.constraint_name == "idempotency_keys_pkey":

@@ -483,7 +483,7 @@ async def _once(
             response=msgspec.json.encode(result).decode(),
         )
     )
-    await _commit(conn, decision, record, _metadata(result, key), login)
+    await _commit(conn, decision, record, command_metadata(result, key), login)
     return result, True
 
 
@@ -510,7 +510,8 @@ def _replay(found: IdempotencyRecord, digest: str, result_type: type[R]) -> R:
     return msgspec.json.decode(found.response, type=result_type)
 
 
-def _metadata(result: msgspec.Struct, key: str | None) -> dict[str, Any]:
+def command_metadata(result: msgspec.Struct, key: str | None) -> dict[str, Any]:
+    """What a command's events carry beside their payload: its transfer id and its key."""
     meta: dict[str, Any] = {"transfer_id": getattr(result, "transfer_id", None)}
     if key is not None:
         meta["idempotency_key"] = key

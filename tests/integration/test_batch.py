@@ -1,6 +1,7 @@
 """Batches of transfers in one statement, and group commit of concurrent single commands."""
 
 import asyncio
+import json
 
 import pytest
 
@@ -124,3 +125,26 @@ async def test_batch_of_many_top_ups_spreads_over_shards(
     assert all(o.result is not None for o in outcomes)
     assert outcomes[-1].result is not None
     assert outcomes[-1].result.balances == {"diamond": 2100}
+
+
+async def test_batched_events_carry_their_own_transfer_id_and_key(ledger: LedgerService) -> None:
+    # As when each command is written alone: the audit trail and the scenarios' "acknowledged
+    # exactly once" check find a batched transfer by its key.
+    a, b = await _player(ledger, "meta_a", 100), await _player(ledger, "meta_b")
+    items = [
+        BatchItem(command=TopUp(player_id=a, amount=5), key="top-a"),
+        BatchItem(command=Purchase(player_id=a, item="gold_coin")),
+        BatchItem(command=TopUp(player_id=b, amount=7), key="top-b"),
+    ]
+    outcomes = await execute(ledger, items, atomic=False)
+    ids = [o.result.transfer_id for o in outcomes if o.result is not None]
+    rows = await ledger.pool.fetch(
+        "SELECT stream_id, metadata FROM events WHERE payload->>'transfer_id' = ANY($1::text[])",
+        ids,
+    )
+    seen = {(r["stream_id"], json.loads(r["metadata"]).get("idempotency_key")) for r in rows}
+    assert {(f"player:{a}", "top-a"), (f"player:{a}", None), (f"player:{b}", "top-b")} <= seen
+    for row in rows:
+        meta = json.loads(row["metadata"])
+        assert meta["transfer_id"] in ids
+        assert meta["batch"]
