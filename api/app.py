@@ -164,6 +164,7 @@ async def _try_genesis(ledger: LedgerService) -> bool:
     try:
         if await ledger.seed_genesis():
             _log.info("genesis seeded")
+        await ledger.align_with_genesis()
     except problems.DB_UNAVAILABLE:
         return False
     return True

@@ -41,6 +41,7 @@ from infra.db import Conn, connection
 from infra.eventstore import IdempotencyRace, IdempotencyRecord, StoredEvent
 
 MAX_ATTEMPTS = 12
+_log = structlog.get_logger(__name__)
 REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 R = TypeVar("R", bound=msgspec.Struct)
 Attempt = Callable[[Conn], Awaitable[tuple[Decision, R]]]
@@ -275,6 +276,27 @@ class LedgerService:
             raise TreasuryDepleted("no treasury shard can fund this refund")
 
         return await self._run(cmd.player_id, key, cmd, attempt, TransferResult)
+
+    async def align_with_genesis(self) -> int:
+        """Use as many treasury shards as genesis funded; the count in use.
+
+        TREASURY_SHARDS only shapes genesis. A database seeded with another count keeps it:
+        starting top-ups on unfunded shards would cost a read per empty shard.
+        """
+        async with connection(self.pool) as conn:
+            genesis = await eventstore.read_at(conn, accounts.TREASURY_STREAM, 1)
+        if genesis is None or not isinstance(genesis.event, Transferred):
+            return self.rules.shard_count
+        funded = sum(1 for leg in genesis.event.legs if accounts.is_shard(leg.account))
+        if funded and funded != self.rules.shard_count:
+            _log.warning(
+                "TREASURY_SHARDS differs from genesis; using genesis's count",
+                configured=self.rules.shard_count,
+                genesis=funded,
+            )
+            self.rules = msgspec.structs.replace(self.rules, shard_count=funded)
+            self._shards = ShardPicker(funded)
+        return self.rules.shard_count
 
     async def seed_genesis(self) -> bool:
         """Mint the genesis supply once; False when it was already there."""

@@ -80,10 +80,14 @@ async def run_sweeper(
         rules=settings.economy,
         on_commit=on_commit,
     )
+    aligned = False
     next_purge = 0.0
     while not stop.is_set():
         try:
             if await leader.holds(ROLE):
+                if not aligned:
+                    await ledger.align_with_genesis()
+                    aligned = True
                 moved = await sweep_once(pool, ledger)
                 if moved:
                     _log.info("swept", amount=moved)

@@ -244,3 +244,21 @@ async def test_commands_for_a_player_who_does_not_exist_are_unknown_player(
     with pytest.raises(UnknownPlayer):
         await ledger.purchase(Purchase(player_id="ghost", item="gold_coin"))
     assert await event_count(pool) == written
+
+
+async def test_a_ledger_configured_with_more_shards_than_genesis_funded_uses_genesiss(
+    pool: asyncpg.Pool, economy: LedgerFactory
+) -> None:
+    # TREASURY_SHARDS only shapes genesis: a database seeded with 4 shards keeps 4, or top-ups
+    # would start on unfunded shards and read their way to a funded one.
+    await economy(EconomyRules(shard_count=4))
+    later = LedgerService(pool, catalog=DEFAULT_CATALOG, rules=EconomyRules(shard_count=64))
+    assert await later.align_with_genesis() == 4
+    assert later.rules.shard_count == 4
+    player = await later.sign_up(SignUp(username="aligned"), "hash")
+    for _ in range(8):
+        await later.top_up(TopUp(player_id=player.player_id, amount=1))
+    shards = await pool.fetch(
+        "SELECT DISTINCT stream_id FROM events WHERE stream_id LIKE 'treasury:shard:%'"
+    )
+    assert {r["stream_id"] for r in shards} == {accounts.shard_account(i) for i in range(4)}
