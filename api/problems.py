@@ -59,6 +59,8 @@ DB_UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.OperatorInterventionError,
     asyncpg.InsufficientResourcesError,
     asyncpg.QueryCanceledError,
+    # The driver's protocol out of step with a connection the server has just dropped.
+    asyncpg.exceptions.InternalClientError,
 )
 _RESERVED = frozenset({"type", "title", "status", "detail", "instance"})
 

@@ -65,7 +65,9 @@ async def connection(pool: asyncpg.Pool) -> AsyncIterator[Conn]:
     async with pool.acquire() as conn:
         try:
             yield conn
-        except TimeoutError:
+        except (TimeoutError, asyncpg.exceptions.InternalClientError):
+            # Timed out, or the driver lost step with a connection the server dropped:
+            # either way, never hand this connection to the next request.
             conn.terminate()
             raise
 

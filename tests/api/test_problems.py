@@ -54,6 +54,10 @@ def test_context_cannot_overwrite_the_reserved_members() -> None:
         asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle"),
         asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"),
         asyncpg.exceptions.AdminShutdownError("terminating connection"),
+        # Seen on a pooled connection right after its backend was terminated (CI).
+        asyncpg.exceptions.InternalClientError(
+            "cannot switch to state 12; another operation (2) is in progress"
+        ),
     ],
 )
 def test_database_failures_are_503_without_the_driver_text(error: Exception) -> None:
