@@ -11,7 +11,6 @@ to the writer until the version it wrote is visible.
 import asyncio
 import os
 import resource
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import asyncpg
 
+from api.bench import servers
 from api.bench.stats import Measure, percentile, summarise
 from domain.commands import Purchase
 from domain.errors import DomainError
@@ -55,11 +55,7 @@ def projector_process(dsn: str) -> Iterator[int]:
     try:
         yield process.pid
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        servers.stop(process)
 
 
 def cpu_seconds(pid: int) -> float:

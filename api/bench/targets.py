@@ -42,6 +42,25 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b else 0.0
 
 
+def _rate_target(
+    rows: dict[str, Measure], ours: str, theirs: str, measure: str, least: float
+) -> list[Target]:
+    """`ours` as a share of `theirs` at the same concurrency ({c} in `measure`), if both ran."""
+    pair = _pair(rows, ours, theirs)
+    if not pair:
+        return []
+    mine, ref, conns = pair
+    rate = _ratio(mine.per_second, ref.per_second)
+    return [
+        Target(
+            measure=measure.format(c=conns),
+            target=f">= {least:.0%}",
+            figure=f"{mine.per_second:.0f}/s vs {ref.per_second:.0f}/s ({rate:.0%})",
+            met=rate >= least,
+        )
+    ]
+
+
 def _http(rows: dict[str, Measure]) -> list[Target]:
     out = []
     pair = _pair(rows, "POST /purchase", "baseline insert")
@@ -57,35 +76,24 @@ def _http(rows: dict[str, Measure]) -> list[Target]:
                 met=rate >= 0.8 and p99 <= 1.5,
             )
         )
-    pair = _pair(rows, "GET /balance", "baseline SELECT 1")
-    if pair:
-        g, s, c = pair
-        rate = _ratio(g.per_second, s.per_second)
-        out.append(
-            Target(
-                measure=f"GET /balance vs SELECT 1 endpoint ({c} conn)",
-                target=">= 80%",
-                figure=f"{g.per_second:.0f}/s vs {s.per_second:.0f}/s ({rate:.0%})",
-                met=rate >= 0.8,
-            )
-        )
+    out += _rate_target(
+        rows,
+        "GET /balance",
+        "baseline SELECT 1",
+        "GET /balance vs SELECT 1 endpoint ({c} conn)",
+        0.8,
+    )
     return out
 
 
 def _treasury(rows: dict[str, Measure]) -> list[Target]:
-    out = []
-    pair = _pair(rows, "command layer purchases", "command layer purchases, no treasury leg")
-    if pair:
-        w, wo, c = pair
-        rate = _ratio(w.per_second, wo.per_second)
-        out.append(
-            Target(
-                measure=f"hot treasury: purchases vs no treasury leg (command layer, {c} tasks)",
-                target=">= 95%",
-                figure=f"{w.per_second:.0f}/s vs {wo.per_second:.0f}/s ({rate:.0%})",
-                met=rate >= 0.95,
-            )
-        )
+    out = _rate_target(
+        rows,
+        "command layer purchases",
+        "command layer purchases, no treasury leg",
+        "hot treasury: purchases vs no treasury leg (command layer, {c} tasks)",
+        0.95,
+    )
     for ours, how in (("POST /purchase", "HTTP"), ("command layer purchases", "command layer")):
         pair = _pair(rows, ours, "hot row")
         if pair:
