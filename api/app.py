@@ -79,7 +79,7 @@ def create_app(
     if not dsn:
         raise ConfigError("DATABASE_URL: no database to serve (or run `gameledger serve`)")
     tokens = Tokens(resolve_secret(settings), settings.token_ttl_seconds)
-    parts = AppParts(settings, dsn, tokens, hasher, limits or Limits())
+    parts = AppParts(settings, dsn, tokens, hasher, limits or Limits.from_settings(settings))
     return Litestar(
         route_handlers=[
             HealthController,

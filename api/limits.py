@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from litestar.exceptions import TooManyRequestsException
 
-from infra.config import Network
+from infra.config import Network, Settings
 
 # Bounded memory: an attacker rotating addresses or usernames evicts the oldest keys.
 MAX_KEYS = 100_000
@@ -41,6 +41,15 @@ class Limits:
     login_per_account: Policy = Policy(limit=5, period=300.0)
     login_per_address: Policy = Policy(limit=50, period=300.0)
     signup_per_address: Policy = Policy(limit=20, period=3600.0)
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> "Limits":
+        """The policies the operator configured (LOGIN_* and SIGNUP* settings)."""
+        return cls(
+            login_per_account=Policy(s.login_failures_per_account, s.login_window_seconds),
+            login_per_address=Policy(s.login_failures_per_address, s.login_window_seconds),
+            signup_per_address=Policy(s.signups_per_address, s.signup_window_seconds),
+        )
 
 
 @dataclass

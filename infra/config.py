@@ -31,7 +31,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     frontend_url: str = ""
     log_format: str = "console"
     log_level: str = "INFO"
-    token_ttl_seconds: int = 900
+    # A day, as the original backend: the shipped game client never refreshes its token, and
+    # tokens are revocable (POST /logout, `gameledger admin revoke`), so a long life is safe.
+    token_ttl_seconds: int = 86400
+    # Rotating refresh tokens (POST /token/refresh) for clients that can refresh.
+    refresh_ttl_seconds: int = 30 * 86400
     max_body_bytes: int = 65536
     max_page_size: int = 100
     db_pool_min: int = 2
@@ -44,6 +48,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     group_commit: bool = False
     # Load balancers whose X-Forwarded-For names the client (api/limits.py), as normalised CIDRs.
     trusted_proxies: tuple[str, ...] = ()
+    # The throttles (api/limits.py): failed logins per account and per client address within
+    # the login window, signups per client address within the signup window.
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 50
+    login_window_seconds: float = 300.0
+    signups_per_address: int = 20
+    signup_window_seconds: float = 3600.0
     economy: EconomyRules = EconomyRules()
 
     @property
@@ -63,6 +74,12 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "LOG_FORMAT": ("log_format", str),
     "LOG_LEVEL": ("log_level", str),
     "TOKEN_TTL_SECONDS": ("token_ttl_seconds", int),
+    "REFRESH_TTL_SECONDS": ("refresh_ttl_seconds", int),
+    "LOGIN_FAILURES_PER_ACCOUNT": ("login_failures_per_account", int),
+    "LOGIN_FAILURES_PER_ADDRESS": ("login_failures_per_address", int),
+    "LOGIN_WINDOW_SECONDS": ("login_window_seconds", float),
+    "SIGNUPS_PER_ADDRESS": ("signups_per_address", int),
+    "SIGNUP_WINDOW_SECONDS": ("signup_window_seconds", float),
     "MAX_BODY_BYTES": ("max_body_bytes", int),
     "MAX_PAGE_SIZE": ("max_page_size", int),
     "DB_POOL_MIN": ("db_pool_min", int),
@@ -86,6 +103,9 @@ _CHOICES = {
     "log_level": {"DEBUG", "INFO", "WARNING", "ERROR"},
     "environment": {"development", "production", "test"},
 }
+# Operators write `LOG_LEVEL=warning` as often as `WARNING`: choices are read in any case.
+def _fold(field: str, value: str) -> str:
+    return value.upper() if field == "log_level" else value.lower()
 
 
 def _convert(name: str, raw: str, kind: type) -> Any:
@@ -135,6 +155,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     for var, (field, kind) in _FIELDS.items():
         if source.get(var, "") != "":
             values[field] = _convert(var, source[var], kind)
+            if field in _CHOICES:
+                values[field] = _fold(field, values[field].strip())
     economy = {f: _convert(v, source[v], int) for v, f in _ECONOMY.items() if source.get(v)}
     values["economy"] = EconomyRules(**economy)
     settings = Settings(**values)
@@ -146,8 +168,10 @@ _VARS = {field: var for var, (field, _) in _FIELDS.items()}
 # Zero workers, pool, timeout, page or body size, token lifetime, shards or purchase size would
 # refuse every request; a negative bonus would debit the new player.
 _POSITIVE = {
-    "WORKERS", "TOKEN_TTL_SECONDS", "MAX_BODY_BYTES", "MAX_PAGE_SIZE", "DB_POOL_MAX",
-    "DB_COMMAND_TIMEOUT", "TREASURY_SHARDS", "TOP_UP_MAX", "MAX_QUANTITY",
+    "WORKERS", "TOKEN_TTL_SECONDS", "REFRESH_TTL_SECONDS", "MAX_BODY_BYTES", "MAX_PAGE_SIZE",
+    "DB_POOL_MAX", "DB_COMMAND_TIMEOUT", "TREASURY_SHARDS", "TOP_UP_MAX", "MAX_QUANTITY",
+    "LOGIN_FAILURES_PER_ACCOUNT", "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_SECONDS",
+    "SIGNUPS_PER_ADDRESS", "SIGNUP_WINDOW_SECONDS",
 }  # fmt: skip
 _NOT_NEGATIVE = {"DB_POOL_MIN", "IDEMPOTENCY_RETENTION_DAYS", "GENESIS_SUPPLY", "REFERRAL_BONUS"}
 
