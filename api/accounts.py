@@ -45,7 +45,7 @@ class AccountController(Controller):
         services.throttles.check_signup(client_address(request))
         password_hash = await services.passwords.hash(data.password)
         result = await services.ledger.sign_up(
-            SignUp(username=data.username, referral_code=data.referral_code),
+            SignUp(username=data.username, referral_code=data.code),
             password_hash,
             idempotency_key,
         )

@@ -24,7 +24,17 @@ Username = Annotated[
 ]
 Password = Annotated[str, Meta(min_length=8, max_length=128, description="8-128 characters")]
 LoginPassword = Annotated[str, Meta(min_length=1, max_length=128)]
-ReferralCode = Annotated[str, Meta(pattern=r"^[A-Za-z0-9]{1,64}$", examples=["K7QX2M9PTA"])]
+# The shipped game client always sends `referralCode`, as "" when the player typed none: empty,
+# blank and null all mean "no code" (SignupRequest.code), and blanks around a code are ignored.
+ReferralCode = Annotated[
+    str,
+    Meta(
+        pattern=r"^\s*[A-Za-z0-9]{0,64}\s*$",
+        max_length=96,
+        description="A player's referral code; empty or blank means none",
+        examples=["K7QX2M9PTA", ""],
+    ),
+]
 Amount = Annotated[
     int, Meta(ge=1, le=MAX_SAFE_INTEGER, description="Diamonds, at most TOP_UP_MAX (10000)")
 ]
@@ -56,6 +66,11 @@ class SignupRequest(Request):
     username: Username
     password: Password
     referral_code: ReferralCode | None = None
+
+    @property
+    def code(self) -> str | None:
+        """The referral code given, or None for an absent, null, empty or blank one."""
+        return (self.referral_code or "").strip() or None
 
 
 class SignupResponse(Response):
