@@ -34,6 +34,7 @@ from api.catalog import CatalogController
 from api.console import console_router
 from api.health import HealthController
 from api.limits import Limits, Throttles
+from api.linger import linger_middleware
 from api.observability import observability_middleware
 from api.ops import OpsController
 from api.passwords import Passwords
@@ -45,6 +46,7 @@ from infra.config import ConfigError, Settings, load_settings
 from infra.db import create_pool
 from infra.group_commit import GroupCommitter
 from infra.ledger import LedgerService
+from infra.revocations import RevocationListener
 from infra.waker import Waker
 
 _log = structlog.get_logger(__name__)
@@ -94,10 +96,10 @@ def create_app(
         ],
         lifespan=[_lifespan(parts)],
         dependencies=DEPENDENCIES,
-        middleware=[observability_middleware],
+        middleware=[observability_middleware, linger_middleware],
         plugins=[problems.plugin()],
         request_max_body_size=settings.max_body_bytes,
-        cors_config=_cors(settings.frontend_url),
+        cors_config=_cors(settings.origins),
         openapi_config=_openapi(),
         response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
         logging_config=None,
@@ -121,6 +123,9 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         group = GroupCommitter(ledger) if settings.group_commit else None
         ledger.batcher = group
         app.state.pool = pool
+        revocations = RevocationListener(pool)
+        await revocations.start()
+        parts.tokens.revocations = revocations
         app.state.tokens = parts.tokens
         rebuilds: dict[str, asyncio.Task[None]] = {}
         app.state.rebuilds = rebuilds
@@ -145,6 +150,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             if group is not None:
                 await group.close()
             await waker.stop()
+            await revocations.stop()
             await pool.close()
 
     return lifespan
@@ -209,16 +215,15 @@ async def _finish(tasks: list[asyncio.Task[None]]) -> None:
             await task
 
 
-def _cors(frontend_url: str) -> CORSConfig | None:
+def _cors(origins: list[str]) -> CORSConfig | None:
     """CORS for the configured origins; tokens travel in headers, so never credentials."""
-    origins = [origin.strip().rstrip("/") for origin in frontend_url.split(",") if origin.strip()]
     if not origins:
         return None
     return CORSConfig(
         allow_origins=origins,
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-        expose_headers=["Retry-After"],
+        expose_headers=["Retry-After", "X-Request-Id"],
         allow_credentials=False,
         max_age=600,
     )

@@ -4,6 +4,9 @@ Every error answer is `application/problem+json` with a stable `type` slug (`ins
 a title, the status, a detail and extension members taken from the error's context. Domain
 errors map by category; the database being away is a 503 without the driver's text; anything
 unexpected is a logged 500 with a generic body.
+
+Every problem also carries `error`, one short sentence for a person: the shipped game client
+shows `err.response.data.error` to the player, and RFC 9457 allows extension members.
 """
 
 import traceback
@@ -62,7 +65,17 @@ DB_UNAVAILABLE: tuple[type[BaseException], ...] = (
     # The driver's protocol out of step with a connection the server has just dropped.
     asyncpg.exceptions.InternalClientError,
 )
-_RESERVED = frozenset({"type", "title", "status", "detail", "instance"})
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "error"})
+
+# What a player should read when a body field is refused, by its JSON path in msgspec's message.
+_FIELD_SENTENCES: Mapping[str, str] = {
+    "$.username": "The username must be 3 to 32 letters, digits, '_', '.' or '-'.",
+    "$.password": "The password must be 8 to 128 characters.",
+    "$.referralCode": "A referral code is letters and digits only.",
+    "$.amount": "The amount must be a whole number of at least 1.",
+    "$.quantity": "The quantity must be a whole number of at least 1.",
+    "$.item": "Name an item of the shop.",
+}
 
 
 class Problem(msgspec.Struct, kw_only=True):
@@ -72,6 +85,14 @@ class Problem(msgspec.Struct, kw_only=True):
     title: str
     status: int
     detail: str = ""
+    error: str = ""  # one sentence for a person (the shipped client shows it to the player)
+
+
+def sentence(text: str) -> str:
+    """`text` as a sentence: capitalised and ending in a full stop."""
+    text = text.strip() or "The request failed"
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else f"{text}."
 
 
 def slug_of(error: DomainError) -> str:
@@ -86,9 +107,11 @@ def problem(
     detail: str,
     extra: Mapping[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    error: str | None = None,
 ) -> ProblemDetailsException:
-    """A problem-details exception, ready to be answered."""
+    """A problem-details exception, ready to be answered; `error` defaults to the detail."""
     members = {k: v for k, v in (extra or {}).items() if k not in _RESERVED}
+    members["error"] = error or sentence(detail or title)
     return ProblemDetailsException(
         status_code=status,
         type_=slug,
@@ -112,17 +135,23 @@ def from_http(error: HTTPException) -> ProblemDetailsException:
     status = error.status_code
     slug, title = _HTTP_SLUGS.get(status) or _generic(status)
     extra: dict[str, Any] = dict(error.extra) if isinstance(error.extra, Mapping) else {}
+    said = None
     if isinstance(error, ValidationException) and isinstance(error.extra, list):
         extra["errors"] = error.extra
+        said = _first_invalid(error.extra)
         if any(_is_key_header(e) for e in error.extra):
             slug, title = "invalid-idempotency-key", "The idempotency key is not allowed"
     detail = error.detail if error.detail != HTTPStatus(status).phrase else title
-    return problem(status, slug, title, detail, extra, dict(error.headers or {}) or None)
+    headers = dict(error.headers or {}) or None
+    return problem(status, slug, title, detail, extra, headers, error=said)
 
 
 def from_body(error: Exception) -> ProblemDetailsException:
     """A body that is not JSON or not of the expected shape (types are strict: no coercion)."""
-    return problem(400, "invalid-body", "The request body is malformed or invalid", str(error))
+    detail = str(error)
+    said = next((line for path, line in _FIELD_SENTENCES.items() if f"`{path}`" in detail), None)
+    title = "The request body is malformed or invalid"
+    return problem(400, "invalid-body", title, detail, error=said)
 
 
 def from_database(error: Exception) -> ProblemDetailsException:
@@ -185,6 +214,15 @@ def _describe(status: int) -> str:
 def _generic(status: int) -> tuple[str, str]:
     phrase = HTTPStatus(status).phrase
     return phrase.lower().replace(" ", "-"), phrase
+
+
+def _first_invalid(errors: list[Any]) -> str | None:
+    # "Validation failed for POST /x" tells a person nothing: name the first refused parameter.
+    first = errors[0] if errors and isinstance(errors[0], Mapping) else None
+    if first is None or not first.get("key"):
+        return None
+    where = f"{first.get('source', 'request')} parameter" if first.get("source") else "parameter"
+    return sentence(f"the {where} {first['key']} is invalid: {first.get('message', 'refused')}")
 
 
 def _is_key_header(error: Any) -> bool:

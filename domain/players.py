@@ -137,7 +137,7 @@ def decide_purchase(
     balance = player.balance(CURRENCY)
     if cost > MAX_AMOUNT or balance < cost:
         raise InsufficientFunds(
-            f"the {item.name} costs {cost} but the balance is {balance}",
+            f"the {item.name} costs {cost} diamonds but the balance is {balance}",
             balance=balance,
             price=item.price,
             quantity=cmd.quantity,

@@ -15,6 +15,9 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 DATA_DIR = Path(os.environ.get("GAMELEDGER_HOME", ".gameledger"))
 
 
+DEFAULT_FRONTEND = "http://localhost:5173,http://127.0.0.1:5173"
+
+
 class ConfigError(ValueError):
     """A bad configuration value; the message is one line naming the variable."""
 
@@ -28,7 +31,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     workers: int = 1
     jwt_secret: str | None = None
     environment: str = "development"
-    frontend_url: str = ""
+    # Browser origins allowed to call the API (CORS), comma-separated. The default is the shipped
+    # game client's dev server, which calls the API cross-origin.
+    frontend_url: str = DEFAULT_FRONTEND
     log_format: str = "console"
     log_level: str = "INFO"
     # A day, as the original backend: the shipped game client never refreshes its token, and
@@ -56,6 +61,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signups_per_address: int = 20
     signup_window_seconds: float = 3600.0
     economy: EconomyRules = EconomyRules()
+
+    @property
+    def origins(self) -> list[str]:
+        """The CORS origins of FRONTEND_URL, without trailing slashes."""
+        return _origins(self.frontend_url)
 
     @property
     def production(self) -> bool:
@@ -103,6 +113,8 @@ _CHOICES = {
     "log_level": {"DEBUG", "INFO", "WARNING", "ERROR"},
     "environment": {"development", "production", "test"},
 }
+
+
 # Operators write `LOG_LEVEL=warning` as often as `WARNING`: choices are read in any case.
 def _fold(field: str, value: str) -> str:
     return value.upper() if field == "log_level" else value.lower()
@@ -185,7 +197,7 @@ def _validate(s: Settings) -> None:
         raise ConfigError(f"DB_POOL_MIN={s.db_pool_min}: more than DB_POOL_MAX={s.db_pool_max}")
     if s.database_url and urlsplit(s.database_url).scheme not in {"postgresql", "postgres"}:
         raise ConfigError("DATABASE_URL: expected postgresql://user:password@host:port/database")
-    for origin in _origins(s.frontend_url):
+    for origin in s.origins:
         _check_origin(origin)
     if s.production and (s.jwt_secret is None or len(s.jwt_secret.encode()) < 32):
         raise ConfigError("JWT_SECRET: at least 32 bytes are required in production")

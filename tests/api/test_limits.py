@@ -6,9 +6,10 @@ import httpx
 import msgspec
 import pytest
 
+from api.app import create_app
 from api.limits import Limits, Policy, Window
 from infra.config import Settings
-from tests.api.conftest import PASSWORD, Player
+from tests.api.conftest import FAST_HASHER, PASSWORD, Player, running
 from tests.api.test_validation import assert_problem
 
 Clients = Callable[[str], httpx.AsyncClient]
@@ -126,3 +127,16 @@ def test_a_window_forgets_old_events() -> None:
     assert window.retry_after("k") == 6.0
     now[0] = 10.5
     assert window.retry_after("k") == 0.0
+
+
+async def test_the_signup_throttle_follows_the_operators_setting(
+    db_dsn: str, api_settings: Settings
+) -> None:
+    settings = msgspec.structs.replace(api_settings, signups_per_address=1, run_projectors=False)
+    async with running(create_app(settings, db_dsn, hasher=FAST_HASHER)) as application:
+        transport = httpx.ASGITransport(app=application, client=("10.9.8.7", 4000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            body = {"username": "only_one", "password": PASSWORD}
+            assert (await http.post("/signup", json=body)).status_code == 201
+            second = await http.post("/signup", json={**body, "username": "one_more"})
+    assert second.status_code == 429

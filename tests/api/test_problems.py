@@ -29,7 +29,7 @@ from domain import errors
 def test_domain_errors_map_by_category(error: errors.DomainError, status: int, slug: str) -> None:
     mapped = problems.from_domain(error)
     assert (mapped.status_code, mapped.type_, mapped.title) == (status, slug, error.title)
-    assert mapped.extra == error.context
+    assert mapped.extra == {**error.context, "error": "X."}
 
 
 def test_every_category_has_a_status() -> None:
@@ -43,7 +43,12 @@ def test_every_category_has_a_status() -> None:
 
 def test_context_cannot_overwrite_the_reserved_members() -> None:
     mapped = problems.from_domain(errors.UnknownItem("x", status=200, type="ok", item="a"))
-    assert mapped.extra == {"item": "a"}
+    assert mapped.extra == {"item": "a", "error": "X."}
+
+
+def test_context_cannot_overwrite_the_error_sentence() -> None:
+    mapped = problems.from_domain(errors.UnknownItem("no such item", error="<b>hi</b>"))
+    assert mapped.extra == {"error": "No such item."}
 
 
 @pytest.mark.parametrize(
@@ -88,7 +93,10 @@ def test_validation_errors_list_what_failed() -> None:
     failure = [{"message": "Expected `int`", "key": "limit", "source": "query"}]
     mapped = problems.from_http(ValidationException("bad", extra=failure))
     assert mapped.type_ == "invalid-request"
-    assert mapped.extra == {"errors": failure}
+    assert mapped.extra == {
+        "errors": failure,
+        "error": "The query parameter limit is invalid: Expected `int`.",
+    }
 
 
 def test_body_errors_are_400() -> None:
