@@ -5,10 +5,12 @@ every audit passed. The scenarios need the dev extras (httpx); see docs/reliabil
 """
 
 import argparse
+import asyncio
 import importlib
+import signal
 from typing import Any
 
-from api.scenarios import SCENARIOS, find
+from api.scenarios import SCENARIOS, find, processes
 from api.scenarios.outcome import Outcome, say
 
 
@@ -22,8 +24,13 @@ def register(subparsers: Any) -> None:
 
 
 async def _scenario(args: argparse.Namespace, dsn: str) -> int:
+    _cancel_on_sigterm()
     names = [s.name for s in SCENARIOS] if args.name == "all" else [args.name]
-    outcomes = [await run_one(name, dsn, quick=args.quick) for name in names]
+    try:
+        outcomes = [await run_one(name, dsn, quick=args.quick) for name in names]
+    except asyncio.CancelledError:
+        say("scenario stopped by SIGTERM; its processes are stopped")
+        return 143
     if len(outcomes) > 1:
         say("\nscenario          verdict  seconds")
         for o in outcomes:
@@ -36,9 +43,20 @@ async def run_one(name: str, dsn: str, *, quick: bool) -> Outcome:
     module = importlib.import_module(find(name).module)
     say(f"== scenario {name} ({'quick' if quick else 'full'})")
     try:
-        outcome: Outcome = await module.run(dsn, quick)
+        async with processes.owning():
+            outcome: Outcome = await module.run(dsn, quick)
     except Exception as error:  # a crash of the harness or the service is a failed scenario
         outcome = Outcome(name, quick)
         outcome.check(False, f"the scenario stopped: {type(error).__name__}: {error}")
         outcome.finish()
     return outcome
+
+
+def _cancel_on_sigterm() -> None:
+    """SIGTERM (a CI timeout, `kill`) unwinds the scenario, so its clean-ups stop its processes.
+
+    Its servers run in process groups of their own, out of reach of a signal to ours.
+    """
+    task = asyncio.current_task()
+    if task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)

