@@ -141,6 +141,7 @@ def from_http(error: HTTPException) -> ProblemDetailsException:
         said = _first_invalid(error.extra)
         if any(_is_key_header(e) for e in error.extra):
             slug, title = "invalid-idempotency-key", "The idempotency key is not allowed"
+            said = "The Idempotency-Key header must be 1 to 128 printable ASCII characters."
     detail = error.detail if error.detail != HTTPStatus(status).phrase else title
     headers = dict(error.headers or {}) or None
     return problem(status, slug, title, detail, extra, headers, error=said)
@@ -150,6 +151,8 @@ def from_body(error: Exception) -> ProblemDetailsException:
     """A body that is not JSON or not of the expected shape (types are strict: no coercion)."""
     detail = str(error)
     said = next((line for path, line in _FIELD_SENTENCES.items() if f"`{path}`" in detail), None)
+    if not isinstance(error, msgspec.ValidationError):  # a ValidationError is a DecodeError too
+        said = "The request body is not valid JSON."
     title = "The request body is malformed or invalid"
     return problem(400, "invalid-body", title, detail, error=said)
 
@@ -221,7 +224,8 @@ def _first_invalid(errors: list[Any]) -> str | None:
     first = errors[0] if errors and isinstance(errors[0], Mapping) else None
     if first is None or not first.get("key"):
         return None
-    where = f"{first.get('source', 'request')} parameter" if first.get("source") else "parameter"
+    source = first.get("source")
+    where = f"{getattr(source, 'value', source)} parameter" if source else "parameter"
     return sentence(f"the {where} {first['key']} is invalid: {first.get('message', 'refused')}")
 
 

@@ -136,8 +136,9 @@ def decide_purchase(
     cost = item.price * cmd.quantity
     balance = player.balance(CURRENCY)
     if cost > MAX_AMOUNT or balance < cost:
+        each = "" if cmd.quantity == 1 else f" each; {cmd.quantity} cost {cost}"
         raise InsufficientFunds(
-            f"the {item.name} costs {cost} diamonds but the balance is {balance}",
+            f"the {item.name} costs {item.price} diamonds{each} but the balance is {balance}",
             balance=balance,
             price=item.price,
             quantity=cmd.quantity,

@@ -193,3 +193,15 @@ async def test_an_8_mib_body_from_a_plain_client_gets_a_readable_413(served: str
     status, body = await asyncio.to_thread(_post_without_continue, f"{served}/signup", 8 << 20)
     assert status == 413
     assert b'"error":"The request body is too large."' in body
+
+
+async def test_a_refused_purchase_of_several_items_reads_right(
+    client: httpx.AsyncClient, player: Player
+) -> None:
+    await client.post("/top-up", json={"amount": 100}, headers=player.auth)
+    body = {"item": "treasure_box", "quantity": 3}
+    refused = await client.post("/purchase", json=body, headers=player.auth)
+    assert refused.status_code == 422
+    assert refused.json()["error"] == (
+        "The Treasure Box costs 50 diamonds each; 3 cost 150 but the balance is 100."
+    )

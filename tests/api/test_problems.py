@@ -4,6 +4,7 @@ import asyncpg
 import msgspec
 import pytest
 import structlog
+from litestar.enums import ParamType
 from litestar.exceptions import NotAuthorizedException, ValidationException
 
 from api import problems
@@ -140,3 +141,25 @@ def test_a_bug_is_logged_without_frame_locals() -> None:
     assert logs[0]["error_type"] == "KeyError"
     assert "handler" in logs[0]["traceback"]
     assert "hunter2" not in str(logs)
+
+
+def test_a_refused_parameter_is_named_for_a_person() -> None:
+    failure = [{"message": "Expected `int`", "key": "cursor", "source": ParamType.QUERY}]
+    mapped = problems.from_http(ValidationException("bad", extra=failure))
+    assert mapped.extra["error"] == "The query parameter cursor is invalid: Expected `int`."
+
+
+def test_a_refused_idempotency_key_says_what_a_key_may_be() -> None:
+    failure = [{"message": "too long", "key": "idempotency_key", "source": ParamType.HEADER}]
+    mapped = problems.from_http(ValidationException("bad", extra=failure))
+    assert mapped.extra["error"] == (
+        "The Idempotency-Key header must be 1 to 128 printable ASCII characters."
+    )
+
+
+def test_a_body_that_is_not_json_says_so() -> None:
+    try:
+        msgspec.json.decode(b'{"amount":', type=dict[str, int], strict=True)
+    except msgspec.DecodeError as error:
+        mapped = problems.from_body(error)
+    assert mapped.extra["error"] == "The request body is not valid JSON."
