@@ -1,4 +1,4 @@
-"""Signup and login: the public doors, throttled per address and per account."""
+"""Signup, login, refresh and logout: the public doors, throttled per address and per account."""
 
 from typing import Any
 
@@ -7,11 +7,18 @@ from litestar import Controller, Request, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody
 
-from api.auth import unauthorized
+from api import sessions
+from api.auth import require_player, unauthorized
 from api.body import StrictBody
 from api.problems import responses
-from api.schemas import LoginRequest, LoginResponse, SignupRequest, SignupResponse
-from api.services import IdempotencyKey, Services, Svc, client_address
+from api.schemas import (
+    LoginRequest,
+    LoginResponse,
+    RefreshRequest,
+    SignupRequest,
+    SignupResponse,
+)
+from api.services import Caller, IdempotencyKey, Services, Svc, client_address
 from domain.commands import SignUp
 from infra import credentials
 from infra.db import connection
@@ -20,7 +27,7 @@ _log = structlog.get_logger(__name__)
 
 
 class AccountController(Controller):
-    """Open an account and exchange credentials for a bearer token."""
+    """Open an account, exchange credentials for a bearer token, refresh it, end it."""
 
     path = "/"
     tags = ["accounts"]  # noqa: RUF012 - Litestar reads these class attributes
@@ -59,13 +66,14 @@ class AccountController(Controller):
         dto=StrictBody[LoginRequest],
         return_dto=None,
         status_code=200,
-        summary="Exchange credentials for a bearer token",
+        summary="Exchange credentials for a bearer token (and, if asked, a refresh token)",
         responses=responses(400, 401, 413, 429),
     )
     async def login(
         self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], services: Svc
     ) -> LoginResponse:
-        """A token for the account; the same 401 whether the username exists or not."""
+        """A token for the account; the same 401 whether the username exists or not.
+        `refresh: true` adds a rotating refresh token; `accessTtl` shortens the token's life."""
         address = client_address(request)
         services.throttles.check_login(data.username, address)
         try:
@@ -83,9 +91,36 @@ class AccountController(Controller):
         services.throttles.login_succeeded(data.username, address)
         if services.passwords.needs_rehash(login.password_hash):
             await _rehash(services, login.player_id, data.password)
-        issued = services.tokens.issue(login.player_id, login.role)
-        _log.info("logged in", player_id=login.player_id)
-        return LoginResponse(token=issued.token, expires_in=issued.expires_in)
+        answer = await sessions.open_session(
+            services, login, refresh=data.refresh, access_ttl=data.access_ttl
+        )
+        _log.info("logged in", player_id=login.player_id, refresh=data.refresh)
+        return answer
+
+    @post(
+        "/token/refresh",
+        dto=StrictBody[RefreshRequest],
+        return_dto=None,
+        status_code=200,
+        summary="Exchange a refresh token for a new access token and refresh token",
+        responses=responses(400, 401, 413),
+    )
+    async def refresh(self, data: JSONBody[RefreshRequest], services: Svc) -> LoginResponse:
+        """The next pair; the refresh token presented is used up, and presenting it again
+        revokes its whole session (every refresh and access token it led to)."""
+        return await sessions.rotate(services, data.refresh_token, data.access_ttl)
+
+    @post(
+        "/logout",
+        guards=[require_player],
+        security=[{"bearer": []}],
+        status_code=204,
+        summary="Revoke the bearer token (and its refresh session)",
+        responses=responses(401),
+    )
+    async def logout(self, principal: Caller, services: Svc) -> None:
+        """The presented token is refused from now on, by every worker within a second."""
+        await sessions.log_out(services, principal)
 
 
 async def _rehash(services: Services, player_id: str, password: str) -> None:

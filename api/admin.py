@@ -11,7 +11,7 @@ from litestar import Controller, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from api import reads
+from api import reads, sessions
 from api.admin_schemas import (
     AssetSupply,
     EconomyResponse,
@@ -116,6 +116,21 @@ class AdminController(Controller):
             version=wallet.version,
             inventory=inventory(wallet.inventory, services.item_codes),
         )
+
+    @post(
+        "/players/{username:str}/revoke-sessions",
+        status_code=204,
+        summary="Revoke every session of a player",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def revoke_sessions(self, services: Svc, username: UsernamePath) -> None:
+        """Every access and refresh token the player holds is refused, by every worker within
+        a second; logging in again opens a new session."""
+        async with connection(services.pool) as conn:
+            login = await credentials.by_username(conn, username)
+        if login is None:
+            raise UnknownPlayer("no player has this username", username=username)
+        await sessions.revoke_all(services, login.player_id)
 
     @post(
         "/transfers/{transfer_id:str}/reversal",

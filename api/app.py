@@ -46,7 +46,7 @@ from infra.config import ConfigError, Settings, load_settings
 from infra.db import create_pool
 from infra.group_commit import GroupCommitter
 from infra.ledger import LedgerService
-from infra.revocations import RevocationListener
+from infra.revocations import RevocationListener, connector
 from infra.waker import Waker
 
 _log = structlog.get_logger(__name__)
@@ -123,7 +123,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         group = GroupCommitter(ledger) if settings.group_commit else None
         ledger.batcher = group
         app.state.pool = pool
-        revocations = RevocationListener(pool)
+        revocations = RevocationListener(connector(parts.dsn, settings))
         await revocations.start()
         parts.tokens.revocations = revocations
         app.state.tokens = parts.tokens

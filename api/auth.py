@@ -5,6 +5,10 @@ key type; `exp`, `iat`, `sub`, `iss` and `aud` are required. A player's token na
 player (`sub`): no endpoint takes a player id from the client, so no token reaches another
 player's data. The admin guard re-reads the role from the database, so a demotion takes
 effect at once rather than when the token expires.
+
+Tokens are revocable (`POST /logout`, `gameledger admin revoke`, a reused refresh token): each
+check also asks the process's copy of the revocations (infra/revocations.py), which is never
+more than a second behind the database; a copy that old is not trusted, and the answer is 503.
 """
 
 import os
@@ -12,7 +16,7 @@ import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 import msgspec
@@ -23,9 +27,11 @@ from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
 
+from api import problems
 from infra import credentials
 from infra.config import DATA_DIR, ConfigError, Settings
 from infra.db import connection as pooled
+from infra.sessions import Revocation
 
 _log = structlog.get_logger(__name__)
 
@@ -33,6 +39,7 @@ ALGORITHM = "HS256"
 ISSUER = "gameledger"
 AUDIENCE = "gameledger-api"
 MIN_SECRET_BYTES = 32
+LEEWAY = 5  # seconds a token is accepted past its expiry: clock skew between hosts
 ROLES = frozenset({"player", "admin", "service"})
 SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name, not a secret
 _REQUIRED = ["exp", "iat", "sub", "iss", "aud", "role"]
@@ -40,10 +47,14 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="gameledger"'}
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
-    """Who a verified token speaks for."""
+    """Who a verified token speaks for, and what identifies the token for a revocation."""
 
     player_id: str
     role: str
+    token_id: str | None = None  # jti (every token issued here has one)
+    family: str | None = None  # fam: the refresh family that issued it, if any
+    issued_at: int = 0
+    expires_at: int = 0
 
 
 class IssuedToken(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,6 +64,26 @@ class IssuedToken(msgspec.Struct, frozen=True, kw_only=True):
     expires_in: int
 
 
+class Revocations(Protocol):
+    """The process's copy of the revocations (infra/revocations.py)."""
+
+    def trusted(self) -> bool:
+        """True while the copy is recent enough to rely on."""
+
+    def refuses(self, jti: str | None, family: str | None, player_id: str, issued_at: int) -> bool:
+        """True when a token with these claims has been revoked."""
+
+    def note(self, revocation: Revocation) -> None:
+        """Apply a revocation this process has just committed."""
+
+    async def current(self) -> None:
+        """Wait briefly for a fresh copy, if it is stale and the database answers."""
+
+
+class RevocationsStale(TimeoutError):
+    """The copy of the revocations is too old to trust (answered as a 503)."""
+
+
 class Tokens:
     """Issues and verifies access tokens with one secret."""
 
@@ -60,7 +91,7 @@ class Tokens:
         self,
         secret: str,
         ttl_seconds: int,
-        leeway: int = 5,
+        leeway: int = LEEWAY,
         *,
         clock: Callable[[], float] = time.time,
         cache_size: int = 10_000,
@@ -75,37 +106,79 @@ class Tokens:
         # every request, and HMAC-verifying and decoding it was ~7% of a purchase's CPU.
         self._verified: dict[str, tuple[Principal, float]] = {}
         self._cache_size = cache_size
+        # Set by the app's lifespan once the pool exists; None (tools, unit tests): no revoking.
+        self.revocations: Revocations | None = None
 
-    def issue(self, player_id: str, role: str) -> IssuedToken:
-        """A token for `player_id` with `role`, valid for the configured lifetime."""
-        now = int(self._clock())
+    @property
+    def leeway(self) -> int:
+        """Seconds a token is still accepted past its expiry (clock skew between hosts)."""
+        return self._leeway
+
+    def now(self) -> float:
+        """The clock tokens are issued and checked by (epoch seconds)."""
+        return self._clock()
+
+    def lifetime(self, wanted: int | None) -> int:
+        """The access lifetime a client asked for, capped at the configured one."""
+        return self.ttl if wanted is None else max(1, min(wanted, self.ttl))
+
+    def issue(
+        self, player_id: str, role: str, *, ttl: int | None = None, family: str | None = None
+    ) -> IssuedToken:
+        """A token for `player_id` with `role`, for `ttl` seconds (capped at the configured
+        lifetime, which is also the default); `family` names the refresh family behind it."""
+        now, lifetime = int(self._clock()), self.lifetime(ttl)
         claims = {
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": player_id,
             "iat": now,
-            "exp": now + self.ttl,
+            "exp": now + lifetime,
             "jti": secrets.token_urlsafe(12),
             "role": role,
         }
+        if family is not None:
+            claims["fam"] = family
         return IssuedToken(
-            token=jwt.encode(claims, self._secret, algorithm=ALGORITHM), expires_in=self.ttl
+            token=jwt.encode(claims, self._secret, algorithm=ALGORITHM), expires_in=lifetime
         )
 
     def verify(self, token: str) -> Principal:
-        """The principal of a valid token, or NotAuthorizedException (never says why in detail)."""
-        known = self._verified.get(token)
-        if known is not None:
-            principal, expires = known
-            if self._clock() <= expires + self._leeway:
-                return principal
-            del self._verified[token]
-            raise unauthorized("the token has expired")
-        principal, expires = self._decode(token)
-        if len(self._verified) >= self._cache_size:
-            del self._verified[next(iter(self._verified))]  # the oldest entry
-        self._verified[token] = (principal, expires)
+        """The principal of a valid, unrevoked token, or NotAuthorizedException (never says why
+        in detail); RevocationsStale when revocations cannot be checked."""
+        principal = self._verified_before(token)
+        if principal is None:
+            principal, expires = self._decode(token)
+            if len(self._verified) >= self._cache_size:
+                del self._verified[next(iter(self._verified))]  # the oldest entry
+            self._verified[token] = (principal, expires)
+        self._check_revoked(principal)
         return principal
+
+    async def current(self) -> None:
+        """Let a stale copy of the revocations catch up before a check (see Revocations)."""
+        if self.revocations is not None:
+            await self.revocations.current()
+
+    def _verified_before(self, token: str) -> Principal | None:
+        known = self._verified.get(token)
+        if known is None:
+            return None
+        principal, expires = known
+        if self._clock() <= expires + self._leeway:
+            return principal
+        del self._verified[token]
+        raise unauthorized("the token has expired")
+
+    def _check_revoked(self, p: Principal) -> None:
+        # After the signature and expiry, before any use: a remembered token is checked too.
+        revocations = self.revocations
+        if revocations is None:
+            return
+        if not revocations.trusted():
+            raise problems.from_database(RevocationsStale())
+        if revocations.refuses(p.token_id, p.family, p.player_id, p.issued_at):
+            raise unauthorized("the token has been revoked")
 
     def _decode(self, token: str) -> tuple[Principal, float]:
         try:
@@ -124,9 +197,19 @@ class Tokens:
         role, expires = claims["role"], claims["exp"]
         if role not in ROLES or not isinstance(expires, int) or isinstance(expires, bool):
             raise unauthorized("the token is not valid")
+        if not all(isinstance(claims.get(k, ""), str) for k in ("jti", "fam")):
+            raise unauthorized("the token is not valid")
         if self._clock() > expires + self._leeway:
             raise unauthorized("the token has expired")
-        return Principal(player_id=claims["sub"], role=role), float(expires)
+        principal = Principal(
+            player_id=claims["sub"],
+            role=role,
+            token_id=claims.get("jti"),
+            family=claims.get("fam"),
+            issued_at=int(claims["iat"]),  # PyJWT has checked that it is a number
+            expires_at=expires,
+        )
+        return principal, float(expires)
 
 
 def unauthorized(detail: str) -> NotAuthorizedException:
@@ -184,7 +267,13 @@ async def require_player(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     """Guard: a valid bearer token (its subject is the only player the route may touch)."""
+    await _current(connection)
     principal_of(connection)
+
+
+async def _current(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    tokens: Tokens = connection.app.state.tokens
+    await tokens.current()
 
 
 class BearerAuth(AbstractAuthenticationMiddleware):
@@ -192,6 +281,7 @@ class BearerAuth(AbstractAuthenticationMiddleware):
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Any:
         """The principal of the request's token, or a 401."""
+        await _current(connection)
         return AuthenticationResult(user=principal_of(connection), auth=None)
 
 
@@ -202,6 +292,7 @@ async def require_admin(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     """Guard: a valid token that says admin, and the credentials table still does."""
+    await _current(connection)
     principal = principal_of(connection)
     if principal.role != "admin":
         raise PermissionDeniedException(detail="this needs an admin account")

@@ -1,4 +1,5 @@
-"""`gameledger admin create USERNAME`: create an operator account, or promote an existing one.
+"""`gameledger admin create USERNAME`: create an operator account, or promote an existing one;
+`gameledger admin revoke USERNAME`: end every session of a player.
 
 The password comes from GAMELEDGER_ADMIN_PASSWORD or a prompt (never from an argument, which
 would land in the shell history and the process list).
@@ -8,15 +9,18 @@ import argparse
 import getpass
 import os
 import sys
+import time
 from typing import Any, Literal
 
 import argon2
 import asyncpg
 
+from api import sessions
+from api.auth import LEEWAY
 from api.cli import prepare
 from api.passwords import Passwords
 from domain.commands import SignUp
-from domain.errors import DomainError, InvalidPassword
+from domain.errors import DomainError, InvalidPassword, UnknownPlayer
 from infra import credentials
 from infra.catalog import load_catalog
 from infra.config import Settings, load_settings
@@ -27,7 +31,7 @@ PASSWORD_ENV = "GAMELEDGER_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, 
 
 
 def register(subparsers: Any) -> None:
-    """Add `admin create USERNAME` to the command line."""
+    """Add `admin create USERNAME` and `admin revoke USERNAME` to the command line."""
     admin = subparsers.add_parser("admin", help="operators' accounts")
     commands = admin.add_subparsers(dest="admin_command", required=True)
     create = commands.add_parser(
@@ -42,6 +46,12 @@ def register(subparsers: Any) -> None:
         help="admin (operators) or service (game servers: the batch endpoint)",
     )
     create.set_defaults(func=_create)
+    revoke = commands.add_parser(
+        "revoke",
+        help="revoke every session of a player: all its tokens are refused within a second",
+    )
+    revoke.add_argument("username")
+    revoke.set_defaults(func=_revoke)
 
 
 async def _create(args: argparse.Namespace, dsn: str) -> int:
@@ -93,3 +103,29 @@ async def create_admin(
     )
     await ledger.sign_up(SignUp(username=username), password_hash, role=role)
     return "created"
+
+
+async def _revoke(args: argparse.Namespace, dsn: str) -> int:
+    settings = load_settings()
+    try:
+        await prepare(dsn, settings)
+        pool = await create_pool(dsn, settings, min_size=1, max_size=2)
+        try:
+            count = await revoke_sessions(pool, settings, args.username)
+        finally:
+            await pool.close()
+    except DomainError as error:
+        print(f"gameledger: {error.detail}: {args.username}", file=sys.stderr)
+        return 1
+    print(f"{args.username}: every session revoked ({count} refresh sessions ended)")
+    return 0
+
+
+async def revoke_sessions(pool: asyncpg.Pool, settings: Settings, username: str) -> int:
+    """Revoke every token of `username` (UnknownPlayer if none); the refresh families ended."""
+    async with pool.acquire() as conn:
+        login = await credentials.by_username(conn, username)
+    if login is None:
+        raise UnknownPlayer("no player has this username", username=username)
+    mark = sessions.player_mark(login.player_id, time.time(), settings.token_ttl_seconds, LEEWAY)
+    return await sessions.revoke_player(pool, mark)

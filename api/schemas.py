@@ -82,19 +82,51 @@ class SignupResponse(Response):
     status: Literal["Created"] = "Created"
 
 
+AccessTtl = Annotated[
+    int,
+    Meta(
+        ge=1,
+        le=MAX_SAFE_INTEGER,
+        description="Seconds the access token should last; more than TOKEN_TTL_SECONDS (a day "
+        "by default) is cut down to it",
+        examples=[300],
+    ),
+]
+RefreshToken = Annotated[str, Meta(min_length=1, max_length=256)]
+
+
 class LoginRequest(Request):
-    """Credentials for a bearer token."""
+    """Credentials for a bearer token; `refresh: true` also asks for a rotating refresh token."""
 
     username: Username
     password: LoginPassword
+    refresh: bool = False
+    access_ttl: AccessTtl | None = None
 
 
-class LoginResponse(Response):
-    """A short-lived access token."""
+class LoginResponse(Response, omit_defaults=True):
+    """An access token (for TOKEN_TTL_SECONDS unless `accessTtl` chose less) and, when the login
+    asked with `refresh: true` and from POST /token/refresh, a single-use refresh token."""
 
     token: str
     expires_in: Annotated[int, Meta(description="Seconds until the token expires")]
-    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme, not a secret
+    # Required, and always "Bearer": with omit_defaults a default would never be sent.
+    token_type: Literal["Bearer"]
+    # Absent (not null) without refresh, so the original client's answer is unchanged.
+    refresh_token: Annotated[
+        str | None,
+        Meta(description="With `refresh: true`: single use; POST /token/refresh answers the next"),
+    ] = None
+    refresh_expires_in: Annotated[
+        int | None, Meta(description="Seconds until the refresh token expires unless used")
+    ] = None
+
+
+class RefreshRequest(Request):
+    """A refresh token for a new pair (the one presented cannot be used again)."""
+
+    refresh_token: RefreshToken
+    access_ttl: AccessTtl | None = None
 
 
 class TopUpRequest(Request):
