@@ -133,14 +133,17 @@ async def _tokens(outcome: Outcome, pair: tuple[tuple[Api, str], ...], player: P
     )
     outcome.figure("tokens used on the other instance (ahead->behind, behind->ahead)", crossed)
     outcome.check(crossed == (401, 401), "a token was accepted two hours off its own clock")
-    now = time.time() + SKEW  # the instance ahead's clock
+    # (issued, expires) relative to the checking instance's clock, each token made just before
+    # it is sent: made up front, a slow machine could age the 2-s cases past the leeway.
     cases = {
-        "expired 2 s ago": (tokens.at(player.user_id, now - 600, now - 2), 200),
-        "expired 30 s ago": (tokens.at(player.user_id, now - 600, now - 30), 401),
-        "issued 2 s ahead": (tokens.at(player.user_id, now + 2, now + 600), 200),
-        "issued 60 s ahead": (tokens.at(player.user_id, now + 60, now + 600), 401),
+        "expired 2 s ago": ((-600, -2), 200),
+        "expired 30 s ago": ((-600, -30), 401),
+        "issued 2 s ahead": ((2, 600), 200),
+        "issued 60 s ahead": ((60, 600), 401),
     }
-    for label, (token, expected) in cases.items():
+    for label, ((issued, expires), expected) in cases.items():
+        now = time.time() + SKEW  # the instance ahead's clock
+        token = tokens.at(player.user_id, now + issued, now + expires)
         status = (await early.call("GET", "/balance", token=token)).status
         outcome.check(status == expected, f"a token {label}: {status}, expected {expected}")
     outcome.figure("leeway cases (seconds, as the checking instance sees it)", LEEWAY)
