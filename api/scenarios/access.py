@@ -8,6 +8,7 @@ everyone but the trusted (401 without a valid token, 403 for a player, even one 
 claims admin), and A's wallet must not change.
 """
 
+import dataclasses
 import itertools
 from collections import Counter
 from typing import Any
@@ -24,6 +25,9 @@ from infra.config import Settings
 from infra.db import create_pool
 
 QUERY_IDS = ("playerId", "userId", "player_id", "username")
+# Routes that end the session of the token they are called with, as they should: the attacker
+# logs in again after each, or every later probe would test a revoked token.
+ENDS_SESSION = frozenset({"/logout"})
 # Routes for operators and trusted game servers only: a player is refused (403) on each.
 PRIVILEGED = ("/admin", "/batch")
 
@@ -125,6 +129,9 @@ class _Probe:
         if admin_only and method == "GET":
             reply = await self._call(method, path, template, self.admin, "admin")
             self._expect(reply.status == 200, f"{method} {template} as the admin", reply)
+        if template in ENDS_SESSION:
+            token = await self.api.login(self.attacker.username)
+            self.attacker = dataclasses.replace(self.attacker, token=token)
 
     async def _call(
         self, method: str, path: str, template: str, token: str | None, label: str

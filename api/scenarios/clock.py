@@ -28,6 +28,7 @@ from api.scenarios.server import ServerProcess, service_env
 
 SKEW = 3600
 LEEWAY = 5  # api.auth.Tokens' leeway
+TOKEN_TTL = 900
 FAKETIME_ENV = "GAMELEDGER_SCENARIO_FAKETIME"
 
 
@@ -68,9 +69,12 @@ def _faketime() -> str | None:
 
 def _skewed(dsn: str, seconds: int, faketime: str | None) -> ServerProcess:
     """A service process whose wall clock runs `seconds` off."""
+    # Tokens shorter than the instances' 2-hour disagreement, so a token carried across is
+    # refused; with the default day-long tokens it would rightly still be within its lifetime.
+    ttl = {"TOKEN_TTL_SECONDS": str(TOKEN_TTL)}
     if faketime is None:
-        return ServerProcess(service_env(dsn, GAMELEDGER_SCENARIO_CLOCK_SKEW=str(seconds)))
-    env = service_env(dsn, FAKETIME_DONT_FAKE_MONOTONIC="1")
+        return ServerProcess(service_env(dsn, GAMELEDGER_SCENARIO_CLOCK_SKEW=str(seconds), **ttl))
+    env = service_env(dsn, FAKETIME_DONT_FAKE_MONOTONIC="1", **ttl)
     env.pop("GAMELEDGER_SCENARIO_CLOCK_SKEW", None)
     wrapper = (faketime, "-m", "--exclude-monotonic", "-f", f"{seconds:+d}s")
     return ServerProcess(env, wrapper=wrapper)

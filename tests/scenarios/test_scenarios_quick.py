@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from api.scenarios import SCENARIOS
+from api.scenarios.clock import FAKETIME_ENV
 from api.scenarios.server import ROOT
 from tests.scenarios.conftest import scenario_env
 
@@ -23,7 +24,16 @@ IN_PROCESS = {"model"}
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [s.name for s in SCENARIOS if s.name not in IN_PROCESS])
 def test_scenario_holds_in_quick_mode(name: str, server_dsn: str) -> None:
-    env = {**scenario_env(), "DATABASE_URL": server_dsn}
+    _passes(name, {**scenario_env(), "DATABASE_URL": server_dsn})
+
+
+@pytest.mark.slow
+def test_clock_holds_without_libfaketime(server_dsn: str) -> None:
+    # A machine without `faketime` shifts the clocks inside the service process instead.
+    _passes("clock", {**scenario_env(), "DATABASE_URL": server_dsn, FAKETIME_ENV: "0"})
+
+
+def _passes(name: str, env: dict[str, str]) -> None:
     with subprocess.Popen(  # noqa: S603 - our interpreter, our command line
         [sys.executable, "-m", "api.cli", "scenario", name, "--quick"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
