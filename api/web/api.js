@@ -136,5 +136,17 @@ export async function request(method, path, { body, key, query, auth = true } = 
   throw error;
 }
 
+/** Log out: the server revokes the token (POST /logout), then the session is forgotten here.
+ * Forgotten even when the server cannot be reached: the tab must not stay logged in. */
+export async function logout() {
+  if (!session) return;
+  try {
+    await request("POST", "/logout");
+  } catch {
+    // Already revoked, expired or unreachable: nothing more to do than forget it.
+  }
+  endSession("logout");
+}
+
 export const get = (path, options) => request("GET", path, options);
 export const post = (path, body, options = {}) => request("POST", path, { ...options, body });

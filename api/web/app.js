@@ -1,6 +1,6 @@
 // The console's entry point: log in / sign up, switch between the wallet and operator views.
 
-import { post, startSession, endSession, onSession, isAdmin } from "./api.js";
+import { post, startSession, logout, onSession, isAdmin } from "./api.js";
 import { bindForm } from "./actions.js";
 import { $, say } from "./dom.js";
 import { initPlayer, showPlayer, clearPlayer } from "./player.js";
@@ -78,7 +78,7 @@ function bindAuth() {
 }
 
 function bindChrome() {
-  $("[data-logout]").addEventListener("click", () => endSession("logout"));
+  $("[data-logout]").addEventListener("click", () => logout());
   for (const button of document.querySelectorAll("[data-view]")) {
     button.addEventListener("click", () => open(button.dataset.view));
   }

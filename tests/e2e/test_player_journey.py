@@ -152,14 +152,23 @@ async def test_lost_acknowledgement_is_retried_with_the_same_key(
 
 
 async def test_log_out_forgets_the_token(page: Page, server: Server) -> None:
-    """Logging out returns to the sign-in forms; nothing is left in web storage."""
+    """Logging out returns to the sign-in forms, nothing is left in web storage, and the server
+    has revoked the token (a copy of it taken before is refused)."""
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.headers.get("authorization", "")))
     await sign_up(page, "carol", "")
     await expect(page.locator("[data-balance]")).to_have_text("0")
     stored = await page.evaluate("() => localStorage.length + sessionStorage.length")
     assert stored == 0
-    await page.get_by_role("button", name="Log out").click()
+    bearer = next(header for header in sent if header.startswith("Bearer "))
+    async with page.expect_response("**/logout") as logged_out:
+        await page.get_by_role("button", name="Log out").click()
+    assert (await logged_out.value).status == 204
     await expect(page.locator('[data-section="auth"]')).to_be_visible()
     await expect(page.locator("[data-notice]")).to_have_text("You are logged out.")
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        stolen = await client.get("/balance", headers={"Authorization": bearer})
+    assert stolen.status_code == 401
 
 
 async def test_keyboard_only_phone_width_and_history_pages(page: Page, server: Server) -> None:
