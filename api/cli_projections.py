@@ -23,6 +23,7 @@ from projections.rebuild import RebuildBusy, rebuild
 from projections.registry import PROJECTIONS, select
 from projections.replay import ReplayStep, replay, resolve_stream
 from projections.runner import RunnerOptions, serve, wait
+from service.sweeper import run_sweeper
 
 
 def register(subparsers: Any) -> None:
@@ -69,7 +70,8 @@ async def _project(args: argparse.Namespace, dsn: str) -> int:
         names = tuple(p.name for p in select(args.names))
     except ValueError as error:
         return _fail(str(error), 2)
-    await serve(dsn, load_settings(), RunnerOptions(names=names, sweeper=not args.no_sweeper))
+    sweeper = None if args.no_sweeper else run_sweeper
+    await serve(dsn, load_settings(), RunnerOptions(names=names, sweeper=sweeper))
     return 0
 
 

@@ -9,20 +9,35 @@ is never applied twice; a process killed mid-batch leaves nothing behind.
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import asyncpg
 import structlog
 
 from infra.config import Settings
 from infra.db import Conn, create_pool
-from projections import log, sweeper
+from projections import log
 from projections.leadership import Leadership
 from projections.model import Projection, Tables
 from projections.registry import PROJECTIONS, select
 
 _log = structlog.get_logger(__name__)
+
+
+class Sweeper(Protocol):
+    """A background writer run beside the projectors while this process holds its role."""
+
+    def __call__(
+        self,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        stop: asyncio.Event,
+        *,
+        leader: Leadership,
+        interval: float = 1.0,
+    ) -> Awaitable[None]: ...
 
 
 @dataclass(frozen=True)
@@ -34,7 +49,8 @@ class RunnerOptions:
     poll_interval: float = 0.5  # backstop when idle: a NOTIFY normally wakes us first
     busy_interval: float = 0.005  # committed rows wait behind an open writer: look again soon
     standby_interval: float = 1.0
-    sweeper: bool = True
+    # The sweeper (service/sweeper.py `run_sweeper`), run under the leader's role; None: none.
+    sweeper: "Sweeper | None" = None
     sweep_interval: float = 1.0
 
 
@@ -135,14 +151,18 @@ async def run_projectors(
                         pool, projection, wakes[projection.name], leader, stop, opts
                     )
                     group.create_task(loop, name=f"projector:{projection.name}")
-                if opts.sweeper:
-                    run = sweeper.run_sweeper(
+                if opts.sweeper is not None:
+                    run = opts.sweeper(
                         pool, settings, stop, leader=leader, interval=opts.sweep_interval
                     )
-                    group.create_task(run, name="sweeper")
+                    group.create_task(_await(run), name="sweeper")
                 group.create_task(_watch(leader, stop, opts.standby_interval), name="leadership")
         finally:
             await leader.close()
+
+
+async def _await(work: Awaitable[None]) -> None:
+    await work
 
 
 async def serve(dsn: str, settings: Settings, options: RunnerOptions | None = None) -> None:

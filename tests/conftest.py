@@ -17,7 +17,7 @@ from domain.commands import EconomyRules
 from infra import embedded, migrate
 from infra.config import Settings
 from infra.db import create_pool, with_database
-from infra.ledger import LedgerService
+from service.ledger import LedgerService
 
 _counter = itertools.count()
 

@@ -21,9 +21,9 @@ from domain.errors import (
 from domain.events import Claimed, Event, Transferred
 from domain.ledger import Decision, PlayerState, ShardState
 from domain.players import decide_purchase, decide_reversal, decide_signup, decide_top_up
+from domain.state import player_state, shard_state
 from domain.treasury import ShardShort, SweeperState, decide_genesis, decide_sweep, shard_order
 from infra.eventstore import StoredEvent
-from infra.ledger import player_state, shard_state
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

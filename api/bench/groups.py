@@ -20,7 +20,7 @@ from infra import migrate
 from infra.catalog import load_catalog
 from infra.config import Settings
 from infra.db import create_pool
-from infra.ledger import LedgerService
+from service.ledger import LedgerService
 
 JWT_SECRET = "bench-secret-that-is-at-least-32-bytes-long"  # noqa: S105 - bench only
 

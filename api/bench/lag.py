@@ -27,9 +27,9 @@ from domain.errors import DomainError
 from infra.catalog import load_catalog
 from infra.config import Settings
 from infra.db import create_pool
-from infra.ledger import LedgerService
 from infra.waker import Waker
 from projections import log
+from service.ledger import LedgerService
 
 POLL = 0.005  # the watcher's period: each lag is overstated by at most this much
 MODELS = ("players", "history")

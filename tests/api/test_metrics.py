@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from domain.commands import EconomyRules
 from domain.errors import StreamVersionConflict
-from infra import ledger
+from infra.store import PgSession
 from tests.api.conftest import Player, settled
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -85,16 +85,16 @@ async def test_version_conflict_retries_are_counted(
     client: httpx.AsyncClient, rich_player: Player, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A real race is not deterministic: lose the first attempt on purpose, as a rival writer would.
-    real_once = ledger._once
+    real_append = PgSession.append
     lost: list[bool] = []
 
     async def lose_once(*args: Any) -> Any:
         if not lost:
             lost.append(True)
             raise StreamVersionConflict("a rival write won", streams=[])
-        return await real_once(*args)
+        return await real_append(*args)
 
-    monkeypatch.setattr(ledger, "_once", lose_once)
+    monkeypatch.setattr(PgSession, "append", lose_once)
     name = "gameledger_version_conflict_retries_total"
     before = value(await scrape(client), name)
     reply = await client.post("/purchase", json={"item": "gold_coin"}, headers=rich_player.auth)

@@ -12,7 +12,7 @@ from domain.commands import EconomyRules, SignUp, TopUp
 from domain.events import Transferred
 from infra import codec
 from infra.db import Conn
-from infra.ledger import LedgerService
+from service.ledger import LedgerService
 from tests.conftest import scratch_database
 from tests.invariants import Balances, fold, violations
 

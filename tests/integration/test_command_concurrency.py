@@ -11,8 +11,9 @@ from domain import accounts
 from domain.assets import CURRENCY
 from domain.commands import EconomyRules, Purchase, SignUp, TopUp
 from domain.errors import UsernameTaken
+from domain.state import player_state, shard_state
 from infra import eventstore
-from infra.ledger import LedgerService, player_state, shard_state
+from service.ledger import LedgerService
 from tests.integration.conftest import Audit, LedgerFactory, WalletFactory
 
 T = TypeVar("T")

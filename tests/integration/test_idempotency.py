@@ -11,8 +11,9 @@ from domain.assets import CURRENCY, DEFAULT_CATALOG
 from domain.commands import Purchase, SignUp, TopUp
 from domain.errors import IdempotencyKeyReused
 from infra import eventstore
-from infra.ledger import LedgerService, TransferResult
-from projections.sweeper import purge_keys
+from service.ledger import LedgerService
+from service.results import TransferResult
+from service.sweeper import purge_keys
 from tests.integration.conftest import Audit, WalletFactory
 
 

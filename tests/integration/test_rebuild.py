@@ -7,12 +7,12 @@ import random
 import asyncpg
 import pytest
 
-from infra.ledger import LedgerService
 from projections import log, queries
 from projections.audit import run_audit, summary
 from projections.progress import Progress
 from projections.rebuild import RebuildBusy, rebuild
 from projections.runner import catch_up
+from service.ledger import LedgerService
 from tests.integration.projection_support import (
     dump_models,
     play,
