@@ -61,6 +61,15 @@ class LedgerService:
         return self.ctx.rules
 
     @property
+    def on_commit(self) -> Callable[[], None]:
+        """Called after every commit (the API pokes the projectors' waker)."""
+        return self.pipeline.on_commit
+
+    @on_commit.setter
+    def on_commit(self, hook: Callable[[], None]) -> None:
+        self.pipeline.on_commit = hook
+
+    @property
     def conflict_retries(self) -> int:
         """How many times a command was re-decided after losing a race."""
         return self.pipeline.conflict_retries

@@ -6,13 +6,22 @@ Counters are process-wide (one registry per test process), so tests compare befo
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from domain.commands import EconomyRules
 from domain.errors import StreamVersionConflict
+from infra.config import Settings
 from infra.store import PgSession
 from tests.api.conftest import Player, settled
+
+
+@pytest.fixture(params=[True, False], ids=["group commit", "one statement each"])
+def api_settings(api_settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """Both ways the pipeline writes: the same metrics and the same log fields."""
+    return msgspec.structs.replace(api_settings, group_commit=request.param)
+
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

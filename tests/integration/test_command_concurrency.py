@@ -6,6 +6,7 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 import asyncpg
+import pytest
 
 from domain import accounts
 from domain.assets import CURRENCY
@@ -14,7 +15,11 @@ from domain.errors import UsernameTaken
 from domain.state import player_state, shard_state
 from infra import eventstore
 from service.ledger import LedgerService
+from tests.conftest import WRITE_MODES
 from tests.integration.conftest import Audit, LedgerFactory, WalletFactory
+
+# Both ways the pipeline writes must pass the same races.
+pytestmark = pytest.mark.parametrize("write_mode", WRITE_MODES, indirect=True)
 
 T = TypeVar("T")
 

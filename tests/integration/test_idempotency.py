@@ -14,7 +14,11 @@ from infra import eventstore
 from service.ledger import LedgerService
 from service.results import TransferResult
 from service.sweeper import purge_keys
+from tests.conftest import WRITE_MODES
 from tests.integration.conftest import Audit, WalletFactory
+
+# Both ways the pipeline writes must pass the same races.
+pytestmark = pytest.mark.parametrize("write_mode", WRITE_MODES, indirect=True)
 
 
 async def stream_length(pool: asyncpg.Pool, player_id: str) -> int:
