@@ -18,7 +18,7 @@ import structlog
 
 from infra.config import Settings
 from infra.db import Conn, create_pool
-from projections import log
+from projections import cursor
 from projections.leadership import Leadership
 from projections.model import Projection, Tables
 from projections.registry import PROJECTIONS, select
@@ -69,13 +69,13 @@ async def step(
 ) -> StepResult:
     """Apply the next batch (if any) and move the checkpoint, in one transaction."""
     async with conn.transaction():
-        await log.lock_batch(conn, checkpoint)
-        batch = await log.read_after(conn, await log.load(conn, checkpoint), limit)
+        await cursor.lock_batch(conn, checkpoint)
+        batch = await cursor.read_after(conn, await cursor.load(conn, checkpoint), limit)
         full = len(batch.events) == limit
-        waiting = not full and await log.pending(conn)
+        waiting = not full and await cursor.pending(conn)
         if batch.events:
             await projection.apply(conn, batch.events, tables)
-            await log.save(conn, checkpoint, batch)
+            await cursor.save(conn, checkpoint, batch)
     return StepResult(
         applied=len(batch.events), full=full, pending=waiting, position=batch.last.global_position
     )
@@ -102,7 +102,7 @@ async def catch_up(
                 checkpoint=projection.name,
                 tables=projection.live(),
                 batch_size=batch_size,
-                target=await log.head(conn) if wait_for_writers else 0,
+                target=await cursor.head(conn) if wait_for_writers else 0,
             )
     return total
 
@@ -127,7 +127,7 @@ async def drain(
         progress(result.applied)
         if result.full:
             continue
-        if not (result.pending and await log.behind(conn, checkpoint, target)):
+        if not (result.pending and await cursor.behind(conn, checkpoint, target)):
             return total
         await asyncio.sleep(0.005)  # a writer that committed before `target` is still open
 
@@ -229,7 +229,7 @@ async def _one_batch(pool: asyncpg.Pool, projection: Projection, limit: int) -> 
 async def _record(pool: asyncpg.Pool, name: str, error: BaseException) -> None:
     with contextlib.suppress(Exception):  # the database itself may be what failed
         async with pool.acquire() as conn:
-            await log.record_error(conn, name, error)
+            await cursor.record_error(conn, name, error)
 
 
 async def _watch(leader: Leadership, stop: asyncio.Event, interval: float) -> None:

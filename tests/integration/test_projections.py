@@ -11,8 +11,9 @@ from domain.state import player_state, shard_state
 from infra import eventstore
 from infra.config import Settings
 from infra.waker import Waker
-from projections import log, queries
+from projections import queries
 from projections.audit import run_audit, summary
+from projections.cursor import LOCK_ACTIVE
 from projections.rebuild import rebuild
 from projections.runner import RunnerOptions, catch_up, run_projectors
 from service.ledger import LedgerService
@@ -238,7 +239,7 @@ async def active_sessions(pool: asyncpg.Pool) -> dict[int, int]:
         " WHERE locktype = 'advisory' AND classid = $1 AND granted"
         "   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         " GROUP BY objid",
-        log.LOCK_ACTIVE,
+        LOCK_ACTIVE,
     )
     return {r["role"]: r["holders"] for r in rows}
 
