@@ -44,10 +44,9 @@ from infra import logging as infra_logging
 from infra.catalog import load_catalog
 from infra.config import ConfigError, Settings, load_settings
 from infra.db import create_pool
-from infra.group_commit import GroupCommitter
-from infra.ledger import LedgerService
 from infra.revocations import RevocationListener, connector
 from infra.waker import Waker
+from service.ledger import LedgerService
 
 _log = structlog.get_logger(__name__)
 
@@ -120,8 +119,8 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             rules=settings.economy,
             on_commit=waker.poke,
         )
-        group = GroupCommitter(ledger) if settings.group_commit else None
-        ledger.batcher = group
+        if settings.group_commit:
+            ledger.start_group_commit()
         app.state.pool = pool
         revocations = RevocationListener(connector(parts.dsn, settings))
         await revocations.start()
@@ -147,8 +146,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         finally:
             stop.set()
             await _finish([*tasks, *rebuilds.values()])
-            if group is not None:
-                await group.close()
+            await ledger.close()
             await waker.stop()
             await revocations.stop()
             await pool.close()
@@ -191,12 +189,15 @@ def _task(work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
 
 async def _projectors(parts: AppParts, stop: asyncio.Event) -> None:
     """The projectors and the sweeper, restarted with back-off if they fail."""
-    from projections.runner import run_projectors  # the API can run without them
+    from projections.runner import RunnerOptions, run_projectors  # the API can run without them
+    from service.sweeper import run_sweeper
 
     delay = 0.5
     while not stop.is_set():
         try:
-            await run_projectors(parts.dsn, parts.settings, stop)
+            await run_projectors(
+                parts.dsn, parts.settings, stop, RunnerOptions(sweeper=run_sweeper)
+            )
         except Exception:  # a crash must not take the API down: log, wait, restart
             _log.exception("projectors stopped; restarting")
             with contextlib.suppress(TimeoutError):

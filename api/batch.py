@@ -24,8 +24,8 @@ from api.services import Svc
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
 from infra import credentials
-from infra.batch import BatchItem, Outcome, execute
 from infra.db import connection as pooled
+from service.batch import BatchItem, Outcome, execute
 
 MAX_BATCH = 1000
 # 1,000 transfers of ~100 bytes each do not fit the API's 64 KiB default.

@@ -20,7 +20,7 @@ from infra import logging as infra_logging
 from infra.catalog import load_catalog
 from infra.config import DATA_DIR, ConfigError, Settings, load_settings, masked
 from infra.db import create_pool
-from infra.ledger import LedgerService
+from service.ledger import LedgerService
 
 Handler = Callable[[argparse.Namespace, str], Coroutine[Any, Any, int]]
 

@@ -25,7 +25,7 @@ from infra import credentials
 from infra.catalog import load_catalog
 from infra.config import Settings, load_settings
 from infra.db import create_pool
-from infra.ledger import LedgerService
+from service.ledger import LedgerService
 
 PASSWORD_ENV = "GAMELEDGER_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a secret
 

@@ -16,13 +16,14 @@ from infra.config import load_settings
 from infra.db import Conn, Pool, create_pool
 from infra.eventstore import StoredEvent
 from infra.waker import CHANNEL
-from projections import log
 from projections.audit import run_audit, summary
+from projections.cursor import START, Cursor, read_after, stored
 from projections.progress import Progress
 from projections.rebuild import RebuildBusy, rebuild
 from projections.registry import PROJECTIONS, select
 from projections.replay import ReplayStep, replay, resolve_stream
 from projections.runner import RunnerOptions, serve, wait
+from service.sweeper import run_sweeper
 
 
 def register(subparsers: Any) -> None:
@@ -69,7 +70,8 @@ async def _project(args: argparse.Namespace, dsn: str) -> int:
         names = tuple(p.name for p in select(args.names))
     except ValueError as error:
         return _fail(str(error), 2)
-    await serve(dsn, load_settings(), RunnerOptions(names=names, sweeper=not args.no_sweeper))
+    sweeper = None if args.no_sweeper else run_sweeper
+    await serve(dsn, load_settings(), RunnerOptions(names=names, sweeper=sweeper))
     return 0
 
 
@@ -183,14 +185,14 @@ async def _events(args: argparse.Namespace, dsn: str) -> int:
             rows = await conn.fetch(_TAIL, args.limit)
             start = await conn.fetchrow(_HORIZON)
         for row in rows:
-            print(_event_line(log.stored(row)))
+            print(_event_line(stored(row)))
         if args.follow:
-            cursor = log.Cursor(*start) if start else log.START
+            cursor = Cursor(*start) if start else START
             await _follow(conn, cursor, {row["global_position"] for row in rows})
     return 0
 
 
-async def _follow(conn: Conn, cursor: log.Cursor, printed: set[int]) -> None:
+async def _follow(conn: Conn, cursor: Cursor, printed: set[int]) -> None:
     stop, wake = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):  # end quietly, exit status 0
@@ -203,7 +205,7 @@ async def _follow(conn: Conn, cursor: log.Cursor, printed: set[int]) -> None:
     try:
         while not stop.is_set():
             wake.clear()
-            batch = await log.read_after(conn, cursor, 500)
+            batch = await read_after(conn, cursor, 500)
             for stored in batch.events:
                 if stored.global_position not in printed:
                     print(_event_line(stored), flush=True)

@@ -16,7 +16,7 @@ from api.limits import Throttles, client_ip
 from api.passwords import Passwords
 from domain.assets import Catalog
 from infra.config import Network, Settings
-from infra.ledger import LedgerService
+from service.ledger import LedgerService
 
 # Printable ASCII, which every client library sends unchanged; spaces only inside, because
 # servers strip them from the ends of header values.

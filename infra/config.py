@@ -49,8 +49,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     idempotency_retention_days: int = 0  # 0 keeps keys forever
     run_projectors: bool = True
     catalog_file: str | None = None
-    # Coalesce concurrent top-ups and purchases into shared commits (infra/group_commit.py).
-    group_commit: bool = False
+    # How the write pipeline writes: concurrent commands coalesced into shared commits
+    # (service/group.py); GROUP_COMMIT=false writes each command in its own statement.
+    group_commit: bool = True
     # Load balancers whose X-Forwarded-For names the client (api/limits.py), as normalised CIDRs.
     trusted_proxies: tuple[str, ...] = ()
     # The throttles (api/limits.py): failed logins per account and per client address within

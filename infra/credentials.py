@@ -1,17 +1,9 @@
 """The credentials table: password hashes and roles, kept apart from the ledger's events."""
 
-import msgspec
-
+from domain.ports import Credential
 from infra.db import Conn
 
-
-class Credential(msgspec.Struct, frozen=True, kw_only=True):
-    """A login identity: never serialised into events, logs or admin views."""
-
-    player_id: str
-    username: str
-    password_hash: str
-    role: str
+__all__ = ["Credential", "by_player", "by_username", "insert", "rehash", "set_role"]
 
 
 _INSERT = """

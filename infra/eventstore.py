@@ -3,40 +3,19 @@
 SQL for the `events` and `idempotency_keys` tables lives here, beside the code that owns them.
 """
 
-from datetime import datetime
 from typing import Any
 
 import asyncpg
 import msgspec
 
 from domain.errors import StreamVersionConflict
-from domain.events import SCHEMA_VERSION, Event, Transferred, event_type_of
+from domain.events import SCHEMA_VERSION, Transferred, event_type_of
 from domain.ledger import Append
+from domain.ports import IdempotencyRace, IdempotencyRecord, StoredEvent
 from infra import codec
 from infra.db import Conn
 
-
-class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """An event as read back from the log."""
-
-    stream_id: str
-    version: int
-    global_position: int
-    event: Event
-    recorded_at: datetime
-
-
-class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """What is stored with the events under a caller's idempotency key."""
-
-    scope: str
-    key: str
-    fingerprint: str
-    response: str
-
-
-class IdempotencyRace(Exception):
-    """Another request with the same key committed first; re-read its record."""
+__all__ = ["IdempotencyRace", "IdempotencyRecord", "StoredEvent"]
 
 
 # One statement, so the key and the events commit together without a BEGIN/COMMIT round trip.
@@ -118,7 +97,8 @@ async def append(
         ) from error
 
 
-def _stored(row: asyncpg.Record) -> StoredEvent:
+def stored_event(row: asyncpg.Record) -> StoredEvent:
+    """An event row (the columns of `_COLUMNS`) as a StoredEvent, upcast to the current schema."""
     return StoredEvent(
         stream_id=row["stream_id"],
         version=row["version"],
@@ -131,12 +111,12 @@ def _stored(row: asyncpg.Record) -> StoredEvent:
 async def latest(conn: Conn, stream: str) -> StoredEvent | None:
     """The newest event of a stream (one index probe, whatever the stream's length)."""
     row = await conn.fetchrow(_LATEST, stream)
-    return _stored(row) if row else None
+    return stored_event(row) if row else None
 
 
 async def latest_many(conn: Conn, streams: list[str]) -> dict[str, StoredEvent]:
     """The newest event of each stream that exists, in one round trip."""
-    return {r["stream_id"]: _stored(r) for r in await conn.fetch(_LATEST_MANY, streams)}
+    return {r["stream_id"]: stored_event(r) for r in await conn.fetch(_LATEST_MANY, streams)}
 
 
 async def read_stream(
@@ -148,43 +128,13 @@ async def read_stream(
     limit: int = 100_000,
 ) -> list[StoredEvent]:
     """Events of a stream from version `start` to `until`, in order."""
-    return [_stored(r) for r in await conn.fetch(_READ_STREAM, stream, start, until, limit)]
+    return [stored_event(r) for r in await conn.fetch(_READ_STREAM, stream, start, until, limit)]
 
 
 async def read_at(conn: Conn, stream: str, version: int) -> StoredEvent | None:
     """One event by stream and version."""
     row = await conn.fetchrow(_READ_AT, stream, version)
-    return _stored(row) if row else None
-
-
-_IDEMPOTENT_AND_HEAD = f"""
-SELECT k.scope AS k_scope, k.key AS k_key, k.fingerprint AS k_fingerprint,
-       k.response::text AS k_response, h.*
-  FROM (SELECT 1) AS one
-  LEFT JOIN idempotency_keys k ON k.scope = $1 AND k.key = $2
-  LEFT JOIN LATERAL (
-      SELECT {_COLUMNS} FROM events WHERE stream_id = $3 ORDER BY version DESC LIMIT 1
-  ) AS h ON true
-"""
-
-
-async def find_idempotent_and_head(
-    conn: Conn, scope: str, key: str, stream: str
-) -> tuple[IdempotencyRecord | None, StoredEvent | None]:
-    """The record under a caller's key and the newest event of `stream`, in one round trip."""
-    row = await conn.fetchrow(_IDEMPOTENT_AND_HEAD, scope, key, stream)
-    assert row is not None  # the query always answers one row
-    record = (
-        IdempotencyRecord(
-            scope=row["k_scope"],
-            key=row["k_key"],
-            fingerprint=row["k_fingerprint"],
-            response=row["k_response"],
-        )
-        if row["k_key"] is not None
-        else None
-    )
-    return record, _stored(row) if row["stream_id"] is not None else None
+    return stored_event(row) if row else None
 
 
 # Oldest first, a bounded chunk per statement: a purge never holds many row locks at once.
@@ -224,7 +174,7 @@ async def find_transfer(conn: Conn, stream: str, transfer_id: str) -> Transferre
     row = await conn.fetchrow(_FIND_TRANSFER, stream, transfer_id)
     if row is None:
         return None
-    event = _stored(row).event
+    event = stored_event(row).event
     return event if isinstance(event, Transferred) else None
 
 
@@ -260,30 +210,78 @@ async def append_batch(
     `metadata[i]` is stored with every event of `appends[i]`: each command's events carry its
     own transfer id and idempotency key, as when it is written alone.
     """
-    rows = _rows(appends)
     per_event = [
         msgspec.json.encode(meta).decode()
         for append, meta in zip(appends, metadata, strict=True)
         for _ in append.events
     ]
+    # Rows in (stream, version) order: two concurrent statements over overlapping streams then
+    # wait for each other in the same order, instead of each holding a row the other needs.
+    rows = sorted(zip(*_rows(appends), per_event, strict=True), key=lambda r: (r[0], r[1]))
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[], [], [], [], []]
     try:
         await conn.execute(
             _APPEND_BATCH,
-            *rows,
+            *columns[:4],
             SCHEMA_VERSION,
             [k.scope for k in keys],
             [k.key for k in keys],
             [k.fingerprint for k in keys],
             [k.response for k in keys],
-            per_event,
+            columns[4],
         )
     except asyncpg.UniqueViolationError as error:
         if error.constraint_name == "idempotency_keys_pkey":
             raise IdempotencyRace from error
-        raise StreamVersionConflict(
-            "another writer appended to one of the streams first",
-            streams=sorted({a.stream for a in appends}),
-        ) from error
+        raise _conflict(appends) from error
+    except asyncpg.DeadlockDetectedError as error:
+        raise _conflict(appends) from error
+
+
+def _conflict(appends: tuple[Append, ...]) -> StreamVersionConflict:
+    return StreamVersionConflict(
+        "another writer appended to one of the streams first",
+        streams=sorted({a.stream for a in appends}),
+    )
+
+
+# The heads of many streams and the records under many keys, in one round trip: the two
+# shapes are padded to one row type (a head row has no key columns, a key row no event).
+_HEADS_AND_KEYS = f"""
+SELECT e.*, NULL::text AS k_scope, NULL::text AS k_key, NULL::text AS k_fingerprint,
+       NULL::text AS k_response
+  FROM unnest($1::text[]) AS s(id)
+ CROSS JOIN LATERAL (
+     SELECT {_COLUMNS} FROM events WHERE stream_id = s.id ORDER BY version DESC LIMIT 1
+ ) AS e
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, k.scope, k.key, k.fingerprint, k.response::text
+  FROM idempotency_keys k
+  JOIN unnest($2::text[], $3::text[]) AS q(scope, key) ON k.scope = q.scope AND k.key = q.key
+"""
+
+
+async def heads_and_keys(
+    conn: Conn, streams: list[str], pairs: list[tuple[str, str]]
+) -> tuple[dict[str, StoredEvent], dict[tuple[str, str], IdempotencyRecord]]:
+    """`latest_many` and `find_idempotent_many` in one round trip (one query without keys)."""
+    if not pairs:
+        return await latest_many(conn, streams), {}
+    heads: dict[str, StoredEvent] = {}
+    records: dict[tuple[str, str], IdempotencyRecord] = {}
+    rows = await conn.fetch(_HEADS_AND_KEYS, streams, [p[0] for p in pairs], [p[1] for p in pairs])
+    for row in rows:
+        if row["k_key"] is None:
+            heads[row["stream_id"]] = stored_event(row)
+            continue
+        record = IdempotencyRecord(
+            scope=row["k_scope"],
+            key=row["k_key"],
+            fingerprint=row["k_fingerprint"],
+            response=row["k_response"],
+        )
+        records[record.scope, record.key] = record
+    return heads, records
 
 
 async def find_idempotent_many(

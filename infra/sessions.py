@@ -52,7 +52,7 @@ _NOTIFY = "SELECT pg_notify($1, '')"
 
 # The horizon first, in the same statement (one snapshot) as the rows: a transaction that had
 # not committed when this snapshot was taken has an id at or above it, so reading from it next
-# time never skips a late committer (projections/log.py explains the horizon).
+# time never skips a late committer (projections/cursor.py explains the horizon).
 _SINCE = """
 WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
 SELECT horizon.xmin AS horizon, r.kind, r.subject, r.issued_before,

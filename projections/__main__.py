@@ -1,7 +1,8 @@
 """`python -m projections [DSN]`: a standalone projector process (DSN defaults to DATABASE_URL).
 
 The same loop as `gameledger project`, without the api layer: operators' scripts and the
-kill-and-restart tests start it directly.
+kill-and-restart tests start it directly. It never runs the sweeper: that is a writer (the
+write side, service/sweeper.py), which `gameledger project` and the API run.
 """
 
 import argparse
@@ -19,7 +20,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m projections", description=__doc__)
     parser.add_argument("dsn", nargs="?", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--only", nargs="*", choices=list(PROJECTIONS), default=None)
-    parser.add_argument("--no-sweeper", action="store_true")
     parser.add_argument("--poll", type=float, default=0.5, help="poll interval in seconds")
     parser.add_argument("--batch", type=int, default=1000, help="events per batch")
     args = parser.parse_args(argv)
@@ -28,7 +28,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     options = RunnerOptions(
         names=tuple(args.only or PROJECTIONS),
-        sweeper=not args.no_sweeper,
         poll_interval=args.poll,
         batch_size=args.batch,
     )

@@ -15,7 +15,7 @@ from domain import accounts
 from domain.assets import CURRENCY
 from infra import codec
 from infra.db import Conn
-from projections import audit_models, audit_sql, log
+from projections import audit_models, audit_sql, cursor
 from projections.audit_replay import Cut, Replay
 
 CHECKS: dict[str, str] = {
@@ -59,7 +59,7 @@ async def run_audit(conn: Conn, *, genesis_supply: int | None = None) -> AuditRe
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         # Held to the end: a rebuild cannot swap tables under the snapshot.
         await conn.execute(f"LOCK TABLE {_MODELS} IN ACCESS SHARE MODE")
-        cuts = {name: await log.load(conn, name) for name in (*_CUTS, "history")}
+        cuts = {name: await cursor.load(conn, name) for name in (*_CUTS, "history")}
         replay = await _replay(conn, cuts)
         findings = replay.findings
         findings["hash_chain"] += await audit_sql.broken_chain(conn)
@@ -93,7 +93,7 @@ SELECT stream_id, version, event_type, schema_version, payload, ARRAY[{flags}] A
   FROM events ORDER BY global_position"""
 
 
-async def _replay(conn: Conn, cuts: dict[str, log.Cursor]) -> Replay:
+async def _replay(conn: Conn, cuts: dict[str, cursor.Cursor]) -> Replay:
     replay = Replay(cuts={name: Cut() for name in _CUTS})
     args = [value for name in _CUTS for value in cuts[name]]
     async for row in conn.cursor(_select_all(), *args, prefetch=5000):
@@ -107,7 +107,7 @@ async def _replay(conn: Conn, cuts: dict[str, log.Cursor]) -> Replay:
     return replay
 
 
-async def _compare(conn: Conn, replay: Replay, cuts: dict[str, log.Cursor]) -> list[str]:
+async def _compare(conn: Conn, replay: Replay, cuts: dict[str, cursor.Cursor]) -> list[str]:
     return [
         *await audit_models.players(conn, replay.cuts["players"]),
         *await audit_models.inventory(conn, replay.cuts["players"]),

@@ -4,7 +4,7 @@ Both read whole tables in one pass over an index and return only the rows that a
 """
 
 from infra.db import Conn
-from projections.log import Cursor
+from projections.cursor import Cursor
 
 REPORT_LIMIT = 100
 

@@ -14,7 +14,7 @@ import asyncpg
 import structlog
 
 from infra.waker import CHANNEL
-from projections.log import LOCK_ACTIVE
+from projections.cursor import LOCK_ACTIVE
 
 _log = structlog.get_logger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from infra.db import Conn
-from projections import log
+from projections import cursor
 from projections.history import LegView
 from projections.registry import PROJECTIONS
 from projections.views import (
@@ -235,7 +235,7 @@ async def projector_status(conn: Conn) -> list[ProjectorStatus]:
         ProjectorStatus(
             name=r["name"],
             position=r["global_position"] or 0,
-            transaction_id=str(r["transaction_id"] or log.START.transaction_id),
+            transaction_id=str(r["transaction_id"] or cursor.START.transaction_id),
             events_applied=r["events_applied"] or 0,
             lag_events=r["lag_events"],
             lag_seconds=r["lag_seconds"],

@@ -16,7 +16,7 @@ import asyncpg
 import structlog
 
 from infra.db import Conn
-from projections import log
+from projections import cursor
 from projections.model import Projection
 from projections.progress import Progress
 from projections.registry import select
@@ -65,7 +65,7 @@ async def _rebuild_one(
 ) -> RebuildReport:
     started = time.monotonic()
     if not await conn.fetchval(
-        "SELECT pg_try_advisory_lock($1, hashtext($2))", log.LOCK_REBUILD, projection.name
+        "SELECT pg_try_advisory_lock($1, hashtext($2))", cursor.LOCK_REBUILD, projection.name
     ):
         raise RebuildBusy(f"a rebuild of {projection.name} is already running")
     try:
@@ -79,7 +79,7 @@ async def _rebuild_one(
             bar.finish()
     finally:
         await conn.execute(
-            "SELECT pg_advisory_unlock($1, hashtext($2))", log.LOCK_REBUILD, projection.name
+            "SELECT pg_advisory_unlock($1, hashtext($2))", cursor.LOCK_REBUILD, projection.name
         )
     return RebuildReport(projection.name, events, time.monotonic() - started)
 
@@ -107,7 +107,7 @@ async def _fill(conn: Conn, projection: Projection, batch_size: int, bar: Progre
         checkpoint=_shadow_name(projection),
         tables=projection.shadow(),
         batch_size=batch_size,
-        target=await log.head(conn),
+        target=await cursor.head(conn),
         progress=bar.advance if bar is not None else lambda applied: None,
     )
 
@@ -136,7 +136,7 @@ async def _swap(conn: Conn, projection: Projection, batch_size: int) -> int:
 
 async def _swap_once(conn: Conn, projection: Projection, batch_size: int) -> int:
     async with conn.transaction():
-        await log.lock_batch(conn, projection.name)
+        await cursor.lock_batch(conn, projection.name)
         # Writers go on meanwhile: stop at the first partial batch (the horizon at that moment
         # is at or past where the live projector stopped, which is all the swap needs).
         caught_up, full = 0, True
@@ -177,6 +177,6 @@ SELECT $1, transaction_id, global_position, events_applied, now(), last_event_at
 
 async def _move_checkpoint(conn: Conn, projection: Projection) -> None:
     # The live row goes first: if the shadow saw no event at all, the live tables are empty
-    # and their checkpoint must be the start of the log.
+    # and their checkpoint must be the start of the cursor.
     await conn.execute("DELETE FROM projector_checkpoints WHERE name = $1", projection.name)
     await conn.execute(_MOVE, projection.name, _shadow_name(projection))

@@ -13,7 +13,7 @@ import msgspec
 from domain import accounts
 from domain.events import Claimed, Event, TrancheChanged, Transferred
 from infra.db import Conn
-from projections.log import stored
+from projections.cursor import stored
 
 
 class ReplayStep(msgspec.Struct, kw_only=True):

@@ -9,20 +9,35 @@ is never applied twice; a process killed mid-batch leaves nothing behind.
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import asyncpg
 import structlog
 
 from infra.config import Settings
 from infra.db import Conn, create_pool
-from projections import log, sweeper
+from projections import cursor
 from projections.leadership import Leadership
 from projections.model import Projection, Tables
 from projections.registry import PROJECTIONS, select
 
 _log = structlog.get_logger(__name__)
+
+
+class Sweeper(Protocol):
+    """A background writer run beside the projectors while this process holds its role."""
+
+    def __call__(
+        self,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        stop: asyncio.Event,
+        *,
+        leader: Leadership,
+        interval: float = 1.0,
+    ) -> Awaitable[None]: ...
 
 
 @dataclass(frozen=True)
@@ -34,7 +49,8 @@ class RunnerOptions:
     poll_interval: float = 0.5  # backstop when idle: a NOTIFY normally wakes us first
     busy_interval: float = 0.005  # committed rows wait behind an open writer: look again soon
     standby_interval: float = 1.0
-    sweeper: bool = True
+    # The sweeper (service/sweeper.py `run_sweeper`), run under the leader's role; None: none.
+    sweeper: "Sweeper | None" = None
     sweep_interval: float = 1.0
 
 
@@ -53,13 +69,13 @@ async def step(
 ) -> StepResult:
     """Apply the next batch (if any) and move the checkpoint, in one transaction."""
     async with conn.transaction():
-        await log.lock_batch(conn, checkpoint)
-        batch = await log.read_after(conn, await log.load(conn, checkpoint), limit)
+        await cursor.lock_batch(conn, checkpoint)
+        batch = await cursor.read_after(conn, await cursor.load(conn, checkpoint), limit)
         full = len(batch.events) == limit
-        waiting = not full and await log.pending(conn)
+        waiting = not full and await cursor.pending(conn)
         if batch.events:
             await projection.apply(conn, batch.events, tables)
-            await log.save(conn, checkpoint, batch)
+            await cursor.save(conn, checkpoint, batch)
     return StepResult(
         applied=len(batch.events), full=full, pending=waiting, position=batch.last.global_position
     )
@@ -86,7 +102,7 @@ async def catch_up(
                 checkpoint=projection.name,
                 tables=projection.live(),
                 batch_size=batch_size,
-                target=await log.head(conn) if wait_for_writers else 0,
+                target=await cursor.head(conn) if wait_for_writers else 0,
             )
     return total
 
@@ -111,7 +127,7 @@ async def drain(
         progress(result.applied)
         if result.full:
             continue
-        if not (result.pending and await log.behind(conn, checkpoint, target)):
+        if not (result.pending and await cursor.behind(conn, checkpoint, target)):
             return total
         await asyncio.sleep(0.005)  # a writer that committed before `target` is still open
 
@@ -135,14 +151,18 @@ async def run_projectors(
                         pool, projection, wakes[projection.name], leader, stop, opts
                     )
                     group.create_task(loop, name=f"projector:{projection.name}")
-                if opts.sweeper:
-                    run = sweeper.run_sweeper(
+                if opts.sweeper is not None:
+                    run = opts.sweeper(
                         pool, settings, stop, leader=leader, interval=opts.sweep_interval
                     )
-                    group.create_task(run, name="sweeper")
+                    group.create_task(_await(run), name="sweeper")
                 group.create_task(_watch(leader, stop, opts.standby_interval), name="leadership")
         finally:
             await leader.close()
+
+
+async def _await(work: Awaitable[None]) -> None:
+    await work
 
 
 async def serve(dsn: str, settings: Settings, options: RunnerOptions | None = None) -> None:
@@ -209,7 +229,7 @@ async def _one_batch(pool: asyncpg.Pool, projection: Projection, limit: int) -> 
 async def _record(pool: asyncpg.Pool, name: str, error: BaseException) -> None:
     with contextlib.suppress(Exception):  # the database itself may be what failed
         async with pool.acquire() as conn:
-            await log.record_error(conn, name, error)
+            await cursor.record_error(conn, name, error)
 
 
 async def _watch(leader: Leadership, stop: asyncio.Event, interval: float) -> None:

@@ -17,7 +17,7 @@ from domain.commands import EconomyRules
 from infra import embedded, migrate
 from infra.config import Settings
 from infra.db import create_pool, with_database
-from infra.ledger import LedgerService
+from service.ledger import LedgerService
 
 _counter = itertools.count()
 
@@ -107,9 +107,24 @@ def rules() -> EconomyRules:
     return EconomyRules(shard_count=4)
 
 
+WRITE_MODES = ["one statement each", "group commit"]
+
+
 @pytest.fixture
-async def ledger(pool: asyncpg.Pool, rules: EconomyRules) -> LedgerService:
+def write_mode() -> str:
+    """How the pipeline writes; `pytest.mark.parametrize("write_mode", WRITE_MODES,
+    indirect=True)` runs a test in both modes."""
+    return "one statement each"
+
+
+@pytest.fixture
+async def ledger(
+    pool: asyncpg.Pool, rules: EconomyRules, write_mode: str
+) -> AsyncIterator[LedgerService]:
     """The write side over a database whose genesis has been seeded."""
     service = LedgerService(pool, catalog=DEFAULT_CATALOG, rules=rules)
     assert await service.seed_genesis()
-    return service
+    if write_mode == "group commit":
+        service.start_group_commit()
+    yield service
+    await service.close()

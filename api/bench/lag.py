@@ -27,9 +27,9 @@ from domain.errors import DomainError
 from infra.catalog import load_catalog
 from infra.config import Settings
 from infra.db import create_pool
-from infra.ledger import LedgerService
 from infra.waker import Waker
-from projections import log
+from projections import cursor
+from service.ledger import LedgerService
 
 POLL = 0.005  # the watcher's period: each lag is overstated by at most this much
 MODELS = ("players", "history")
@@ -66,10 +66,10 @@ def cpu_seconds(pid: int) -> float:
 
 async def caught_up(conn: asyncpg.Connection, within: float) -> None:
     """Wait until the watched projectors have applied everything committed so far."""
-    target = await log.head(conn)
+    target = await cursor.head(conn)
     deadline = time.monotonic() + within
     for name in MODELS:
-        while await log.behind(conn, name, target):
+        while await cursor.behind(conn, name, target):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"projector {name} did not catch up within {within:.0f} s")
             await asyncio.sleep(0.1)

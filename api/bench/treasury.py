@@ -19,9 +19,10 @@ from domain.commands import Purchase
 from domain.errors import DomainError, UnknownItem
 from domain.events import Leg, Transferred
 from domain.ledger import Append, Decision, PlayerState, apply_legs
-from infra import eventstore
-from infra.db import Conn
-from infra.ledger import LedgerService, TransferResult, player_state
+from domain.state import player_state
+from service.job import Heads, Job
+from service.ledger import LedgerService
+from service.results import TransferResult, transfer_result
 
 Buy = Callable[[Purchase], Awaitable[object]]
 
@@ -43,7 +44,7 @@ def decide_item_only(
         code="purchase",
         legs=legs,
         state_after=apply_legs(player.balances, legs, account),
-        occurred_at=ledger.clock(),
+        occurred_at=ledger.ctx.clock(),
         item=item.code,
         quantity=cmd.quantity,
     )
@@ -54,24 +55,25 @@ class NoTreasuryLedger(LedgerService):
     """LedgerService whose purchases decide an item-only transfer (bench comparison only)."""
 
     async def purchase(self, cmd: Purchase, key: str | None = None) -> TransferResult:
-        """Read, decide without the treasury leg, append: the same path as a real purchase."""
-        transfer_id = self.new_id()
+        """Read, decide without the treasury leg, append: the pipeline a real purchase takes."""
+        transfer_id = self.ctx.new_id()
         stream = accounts.player_account(cmd.player_id)
 
-        async def attempt(conn: Conn) -> tuple[Decision, TransferResult]:
-            player = player_state(cmd.player_id, await eventstore.latest(conn, stream))
+        async def decide(heads: Heads) -> tuple[Decision, TransferResult]:
+            player = player_state(cmd.player_id, await heads.latest(stream))
             decision = decide_item_only(player, cmd, self, transfer_id)
-            [append] = decision.appends
-            [event] = append.events
-            assert isinstance(event, Transferred)
-            return decision, TransferResult(
-                transfer_id=transfer_id,
-                player_id=cmd.player_id,
-                version=append.expected + 1,
-                balances=dict(event.state_after),
-            )
+            return decision, transfer_result(decision, transfer_id, cmd.player_id)
 
-        return await self._run(cmd.player_id, key, cmd, attempt, TransferResult)
+        job = Job(
+            command=cmd,
+            scope=cmd.player_id,
+            key=key,
+            decide=decide,
+            result_type=TransferResult,
+            streams=lambda: (stream,),
+        )
+        result: TransferResult = await self.run(job)
+        return result
 
 
 class Tally:

@@ -15,7 +15,7 @@ from domain.commands import Purchase, SignUp, TopUp
 from domain.events import Leg, Transferred
 from domain.ledger import Append
 from infra import eventstore
-from infra.ledger import LedgerService
+from service.ledger import LedgerService
 
 PASSWORD = "bench-password-1"  # noqa: S105 - throwaway players of a throwaway database
 

@@ -21,7 +21,7 @@ from domain.commands import EconomyRules, SignUp
 from infra.catalog import load_catalog
 from infra.config import Settings
 from infra.db import create_pool
-from infra.ledger import LedgerService
+from service.ledger import LedgerService
 
 ACCOUNTS = 60
 LOGIN_BURST = 50

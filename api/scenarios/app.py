@@ -20,7 +20,7 @@ from litestar import Litestar
 
 from api.app import create_app
 from api.limits import Limits, Policy
-from infra import ledger
+from service import pipeline as ledger
 
 SKEW_ENV = "GAMELEDGER_SCENARIO_CLOCK_SKEW"
 CHEAP_HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -13,10 +13,10 @@ import asyncpg
 from domain.accounts import player_account
 from domain.commands import EconomyRules, Purchase
 from domain.players import decide_purchase
+from domain.state import player_state
 from infra import eventstore
 from infra.catalog import load_catalog
 from infra.config import load_settings
-from infra.ledger import player_state
 
 
 async def late_writes(dsn: str, player_id: str, hold: float, stop: asyncio.Event) -> int:

@@ -107,9 +107,9 @@ def _report(outcome: Outcome, work: _Work, proxy: FaultProxy, keys: int) -> None
     done = len(work.purchases) + len(work.signups)
     outcome.figure("keys acknowledged", done)
     outcome.check(done == keys, f"only {done} of {keys} keys were acknowledged")
-    outcome.check(
-        proxy.counts["acks_dropped"] >= keys, "fewer acknowledgements lost than keys sent"
-    )
+    # With group commit one dropped reply covers every key of its group: the 503 check below
+    # is what says each key's first acknowledgement was lost.
+    outcome.check(0 < proxy.counts["acks_dropped"] <= keys, "no acknowledgement was dropped")
     bad = {k: n for k, n in work.first.items() if not k.startswith("503")}
     outcome.check(not bad, f"first answers other than 503: {bad}")
 

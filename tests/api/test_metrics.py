@@ -6,13 +6,22 @@ Counters are process-wide (one registry per test process), so tests compare befo
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from domain.commands import EconomyRules
 from domain.errors import StreamVersionConflict
-from infra import ledger
+from infra.config import Settings
+from infra.store import PgSession
 from tests.api.conftest import Player, settled
+
+
+@pytest.fixture(params=[True, False], ids=["group commit", "one statement each"])
+def api_settings(api_settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """Both ways the pipeline writes: the same metrics and the same log fields."""
+    return msgspec.structs.replace(api_settings, group_commit=request.param)
+
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -85,16 +94,16 @@ async def test_version_conflict_retries_are_counted(
     client: httpx.AsyncClient, rich_player: Player, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A real race is not deterministic: lose the first attempt on purpose, as a rival writer would.
-    real_once = ledger._once
+    real_append = PgSession.append
     lost: list[bool] = []
 
     async def lose_once(*args: Any) -> Any:
         if not lost:
             lost.append(True)
             raise StreamVersionConflict("a rival write won", streams=[])
-        return await real_once(*args)
+        return await real_append(*args)
 
-    monkeypatch.setattr(ledger, "_once", lose_once)
+    monkeypatch.setattr(PgSession, "append", lose_once)
     name = "gameledger_version_conflict_retries_total"
     before = value(await scrape(client), name)
     reply = await client.post("/purchase", json={"item": "gold_coin"}, headers=rich_player.auth)

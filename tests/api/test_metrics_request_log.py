@@ -2,9 +2,19 @@
 never a password or a token."""
 
 import httpx
+import msgspec
+import pytest
 import structlog
 
+from infra.config import Settings
 from tests.api.conftest import PASSWORD, Player
+
+
+@pytest.fixture(params=[True, False], ids=["group commit", "one statement each"])
+def api_settings(api_settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """Both ways the pipeline writes: the same metrics and the same log fields."""
+    return msgspec.structs.replace(api_settings, group_commit=request.param)
+
 
 # The request's context (transfer id, stream) reaches the line through the contextvars processor.
 CONTEXT = [structlog.contextvars.merge_contextvars]

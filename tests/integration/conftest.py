@@ -12,7 +12,7 @@ from domain.commands import EconomyRules, SignUp, TopUp
 from domain.events import Transferred
 from infra import codec
 from infra.db import Conn
-from infra.ledger import LedgerService
+from service.ledger import LedgerService
 from tests.conftest import scratch_database
 from tests.invariants import Balances, fold, violations
 
@@ -24,15 +24,21 @@ Audit = Callable[[], Awaitable[Balances]]
 
 
 @pytest.fixture
-def economy(pool: asyncpg.Pool) -> LedgerFactory:
+async def economy(pool: asyncpg.Pool, write_mode: str) -> AsyncIterator[LedgerFactory]:
     """A ledger over the test's database with its own rules, genesis seeded."""
+    made: list[LedgerService] = []
 
     async def make(rules: EconomyRules) -> LedgerService:
         service = LedgerService(pool, catalog=DEFAULT_CATALOG, rules=rules)
         assert await service.seed_genesis()
+        if write_mode == "group commit":
+            service.start_group_commit()
+        made.append(service)
         return service
 
-    return make
+    yield make
+    for service in made:
+        await service.close()
 
 
 @pytest.fixture

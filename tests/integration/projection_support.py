@@ -11,8 +11,8 @@ import asyncpg
 from domain.commands import Purchase, Reverse, SignUp, TopUp
 from domain.errors import DomainError
 from infra.config import Settings
-from infra.ledger import LedgerService
 from projections.runner import RunnerOptions, run_projectors
+from service.ledger import LedgerService
 
 MODELS = {
     "rm_players": "player_id",
@@ -22,7 +22,7 @@ MODELS = {
     "rm_history": "player_id, version",
 }
 
-FAST = RunnerOptions(poll_interval=0.02, standby_interval=0.2, sweeper=False)
+FAST = RunnerOptions(poll_interval=0.02, standby_interval=0.2)
 
 
 async def sign_up_players(ledger: LedgerService, count: int, prefix: str = "player") -> list[str]:

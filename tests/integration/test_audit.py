@@ -6,9 +6,9 @@ import pytest
 
 from domain.commands import EconomyRules, TopUp
 from infra.db import Conn
-from infra.ledger import LedgerService
 from projections.audit import AuditReport, run_audit, summary
 from projections.runner import catch_up
+from service.ledger import LedgerService
 from tests.integration.projection_support import sign_up_players, traffic
 
 

@@ -7,9 +7,8 @@ import pytest
 
 from domain.commands import Purchase, SignUp, TopUp
 from domain.errors import IdempotencyKeyReused, InsufficientFunds, UnknownItem
-from infra.batch import BatchAborted, BatchItem, execute
-from infra.group_commit import GroupCommitter
-from infra.ledger import LedgerService
+from service.batch import BatchAborted, BatchItem, execute
+from service.ledger import LedgerService
 
 
 async def _player(ledger: LedgerService, name: str, funds: int = 0) -> str:
@@ -77,23 +76,21 @@ async def test_batch_keys_replay_and_refuse_reuse(ledger: LedgerService) -> None
 
 async def test_group_commit_spends_a_wallet_exactly_once(ledger: LedgerService) -> None:
     alice = await _player(ledger, "alice", 100)  # affords exactly 10 gold coins
-    group = GroupCommitter(ledger)
-    ledger.batcher = group
+    ledger.start_group_commit()
     try:
         results = await asyncio.gather(
             *(ledger.purchase(Purchase(player_id=alice, item="gold_coin")) for _ in range(64)),
             return_exceptions=True,
         )
     finally:
-        await group.close()
+        await ledger.close()
     assert sum(not isinstance(r, BaseException) for r in results) == 10
     assert all(isinstance(r, InsufficientFunds) for r in results if isinstance(r, BaseException))
 
 
 async def test_group_commit_coalesces_concurrent_commands(ledger: LedgerService) -> None:
     players = [await _player(ledger, f"player{n}", 1000) for n in range(10)]
-    group = GroupCommitter(ledger, runners=2)
-    ledger.batcher = group
+    group = ledger.start_group_commit(runners=2)
     try:
         results = await asyncio.gather(
             *(
@@ -102,7 +99,7 @@ async def test_group_commit_coalesces_concurrent_commands(ledger: LedgerService)
             )
         )
     finally:
-        await group.close()
+        await ledger.close()
     assert len({r.transfer_id for r in results}) == 200
     assert group.groups < group.commands == 200
     balances = await ledger.pool.fetch(

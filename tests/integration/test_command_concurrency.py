@@ -6,14 +6,20 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 import asyncpg
+import pytest
 
 from domain import accounts
 from domain.assets import CURRENCY
 from domain.commands import EconomyRules, Purchase, SignUp, TopUp
 from domain.errors import UsernameTaken
+from domain.state import player_state, shard_state
 from infra import eventstore
-from infra.ledger import LedgerService, player_state, shard_state
+from service.ledger import LedgerService
+from tests.conftest import WRITE_MODES
 from tests.integration.conftest import Audit, LedgerFactory, WalletFactory
+
+# Both ways the pipeline writes must pass the same races.
+pytestmark = pytest.mark.parametrize("write_mode", WRITE_MODES, indirect=True)
 
 T = TypeVar("T")
 

@@ -17,9 +17,10 @@ from domain.errors import StreamVersionConflict
 from domain.events import Claimed, Event, Transferred
 from domain.ledger import Append, PlayerState
 from domain.players import decide_purchase
+from domain.state import player_state
 from infra import eventstore
 from infra.db import Conn
-from infra.ledger import LedgerService, player_state
+from service.ledger import LedgerService
 from tests.fakes import NOW
 from tests.integration.conftest import WalletFactory
 

@@ -11,9 +11,14 @@ from domain.assets import CURRENCY, DEFAULT_CATALOG
 from domain.commands import Purchase, SignUp, TopUp
 from domain.errors import IdempotencyKeyReused
 from infra import eventstore
-from infra.ledger import LedgerService, TransferResult
-from projections.sweeper import purge_keys
+from service.ledger import LedgerService
+from service.results import TransferResult
+from service.sweeper import purge_keys
+from tests.conftest import WRITE_MODES
 from tests.integration.conftest import Audit, WalletFactory
+
+# Both ways the pipeline writes must pass the same races.
+pytestmark = pytest.mark.parametrize("write_mode", WRITE_MODES, indirect=True)
 
 
 async def stream_length(pool: asyncpg.Pool, player_id: str) -> int:

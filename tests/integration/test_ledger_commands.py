@@ -19,8 +19,9 @@ from domain.errors import (
     UnknownTransfer,
     UsernameTaken,
 )
+from domain.state import shard_state
 from infra import eventstore
-from infra.ledger import LedgerService, shard_state
+from service.ledger import LedgerService
 from tests.integration.conftest import Audit, LedgerFactory, WalletFactory
 
 # What the treasury projector would fold: every credit the inflow account has received.

@@ -7,14 +7,17 @@ import asyncpg
 
 from domain.commands import EconomyRules, Purchase, TopUp
 from domain.players import decide_top_up
+from domain.state import player_state, shard_state
 from infra import eventstore
 from infra.config import Settings
-from infra.ledger import LedgerService, player_state, shard_state
 from infra.waker import Waker
-from projections import log, queries
+from projections import queries
 from projections.audit import run_audit, summary
+from projections.cursor import LOCK_ACTIVE
 from projections.rebuild import rebuild
 from projections.runner import RunnerOptions, catch_up, run_projectors
+from service.ledger import LedgerService
+from service.sweeper import run_sweeper
 from tests.integration.projection_support import (
     FAST,
     dump_models,
@@ -75,7 +78,7 @@ async def test_reads_wait_for_the_players_own_writes(
     await waker.start()
     ledger.on_commit = waker.poke
     # A long poll: only the NOTIFY after each commit can make the reads fresh in time.
-    options = RunnerOptions(poll_interval=30, sweeper=False)
+    options = RunnerOptions(poll_interval=30)
     try:
         async with projectors(pool, options):
             [pid] = await sign_up_players(ledger, 1)
@@ -202,7 +205,7 @@ async def test_sweeper_refills_shards_from_inflow(
     [pid] = await sign_up_players(ledger, 1)
     await ledger.top_up(TopUp(player_id=pid, amount=1000))
     await ledger.purchase(Purchase(player_id=pid, item="treasure_box", quantity=3))
-    options = RunnerOptions(poll_interval=0.02, sweep_interval=0.02)
+    options = RunnerOptions(poll_interval=0.02, sweep_interval=0.02, sweeper=run_sweeper)
     async with projectors(pool, options, Settings(economy=rules)), asyncio.timeout(10):
         while True:
             async with pool.acquire() as conn:
@@ -236,7 +239,7 @@ async def active_sessions(pool: asyncpg.Pool) -> dict[int, int]:
         " WHERE locktype = 'advisory' AND classid = $1 AND granted"
         "   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         " GROUP BY objid",
-        log.LOCK_ACTIVE,
+        LOCK_ACTIVE,
     )
     return {r["role"]: r["holders"] for r in rows}
 

@@ -20,9 +20,9 @@ import pytest
 from domain.assets import DEFAULT_CATALOG
 from domain.commands import EconomyRules
 from domain.errors import StreamVersionConflict
-from infra.ledger import LedgerService
 from projections.audit import run_audit, summary
 from projections.rebuild import rebuild
+from service.ledger import LedgerService
 from tests.integration.projection_support import dump_models, play, sign_up_players
 
 EVENTS = max(2000, int(os.environ.get("GAMELEDGER_KILL_EVENTS", "5000")))

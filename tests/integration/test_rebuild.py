@@ -7,12 +7,12 @@ import random
 import asyncpg
 import pytest
 
-from infra.ledger import LedgerService
-from projections import log, queries
+from projections import cursor, queries
 from projections.audit import run_audit, summary
 from projections.progress import Progress
 from projections.rebuild import RebuildBusy, rebuild
 from projections.runner import catch_up
+from service.ledger import LedgerService
 from tests.integration.projection_support import (
     dump_models,
     play,
@@ -68,7 +68,9 @@ async def test_rebuild_repairs_a_damaged_model(pool: asyncpg.Pool, ledger: Ledge
 
 async def test_one_rebuild_at_a_time(pool: asyncpg.Pool, ledger: LedgerService) -> None:
     async with pool.acquire() as other:
-        await other.execute("SELECT pg_advisory_lock($1, hashtext('treasury'))", log.LOCK_REBUILD)
+        await other.execute(
+            "SELECT pg_advisory_lock($1, hashtext('treasury'))", cursor.LOCK_REBUILD
+        )
         with pytest.raises(RebuildBusy, match="treasury"):
             await rebuild(pool, ["treasury"])
         await other.execute("SELECT pg_advisory_unlock_all()")

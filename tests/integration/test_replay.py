@@ -11,9 +11,9 @@ import pytest
 
 from api.cli_projections import register
 from domain.commands import Purchase, TopUp
-from infra.ledger import LedgerService
 from projections.replay import replay, resolve_stream
 from projections.runner import catch_up
+from service.ledger import LedgerService
 from tests.integration.projection_support import sign_up_players
 
 

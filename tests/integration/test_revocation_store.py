@@ -5,8 +5,8 @@ import asyncio
 import asyncpg
 
 from infra import sessions
-from infra.ledger import LedgerService
 from infra.sessions import Revocation
+from service.ledger import LedgerService
 
 FAR = 4_000_000_000.0  # epoch seconds, long after any test
 

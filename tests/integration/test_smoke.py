@@ -1,7 +1,7 @@
 """The write side end to end on a real database: signup, top-up, purchase, referral."""
 
 from domain.commands import Purchase, SignUp, TopUp
-from infra.ledger import LedgerService
+from service.ledger import LedgerService
 
 
 async def test_signup_top_up_purchase_and_referral(ledger: LedgerService) -> None:

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from api.cli import main
@@ -110,15 +111,28 @@ def test_a_bad_database_url_is_refused_without_showing_its_password() -> None:
 
 
 @pytest.mark.parametrize(
-    "env",
+    ("env", "read"),
     [
-        {"FRONTEND_URL": "https://game.example, http://localhost:5173/"},
-        {"DATABASE_URL": "postgres://app:pw@db:5432/ledger"},
-        {"DB_POOL_MIN": "0", "IDEMPOTENCY_RETENTION_DAYS": "0", "REFERRAL_BONUS": "0"},
+        (
+            {"FRONTEND_URL": "https://game.example, http://localhost:5173/"},
+            {"frontend_url": "https://game.example, http://localhost:5173/"},
+        ),
+        (
+            {"DATABASE_URL": "postgres://app:pw@db:5432/ledger"},
+            {"database_url": "postgres://app:pw@db:5432/ledger"},
+        ),
+        (
+            {"DB_POOL_MIN": "0", "IDEMPOTENCY_RETENTION_DAYS": "0", "REFERRAL_BONUS": "0"},
+            {"db_pool_min": 0, "idempotency_retention_days": 0, "referral_bonus": 0},
+        ),
     ],
 )
-def test_edge_values_that_make_sense_are_accepted(env: dict[str, str]) -> None:
-    load_settings(env)
+def test_edge_values_that_make_sense_are_accepted(
+    env: dict[str, str], read: dict[str, object]
+) -> None:
+    settings = load_settings(env)
+    values = {**msgspec.structs.asdict(settings), **msgspec.structs.asdict(settings.economy)}
+    assert {name: values[name] for name in read} == read
 
 
 def test_a_config_error_stays_one_line_even_for_a_value_with_a_newline() -> None:

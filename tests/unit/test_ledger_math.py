@@ -8,14 +8,10 @@ from domain.commands import Purchase, TopUp
 from domain.errors import AmountOverflow, UnknownPlayer
 from domain.events import Claimed, Leg, PlayerRegistered, TrancheChanged, Transferred
 from domain.ledger import PlayerState, apply_legs, imbalances
-from infra.eventstore import StoredEvent
-from infra.ledger import (
-    REFERRAL_ALPHABET,
-    fingerprint,
-    new_referral_code,
-    player_state,
-    shard_state,
-)
+from domain.ports import StoredEvent
+from domain.state import player_state, shard_state
+from service.idempotency import fingerprint
+from service.signup import REFERRAL_ALPHABET, new_referral_code
 from tests.fakes import NOW
 
 ME = "player:p1"

@@ -1,10 +1,12 @@
 """The ledger's invariants hold after any sequence of commands, stale decisions included.
 
-Commands go through the real pure decide functions and an in-memory store that enforces expected
-versions. A "race" decides two commands on the same state and appends both: the second must be
-refused by a version check or leave the ledger as sound as the first.
+Commands go through the real write side (service/: the pipeline and each command's file) over an
+in-memory store that enforces expected versions. A "race" runs two commands at once: both read
+the same state, and the second to append must lose the version check and be re-decided by the
+pipeline's retry, or leave the ledger as sound as the first.
 """
 
+import asyncio
 import os
 from typing import Any
 
@@ -15,11 +17,12 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from domain import accounts
 from domain.assets import CURRENCY, DEFAULT_CATALOG
-from domain.commands import Command, EconomyRules, Purchase, Reverse, SignUp, TopUp
+from domain.commands import Command, EconomyRules, Purchase, Reverse, SignUp, Sweep, TopUp
 from domain.errors import DomainError, StreamVersionConflict
 from domain.events import Claimed, PlayerRegistered, TrancheChanged, Transferred
-from domain.ledger import Append, Decision
-from tests.fakes import NOW, FakeEventStore, FakeLedger, Sweep
+from domain.ledger import Append, Decision, PlayerState, ShardState
+from domain.state import player_state, shard_state
+from tests.fakes import NOW, FakeEventStore, fake_ledger
 from tests.invariants import fold, violations
 
 RULES = EconomyRules(
@@ -66,8 +69,18 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.ledger = FakeLedger(RULES)
-        self.store = self.ledger.store
+        self.loop = asyncio.new_event_loop()
+        self.ledger, self.store = fake_ledger(RULES)
+        assert self.loop.run_until_complete(self.ledger.seed_genesis())
+
+    def teardown(self) -> None:
+        self.loop.close()
+
+    def player_state(self, player_id: str) -> PlayerState:
+        return player_state(player_id, self.store.head(accounts.player_account(player_id)))
+
+    def shard(self, index: int) -> ShardState:
+        return shard_state(index, self.store.head(accounts.shard_account(index)))
 
     # --- turning intents into commands over the players that exist ---------------------------
 
@@ -78,7 +91,7 @@ class LedgerMachine(RuleBasedStateMachine):
         players = self.players()
         return players[index % len(players)] if players else "ghost"
 
-    def command(self, intent: Intent) -> Command | Sweep:
+    def command(self, intent: Intent) -> Command:
         match intent:
             case ("signup", name, int(referrer)):
                 code = self.referral_code(referrer)
@@ -135,43 +148,52 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(first=intents, second=intents)
     def race(self, first: Intent, second: Intent) -> None:
-        decisions = [self.decide_quietly(self.command(i)) for i in (first, second)]
-        for number, decision in enumerate(decisions):
-            if decision is None:
-                continue
-            try:
-                self.store.append(decision)
-            except StreamVersionConflict:
-                assert number == 1, "the first decision was made on the current state"
-                event("race: second refused")
+        retries = self.ledger.conflict_retries
+        commands = [self.command(i) for i in (first, second)]
+        outcomes = self.loop.run_until_complete(self.run_together(commands))
+        if self.ledger.conflict_retries > retries:
+            event("race: the loser was re-decided")
+        for outcome in outcomes:
+            assert not isinstance(outcome, StreamVersionConflict), "the retry must absorb it"
 
-    def handle(self, command: Command | Sweep) -> DomainError | None:
+    async def run_together(self, commands: list[Command]) -> list[DomainError | None]:
+        return await asyncio.gather(*(self.run(c) for c in commands))
+
+    def handle(self, command: Command) -> DomainError | None:
+        return self.loop.run_until_complete(self.run(command))
+
+    async def run(self, command: Command) -> DomainError | None:
+        """The command through the real write side; the error that refused it, if any."""
         try:
-            self.ledger.handle(command)
+            match command:
+                case SignUp():
+                    await self.ledger.sign_up(command, "hash")
+                case TopUp():
+                    await self.ledger.top_up(command)
+                case Purchase():
+                    await self.ledger.purchase(command)
+                case Reverse():
+                    await self.ledger.reverse(command)
+                case Sweep():
+                    await self.ledger.sweep(command.inflow_credited)
         except DomainError as refused:
             return refused
         return None
 
-    def decide_quietly(self, command: Command | Sweep) -> Decision | None:
-        try:
-            return self.ledger.decide(command)
-        except DomainError:
-            return None
-
-    def expected_outcome(self, command: Command | Sweep) -> bool | None:
+    def expected_outcome(self, command: Command) -> bool | None:
         """Whether a purchase or top-up must succeed (None: not predicted here)."""
         if isinstance(command, Purchase) and command.player_id != "ghost":
             item = DEFAULT_CATALOG.find(command.item)
             if item is None or not 1 <= command.quantity <= RULES.max_quantity:
                 return False
             return (
-                self.ledger.player(command.player_id).balance(CURRENCY)
+                self.player_state(command.player_id).balance(CURRENCY)
                 >= item.price * command.quantity
             )
         if isinstance(command, TopUp) and command.player_id != "ghost":
             if not 1 <= command.amount <= RULES.top_up_max:
                 return False
-            budgets = [self.ledger.shard(i).budget for i in range(RULES.shard_count)]
+            budgets = [self.shard(i).budget for i in range(RULES.shard_count)]
             return max(budgets) >= command.amount
         return None
 
@@ -185,7 +207,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def shard_budgets_are_their_balances_and_never_negative(self) -> None:
         balances = fold(self.store.transfers())
         for index in range(RULES.shard_count):
-            budget = self.ledger.shard(index).budget
+            budget = self.shard(index).budget
             assert budget >= 0
             assert budget == balances.get((accounts.shard_account(index), CURRENCY), 0)
         for stored in self.store.log:
@@ -198,7 +220,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for pid in self.players():
             account = accounts.player_account(pid)
             folded = {asset: v for (acc, asset), v in balances.items() if acc == account and v}
-            carried = {a: v for a, v in self.ledger.player(pid).balances.items() if v}
+            carried = {a: v for a, v in self.player_state(pid).balances.items() if v}
             assert carried == folded
 
     @invariant()

@@ -1,6 +1,6 @@
 """The choice of a top-up's first treasury shard."""
 
-from infra.ledger import ShardPicker
+from service.shards import ShardPicker
 
 
 def test_a_process_spreads_its_top_ups_over_distinct_shards() -> None:

@@ -1,5 +1,8 @@
 """The sweeper: refills treasury shards with the purchase income the projection has folded.
 
+A writer, so it lives on the write side; the projector runner starts it (projections/runner.py
+takes it as `RunnerOptions.sweeper`, so the read side never imports the write side).
+
 It must be a single writer (an advisory lock elects it), and it may move only
 `inflow_credited` (folded so far, never ahead of the log) minus what its own stream says it
 swept already: never more than inflow truly holds.
@@ -20,7 +23,7 @@ from infra import eventstore
 from infra.catalog import load_catalog
 from infra.config import Settings
 from infra.db import Conn
-from infra.ledger import LedgerService
+from service.ledger import LedgerService
 
 ROLE = "sweeper"
 PURGE_EVERY_SECONDS = 3600.0

@@ -9,11 +9,8 @@ ended, so no row can still appear there. Reading only below that horizon, in
 
 from typing import NamedTuple
 
-import asyncpg
-
-from infra import codec
 from infra.db import Conn
-from infra.eventstore import StoredEvent
+from infra.eventstore import StoredEvent, stored_event
 
 # Advisory lock classes (first key); the second key is hashtext() of the projector's name.
 LOCK_BATCH = 0x676C01  # held by a batch transaction: one writer of a read model at a time
@@ -86,15 +83,8 @@ ON CONFLICT (name) DO UPDATE SET last_error = EXCLUDED.last_error, updated_at = 
 """
 
 
-def stored(row: asyncpg.Record) -> StoredEvent:
-    """The event a row of the log holds, upcast to the current schema."""
-    return StoredEvent(
-        stream_id=row["stream_id"],
-        version=row["version"],
-        global_position=row["global_position"],
-        recorded_at=row["recorded_at"],
-        event=codec.decode(row["event_type"], row["schema_version"], row["payload"]),
-    )
+# The event a row of the log holds, upcast to the current schema: the event store's decoder.
+stored = stored_event
 
 
 async def read_after(conn: Conn, cursor: Cursor, limit: int) -> Batch:

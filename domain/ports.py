@@ -1,0 +1,93 @@
+"""The event store as the write side sees it: a port (Protocol) that infra/ implements over
+PostgreSQL and tests/fakes.py implements in memory, with the records that cross it."""
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Any, Protocol
+
+import msgspec
+
+from domain.events import Event, Transferred
+from domain.ledger import Append
+
+
+class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """An event as read back from the log."""
+
+    stream_id: str
+    version: int
+    global_position: int
+    event: Event
+    recorded_at: datetime
+
+
+class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """What is stored with the events under a caller's idempotency key."""
+
+    scope: str
+    key: str
+    fingerprint: str
+    response: str
+
+
+class Credential(msgspec.Struct, frozen=True, kw_only=True):
+    """A login identity: never serialised into events, logs or admin views."""
+
+    player_id: str
+    username: str
+    password_hash: str
+    role: str
+
+
+class IdempotencyRace(Exception):
+    """Another request with the same key committed first; re-read its record."""
+
+
+class Write(msgspec.Struct, frozen=True, kw_only=True):
+    """One command's share of a write: its appends, its key's record and, for a signup, a login.
+
+    `metadata` is stored with every event of `appends`.
+    """
+
+    appends: tuple[Append, ...]
+    metadata: dict[str, Any]
+    record: IdempotencyRecord | None = None
+    login: Credential | None = None
+
+
+Key = tuple[str, str]  # (scope, idempotency key)
+
+
+class Session(Protocol):
+    """Reads and one write over one connection (inside the locks the session was opened with)."""
+
+    async def load(
+        self, streams: Sequence[str], keys: Sequence[Key]
+    ) -> tuple[dict[str, StoredEvent], dict[Key, IdempotencyRecord]]:
+        """The heads of the streams that exist and the records under the keys, in one trip."""
+        ...
+
+    async def latest(self, stream: str) -> StoredEvent | None:
+        """The newest event of a stream."""
+        ...
+
+    async def read_at(self, stream: str, version: int) -> StoredEvent | None:
+        """One event by stream and version."""
+        ...
+
+    async def find_transfer(self, stream: str, transfer_id: str) -> Transferred | None:
+        """A transfer of a stream by its id."""
+        ...
+
+    async def append(self, writes: Sequence[Write]) -> None:
+        """Write everything in one statement, or raise StreamVersionConflict / IdempotencyRace."""
+        ...
+
+
+class EventStore(Protocol):
+    """Opens sessions; `locks` names advisory locks held (in order) until the session ends."""
+
+    def session(self, locks: Sequence[str] = ()) -> AbstractAsyncContextManager[Session]:
+        """A session on one connection; with locks, one transaction holding them."""
+        ...

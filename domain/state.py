@@ -1,0 +1,26 @@
+"""State builders: what a command needs of a stream, from the stream's newest event.
+
+A player's balances and a shard's budget are carried on their streams' events, so one head
+read (not a replay of the stream) gives the state a decision is made on.
+"""
+
+from domain.errors import UnknownPlayer
+from domain.events import TrancheChanged, Transferred
+from domain.ledger import PlayerState, ShardState
+from domain.ports import StoredEvent
+
+
+def player_state(player_id: str, stored: StoredEvent | None) -> PlayerState:
+    """A player's state from the newest event of its stream (balances carried on it)."""
+    if stored is None:
+        raise UnknownPlayer("no such player", playerId=player_id)
+    event = stored.event
+    balances = event.state_after if isinstance(event, Transferred) else {}
+    return PlayerState(player_id=player_id, version=stored.version, balances=dict(balances))
+
+
+def shard_state(index: int, stored: StoredEvent | None) -> ShardState:
+    """A shard's budget from the newest tranche event of its stream."""
+    if stored is None or not isinstance(stored.event, TrancheChanged):
+        return ShardState(index=index, version=stored.version if stored else 0, budget=0)
+    return ShardState(index=index, version=stored.version, budget=stored.event.budget_after)

@@ -1,0 +1,77 @@
+"""The EventStore port (domain/ports.py) over PostgreSQL: sessions on pooled connections."""
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import asyncpg
+
+from domain.events import Transferred
+from domain.ledger import Append
+from domain.ports import IdempotencyRecord, Key, Session, StoredEvent, Write
+from infra import credentials, eventstore
+from infra.db import Conn, connection
+
+# One statement for all the locks, taken in the order given (sorted by the caller), so two
+# sessions never wait on each other in opposite orders.
+_LOCKS = """
+SELECT count(pg_advisory_xact_lock(hashtextextended(name, 0)))
+  FROM (SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS l(name, n) ORDER BY n) AS o
+"""
+
+
+class PgSession:
+    """A Session (domain/ports.py) on one connection."""
+
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def load(
+        self, streams: Sequence[str], keys: Sequence[Key]
+    ) -> tuple[dict[str, StoredEvent], dict[Key, IdempotencyRecord]]:
+        """Heads and key records in one round trip."""
+        return await eventstore.heads_and_keys(self.conn, list(streams), list(keys))
+
+    async def latest(self, stream: str) -> StoredEvent | None:
+        """The newest event of a stream."""
+        return await eventstore.latest(self.conn, stream)
+
+    async def read_at(self, stream: str, version: int) -> StoredEvent | None:
+        """One event by stream and version."""
+        return await eventstore.read_at(self.conn, stream, version)
+
+    async def find_transfer(self, stream: str, transfer_id: str) -> Transferred | None:
+        """A transfer of a stream by its id."""
+        return await eventstore.find_transfer(self.conn, stream, transfer_id)
+
+    async def append(self, writes: Sequence[Write]) -> None:
+        """Every write's events and keys in one statement (and logins in the same transaction)."""
+        appends: list[Append] = []
+        metadata: list[dict[str, Any]] = []
+        for write in writes:
+            appends.extend(write.appends)
+            metadata.extend(write.metadata for _ in write.appends)
+        keys = [w.record for w in writes if w.record is not None]
+        logins = [w.login for w in writes if w.login is not None]
+        async with self.conn.transaction() if logins else contextlib.nullcontext():
+            await eventstore.append_batch(self.conn, tuple(appends), keys, metadata=metadata)
+            for login in logins:
+                await credentials.insert(self.conn, login)
+
+
+class PgEventStore:
+    """The EventStore port over a pool."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    @contextlib.asynccontextmanager
+    async def session(self, locks: Sequence[str] = ()) -> AsyncIterator[Session]:
+        """A pooled connection; with locks, a transaction that holds them until it ends."""
+        async with connection(self.pool) as conn:
+            if not locks:
+                yield PgSession(conn)
+                return
+            async with conn.transaction():
+                await conn.execute(_LOCKS, list(locks))
+                yield PgSession(conn)

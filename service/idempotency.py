@@ -1,0 +1,44 @@
+"""Idempotency keys: a request's fingerprint, the record stored with its events, the replay."""
+
+import hashlib
+from typing import TypeVar
+
+import msgspec
+
+from domain.commands import Command
+from domain.errors import IdempotencyKeyReused
+from domain.ports import IdempotencyRecord
+
+R = TypeVar("R", bound=msgspec.Struct)
+
+
+def fingerprint(command: Command) -> str:
+    """A stable digest of a command, to tell a retry from a different request.
+
+    It hashes the command's explicit `tag`, never its class name (see domain/commands.py).
+    """
+    body = msgspec.json.encode(
+        {"kind": command.tag, **msgspec.to_builtins(command)}, order="sorted"
+    )
+    return hashlib.sha256(body).hexdigest()
+
+
+def record(scope: str, key: str, digest: str, result: msgspec.Struct) -> IdempotencyRecord:
+    """What is stored under the key, in the same statement as the command's events."""
+    return IdempotencyRecord(
+        scope=scope, key=key, fingerprint=digest, response=msgspec.json.encode(result).decode()
+    )
+
+
+def replay(found: IdempotencyRecord, digest: str, result_type: type[R]) -> R:
+    """The stored result of the first request, if this one is the same request."""
+    if found.fingerprint != digest:
+        raise reused(found.key)
+    return msgspec.json.decode(found.response, type=result_type)
+
+
+def reused(key: str) -> IdempotencyKeyReused:
+    """The error for a key already used for another request."""
+    return IdempotencyKeyReused(
+        "this idempotency key was already used for another request", idempotencyKey=key
+    )

@@ -1,0 +1,94 @@
+"""What a command hands the pipeline (a Job) and what the pipeline hands back (an Outcome)."""
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from domain.commands import Command
+from domain.errors import DomainError
+from domain.events import Transferred
+from domain.ledger import Decision
+from domain.ports import Credential, Session, StoredEvent
+
+R = TypeVar("R", bound=msgspec.Struct)
+
+
+class Heads:
+    """The streams' newest events as one attempt sees them.
+
+    The streams a job names are loaded before it decides (with the idempotency keys, in one
+    round trip); any other is read when first asked for. In a group, a decision's appends
+    advance the heads, so a later command of the group decides on the state after it.
+    """
+
+    def __init__(self, session: Session, loaded: dict[str, StoredEvent | None]) -> None:
+        self._session = session
+        self._known = loaded
+
+    async def latest(self, stream: str) -> StoredEvent | None:
+        """The stream's newest event (None when the stream does not exist)."""
+        if stream not in self._known:
+            self._known[stream] = await self._session.latest(stream)
+        return self._known[stream]
+
+    async def first(self, stream: str) -> StoredEvent | None:
+        """The stream's first event (a claim's, which is its only one)."""
+        head = await self.latest(stream)
+        if head is None or head.version == 1:
+            return head
+        return await self._session.read_at(stream, 1)
+
+    async def find_transfer(self, stream: str, transfer_id: str) -> Transferred | None:
+        """A transfer of the stream by its id."""
+        return await self._session.find_transfer(stream, transfer_id)
+
+    def advance(self, decision: Decision, now: datetime) -> None:
+        """The heads once `decision` is written (it will be, with the rest of the group)."""
+        for append in decision.appends:
+            self._known[append.stream] = StoredEvent(
+                stream_id=append.stream,
+                version=append.expected + len(append.events),
+                global_position=0,  # not known before the write; no decision reads it
+                event=append.events[-1],
+                recorded_at=now,
+            )
+
+
+def _no_streams() -> Sequence[str]:
+    return ()
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass(eq=False)
+class Job(Generic[R]):
+    """One command for the pipeline: its key, the streams to load, and how it decides.
+
+    `decide` gets the loaded heads and returns the decision with the result the caller sees
+    (stored under the key). `streams` is asked again on every attempt (a top-up's shard may
+    change); `finish` runs once after the last attempt.
+    """
+
+    command: Command
+    scope: str
+    key: str | None
+    decide: Callable[[Heads], Awaitable[tuple[Decision, R]]]
+    result_type: type[R]
+    streams: Callable[[], Sequence[str]] = _no_streams
+    login: Credential | None = None
+    finish: Callable[[], None] = _nothing
+    metadata: dict[str, Any] = field(default_factory=dict)  # stored with its events
+
+
+@dataclass
+class Outcome:
+    """What happened to one job: a result, or the error that refused it."""
+
+    result: Any = None
+    error: DomainError | None = None
+    written: bool = False

@@ -1,0 +1,145 @@
+"""The write side's entry point: one method per command, each one job through the pipeline."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import structlog
+
+from domain.assets import Catalog
+from domain.commands import EconomyRules, Purchase, Reverse, SignUp, Sweep, TopUp
+from domain.ports import EventStore
+from infra import ids
+from infra.store import PgEventStore
+from service import treasury
+from service.context import Context
+from service.group import GroupCommitter
+from service.job import Job
+from service.pipeline import Pipeline, utc_now
+from service.purchase import purchase
+from service.results import SignUpResult, TransferResult
+from service.reverse import reverse
+from service.shards import ShardPicker
+from service.signup import sign_up
+from service.top_up import top_up
+
+_log = structlog.get_logger(__name__)
+
+
+class LedgerService:
+    """Every command the ledger accepts, over PostgreSQL (`pool`) or any EventStore (`store`)."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool | None = None,
+        *,
+        catalog: Catalog,
+        rules: EconomyRules,
+        store: EventStore | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] = ids.new_id,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        if store is None:
+            assert pool is not None, "a pool or a store"
+            store = PgEventStore(pool)
+        self.pool = pool
+        self.store = store
+        self.pipeline = Pipeline(store, clock=clock, new_id=new_id, on_commit=on_commit)
+        self.ctx = Context(catalog, rules, clock, new_id, ShardPicker(rules.shard_count))
+        self.group: GroupCommitter | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog purchases are priced from."""
+        return self.ctx.catalog
+
+    @property
+    def rules(self) -> EconomyRules:
+        """The economy's numbers (the shard count as genesis funded it)."""
+        return self.ctx.rules
+
+    @property
+    def on_commit(self) -> Callable[[], None]:
+        """Called after every commit (the API pokes the projectors' waker)."""
+        return self.pipeline.on_commit
+
+    @on_commit.setter
+    def on_commit(self, hook: Callable[[], None]) -> None:
+        self.pipeline.on_commit = hook
+
+    @property
+    def conflict_retries(self) -> int:
+        """How many times a command was re-decided after losing a race."""
+        return self.pipeline.conflict_retries
+
+    def start_group_commit(self, *, max_batch: int = 256, runners: int = 4) -> GroupCommitter:
+        """Write concurrent commands in shared statements from now on (call in the event loop)."""
+        self.group = GroupCommitter(self.pipeline.write, max_batch=max_batch, runners=runners)
+        self.pipeline.committer = self.group
+        return self.group
+
+    async def close(self) -> None:
+        """Stop group commit, if it was started."""
+        if self.group is not None:
+            self.pipeline.committer = None
+            await self.group.close()
+            self.group = None
+
+    async def run(self, job: Job[Any]) -> Any:
+        """Any job through the pipeline: the public hook for commands defined elsewhere."""
+        return await self.pipeline.run(job)
+
+    def job(self, command: TopUp | Purchase, key: str | None = None) -> Job[TransferResult]:
+        """The job of a money command (for `service.batch`)."""
+        if isinstance(command, TopUp):
+            return top_up(self.ctx, command, key)
+        return purchase(self.ctx, command, key)
+
+    async def top_up(self, cmd: TopUp, key: str | None = None) -> TransferResult:
+        """The treasury pays the player (service/top_up.py)."""
+        return await self.pipeline.run(top_up(self.ctx, cmd, key))
+
+    async def purchase(self, cmd: Purchase, key: str | None = None) -> TransferResult:
+        """The player buys an item (service/purchase.py)."""
+        return await self.pipeline.run(purchase(self.ctx, cmd, key))
+
+    async def sign_up(
+        self, cmd: SignUp, password_hash: str, key: str | None = None, role: str = "player"
+    ) -> SignUpResult:
+        """Open a player with its login (service/signup.py)."""
+        return await self.pipeline.run(sign_up(self.ctx, cmd, password_hash, key, role))
+
+    async def reverse(self, cmd: Reverse, key: str | None = None) -> TransferResult:
+        """A correcting transfer that undoes one of the player's (service/reverse.py)."""
+        return await self.pipeline.run(reverse(self.ctx, cmd, key))
+
+    async def sweep(self, inflow_credited: int) -> int:
+        """Refill the lowest shard with inflow the projection has folded; the amount moved."""
+        job = treasury.sweep(self.ctx, Sweep(inflow_credited=inflow_credited))
+        return (await self.pipeline.run(job)).moved
+
+    async def seed_genesis(self) -> bool:
+        """Mint the genesis supply once; False when it was already there."""
+        if not await treasury.seed_genesis(self.store, self.ctx):
+            return False
+        self.pipeline.on_commit()
+        return True
+
+    async def align_with_genesis(self) -> int:
+        """Use as many treasury shards as genesis funded; the count in use.
+
+        TREASURY_SHARDS only shapes genesis. A database seeded with another count keeps it:
+        starting top-ups on unfunded shards would cost a read per empty shard.
+        """
+        funded = await treasury.funded_shards(self.store)
+        if funded is not None and funded != self.rules.shard_count:
+            _log.warning(
+                "TREASURY_SHARDS differs from genesis; using genesis's count",
+                configured=self.rules.shard_count,
+                genesis=funded,
+            )
+            self.ctx.rules = treasury.with_shard_count(self.rules, funded)
+            self.ctx.shards = ShardPicker(funded)
+        return self.rules.shard_count

@@ -1,0 +1,210 @@
+"""The one write pipeline: read heads → decide (pure) → append, for one command or a group.
+
+Every command is a Job (service/job.py). The pipeline owns, once for all of them: loading the
+heads a job names (with its idempotency key, in one round trip), the replay of a retried key,
+the key's record written in the same statement as the events, the bounded retry with jitter
+and lock escalation, and the metrics and log fields. Group commit (service/group.py) is only
+how jobs reach `write`: alone, or many concurrent ones in one statement.
+"""
+
+import asyncio
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
+
+import msgspec
+import structlog
+
+from domain import accounts
+from domain.errors import DomainError, StreamVersionConflict
+from domain.ports import EventStore, IdempotencyRace, IdempotencyRecord, Key, Session, Write
+from infra import ids, metrics
+from service.idempotency import fingerprint, record, replay, reused
+from service.job import Heads, Job, Outcome
+
+MAX_ATTEMPTS = 12
+# A lost race on a treasury shard is retried on another shard without waiting: the next
+# attempt starts from another shard, and queueing behind the shard it lost on made concurrent
+# top-ups wait for each other. Only a command that keeps losing queues on its shards too.
+SHARD_LOCK_AFTER = 3
+R = TypeVar("R", bound=msgspec.Struct)
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC (the default `clock`)."""
+    return datetime.now(UTC)
+
+
+class Committer(Protocol):
+    """How `run` reaches `write` when group commit is on (service/group.py)."""
+
+    async def submit(self, job: Job[Any]) -> Outcome: ...
+
+
+@dataclass
+class _Plan:
+    outcomes: list[Outcome] = field(default_factory=list)
+    writes: list[Write] = field(default_factory=list)
+    seen: dict[Key, tuple[str, int]] = field(default_factory=dict)
+
+
+class Pipeline:
+    """Runs jobs against an EventStore."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] = ids.new_id,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.new_id = new_id
+        self.on_commit = on_commit
+        self.conflict_retries = 0
+        self.committer: Committer | None = None
+
+    async def run(self, job: Job[R]) -> R:
+        """The job's result, or its DomainError; counted, and bound to the request's log line."""
+        try:
+            if self.committer is not None:
+                outcome = await self.committer.submit(job)
+            else:
+                [outcome] = await self.write([job])
+        except DomainError as error:
+            outcome = Outcome(error=error)
+        count(job, outcome)
+        if outcome.error is not None:
+            raise outcome.error
+        # The request's log line (api/observability.py) then names the transfer and its stream.
+        structlog.contextvars.bind_contextvars(
+            stream=job.scope, transfer_id=getattr(outcome.result, "transfer_id", None)
+        )
+        result: R = outcome.result
+        return result
+
+    async def write(self, jobs: Sequence[Job[Any]], *, atomic: bool = False) -> list[Outcome]:
+        """Decide and write every job in one statement; with `atomic`, all or none.
+
+        A job refused by its decision gets its error and the others are still written (unless
+        `atomic`). A conflict with another writer re-reads and re-decides them all.
+        """
+        try:
+            return await self._attempts(jobs, atomic)
+        finally:
+            for job in jobs:
+                job.finish()
+
+    async def _attempts(self, jobs: Sequence[Job[Any]], atomic: bool) -> list[Outcome]:
+        digests = [fingerprint(job.command) for job in jobs]
+        batch = {"batch": self.new_id()} if len(jobs) > 1 else {}
+        contended: list[str] = []
+        for number in range(MAX_ATTEMPTS):
+            try:
+                async with self.store.session(contended) as session:
+                    plan = await self._plan(session, jobs, digests, batch)
+                    if atomic and any(o.error is not None for o in plan.outcomes):
+                        return aborted(plan.outcomes)
+                    if plan.writes:
+                        await session.append(plan.writes)
+            except StreamVersionConflict as conflict:
+                self.conflict_retries += 1
+                metrics.CONFLICT_RETRIES.inc()
+                contended = _contended(jobs, conflict.context.get("streams", ()), number)
+                await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
+                continue
+            except IdempotencyRace:  # the other request's record is there now: replay it
+                continue
+            if plan.writes:
+                self.on_commit()
+            return plan.outcomes
+        raise StreamVersionConflict(
+            "too many concurrent writes to the same stream; try again", attempts=MAX_ATTEMPTS
+        )
+
+    async def _plan(
+        self,
+        session: Session,
+        jobs: Sequence[Job[Any]],
+        digests: list[str],
+        batch: dict[str, str],
+    ) -> _Plan:
+        keys = [(job.scope, job.key) for job in jobs if job.key is not None]
+        streams = list(dict.fromkeys(s for job in jobs for s in job.streams()))
+        loaded, records = await session.load(streams, keys)
+        heads = Heads(session, {s: loaded.get(s) for s in streams})
+        plan = _Plan()
+        for job, digest in zip(jobs, digests, strict=True):
+            outcome = await self._one(job, digest, heads, records, plan, batch)
+            plan.outcomes.append(outcome)
+        return plan
+
+    async def _one(
+        self,
+        job: Job[Any],
+        digest: str,
+        heads: Heads,
+        records: dict[Key, IdempotencyRecord],
+        plan: _Plan,
+        batch: dict[str, str],
+    ) -> Outcome:
+        pair = (job.scope, job.key) if job.key is not None else None
+        try:
+            if pair is not None and pair in records:
+                return Outcome(result=replay(records[pair], digest, job.result_type))
+            if pair is not None and pair in plan.seen:  # the same key twice in one group
+                earlier, index = plan.seen[pair]
+                if earlier != digest:
+                    raise reused(pair[1])
+                return plan.outcomes[index]
+            decision, result = await job.decide(heads)
+        except DomainError as error:
+            return Outcome(error=error)
+        if not decision.appends:
+            return Outcome(result=result)
+        heads.advance(decision, self.clock())
+        meta: dict[str, Any] = {
+            **job.metadata,
+            "transfer_id": getattr(result, "transfer_id", None),
+            **batch,
+        }
+        if pair is not None:
+            meta["idempotency_key"] = pair[1]
+            plan.seen[pair] = (digest, len(plan.outcomes))
+        kept = record(pair[0], pair[1], digest, result) if pair is not None else None
+        plan.writes.append(
+            Write(appends=decision.appends, metadata=meta, record=kept, login=job.login)
+        )
+        return Outcome(result=result, written=True)
+
+
+class BatchAborted(DomainError):
+    slug = "batch_aborted"
+    title = "Not applied: another transfer of the atomic batch failed"
+
+
+def aborted(outcomes: list[Outcome]) -> list[Outcome]:
+    """An atomic group's outcomes when one failed: every other one is aborted, unwritten."""
+    abort = "not applied: another transfer of this atomic batch failed"
+    return [o if o.error is not None else Outcome(error=BatchAborted(abort)) for o in outcomes]
+
+
+def count(job: Job[Any], outcome: Outcome) -> None:
+    """The `gameledger_commands` metric for one job."""
+    slug = outcome.error.slug if outcome.error is not None else "ok"
+    metrics.COMMANDS.labels(job.command.tag, slug).inc()
+
+
+def _contended(jobs: Sequence[Job[Any]], streams: Iterable[str], attempt: int) -> list[str]:
+    """The locks the next attempt queues on: the jobs' scopes, and the streams they lost on.
+
+    Retriers of one hot wallet or one popular referrer then queue instead of racing each other
+    until some run out of attempts. Sorted, so two retriers never wait on each other in
+    opposite orders. The first attempt stays lock-free and a single statement.
+    """
+    lost = {s for s in streams if attempt >= SHARD_LOCK_AFTER or not accounts.is_shard(s)}
+    return sorted({*(job.scope for job in jobs), *lost})

@@ -1,0 +1,58 @@
+"""A top-up: load the player's stream and a treasury shard → decide_top_up, falling back to the
+next shards when the first is short (DESIGN-NOTES.md, note 1)."""
+
+from collections.abc import Sequence
+
+from domain import accounts
+from domain.commands import TopUp
+from domain.ledger import Decision, ShardState
+from domain.players import decide_top_up
+from domain.state import player_state
+from service.context import Context
+from service.job import Heads, Job
+from service.results import TransferResult, transfer_result
+from service.shards import from_shards
+
+
+def top_up(ctx: Context, cmd: TopUp, key: str | None) -> Job[TransferResult]:
+    """The job that pays `cmd.amount` from the treasury to the player."""
+    transfer_id = ctx.new_id()
+    stream = accounts.player_account(cmd.player_id)
+    picker = ctx.shards
+    held: list[int] = []  # the shard each attempt started from, released when done
+
+    def streams() -> Sequence[str]:
+        held.append(picker.take())
+        return stream, accounts.shard_account(held[-1])
+
+    async def decide(heads: Heads) -> tuple[Decision, TransferResult]:
+        player = player_state(cmd.player_id, await heads.latest(stream))
+
+        def pay(shard: ShardState) -> Decision:
+            return decide_top_up(
+                player, shard, cmd, transfer_id=transfer_id, rules=ctx.rules, now=ctx.clock()
+            )
+
+        decision = await from_shards(
+            heads,
+            held[-1],
+            picker.count,
+            pay,
+            "no treasury shard can fund this top-up",
+            amount=cmd.amount,
+        )
+        return decision, transfer_result(decision, transfer_id, cmd.player_id)
+
+    def finish() -> None:
+        for index in held:
+            picker.release(index)
+
+    return Job(
+        command=cmd,
+        scope=cmd.player_id,
+        key=key,
+        decide=decide,
+        result_type=TransferResult,
+        streams=streams,
+        finish=finish,
+    )
