@@ -4,7 +4,10 @@ A proxy between the service and PostgreSQL lets every statement that writes the 
 and commit, then swallows PostgreSQL's reply and resets both connections. The service cannot
 know whether the write happened and answers 503; the client retries with the same
 Idempotency-Key and must receive the original result. Purchases are one statement; signups are
-a BEGIN ... COMMIT (events and credentials), so both ways of committing lose their ack.
+a BEGIN ... COMMIT (events and credentials), so both ways of committing lose their ack. With
+group commit (the default) one commit carries the keys of several concurrent commands: the
+proxy reads them from the statement, and every key of a group whose ack it dropped must be
+acknowledged on retry and applied exactly once.
 """
 
 import asyncio
@@ -64,6 +67,7 @@ class _Work:
         self.attempts = Counter[int]()
         self.purchases: dict[str, str] = {}
         self.signups: dict[str, str] = {}  # username -> user id answered
+        self.acknowledged: set[str] = set()  # idempotency keys answered 200/201 on retry
 
     async def client(self, player: Player, rng: random.Random) -> None:
         while self.remaining > 0:
@@ -85,6 +89,7 @@ class _Work:
         self.attempts[attempts + 1] += 1
         if reply.status == 200:
             self.purchases[key] = reply.body["transferId"]
+            self.acknowledged.add(key)
 
     async def _signup(self, name: str) -> None:
         body = {"username": name, "password": PASSWORD}
@@ -97,6 +102,7 @@ class _Work:
         self.attempts[attempts + 1] += 1
         if reply.status == 201:
             self.signups[name] = reply.body["userId"]
+            self.acknowledged.add(key)
 
 
 def _report(outcome: Outcome, work: _Work, proxy: FaultProxy, keys: int) -> None:
@@ -112,6 +118,20 @@ def _report(outcome: Outcome, work: _Work, proxy: FaultProxy, keys: int) -> None
     outcome.check(0 < proxy.counts["acks_dropped"] <= keys, "no acknowledgement was dropped")
     bad = {k: n for k, n in work.first.items() if not k.startswith("503")}
     outcome.check(not bad, f"first answers other than 503: {bad}")
+    _groups(outcome, work, proxy)
+
+
+def _groups(outcome: Outcome, work: _Work, proxy: FaultProxy) -> None:
+    """Dropped acks of multi-key commits happened, and each of their keys was acknowledged."""
+    sizes = Counter(len(keys) for keys in proxy.dropped_keys)
+    outcome.figure("keys per dropped acknowledgement", dict(sorted(sizes.items())))
+    groups = [keys for keys in proxy.dropped_keys if len(keys) >= 2]
+    outcome.figure("dropped acknowledgements of groups (2+ keys)", len(groups))
+    outcome.check(bool(groups), "no acknowledgement of a group's commit was dropped")
+    # A commit without keys is the sweeper's (it refills treasury shards, keyless, unasked).
+    lost = {key for keys in proxy.dropped_keys for key in keys}
+    missing = lost - work.acknowledged
+    outcome.check(not missing, f"{len(missing)} keys of dropped commits never acknowledged")
 
 
 async def _signups_once(outcome: Outcome, dsn: str, signups: dict[str, str]) -> None:

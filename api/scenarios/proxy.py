@@ -16,6 +16,10 @@ from api.scenarios.wire import Frames, WriteSpotter, ready_status, upstream_of
 
 Mode = Literal["pass", "blackhole", "reset", "latency"]
 LEDGER_WRITES = (b"INSERT INTO EVENTS",)
+# The write statement of infra/eventstore.py (`_APPEND_BATCH`, every command, alone or in a
+# group) names its commands' idempotency keys in $7, a text[]: the proxy reads them to say how
+# many keys each dropped acknowledgement covered.
+GROUP_KEYS = (b"$7::TEXT[]", 6)
 
 
 class FaultProxy:
@@ -28,6 +32,7 @@ class FaultProxy:
         self.lose_acks = False
         self.links: set[Link] = set()
         self.counts = {"connections": 0, "resets": 0, "acks_dropped": 0}
+        self.dropped_keys: list[list[str]] = []  # the keys of each commit whose ack was dropped
         self._healed = asyncio.Event()
         self._healed.set()
         self._server: asyncio.Server | None = None
@@ -89,7 +94,8 @@ class Link:
         self.client = (reader, writer)
         self.server: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         self.backend = Frames()
-        self.spotter = WriteSpotter(LEDGER_WRITES, self.backend)
+        self.spotter = WriteSpotter(LEDGER_WRITES, self.backend, GROUP_KEYS)
+        self.keys: list[str] = []  # the idempotency keys written since the answers were held
         self.holding = False  # answers held back: they may acknowledge a commit
         self.write_txn = False  # a transaction that wrote the ledger is open
         self.held = bytearray()
@@ -123,6 +129,8 @@ class Link:
             write, commit = self.spotter.feed(data)
             if self.proxy.lose_acks and (write or (commit and self.write_txn)):
                 self.holding = True  # hold the answer until we know it acknowledges a commit
+                if write:
+                    self.keys += self.spotter.last_keys
             self.server[1].write(data)
             await self.server[1].drain()
 
@@ -143,12 +151,15 @@ class Link:
                     status = ready_status(raw)
                     if status == b"I" and not self.failed:  # committed: lose the ack
                         self.proxy.counts["acks_dropped"] += 1
+                        self.proxy.dropped_keys.append(self.keys)
                         self.abort()
                         return
                     out += self.held
                     self.held.clear()
                     self.holding = self.failed = False
                     self.write_txn = status == b"T"  # the write waits for its COMMIT
+                    if not self.write_txn:
+                        self.keys = []
             self.client[1].write(out)
             await self.client[1].drain()
 

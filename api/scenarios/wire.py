@@ -49,13 +49,21 @@ class Frames:
 
 
 class WriteSpotter:
-    """Follows the frontend stream and says when a statement that writes the ledger is sent."""
+    """Follows the frontend stream and says when a statement that writes the ledger is sent.
 
-    def __init__(self, markers: tuple[bytes, ...], backend: Frames) -> None:
+    With `keys` (a marker and a parameter index), a write whose text holds that marker names
+    its idempotency keys in that parameter, a binary text[]: they are kept in `last_keys`.
+    """
+
+    def __init__(
+        self, markers: tuple[bytes, ...], backend: Frames, keys: tuple[bytes, int] | None = None
+    ) -> None:
         self.markers = markers
         self.frames = Frames(untyped=1)
         self.backend = backend
-        self.writes: set[bytes] = set()  # prepared statements whose text holds a marker
+        self.keys = keys
+        self.writes: dict[bytes, bool] = {}  # marked prepared statements: do they carry keys
+        self.last_keys: list[str] = []  # the keys of the last marked statement sent
 
     def feed(self, data: bytes) -> tuple[bool, bool]:
         """(a marked statement is sent for execution, a COMMIT is sent) in `data`."""
@@ -68,14 +76,23 @@ class WriteSpotter:
                 commit |= raw[5:].lstrip().upper().startswith(b"COMMIT")
             elif kind == b"P":
                 name, _, rest = raw[5:].partition(b"\0")
+                self.writes.pop(name, None)
                 if self._marked(rest):
-                    self.writes.add(name)
-                else:
-                    self.writes.discard(name)
+                    self.writes[name] = self.keys is not None and self.keys[0] in rest.upper()
             elif kind == b"B":
-                _portal, _, rest = raw[5:].partition(b"\0")
-                spotted |= rest.partition(b"\0")[0] in self.writes
+                spotted |= self._bound(raw)
         return spotted, commit
+
+    def _bound(self, raw: bytes) -> bool:
+        _portal, _, rest = raw[5:].partition(b"\0")
+        name, _, rest = rest.partition(b"\0")
+        if name not in self.writes:
+            return False
+        if self.writes[name] and self.keys is not None:
+            self.last_keys = text_array(bind_parameters(rest)[self.keys[1]])
+        else:
+            self.last_keys = []
+        return True
 
     def _startup(self, raw: bytes) -> None:
         (code,) = struct.unpack_from("!i", raw, 4)
@@ -86,6 +103,41 @@ class WriteSpotter:
     def _marked(self, text: bytes) -> bool:
         upper = text.upper()
         return any(marker in upper for marker in self.markers)
+
+
+def bind_parameters(body: bytes) -> list[bytes | None]:
+    """The parameter values of a Bind message, from its format codes on (None for NULL)."""
+    (formats,) = struct.unpack_from("!h", body, 0)
+    at = 2 + 2 * formats
+    (count,) = struct.unpack_from("!h", body, at)
+    at += 2
+    values: list[bytes | None] = []
+    for _ in range(count):
+        (size,) = struct.unpack_from("!i", body, at)
+        at += 4
+        values.append(None if size < 0 else body[at : at + size])
+        at += max(size, 0)
+    return values
+
+
+def text_array(value: bytes | None) -> list[str]:
+    """The elements of a one-dimensional text[] in binary format (NULL elements left out)."""
+    if value is None:
+        return []
+    if value.startswith(b"{"):  # text format: keys are ids, never quoted or holding commas
+        return [item for item in value[1:-1].decode().split(",") if item and item != "NULL"]
+    ndim, _nulls, _oid = struct.unpack_from("!iii", value, 0)
+    if ndim == 0:
+        return []
+    (size,) = struct.unpack_from("!i", value, 12)
+    at, items = 12 + 8 * ndim, []
+    for _ in range(size):
+        (length,) = struct.unpack_from("!i", value, at)
+        at += 4
+        if length >= 0:
+            items.append(value[at : at + length].decode())
+            at += length
+    return items
 
 
 def ready_status(raw: bytes) -> bytes:
