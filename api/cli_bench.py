@@ -1,7 +1,12 @@
-"""`gameledger bench [--quick] [--only GROUPS] [--soak SECONDS]`: the harness (api/bench/)."""
+"""`gameledger bench [--quick] [--only GROUPS] [--soak SECONDS]`: the benchmark (bench/).
+
+The benchmark is development tooling, beside this package in a checkout and not in the wheel:
+it is loaded by name when the command runs, so the product never imports it.
+"""
 
 import argparse
 import asyncio
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,10 +38,16 @@ def register(subparsers: Any) -> None:
 
 
 async def _bench(args: argparse.Namespace, dsn: str) -> int:
-    from api.bench.run import parse_only, run
-
     try:
-        only = parse_only(args.only)
+        bench = importlib.import_module("bench.run")
+    except ModuleNotFoundError as error:
+        if error.name not in ("bench", "bench.run"):
+            raise
+        print("gameledger: the benchmark is development tooling (bench/): run it from a checkout",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        only = bench.parse_only(args.only)
     except ValueError as error:
         print(f"gameledger: --only: {error}", file=sys.stderr)
         return 2
@@ -45,6 +56,6 @@ async def _bench(args: argparse.Namespace, dsn: str) -> int:
         return 2
     # The harness drives its own event loops and subprocesses: leave this loop alone.
     await asyncio.to_thread(
-        run, dsn, quick=args.quick, out_dir=args.out, only=only, soak_seconds=args.soak
+        bench.run, dsn, quick=args.quick, out_dir=args.out, only=only, soak_seconds=args.soak
     )
     return 0

@@ -16,8 +16,8 @@ import pytest
 
 from api.app import create_app
 from api.health import FRESH_SECONDS, PROBE_TIMEOUT, SharedProbe
-from api.scenarios.proxy import FaultProxy
-from api.scenarios.wire import through
+from harness.proxy import FaultProxy
+from harness.wire import through
 from infra.config import Settings
 from tests.api.conftest import FAST_HASHER, Player, running
 

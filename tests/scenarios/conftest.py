@@ -9,12 +9,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from api.scenarios.server import ROOT, SCENARIO_APP, free_port, service_env
+from harness.server import ROOT, SCENARIO_APP, free_port, service_env
 
 
 @pytest.fixture
 def live_server(db_dsn: str) -> Iterator[str]:
-    """`uvicorn api.scenarios.app` on a loopback port over the test's database; its base URL."""
+    """`uvicorn harness.app` on a loopback port over the test's database; its base URL."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 - our interpreter, our module
         [sys.executable, "-m", "uvicorn", SCENARIO_APP, "--factory", "--host", "127.0.0.1",

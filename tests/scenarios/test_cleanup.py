@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from api import cli_scenarios
-from api.cli_scenarios import run_one
-from api.scenarios import Scenario, clock, processes
-from api.scenarios.outcome import Outcome
-from api.scenarios.server import ROOT
+from harness import Scenario, clock, processes
+from harness import cli as harness_cli
+from harness.cli import run_one
+from harness.outcome import Outcome
+from harness.server import ROOT
 
 FAKE_FAKETIME = """\
     #!/bin/sh
@@ -86,7 +86,7 @@ async def test_run_one_stops_what_a_raising_scenario_left_running(
     module = types.ModuleType("leaky_scenario")
     module.run = leaky_run  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "leaky_scenario", module)
-    monkeypatch.setattr(cli_scenarios, "find", lambda _: Scenario("leaky", "leaky_scenario", ""))
+    monkeypatch.setattr(harness_cli, "find", lambda _: Scenario("leaky", "leaky_scenario", ""))
     outcome = await run_one("leaky", "postgresql://unused", quick=True)
     assert outcome.failures == ["the scenario stopped: RuntimeError: crashed before its clean-up"]
     assert started

@@ -14,7 +14,7 @@ import asyncpg
 import httpx
 import pytest
 
-from api.scenarios.server import ROOT, ServerProcess, service_env
+from harness.server import ROOT, ServerProcess, service_env
 from projections.audit import run_audit
 from projections.queries import projector_status
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.scenarios.server import ServerProcess, service_env
+from harness.server import ServerProcess, service_env
 from tests.scenarios.test_lifecycle import ServeCommand
 
 REQUESTS = 60

@@ -1,4 +1,4 @@
-"""Model check under pytest: the state machine of api/scenarios/model.py against a live service.
+"""Model check under pytest: the state machine of harness/model.py against a live service.
 
 The same machine runs as `gameledger scenario model [--quick]`; here it is derandomized and
 checks a few hundred steps. GAMELEDGER_MODEL_EXAMPLES and GAMELEDGER_MODEL_STEPS scale it.
@@ -6,7 +6,7 @@ checks a few hundred steps. GAMELEDGER_MODEL_EXAMPLES and GAMELEDGER_MODEL_STEPS
 
 import os
 
-from api.scenarios.model import QUICK, check_model
+from harness.model import QUICK, check_model
 
 EXAMPLES = int(os.environ.get("GAMELEDGER_MODEL_EXAMPLES", str(QUICK[0])))
 STEPS = int(os.environ.get("GAMELEDGER_MODEL_STEPS", str(QUICK[1])))

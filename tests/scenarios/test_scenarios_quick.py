@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from api.scenarios import SCENARIOS
-from api.scenarios.clock import FAKETIME_ENV
-from api.scenarios.server import ROOT
+from harness import SCENARIOS
+from harness.clock import FAKETIME_ENV
+from harness.server import ROOT
 from tests.scenarios.conftest import scenario_env
 
 TIMEOUT = 420  # seconds: each quick scenario takes well under a minute on two idle cores

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.scenarios.server import ServerProcess, service_env
+from harness.server import ServerProcess, service_env
 from tests.scenarios.test_lifecycle import ServeCommand
 from tests.scenarios.test_metrics_workers import counter_files
 

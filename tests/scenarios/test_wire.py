@@ -2,7 +2,7 @@
 
 import struct
 
-from api.scenarios.wire import bind_parameters, text_array
+from harness.wire import bind_parameters, text_array
 
 TEXT_OID = 25
 

@@ -1,0 +1,42 @@
+"""Reliability and adversarial scenarios: `gameledger scenario NAME [--quick]`.
+
+Each scenario drives a real service process (uvicorn on a loopback port) against a real
+PostgreSQL, injects its faults, prints its figures and ends with the ledger audit. The registry
+names them without importing them, so the command line stays fast and needs httpx only when a
+scenario runs.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A registered scenario: where its `run(server_dsn, quick)` lives and what it proves."""
+
+    name: str
+    module: str
+    summary: str
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("double-spend", "harness.double_spend", "64 racing purchases, 10 affordable"),
+    Scenario("conservation", "harness.conservation", "snapshots sum to genesis under load"),
+    Scenario("app-kill", "harness.app_kill", "SIGKILL the service during purchases"),
+    Scenario("network", "harness.network", "black-hole, reset and latency to PostgreSQL"),
+    Scenario("lost-ack", "harness.lost_ack", "commit acknowledgements dropped by a proxy"),
+    Scenario("db-crash", "harness.db_crash", "pg_ctl stop -m immediate during writes"),
+    Scenario("projector-kill", "harness.projector_kill", "SIGKILL projectors, late commits"),
+    Scenario("access", "harness.access", "other players' ids and non-admin tokens"),
+    Scenario("abuse", "harness.abuse", "login and signup bursts are throttled"),
+    Scenario("hostile", "harness.hostile", "hostile amounts and bodies are refused"),
+    Scenario("clock", "harness.clock", "two instances an hour ahead and behind"),
+    Scenario("model", "harness.model", "the API equals a model after every step"),
+)
+
+
+def find(name: str) -> Scenario:
+    """The scenario called `name` (KeyError if none)."""
+    for scenario in SCENARIOS:
+        if scenario.name == name:
+            return scenario
+    raise KeyError(name)
