@@ -3,7 +3,7 @@
 The instances run under libfaketime (Debian's `faketime`) when it is installed, so every clock
 read in the process is shifted, the C libraries' included; the monotonic clock is left alone,
 as NTP would. Without it, GAMELEDGER_SCENARIO_CLOCK_SKEW shifts the wall clock inside the
-process (api/scenarios/app.py). GAMELEDGER_SCENARIO_FAKETIME=0 forces that fallback.
+process (harness/app.py). GAMELEDGER_SCENARIO_FAKETIME=0 forces that fallback.
 
 Writes for one player alternate between the instances, so neighbouring events' wall times jump
 by two hours back and forth. Balances, versions and history must follow the log's order (stream
@@ -49,11 +49,15 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
                 balance = await _alternate(outcome, pair, writes)
                 await _read_back(outcome, pair, balance, writes)
                 await _tokens(outcome, pair, player)
+            # While the servers (and so their projectors) still run: the projectors' horizon is
+            # cluster-wide, so another database's open transaction can hold them back for a
+            # while, and once they are stopped nothing would catch up (a loaded run failed so).
+            caught = await caught_up(dsn, 60)
+            outcome.check(caught is not None, "projectors did not catch up")
         finally:
             for server in (ahead, behind):
                 await server.stop()
                 server.close()
-        outcome.check(await caught_up(dsn, 60) is not None, "projectors did not catch up")
         await contiguous_versions(outcome, dsn)
         await audit(outcome, dsn)
     outcome.finish()
