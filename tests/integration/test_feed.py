@@ -162,7 +162,7 @@ async def _outlive_the_window(settings: Settings) -> None:
         async with asyncio.timeout(60):
             ack = await js.publish(subject, b"", headers=probe)
             while ack.duplicate:
-                await asyncio.sleep(0.05)  # noqa: ASYNC110 - polling the broker, no event to wait on
+                await asyncio.sleep(0.05)
                 ack = await js.publish(subject, b"", headers=probe)
         seqs.append(ack.seq)
         for seq in seqs:  # the probes leave no trace in the stream
