@@ -123,3 +123,9 @@ class UnknownWebhook(DomainError):
     slug = "unknown_webhook"
     title = "No such webhook endpoint or delivery"
     category = "not_found"
+
+
+class InvalidWebhookEvents(DomainError):
+    slug = "invalid_webhook_events"
+    title = "Unknown event keys for a webhook"
+    category = "invalid"
