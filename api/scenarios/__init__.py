@@ -31,6 +31,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("hostile", "api.scenarios.hostile", "hostile amounts and bodies are refused"),
     Scenario("clock", "api.scenarios.clock", "two instances an hour ahead and behind"),
     Scenario("model", "api.scenarios.model", "the API equals a model after every step"),
+    Scenario("feed", "api.scenarios.feed", "JetStream holds every event once, across a SIGKILL"),
 )
 
 
