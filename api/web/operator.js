@@ -72,6 +72,8 @@ async function loadRate() {
 // ---- projectors ---------------------------------------------------------------------------
 
 const STATUS_WORDS = { "up-to-date": "Up to date", behind: "Catching up", failing: "Failing" };
+// Publishers on the same cursor (docs/feed.md): listed with their lag, but not rebuildable.
+const PUBLISHERS = new Set(["feed", "webhooks"]);
 
 function statusCell(p) {
   const status = p.status ?? (p.lastError ? "failing" : p.lagEvents > 0 ? "behind" : "up-to-date");
@@ -113,7 +115,7 @@ async function loadProjectors() {
     const row = body.querySelector(`tr[data-projector="${CSS.escape(p.name)}"]`);
     if (!row) {
       return h("tr", { dataset: { projector: p.name } }, projectorCells(p),
-        td("", {}, offers.rebuild ? rebuildButton(p.name) : null));
+        td("", {}, offers.rebuild && !PUBLISHERS.has(p.name) ? rebuildButton(p.name) : null));
     }
     projectorCells(p).forEach((cell, i) => row.cells[i].replaceWith(cell));
     return row;
