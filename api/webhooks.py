@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from litestar import Controller, delete, get, post
 from litestar.datastructures import CacheControlHeader
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import Meta
 
 from api import webhook_admin
@@ -19,6 +19,10 @@ from api.services import Svc
 from infra.webhook_store import Delivery, Endpoint
 
 Status = Annotated[Literal["pending", "delivered", "failed"] | None, QueryParameter(name="status")]
+
+
+EndpointId = Annotated[uuid.UUID, PathParameter(description="The endpoint's id")]
+DeliveryId = Annotated[int, PathParameter(ge=1, le=2**63 - 1, description="The delivery's id")]
 
 
 class WebhookRequest(Request):
@@ -113,25 +117,27 @@ class WebhookController(Controller):
         return WebhookList(endpoints=[_endpoint(e) for e in found])
 
     @post("/{endpoint_id:uuid}/disable", status_code=200, summary="Disable an endpoint",
-          responses=responses(401, 403, 404))  # fmt: skip
-    async def disable(self, services: Svc, endpoint_id: uuid.UUID) -> WebhookEndpoint:
+          responses=responses(400, 401, 403, 404))  # fmt: skip
+    async def disable(self, services: Svc, endpoint_id: EndpointId) -> WebhookEndpoint:
         """Stop deliveries to the endpoint (pending ones wait until it is enabled)."""
         return _endpoint(await webhook_admin.set_enabled(services.pool, endpoint_id, False))
 
     @post("/{endpoint_id:uuid}/enable", status_code=200, summary="Enable an endpoint",
-          responses=responses(401, 403, 404))  # fmt: skip
-    async def enable(self, services: Svc, endpoint_id: uuid.UUID) -> WebhookEndpoint:
+          responses=responses(400, 401, 403, 404))  # fmt: skip
+    async def enable(self, services: Svc, endpoint_id: EndpointId) -> WebhookEndpoint:
         """Resume deliveries to the endpoint."""
         return _endpoint(await webhook_admin.set_enabled(services.pool, endpoint_id, True))
 
     @post("/{endpoint_id:uuid}/rotate-secret", status_code=200, summary="Rotate the secret",
-          responses=responses(401, 403, 404))  # fmt: skip
-    async def rotate(self, services: Svc, endpoint_id: uuid.UUID) -> WebhookEndpoint:
+          responses=responses(400, 401, 403, 404))  # fmt: skip
+    async def rotate(self, services: Svc, endpoint_id: EndpointId) -> WebhookEndpoint:
         """The endpoint with a new signing secret (the old one stops at once)."""
         return _endpoint(await webhook_admin.rotate(services.pool, endpoint_id))
 
-    @delete("/{endpoint_id:uuid}", summary="Delete an endpoint", responses=responses(401, 403, 404))
-    async def remove(self, services: Svc, endpoint_id: uuid.UUID) -> None:
+    @delete(
+        "/{endpoint_id:uuid}", summary="Delete an endpoint", responses=responses(400, 401, 403, 404)
+    )
+    async def remove(self, services: Svc, endpoint_id: EndpointId) -> None:
         """Remove the endpoint and its deliveries."""
         await webhook_admin.delete(services.pool, endpoint_id)
 
@@ -142,7 +148,7 @@ class WebhookController(Controller):
         return DeliveryList(deliveries=[_delivery(d) for d in found])
 
     @post("/deliveries/{delivery_id:int}/redeliver", status_code=202,
-          summary="Redeliver", responses=responses(401, 403, 404))  # fmt: skip
-    async def redeliver(self, services: Svc, delivery_id: int) -> None:
+          summary="Redeliver", responses=responses(400, 401, 403, 404))  # fmt: skip
+    async def redeliver(self, services: Svc, delivery_id: DeliveryId) -> None:
         """Attempt the delivery again now, retried for another period if it fails."""
         await webhook_admin.redeliver(services.pool, services.settings, delivery_id)
