@@ -8,6 +8,7 @@ import { drawRateChart } from "./chart.js";
 import { $, h, fmt, say, td, timeCell } from "./dom.js";
 import { describe } from "./problems.js";
 import { kindLabel, movedChips, movedFor, stateText } from "./ledger-view.js";
+import { loadFailedDeliveries } from "./webhooks.js";
 
 const REFRESH_MS = 5000;
 const root = $('[data-section="operator"]');
@@ -269,7 +270,8 @@ function bindExplorer() {
 
 async function refresh() {
   const errorBox = $("[data-ops-error]", root);
-  const results = await Promise.allSettled([loadEconomy(), loadRate(), loadProjectors()]);
+  const results = await Promise.allSettled([loadEconomy(), loadRate(), loadProjectors(),
+    loadFailedDeliveries(root)]);
   const failed = results.find((r) => r.status === "rejected");
   say(errorBox, failed ? describe(failed.reason) : "");
 }
