@@ -21,8 +21,16 @@ from infra.webhook_store import Delivery, Endpoint
 Status = Annotated[Literal["pending", "delivered", "failed"] | None, QueryParameter(name="status")]
 
 
-EndpointId = Annotated[uuid.UUID, PathParameter(description="The endpoint's id")]
-DeliveryId = Annotated[int, PathParameter(ge=1, le=2**63 - 1, description="The delivery's id")]
+# Matched as strings, checked by pattern: a route that matches whatever the id looks like lets
+# the admin guard answer 401/403 first, rather than a 404 that tells a stranger nothing useful.
+EndpointId = Annotated[
+    str,
+    PathParameter(pattern=r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$",
+                  description="The endpoint's id"),
+]  # fmt: skip
+DeliveryId = Annotated[
+    str, PathParameter(pattern=r"^[1-9][0-9]{0,17}$", description="The delivery's id")
+]
 
 
 class WebhookRequest(Request):
@@ -116,30 +124,34 @@ class WebhookController(Controller):
         found = await webhook_admin.endpoints(services.pool)
         return WebhookList(endpoints=[_endpoint(e) for e in found])
 
-    @post("/{endpoint_id:uuid}/disable", status_code=200, summary="Disable an endpoint",
+    @post("/{endpoint_id:str}/disable", status_code=200, summary="Disable an endpoint",
           responses=responses(400, 401, 403, 404))  # fmt: skip
     async def disable(self, services: Svc, endpoint_id: EndpointId) -> WebhookEndpoint:
         """Stop deliveries to the endpoint (pending ones wait until it is enabled)."""
-        return _endpoint(await webhook_admin.set_enabled(services.pool, endpoint_id, False))
+        return _endpoint(
+            await webhook_admin.set_enabled(services.pool, uuid.UUID(endpoint_id), False)
+        )
 
-    @post("/{endpoint_id:uuid}/enable", status_code=200, summary="Enable an endpoint",
+    @post("/{endpoint_id:str}/enable", status_code=200, summary="Enable an endpoint",
           responses=responses(400, 401, 403, 404))  # fmt: skip
     async def enable(self, services: Svc, endpoint_id: EndpointId) -> WebhookEndpoint:
         """Resume deliveries to the endpoint."""
-        return _endpoint(await webhook_admin.set_enabled(services.pool, endpoint_id, True))
+        return _endpoint(
+            await webhook_admin.set_enabled(services.pool, uuid.UUID(endpoint_id), True)
+        )
 
-    @post("/{endpoint_id:uuid}/rotate-secret", status_code=200, summary="Rotate the secret",
+    @post("/{endpoint_id:str}/rotate-secret", status_code=200, summary="Rotate the secret",
           responses=responses(400, 401, 403, 404))  # fmt: skip
     async def rotate(self, services: Svc, endpoint_id: EndpointId) -> WebhookEndpoint:
         """The endpoint with a new signing secret (the old one stops at once)."""
-        return _endpoint(await webhook_admin.rotate(services.pool, endpoint_id))
+        return _endpoint(await webhook_admin.rotate(services.pool, uuid.UUID(endpoint_id)))
 
     @delete(
-        "/{endpoint_id:uuid}", summary="Delete an endpoint", responses=responses(400, 401, 403, 404)
+        "/{endpoint_id:str}", summary="Delete an endpoint", responses=responses(400, 401, 403, 404)
     )
     async def remove(self, services: Svc, endpoint_id: EndpointId) -> None:
         """Remove the endpoint and its deliveries."""
-        await webhook_admin.delete(services.pool, endpoint_id)
+        await webhook_admin.delete(services.pool, uuid.UUID(endpoint_id))
 
     @get("/deliveries", summary="Webhook deliveries", responses=responses(400, 401, 403))
     async def deliveries(self, services: Svc, status: Status = None) -> DeliveryList:
@@ -147,8 +159,8 @@ class WebhookController(Controller):
         found = await webhook_admin.deliveries(services.pool, status)
         return DeliveryList(deliveries=[_delivery(d) for d in found])
 
-    @post("/deliveries/{delivery_id:int}/redeliver", status_code=202,
+    @post("/deliveries/{delivery_id:str}/redeliver", status_code=202,
           summary="Redeliver", responses=responses(400, 401, 403, 404))  # fmt: skip
     async def redeliver(self, services: Svc, delivery_id: DeliveryId) -> None:
         """Attempt the delivery again now, retried for another period if it fails."""
-        await webhook_admin.redeliver(services.pool, services.settings, delivery_id)
+        await webhook_admin.redeliver(services.pool, services.settings, int(delivery_id))
