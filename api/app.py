@@ -40,6 +40,7 @@ from api.ops import OpsController
 from api.passwords import Passwords
 from api.players import PlayerController
 from api.services import DEPENDENCIES, Services
+from api.webhooks import WebhookController
 from infra import logging as infra_logging
 from infra.catalog import load_catalog
 from infra.config import ConfigError, Settings, load_settings
@@ -91,6 +92,7 @@ def create_app(
             BatchController,
             OpsController,
             AdminToolsController,
+            WebhookController,
             console_router,
         ],
         lifespan=[_lifespan(parts)],
@@ -141,6 +143,8 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         tasks = [] if await _try_genesis(ledger) else [_task(_seed_genesis(ledger, stop))]
         if settings.run_projectors:
             tasks.append(_task(_projectors(parts, stop)))
+        if settings.nats_url or settings.run_webhooks:
+            tasks.append(_task(_feed(parts, stop)))
         try:
             yield
         finally:
@@ -200,6 +204,21 @@ async def _projectors(parts: AppParts, stop: asyncio.Event) -> None:
             )
         except Exception:  # a crash must not take the API down: log, wait, restart
             _log.exception("projectors stopped; restarting")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 30.0)
+
+
+async def _feed(parts: AppParts, stop: asyncio.Event) -> None:
+    """The change feed and the webhooks (projections/feed_runner.py), restarted if they fail."""
+    from projections.feed_runner import run_feed
+
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            await run_feed(parts.dsn, parts.settings, stop)
+        except Exception:  # like the projectors: the API stays up whatever the feed does
+            _log.exception("feed stopped; restarting")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, 30.0)

@@ -26,6 +26,7 @@ Handler = Callable[[argparse.Namespace, str], Coroutine[Any, Any, int]]
 
 # Subcommands contributed by other modules of the api layer (each has `register(subparsers)`).
 _PLUGINS = ("api.cli_projections", "api.cli_admin", "api.cli_bench", "api.cli_scenarios")
+_FEED_PLUGINS = ("api.cli_feed",)  # the change feed and webhooks (issue 16)
 
 
 def resolve_dsn(settings: Settings) -> str:
@@ -134,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("config", help="print the effective configuration").set_defaults(local=_config)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
     sub.add_parser("seed", help="migrate and mint genesis (idempotent)").set_defaults(func=_seed)
-    for name in _PLUGINS:
+    for name in (*_PLUGINS, *_FEED_PLUGINS):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as error:

@@ -14,6 +14,7 @@ from api.services import Svc
 from infra import metrics, migrate
 from projections import queries
 from projections.queries import ProjectorStatus
+from projections.registry import PROJECTIONS
 
 # Behind by events and not moving for this long means the projectors are stalled.
 STALL_SECONDS = 30.0
@@ -61,6 +62,8 @@ class OpsController(Controller):
             return Response(down, status_code=503)
         pending, status = facts
         stalled = [s.name for s in status if s.lag_events > 0 and s.lag_seconds > STALL_SECONDS]
+        # A broker outage stalls the feed, not the API: only the read models decide readiness.
+        stalled = [name for name in stalled if name in PROJECTIONS]
         body = Readiness(
             ready=not pending and not stalled,
             database="CONNECTED",

@@ -111,3 +111,21 @@ class InvalidIdempotencyKey(DomainError):
     slug = "invalid_idempotency_key"
     title = "The idempotency key is not allowed"
     category = "invalid"
+
+
+class InvalidWebhookUrl(DomainError):
+    slug = "invalid_webhook_url"
+    title = "Webhooks are only delivered to public http(s) addresses"
+    category = "invalid"
+
+
+class UnknownWebhook(DomainError):
+    slug = "unknown_webhook"
+    title = "No such webhook endpoint or delivery"
+    category = "not_found"
+
+
+class InvalidWebhookEvents(DomainError):
+    slug = "invalid_webhook_events"
+    title = "Unknown event keys for a webhook"
+    category = "invalid"

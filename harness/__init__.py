@@ -31,6 +31,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("hostile", "harness.hostile", "hostile amounts and bodies are refused"),
     Scenario("clock", "harness.clock", "two instances an hour ahead and behind"),
     Scenario("model", "harness.model", "the API equals a model after every step"),
+    Scenario("feed", "harness.feed", "JetStream holds every event once, across a SIGKILL"),
 )
 
 

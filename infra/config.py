@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -62,6 +63,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signups_per_address: int = 20
     signup_window_seconds: float = 3600.0
     economy: EconomyRules = EconomyRules()
+    # The change feed (projections/feed.py): on when NATS_URL is set; nothing changes otherwise.
+    nats_url: str | None = None
+    nats_stream: str = "GAMELEDGER"
+    nats_subject_prefix: str = "gameledger"
+    nats_retention_days: float = 7.0  # the stream's max age; 0 keeps messages forever
+    nats_duplicate_window_seconds: float = 120.0
+    # Webhooks (projections/webhooks.py) run with the feed, or alone when RUN_WEBHOOKS is on.
+    run_webhooks: bool = False
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_seconds: float = 86400.0  # how long a delivery is retried before it is failed
+    webhook_backoff_seconds: float = 5.0  # the first retry's delay; doubles with each attempt
+    # Destinations refused by default (loopback, this host, metadata ranges) allowed anyway.
+    webhook_allow_networks: tuple[str, ...] = ()
 
     @property
     def origins(self) -> list[str]:
@@ -101,6 +115,16 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "CATALOG_FILE": ("catalog_file", str),
     "GROUP_COMMIT": ("group_commit", bool),
     "TRUSTED_PROXIES": ("trusted_proxies", tuple),
+    "NATS_URL": ("nats_url", str),
+    "NATS_STREAM": ("nats_stream", str),
+    "NATS_SUBJECT_PREFIX": ("nats_subject_prefix", str),
+    "NATS_RETENTION_DAYS": ("nats_retention_days", float),
+    "NATS_DUPLICATE_WINDOW_SECONDS": ("nats_duplicate_window_seconds", float),
+    "RUN_WEBHOOKS": ("run_webhooks", bool),
+    "WEBHOOK_TIMEOUT_SECONDS": ("webhook_timeout_seconds", float),
+    "WEBHOOK_RETRY_SECONDS": ("webhook_retry_seconds", float),
+    "WEBHOOK_BACKOFF_SECONDS": ("webhook_backoff_seconds", float),
+    "WEBHOOK_ALLOW_NETWORKS": ("webhook_allow_networks", tuple),
 }
 _ECONOMY: dict[str, str] = {
     "GENESIS_SUPPLY": "genesis_supply",
@@ -185,8 +209,11 @@ _POSITIVE = {
     "DB_POOL_MAX", "DB_COMMAND_TIMEOUT", "TREASURY_SHARDS", "TOP_UP_MAX", "MAX_QUANTITY",
     "LOGIN_FAILURES_PER_ACCOUNT", "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_SECONDS",
     "SIGNUPS_PER_ADDRESS", "SIGNUP_WINDOW_SECONDS",
+    "NATS_DUPLICATE_WINDOW_SECONDS", "WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_RETRY_SECONDS",
+    "WEBHOOK_BACKOFF_SECONDS",
 }  # fmt: skip
 _NOT_NEGATIVE = {"DB_POOL_MIN", "IDEMPOTENCY_RETENTION_DAYS", "GENESIS_SUPPLY", "REFERRAL_BONUS"}
+_NOT_NEGATIVE |= {"NATS_RETENTION_DAYS"}
 
 
 def _validate(s: Settings) -> None:
@@ -200,6 +227,7 @@ def _validate(s: Settings) -> None:
         raise ConfigError("DATABASE_URL: expected postgresql://user:password@host:port/database")
     for origin in s.origins:
         _check_origin(origin)
+    _validate_feed(s)
     if s.production and (s.jwt_secret is None or len(s.jwt_secret.encode()) < 32):
         raise ConfigError("JWT_SECRET: at least 32 bytes are required in production")
 
@@ -212,6 +240,18 @@ def _validate_numbers(s: Settings) -> None:
         if value < 0 or (value == 0 and var in _POSITIVE):
             expected = "more than 0" if var in _POSITIVE else "0 or more"
             raise ConfigError(f"{var}={value}: expected {expected}")
+
+
+_SUBJECT_TOKEN = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+
+
+def _validate_feed(s: Settings) -> None:
+    if s.nats_url and urlsplit(s.nats_url).scheme not in {"nats", "tls"}:
+        raise ConfigError("NATS_URL: expected nats://host:port (several: comma-separated)")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", s.nats_stream):
+        raise ConfigError(f"NATS_STREAM={s.nats_stream!r}: letters, digits, - and _ only")
+    if not _SUBJECT_TOKEN.match(s.nats_subject_prefix):
+        raise ConfigError(f"NATS_SUBJECT_PREFIX={s.nats_subject_prefix!r}: dot-separated tokens")
 
 
 def _number(s: Settings, var: str) -> float:

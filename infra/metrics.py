@@ -56,6 +56,16 @@ POOL = Gauge(
 )
 
 
+FEED_PUBLISHED = Counter(
+    "gameledger_feed_messages",
+    "Events published to JetStream, by result (stored, or duplicate dropped by the window)",
+    ["result"],
+)
+WEBHOOK_ATTEMPTS = Counter(
+    "gameledger_webhook_attempts", "Webhook delivery attempts by outcome", ["outcome"]
+)
+
+
 def render() -> bytes:
     """The exposition text of every metric (of all workers in multiprocess mode)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

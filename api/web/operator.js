@@ -8,6 +8,7 @@ import { drawRateChart } from "./chart.js";
 import { $, h, fmt, say, td, timeCell } from "./dom.js";
 import { describe } from "./problems.js";
 import { kindLabel, movedChips, movedFor, stateText } from "./ledger-view.js";
+import { loadFailedDeliveries } from "./webhooks.js";
 
 const REFRESH_MS = 5000;
 const root = $('[data-section="operator"]');
@@ -72,6 +73,8 @@ async function loadRate() {
 // ---- projectors ---------------------------------------------------------------------------
 
 const STATUS_WORDS = { "up-to-date": "Up to date", behind: "Catching up", failing: "Failing" };
+// Publishers on the same cursor (docs/feed.md): listed with their lag, but not rebuildable.
+const PUBLISHERS = new Set(["feed", "webhooks"]);
 
 function statusCell(p) {
   const status = p.status ?? (p.lastError ? "failing" : p.lagEvents > 0 ? "behind" : "up-to-date");
@@ -113,7 +116,7 @@ async function loadProjectors() {
     const row = body.querySelector(`tr[data-projector="${CSS.escape(p.name)}"]`);
     if (!row) {
       return h("tr", { dataset: { projector: p.name } }, projectorCells(p),
-        td("", {}, offers.rebuild ? rebuildButton(p.name) : null));
+        td("", {}, offers.rebuild && !PUBLISHERS.has(p.name) ? rebuildButton(p.name) : null));
     }
     projectorCells(p).forEach((cell, i) => row.cells[i].replaceWith(cell));
     return row;
@@ -267,7 +270,8 @@ function bindExplorer() {
 
 async function refresh() {
   const errorBox = $("[data-ops-error]", root);
-  const results = await Promise.allSettled([loadEconomy(), loadRate(), loadProjectors()]);
+  const results = await Promise.allSettled([loadEconomy(), loadRate(), loadProjectors(),
+    loadFailedDeliveries(root)]);
   const failed = results.find((r) => r.status === "rejected");
   say(errorBox, failed ? describe(failed.reason) : "");
 }

@@ -15,6 +15,7 @@ from infra.db import Conn
 from service.ledger import LedgerService
 from tests.conftest import scratch_database
 from tests.invariants import Balances, fold, violations
+from tests.nats_support import feed_settings, nats_url  # noqa: F401 - fixtures
 
 _names = itertools.count()
 

@@ -88,3 +88,11 @@ def test_the_non_root_user_can_write_the_folder_serve_writes() -> None:
 
 def test_the_api_passes_the_load_balancers_addresses_on(compose: dict) -> None:
     assert "TRUSTED_PROXIES" in compose["services"]["api"]["environment"]
+
+
+def test_compose_runs_nats_with_jetstream_and_points_the_services_at_it(compose: dict) -> None:
+    nats_service = compose["services"]["nats"]
+    assert nats_service["image"].startswith("nats:")
+    assert "-js" in nats_service["command"]
+    for name in ("api", "projector"):
+        assert compose["services"][name]["environment"]["NATS_URL"] == "nats://nats:4222"
