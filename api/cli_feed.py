@@ -29,9 +29,13 @@ def register(subparsers: Any) -> None:
     add.add_argument("--description")
     add.set_defaults(func=_run(_add))
     commands.add_parser("list", help="every endpoint").set_defaults(func=_run(_list))
-    for name, action in (("disable", _disable), ("enable", _enable), ("rotate", _rotate),
-                         ("delete", _delete)):  # fmt: skip
-        command = commands.add_parser(name, help=f"{name} an endpoint (rotate: its secret)")
+    for name, action, says in (
+        ("disable", _disable, "stop delivering to an endpoint"),
+        ("enable", _enable, "deliver to a disabled endpoint again"),
+        ("rotate", _rotate, "give an endpoint a new secret (prints it)"),
+        ("delete", _delete, "remove an endpoint"),
+    ):
+        command = commands.add_parser(name, help=says)
         command.add_argument("id", type=uuid.UUID)
         command.set_defaults(func=_run(action))
     failed = commands.add_parser("failed", help="deliveries that exhausted their retries")
