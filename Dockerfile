@@ -8,6 +8,7 @@ COPY domain domain
 COPY projections projections
 COPY api api
 COPY infra infra
+COPY service service
 COPY migrations migrations
 RUN pip install --no-cache-dir .
 

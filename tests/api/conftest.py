@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import argon2
 import httpx
@@ -176,3 +177,21 @@ async def settled(client: httpx.AsyncClient, admin: Player) -> None:
             return
         await asyncio.sleep(0.025)
     raise AssertionError("the projectors did not catch up")
+
+
+async def fresh_history(
+    client: httpx.AsyncClient, player: Player, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A /history page that covers the player's latest write.
+
+    The page says `stale` when the projection had not caught up within the server's bounded
+    wait (the projectors' horizon is cluster-wide: a long transaction in any database of the
+    server holds it back). A client reads it again, as the console does; so does this.
+    """
+    for _ in range(600):
+        reply = await client.get("/history", params=params, headers=player.auth)
+        assert reply.status_code == 200, reply.text
+        page: dict[str, Any] = reply.json()
+        if not page["stale"]:
+            return page
+    raise AssertionError("the history stayed stale")

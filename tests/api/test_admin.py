@@ -6,7 +6,7 @@ from litestar import Litestar
 from api.cli_admin import create_admin
 from infra import credentials
 from infra.config import Settings
-from tests.api.conftest import FAST_HASHER, PASSWORD, Player, settled
+from tests.api.conftest import FAST_HASHER, PASSWORD, Player, fresh_history, settled
 from tests.api.test_validation import assert_problem
 
 
@@ -109,7 +109,7 @@ async def test_a_reversal_undoes_a_purchase_with_a_reason(
     result = reversed_.json()
     assert (result["reverses"], result["balance"]) == (transfer, 1000)
     assert result["inventory"] == {"goldCoins": 0, "treasureBoxes": 0}
-    entry = (await client.get("/history", headers=rich_player.auth)).json()["entries"][0]
+    entry = (await fresh_history(client, rich_player))["entries"][0]
     assert (entry["code"], entry["reverses"], entry["reason"]) == (
         "reversal",
         transfer,

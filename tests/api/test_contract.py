@@ -1,10 +1,12 @@
 """The existing game client's contract, end to end: field names exactly as it reads them."""
 
+from typing import Any
+
 import httpx
 
 from api.app import create_app
 from infra.config import Settings
-from tests.api.conftest import PASSWORD, SECRET, Player, SignUp
+from tests.api.conftest import PASSWORD, SECRET, Player, SignUp, fresh_history
 
 
 async def test_health_is_up_with_the_database(client: httpx.AsyncClient) -> None:
@@ -126,16 +128,14 @@ async def test_items_lists_the_catalog_with_prices(client: httpx.AsyncClient) ->
 async def test_history_pages_newest_first(client: httpx.AsyncClient, player: Player) -> None:
     for amount in (1, 2, 3, 4, 5):
         await client.post("/top-up", json={"amount": amount}, headers=player.auth)
-    first = await client.get("/history", params={"limit": 2}, headers=player.auth)
-    assert first.status_code == 200
-    page = first.json()
+    page: dict[str, Any] = await fresh_history(client, player, {"limit": 2})
     assert [e["legs"][1]["amount"] for e in page["entries"]] == [5, 4]
     assert page["entries"][0]["code"] == "top_up"
     assert page["entries"][0]["balanceAfter"] == 15
     seen = [e["version"] for e in page["entries"]]
     while page["nextCursor"]:
         params = {"limit": 2, "cursor": page["nextCursor"]}
-        page = (await client.get("/history", params=params, headers=player.auth)).json()
+        page = await fresh_history(client, player, params)
         seen += [e["version"] for e in page["entries"]]
     assert seen == [6, 5, 4, 3, 2]
 
@@ -146,7 +146,7 @@ async def test_history_of_a_purchase_names_the_item(
     await client.post(
         "/purchase", json={"item": "gold_coin", "quantity": 2}, headers=rich_player.auth
     )
-    entry = (await client.get("/history", headers=rich_player.auth)).json()["entries"][0]
+    entry = (await fresh_history(client, rich_player))["entries"][0]
     assert (entry["code"], entry["item"], entry["quantity"]) == ("purchase", "gold_coin", 2)
     assert entry["stateAfter"] == {"diamond": 980, "gold_coin": 2}
 

@@ -1,6 +1,7 @@
 """Abuse protection over HTTP: 429 with Retry-After, 413 for large bodies, capped pages."""
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import msgspec
@@ -9,7 +10,7 @@ import pytest
 from api.app import create_app
 from api.limits import Limits, Policy, Window
 from infra.config import Settings
-from tests.api.conftest import FAST_HASHER, PASSWORD, Player, running
+from tests.api.conftest import FAST_HASHER, PASSWORD, Player, fresh_history, running
 from tests.api.test_validation import assert_problem
 
 Clients = Callable[[str], httpx.AsyncClient]
@@ -112,9 +113,9 @@ async def test_a_streamed_body_over_the_limit_is_413(
 async def test_pages_are_capped(client: httpx.AsyncClient, player: Player) -> None:
     for _ in range(5):
         await client.post("/top-up", json={"amount": 1}, headers=player.auth)
-    page = await client.get("/history", params={"limit": 1000}, headers=player.auth)
-    assert len(page.json()["entries"]) == 3
-    assert page.json()["nextCursor"] is not None
+    page: dict[str, Any] = await fresh_history(client, player, {"limit": 1000})
+    assert len(page["entries"]) == 3
+    assert page["nextCursor"] is not None
 
 
 def test_a_window_forgets_old_events() -> None:

@@ -7,13 +7,13 @@ from collections import defaultdict
 from pathlib import Path
 
 import asyncpg
-from infra.ledger import LedgerService
 
 from domain.assets import CURRENCY
 from domain.commands import Purchase, Reverse, TopUp
 from domain.events import Transferred
 from infra import codec
 from infra.config import Settings
+from service.ledger import LedgerService
 from tests.integration.feed_support import caught_up, feeding
 from tests.integration.projection_support import sign_up_players
 

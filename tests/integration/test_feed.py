@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 import asyncpg
 import msgspec
 import nats
-from infra.ledger import LedgerService, player_state
 
 from domain.accounts import player_account
 from domain.commands import Purchase, TopUp
 from domain.players import decide_purchase
+from domain.state import player_state
 from infra import eventstore
 from infra.broker import Broker
 from infra.config import Settings
 from projections import feed
+from service.ledger import LedgerService
 from tests.integration.feed_support import caught_up, feeding, log_order, stream_messages
 from tests.integration.projection_support import play, sign_up_players
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import asyncpg
 import msgspec
 import pytest
-from infra.ledger import LedgerService
 
 from domain.errors import StreamVersionConflict
 from infra.config import Settings
 from projections.queries import projector_status
+from service.ledger import LedgerService
 from tests.integration.feed_support import caught_up, feeding, log_order, stream_messages
 from tests.integration.projection_support import play, sign_up_players
 from tests.nats_support import own_server

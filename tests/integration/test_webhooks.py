@@ -10,13 +10,13 @@ from typing import Any
 import asyncpg
 import msgspec
 import pytest
-from infra.ledger import LedgerService
 
 from api import webhook_admin
 from domain.commands import Purchase, TopUp
 from domain.errors import InvalidWebhookEvents, InvalidWebhookUrl
 from infra.config import Settings
 from infra.webhook_sender import allowed, check_url
+from service.ledger import LedgerService
 from tests.integration.feed_support import caught_up, feeding
 from tests.integration.projection_support import sign_up_players
 from tests.integration.webhook_receiver import receiving

@@ -3,6 +3,7 @@
 No Docker engine runs here, so these files are checked by reading them.
 """
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,17 @@ def test_dockerfile_is_multi_stage_non_root_and_serves() -> None:
     }
     assert names - {"PATH", "PYTHONUNBUFFERED"} <= KNOWN_ENV
     assert {"GAMELEDGER_ENV", "HOST", "PORT"} <= names
+
+
+def test_the_image_copies_every_package_the_wheel_ships() -> None:
+    # A package left out of the build stage is missing from the installed wheel: the image
+    # would fail at its first import (service/ was, when the write layer moved there).
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"][
+        "targets"
+    ]["wheel"]["packages"]
+    text = (ROOT / "Dockerfile").read_text()
+    for package in packages:
+        assert f"COPY {package} {package}" in text, package
 
 
 def test_the_non_root_user_can_write_the_folder_serve_writes() -> None:
