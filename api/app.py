@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import argon2
@@ -48,6 +49,7 @@ from infra.db import create_pool
 from infra.revocations import RevocationListener, connector
 from infra.waker import Waker
 from service.ledger import LedgerService
+from service.pipeline import utc_now
 
 _log = structlog.get_logger(__name__)
 
@@ -64,6 +66,7 @@ class AppParts:
     tokens: Tokens
     hasher: argon2.PasswordHasher | None
     limits: Limits
+    clock: Callable[[], datetime]
 
 
 def create_app(
@@ -72,16 +75,24 @@ def create_app(
     *,
     hasher: argon2.PasswordHasher | None = None,
     limits: Limits | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Litestar:
-    """The HTTP API; with no arguments, settings and DSN come from the environment."""
+    """The HTTP API; with no arguments, settings and DSN come from the environment.
+
+    `clock` is the wall clock of the ledger (events' `occurred_at`) and of the tokens (`iat`,
+    `exp`): the clock scenario runs instances an hour ahead and behind through it.
+    """
     if settings is None:
         settings = load_settings()
         infra_logging.configure(settings.log_format, settings.log_level)
     dsn = dsn or settings.database_url or os.environ.get("GAMELEDGER_DSN")
     if not dsn:
         raise ConfigError("DATABASE_URL: no database to serve (or run `gameledger serve`)")
-    tokens = Tokens(resolve_secret(settings), settings.token_ttl_seconds)
-    parts = AppParts(settings, dsn, tokens, hasher, limits or Limits.from_settings(settings))
+    tokens = Tokens(
+        resolve_secret(settings), settings.token_ttl_seconds, clock=lambda: clock().timestamp()
+    )
+    limits = limits or Limits.from_settings(settings)
+    parts = AppParts(settings, dsn, tokens, hasher, limits, clock)
     return Litestar(
         route_handlers=[
             HealthController,
@@ -119,6 +130,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             pool,
             catalog=load_catalog(settings.catalog_file),
             rules=settings.economy,
+            clock=parts.clock,
             on_commit=waker.poke,
         )
         if settings.group_commit:

@@ -150,3 +150,24 @@ def test_the_cache_applies_rows_idempotently_and_forgets_expired_ones() -> None:
     assert cache.refuses(None, None, "p1", 49)
     cache.prune(now=250.0)
     assert len(cache) == 1
+
+
+@pytest.mark.parametrize("skew", [-3600.0, 3600.0])
+def test_tokens_are_issued_and_checked_on_the_injected_clock(skew: float) -> None:
+    # An instance whose clock runs an hour off accepts its own tokens (PyJWT alone would judge
+    # `iat` by the system clock and refuse those of a clock running behind it as "not yet").
+    tokens = Tokens(SECRET, 900, clock=lambda: time.time() + skew)
+    principal = tokens.verify(tokens.issue("p1", "player").token)
+    assert principal.player_id == "p1"
+
+
+def test_a_token_issued_past_the_leeway_ahead_is_refused() -> None:
+    now = [1_000_000.0]
+    tokens = Tokens(SECRET, 900, clock=lambda: now[0])
+    soon = tokens.issue("p1", "player").token
+    now[0] += 60
+    later = tokens.issue("p1", "player").token
+    now[0] -= 60
+    assert tokens.verify(soon).player_id == "p1"
+    with pytest.raises(NotAuthorizedException):
+        tokens.verify(later)
