@@ -40,6 +40,7 @@ from api.ops import OpsController
 from api.passwords import Passwords
 from api.players import PlayerController
 from api.services import DEPENDENCIES, Services
+from api.transfers import TransferController
 from infra import logging as infra_logging
 from infra.catalog import load_catalog
 from infra.config import ConfigError, Settings, load_settings
@@ -86,6 +87,7 @@ def create_app(
             HealthController,
             AccountController,
             PlayerController,
+            TransferController,
             CatalogController,
             AdminController,
             BatchController,

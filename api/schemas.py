@@ -191,6 +191,11 @@ class HistoryEntry(Response):
     quantity: int | None = None
     reverses: str | None = None
     reason: str | None = None
+    counterparty: Annotated[str | None, Meta(description="The other player's username (gifts)")] = (
+        None
+    )
+    memo: str | None = None
+    hold_id: str | None = None
 
 
 class HistoryPage(Response):

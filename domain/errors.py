@@ -111,3 +111,30 @@ class InvalidIdempotencyKey(DomainError):
     slug = "invalid_idempotency_key"
     title = "The idempotency key is not allowed"
     category = "invalid"
+
+
+class SelfTransfer(DomainError):
+    slug = "self_transfer"
+    title = "A player cannot send to themselves"
+
+
+class UnknownAsset(DomainError):
+    slug = "unknown_asset"
+    title = "No such asset"
+
+
+class GiftLimitExceeded(DomainError):
+    slug = "gift_limit_exceeded"
+    title = "Over the daily gift limit"
+
+
+class UnknownHold(DomainError):
+    slug = "unknown_hold"
+    title = "No such hold"
+    category = "not_found"
+
+
+class HoldNotPending(DomainError):
+    slug = "hold_not_pending"
+    title = "The hold is no longer pending"
+    category = "conflict"

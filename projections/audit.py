@@ -104,6 +104,7 @@ async def _replay(conn: Conn, cuts: dict[str, cursor.Cursor]) -> Replay:
             replay.undecodable(stream, version, error)
             continue
         replay.apply(stream, version, event, dict(zip(_CUTS, row["included"], strict=True)))
+    replay.finish()
     return replay
 
 

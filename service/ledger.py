@@ -8,12 +8,13 @@ import asyncpg
 import structlog
 
 from domain.assets import Catalog
-from domain.commands import EconomyRules, Purchase, Reverse, SignUp, Sweep, TopUp
+from domain.commands import EconomyRules, Gift, Purchase, Reverse, SignUp, Sweep, TopUp
 from domain.ports import EventStore
 from infra import ids
 from infra.store import PgEventStore
 from service import treasury
 from service.context import Context
+from service.gift import gift
 from service.group import GroupCommitter
 from service.job import Job
 from service.pipeline import Pipeline, utc_now
@@ -104,6 +105,10 @@ class LedgerService:
     async def purchase(self, cmd: Purchase, key: str | None = None) -> TransferResult:
         """The player buys an item (service/purchase.py)."""
         return await self.pipeline.run(purchase(self.ctx, cmd, key))
+
+    async def gift(self, cmd: Gift, key: str | None = None) -> TransferResult:
+        """One player gives another an asset (service/gift.py)."""
+        return await self.pipeline.run(gift(self.ctx, cmd, key))
 
     async def sign_up(
         self, cmd: SignUp, password_hash: str, key: str | None = None, role: str = "player"
