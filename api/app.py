@@ -33,6 +33,7 @@ from api.batch import BatchController
 from api.catalog import CatalogController
 from api.console import console_router
 from api.health import HealthController
+from api.holds import HoldController
 from api.limits import Limits, Throttles
 from api.linger import linger_middleware
 from api.observability import observability_middleware
@@ -88,6 +89,7 @@ def create_app(
             AccountController,
             PlayerController,
             TransferController,
+            HoldController,
             CatalogController,
             AdminController,
             BatchController,
@@ -192,13 +194,13 @@ def _task(work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
 async def _projectors(parts: AppParts, stop: asyncio.Event) -> None:
     """The projectors and the sweeper, restarted with back-off if they fail."""
     from projections.runner import RunnerOptions, run_projectors  # the API can run without them
-    from service.sweeper import run_sweeper
+    from service.writers import run_writers
 
     delay = 0.5
     while not stop.is_set():
         try:
             await run_projectors(
-                parts.dsn, parts.settings, stop, RunnerOptions(sweeper=run_sweeper)
+                parts.dsn, parts.settings, stop, RunnerOptions(sweeper=run_writers)
             )
         except Exception:  # a crash must not take the API down: log, wait, restart
             _log.exception("projectors stopped; restarting")

@@ -9,7 +9,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from domain import accounts
-from domain.events import Event, Leg, PlayerRegistered, TrancheChanged, Transferred
+from domain.events import Event, HoldPlaced, Leg, PlayerRegistered, TrancheChanged, Transferred
 
 Balances = dict[str, dict[str, int]]  # account -> asset -> amount
 # A transfer's copies (one posting, the others mirrors) are written in one statement, so they
@@ -30,6 +30,8 @@ class Cut:
     inflow_credited: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     versions: dict[str, int] = field(default_factory=dict)
     profiles: dict[str, PlayerRegistered] = field(default_factory=dict)
+    # hold id -> (asset, amount) while pending, None once captured, voided or expired
+    holds: dict[str, tuple[str, int] | None] = field(default_factory=dict)
 
     def apply(self, stream: str, version: int, event: Event, *, post: bool = True) -> None:
         """Fold one event into the cut (a transfer's legs only when `post`)."""
@@ -38,6 +40,10 @@ class Cut:
             self.versions[player] = max(self.versions.get(player, 0), version)
             if isinstance(event, PlayerRegistered):
                 self.profiles[player] = event
+        if isinstance(event, HoldPlaced):
+            self.holds[event.hold_id] = (event.asset, event.amount)
+        elif accounts.is_hold(stream) and isinstance(event, Transferred) and not event.mirror:
+            self.holds[accounts.hold_id_of(stream)] = None
         if isinstance(event, Transferred) and post:
             for leg in event.legs:
                 self.balances[leg.account][leg.asset] += leg.amount
