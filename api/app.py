@@ -34,6 +34,7 @@ from api.batch import BatchController
 from api.catalog import CatalogController
 from api.console import console_router
 from api.health import HealthController
+from api.holds import HoldController
 from api.limits import Limits, Throttles
 from api.linger import linger_middleware
 from api.observability import observability_middleware
@@ -41,6 +42,7 @@ from api.ops import OpsController
 from api.passwords import Passwords
 from api.players import PlayerController
 from api.services import DEPENDENCIES, Services
+from api.transfers import TransferController
 from api.webhooks import WebhookController
 from infra import logging as infra_logging
 from infra.catalog import load_catalog
@@ -98,6 +100,8 @@ def create_app(
             HealthController,
             AccountController,
             PlayerController,
+            TransferController,
+            HoldController,
             CatalogController,
             AdminController,
             BatchController,
@@ -206,13 +210,13 @@ def _task(work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
 async def _projectors(parts: AppParts, stop: asyncio.Event) -> None:
     """The projectors and the sweeper, restarted with back-off if they fail."""
     from projections.runner import RunnerOptions, run_projectors  # the API can run without them
-    from service.sweeper import run_sweeper
+    from service.writers import run_writers
 
     delay = 0.5
     while not stop.is_set():
         try:
             await run_projectors(
-                parts.dsn, parts.settings, stop, RunnerOptions(sweeper=run_sweeper)
+                parts.dsn, parts.settings, stop, RunnerOptions(sweeper=run_writers)
             )
         except Exception:  # a crash must not take the API down: log, wait, restart
             _log.exception("projectors stopped; restarting")

@@ -23,7 +23,7 @@ from projections.rebuild import RebuildBusy, rebuild
 from projections.registry import PROJECTIONS, select
 from projections.replay import ReplayStep, replay, resolve_stream
 from projections.runner import RunnerOptions, serve, wait
-from service.sweeper import run_sweeper
+from service.writers import run_writers
 
 
 def register(subparsers: Any) -> None:
@@ -31,7 +31,9 @@ def register(subparsers: Any) -> None:
     names = ", ".join(PROJECTIONS)
     project = subparsers.add_parser("project", help="run the projectors and the sweeper")
     project.add_argument("names", nargs="*", metavar="NAME", help=f"projectors ({names})")
-    project.add_argument("--no-sweeper", action="store_true", help="leave sweeping to others")
+    project.add_argument(
+        "--no-sweeper", action="store_true", help="leave sweeping and hold expiry to others"
+    )
     project.set_defaults(func=_project)
     build = subparsers.add_parser("rebuild", help="rebuild read models without downtime")
     build.add_argument("names", nargs="*", metavar="NAME", help=f"projections ({names})")
@@ -70,7 +72,7 @@ async def _project(args: argparse.Namespace, dsn: str) -> int:
         names = tuple(p.name for p in select(args.names))
     except ValueError as error:
         return _fail(str(error), 2)
-    sweeper = None if args.no_sweeper else run_sweeper
+    sweeper = None if args.no_sweeper else run_writers
     await serve(dsn, load_settings(), RunnerOptions(names=names, sweeper=sweeper))
     return 0
 

@@ -75,6 +75,11 @@ _FIELD_SENTENCES: Mapping[str, str] = {
     "$.amount": "The amount must be a whole number of at least 1.",
     "$.quantity": "The quantity must be a whole number of at least 1.",
     "$.item": "Name an item of the shop.",
+    "$.to": "Name the receiving player by their username.",
+    "$.player": "Name the player by their username.",
+    "$.asset": "Name an asset: diamond or an item code.",
+    "$.memo": "A memo is at most 140 characters.",
+    "$.expiresIn": "expiresIn must be a whole number of seconds, at least 1.",
 }
 
 

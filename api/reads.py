@@ -65,4 +65,7 @@ def _entry(entry: queries.HistoryEntry) -> schemas.HistoryEntry:
         quantity=entry.quantity,
         reverses=entry.reverses,
         reason=entry.reason,
+        counterparty=entry.counterparty,
+        memo=entry.memo,
+        hold_id=entry.hold_id,
     )

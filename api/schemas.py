@@ -167,6 +167,14 @@ class BalanceResponse(Response):
     version: int
     referral_code: str
     inventory: Inventory
+    held: Annotated[
+        dict[str, int],
+        Meta(
+            description="What pending holds set aside, per asset code (not in `balance` or "
+            "`inventory`, which are what the player can spend now)",
+            examples=[{"diamond": 100}],
+        ),
+    ] = msgspec.field(default_factory=dict)
 
 
 class Leg(Response):
@@ -191,6 +199,11 @@ class HistoryEntry(Response):
     quantity: int | None = None
     reverses: str | None = None
     reason: str | None = None
+    counterparty: Annotated[str | None, Meta(description="The other player's username (gifts)")] = (
+        None
+    )
+    memo: str | None = None
+    hold_id: str | None = None
 
 
 class HistoryPage(Response):

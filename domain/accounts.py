@@ -10,6 +10,7 @@ PLAYER_PREFIX = "player:"
 SHARD_PREFIX = "treasury:shard:"
 INFLOW = "treasury:inflow"
 ISSUER_PREFIX = "issuer:"
+HOLD_PREFIX = "hold:"
 
 TREASURY_STREAM = "treasury"
 
@@ -67,3 +68,23 @@ def is_player(account: str) -> bool:
 def player_id_of(account: str) -> str:
     """The player id inside a player account name."""
     return account.removeprefix(PLAYER_PREFIX)
+
+
+def hold_account(hold_id: str) -> str:
+    """The account (and stream) a hold sets money aside in (DESIGN-NOTES.md, note 8)."""
+    return f"{HOLD_PREFIX}{hold_id}"
+
+
+def is_hold(account: str) -> bool:
+    """True for a hold's account."""
+    return account.startswith(HOLD_PREFIX)
+
+
+def hold_id_of(account: str) -> str:
+    """The hold id inside a hold account name."""
+    return account.removeprefix(HOLD_PREFIX)
+
+
+def gifts_stream(player_id: str) -> str:
+    """The stream of a player's recent gifts: its head carries the rolling 24-hour window."""
+    return f"gifts:{player_id}"

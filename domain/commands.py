@@ -1,7 +1,7 @@
 """Commands: what a caller asks the ledger to do. Validation of shape lives in the API schemas;
 the rules (limits, funds, catalog) live in the decide functions."""
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import msgspec
 
@@ -51,6 +51,37 @@ class Sweep(Command, frozen=True, kw_only=True):
     inflow_credited: int
 
 
+class Gift(Command, frozen=True, kw_only=True):
+    """One player gives another `amount` of an asset."""
+
+    tag: ClassVar[str] = "Gift"
+    sender_id: str
+    to: str  # the receiver's username
+    asset: str
+    amount: int
+    memo: str | None = None
+
+
+class PlaceHold(Command, frozen=True, kw_only=True):
+    """A game server sets a player's money aside until it is captured, voided or expires."""
+
+    tag: ClassVar[str] = "PlaceHold"
+    player: str  # the player's username
+    asset: str
+    amount: int
+    expires_in: int  # seconds
+    memo: str | None = None
+
+
+class CloseHold(Command, frozen=True, kw_only=True):
+    """Capture (`amount` of it, all when None), void or expire a pending hold."""
+
+    tag: ClassVar[str] = "CloseHold"
+    hold_id: str
+    outcome: Literal["capture", "void", "expire"]
+    amount: int | None = None
+
+
 class EconomyRules(msgspec.Struct, frozen=True, kw_only=True):
     """The economy's tunable numbers (from configuration)."""
 
@@ -61,3 +92,6 @@ class EconomyRules(msgspec.Struct, frozen=True, kw_only=True):
     max_quantity: int = 10_000
     # A shard below this budget is refilled first by the sweeper.
     shard_low_water: int = 1_000_000
+    # What one player may gift of each asset over a rolling 24 hours (in that asset's units).
+    gift_daily_limit: int = 10_000
+    hold_max_seconds: int = 7 * 24 * 3600

@@ -129,3 +129,30 @@ class InvalidWebhookEvents(DomainError):
     slug = "invalid_webhook_events"
     title = "Unknown event keys for a webhook"
     category = "invalid"
+
+
+class SelfTransfer(DomainError):
+    slug = "self_transfer"
+    title = "A player cannot send to themselves"
+
+
+class UnknownAsset(DomainError):
+    slug = "unknown_asset"
+    title = "No such asset"
+
+
+class GiftLimitExceeded(DomainError):
+    slug = "gift_limit_exceeded"
+    title = "Over the daily gift limit"
+
+
+class UnknownHold(DomainError):
+    slug = "unknown_hold"
+    title = "No such hold"
+    category = "not_found"
+
+
+class HoldNotPending(DomainError):
+    slug = "hold_not_pending"
+    title = "The hold is no longer pending"
+    category = "conflict"

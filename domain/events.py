@@ -11,7 +11,19 @@ import msgspec
 
 SCHEMA_VERSION = 1
 
-TransferCode = Literal["genesis", "top_up", "purchase", "referral_bonus", "reversal", "sweep"]
+TransferCode = Literal[
+    "genesis",
+    "top_up",
+    "purchase",
+    "referral_bonus",
+    "reversal",
+    "sweep",
+    "gift",
+    "hold",
+    "hold_capture",
+    "hold_void",
+    "hold_expiry",
+]
 
 
 class Leg(msgspec.Struct, frozen=True, array_like=True):
@@ -59,6 +71,13 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     quantity: int | None = None
     reverses: str | None = None
     reason: str | None = None
+    # A transfer that touches several streams is appended to each of them, with each stream's
+    # own `state_after`. Its legs are posted once, by the copy in the first stream: the others
+    # say `mirror`, and every fold that sums legs skips them.
+    mirror: bool = False
+    counterparty: str | None = None  # the other player's username (gifts)
+    memo: str | None = None
+    hold_id: str | None = None
 
 
 class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):
@@ -70,13 +89,45 @@ class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):
     occurred_at: datetime
 
 
-AnyEvent = PlayerRegistered | Claimed | Transferred | TrancheChanged
+class GiftBucket(msgspec.Struct, frozen=True, array_like=True):
+    """What a player gifted of one asset in one minute (minutes since the Unix epoch)."""
+
+    asset: str
+    minute: int
+    amount: int
+
+
+class GiftsSent(Event, frozen=True, kw_only=True, tag="gifts_sent"):
+    """A player's gifts of the last 24 hours, after gift `transfer_id` (a `gifts:` stream)."""
+
+    transfer_id: str
+    window: tuple[GiftBucket, ...]
+    occurred_at: datetime
+
+
+class HoldPlaced(Event, frozen=True, kw_only=True, tag="hold_placed"):
+    """A hold's terms (version 1 of its `hold:` stream); the money moved in `transfer_id`."""
+
+    hold_id: str
+    transfer_id: str
+    player_id: str
+    username: str
+    asset: str
+    amount: int
+    expires_at: datetime
+    memo: str | None = None
+    occurred_at: datetime
+
+
+AnyEvent = PlayerRegistered | Claimed | Transferred | TrancheChanged | GiftsSent | HoldPlaced
 
 EVENT_TYPES: dict[str, type[Event]] = {
     "player_registered": PlayerRegistered,
     "claimed": Claimed,
     "transferred": Transferred,
     "tranche_changed": TrancheChanged,
+    "gifts_sent": GiftsSent,
+    "hold_placed": HoldPlaced,
 }
 
 

@@ -26,7 +26,7 @@ from harness.server import service_env, serving
 _BALANCES = """
 SELECT leg->>0 AS account, leg->>1 AS asset, sum((leg->>2)::bigint) AS balance
   FROM events, jsonb_array_elements(payload->'legs') AS leg
- WHERE event_type = 'transferred'
+ WHERE event_type = 'transferred' AND NOT coalesce((payload->>'mirror')::boolean, false)
  GROUP BY 1, 2
 """
 _GENESIS = """

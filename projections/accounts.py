@@ -22,8 +22,8 @@ def fold(events: Sequence[StoredEvent]) -> dict[Key, tuple[int, datetime]]:
     deltas: dict[Key, int] = defaultdict(int)
     seen: dict[Key, datetime] = {}
     for stored in events:
-        if not isinstance(stored.event, Transferred):
-            continue
+        if not isinstance(stored.event, Transferred) or stored.event.mirror:
+            continue  # a mirror's legs are posted by the transfer's first copy
         for leg in stored.event.legs:
             if accounts.is_player(leg.account):
                 continue

@@ -16,7 +16,7 @@ from domain.assets import CURRENCY
 from infra import codec
 from infra.db import Conn
 from projections import audit_models, audit_sql, cursor
-from projections.audit_replay import Cut, Replay
+from projections.audit_replay import Cut, Replay, nonzero
 
 CHECKS: dict[str, str] = {
     "decodable": "every event decodes",
@@ -27,11 +27,12 @@ CHECKS: dict[str, str] = {
     "shard_budgets": "shard budget chains hold and equal the shard balances",
     "state_after": "balances carried on events equal the replay",
     "hash_chain": "every event's hash follows from its content and its predecessor",
+    "held": "a pending hold's account holds its amount, a closed one's nothing",
     "read_models": "the live read models equal the replay up to their checkpoints",
 }
 MAX_DETAILS = 100
-_CUTS = ("players", "accounts", "treasury")
-_MODELS = "rm_players, rm_inventory, rm_accounts, rm_treasury, rm_history"
+_CUTS = ("players", "accounts", "treasury", "holds")
+_MODELS = "rm_players, rm_inventory, rm_accounts, rm_treasury, rm_history, rm_holds"
 
 
 class Check(msgspec.Struct, kw_only=True):
@@ -66,6 +67,7 @@ async def run_audit(conn: Conn, *, genesis_supply: int | None = None) -> AuditRe
         findings["read_models"] += await _compare(conn, replay, cuts)
     findings["supply"] += _supply(replay, genesis_supply)
     findings["shard_budgets"] += _shard_balances(replay)
+    findings["held"] += _held(replay)
     checks = [_check(name, findings.get(name, [])) for name in CHECKS]
     return AuditReport(
         ok=all(c.ok for c in checks),
@@ -104,6 +106,7 @@ async def _replay(conn: Conn, cuts: dict[str, cursor.Cursor]) -> Replay:
             replay.undecodable(stream, version, error)
             continue
         replay.apply(stream, version, event, dict(zip(_CUTS, row["included"], strict=True)))
+    replay.finish()
     return replay
 
 
@@ -113,6 +116,7 @@ async def _compare(conn: Conn, replay: Replay, cuts: dict[str, cursor.Cursor]) -
         *await audit_models.inventory(conn, replay.cuts["players"]),
         *await audit_models.other_accounts(conn, replay.cuts["accounts"]),
         *await audit_models.treasury(conn, replay.cuts["treasury"]),
+        *await audit_models.held(conn, replay.cuts["holds"]),
         *await audit_sql.history_differences(conn, cuts["history"]),
     ]
 
@@ -141,6 +145,16 @@ def _shard_balances(replay: Replay) -> list[str]:
         for shard in sorted(shards | replay.budgets.keys())
         if replay.budgets.get(shard) != (balance := replay.ledger.balances[shard].get(CURRENCY, 0))
     ]
+
+
+def _held(replay: Replay) -> list[str]:
+    found = []
+    for hold, terms in sorted(replay.ledger.holds.items()):
+        want = {terms[0]: terms[1]} if terms else {}
+        have = nonzero(replay.ledger.balances[accounts.hold_account(hold)])
+        if have != want:
+            found.append(f"{accounts.hold_account(hold)}: holds {have}, its stream says {want}")
+    return found
 
 
 def summary(report: AuditReport) -> str:

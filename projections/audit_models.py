@@ -98,3 +98,11 @@ async def treasury(conn: Conn, cut: Cut) -> list[str]:
     )
     actual = {r["asset"]: tuple(r)[1:] for r in rows}
     return list(_diff("rm_treasury", _treasury_totals(cut), actual))
+
+
+async def held(conn: Conn, cut: Cut) -> list[str]:
+    """rm_holds: the pending holds and their amounts."""
+    expected = {hold: terms for hold, terms in cut.holds.items() if terms is not None}
+    rows = await conn.fetch("SELECT hold_id, asset, amount FROM rm_holds WHERE status = 'pending'")
+    actual = {r["hold_id"]: (r["asset"], r["amount"]) for r in rows}
+    return list(_diff("rm_holds", expected, actual))

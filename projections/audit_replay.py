@@ -5,13 +5,16 @@ full replay the auditor keeps one "cut" per projector: the events that projector
 so a lagging read model is compared with what it should hold now, not with the log's head.
 """
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from domain import accounts
-from domain.events import Event, PlayerRegistered, TrancheChanged, Transferred
+from domain.events import Event, HoldPlaced, Leg, PlayerRegistered, TrancheChanged, Transferred
 
 Balances = dict[str, dict[str, int]]  # account -> asset -> amount
+# A transfer's copies (one posting, the others mirrors) are written in one statement, so they
+# sit close together in the log, in any order: the last transfers seen are enough to pair them.
+RECENT_POSTED = 100_000
 
 
 def nonzero(amounts: dict[str, int]) -> dict[str, int]:
@@ -27,15 +30,21 @@ class Cut:
     inflow_credited: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     versions: dict[str, int] = field(default_factory=dict)
     profiles: dict[str, PlayerRegistered] = field(default_factory=dict)
+    # hold id -> (asset, amount) while pending, None once captured, voided or expired
+    holds: dict[str, tuple[str, int] | None] = field(default_factory=dict)
 
-    def apply(self, stream: str, version: int, event: Event) -> None:
-        """Fold one event into the cut."""
+    def apply(self, stream: str, version: int, event: Event, *, post: bool = True) -> None:
+        """Fold one event into the cut (a transfer's legs only when `post`)."""
         if accounts.is_player(stream):
             player = accounts.player_id_of(stream)
             self.versions[player] = max(self.versions.get(player, 0), version)
             if isinstance(event, PlayerRegistered):
                 self.profiles[player] = event
-        if isinstance(event, Transferred):
+        if isinstance(event, HoldPlaced):
+            self.holds[event.hold_id] = (event.asset, event.amount)
+        elif accounts.is_hold(stream) and isinstance(event, Transferred) and not event.mirror:
+            self.holds[accounts.hold_id_of(stream)] = None
+        if isinstance(event, Transferred) and post:
             for leg in event.legs:
                 self.balances[leg.account][leg.asset] += leg.amount
                 if leg.account == accounts.INFLOW and leg.amount > 0:
@@ -55,16 +64,22 @@ class Replay:
     events: int = 0
     findings: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     negative: set[str] = field(default_factory=set)
+    # transfer id -> its legs and how many of its copies posted them (exactly one must)
+    posted: OrderedDict[str, tuple[tuple[Leg, ...], int]] = field(default_factory=OrderedDict)
 
     def apply(self, stream: str, version: int, event: Event, included: dict[str, bool]) -> None:
         """Fold one event (into every cut that includes it too) and check what it did."""
         self.events += 1
         ref = f"{stream} v{version}"
         self._check_version(stream, version, ref)
-        self.ledger.apply(stream, version, event)
+        # The replay posts a transfer at its first copy in the log, so every copy's state_after
+        # can be checked when it is met; the projectors (and so their cuts) post the non-mirror.
+        first = isinstance(event, Transferred) and self._first_copy(event, ref)
+        self.ledger.apply(stream, version, event, post=first)
         for name, cut in self.cuts.items():
             if included.get(name):
-                cut.apply(stream, version, event)
+                mirror = isinstance(event, Transferred) and event.mirror
+                cut.apply(stream, version, event, post=not mirror)
         if isinstance(event, Transferred):
             self._check_transfer(stream, event, ref)
         elif isinstance(event, TrancheChanged):
@@ -95,6 +110,33 @@ class Replay:
             self._check_player_state(stream, event, ref)
         elif stream == accounts.TREASURY_STREAM:
             self._check_swept(event, ref)
+
+    def _first_copy(self, event: Transferred, ref: str) -> bool:
+        """True for the first copy of a transfer met; every copy must repeat the same legs."""
+        posting = 0 if event.mirror else 1
+        seen = self.posted.get(event.transfer_id)
+        if seen is None:
+            self.posted[event.transfer_id] = (event.legs, posting)
+            if len(self.posted) > RECENT_POSTED:
+                self._settle(*self.posted.popitem(last=False))
+            return True
+        if seen[0] != event.legs:
+            self.findings["transfers_balance"].append(
+                f"{ref} ({event.transfer_id}): a copy with other legs than the transfer's"
+            )
+        self.posted[event.transfer_id] = (seen[0], seen[1] + posting)
+        return False
+
+    def finish(self) -> None:
+        """Check the transfers still waiting to be paired (call after the last event)."""
+        while self.posted:
+            self._settle(*self.posted.popitem(last=False))
+
+    def _settle(self, transfer_id: str, seen: tuple[tuple[Leg, ...], int]) -> None:
+        if seen[1] != 1:
+            self.findings["transfers_balance"].append(
+                f"{transfer_id}: posted by {seen[1]} copies, not exactly one"
+            )
 
     def _check_not_negative(self, account: str, ref: str) -> None:
         if accounts.is_issuer(account) or account in self.negative:

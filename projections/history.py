@@ -36,6 +36,9 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     reverses: str | None
     reason: str | None
     occurred_at: datetime
+    counterparty: str | None = None
+    memo: str | None = None
+    hold_id: str | None = None
 
 
 def fold(events: Sequence[StoredEvent]) -> list[Entry]:
@@ -61,15 +64,19 @@ def _entry(player_id: str, version: int, event: Transferred) -> Entry:
         reverses=event.reverses,
         reason=event.reason,
         occurred_at=event.occurred_at,
+        counterparty=event.counterparty,
+        memo=event.memo,
+        hold_id=event.hold_id,
     )
 
 
 _INSERT = """
 INSERT INTO {rm_history} (player_id, version, transfer_id, code, legs, balance_after, state_after,
-                          item, quantity, reverses, reason, occurred_at)
+                          item, quantity, reverses, reason, occurred_at, counterparty, memo,
+                          hold_id)
 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[],
                      $7::jsonb[], $8::text[], $9::bigint[], $10::text[], $11::text[],
-                     $12::timestamptz[])
+                     $12::timestamptz[], $13::text[], $14::text[], $15::text[])
 ON CONFLICT (player_id, version) DO NOTHING
 """
 
@@ -94,6 +101,9 @@ async def apply_batch(conn: Conn, entries: list[Entry], tables: Tables) -> None:
         [e.reverses for e in entries],
         [e.reason for e in entries],
         [e.occurred_at for e in entries],
+        [e.counterparty for e in entries],
+        [e.memo for e in entries],
+        [e.hold_id for e in entries],
     )
 
 

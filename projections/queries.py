@@ -101,7 +101,7 @@ SELECT coalesce((c.transaction_id, c.global_position) >= (e.transaction_id, e.gl
 
 _HISTORY = """
 SELECT version, transfer_id, code, legs::text AS legs, balance_after, state_after::text AS state,
-       item, quantity, reverses, reason, occurred_at
+       item, quantity, reverses, reason, occurred_at, counterparty, memo, hold_id
   FROM rm_history WHERE player_id = $1 AND version < $2
  ORDER BY version DESC LIMIT $3
 """
@@ -155,6 +155,9 @@ def _entry(row: Any) -> HistoryEntry:
         reverses=row["reverses"],
         reason=row["reason"],
         occurred_at=row["occurred_at"],
+        counterparty=row["counterparty"],
+        memo=row["memo"],
+        hold_id=row["hold_id"],
     )
 
 

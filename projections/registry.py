@@ -1,11 +1,17 @@
 """Every projection by name, in the order the runner starts them."""
 
-from projections import accounts, history, players, treasury
+from projections import accounts, history, holds, players, treasury
 from projections.model import Projection
 
 PROJECTIONS: dict[str, Projection] = {
     p.name: p
-    for p in (players.PROJECTION, accounts.PROJECTION, treasury.PROJECTION, history.PROJECTION)
+    for p in (
+        players.PROJECTION,
+        accounts.PROJECTION,
+        treasury.PROJECTION,
+        history.PROJECTION,
+        holds.PROJECTION,
+    )
 }
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import msgspec
 
 from domain import accounts
-from domain.events import Claimed, Event, TrancheChanged, Transferred
+from domain.events import Claimed, Event, HoldPlaced, TrancheChanged, Transferred
+from domain.holds import STATUS_OF_CODE
 from infra.db import Conn
 from projections.cursor import stored
 
@@ -63,11 +64,15 @@ def evolve(stream: str, state: dict[str, Any], event: Event) -> dict[str, Any]:
     """The stream's state after `event` (a new dict: earlier steps keep theirs)."""
     if isinstance(event, Transferred) and stream == accounts.TREASURY_STREAM:
         return {"swept": event.state_after.get("swept", 0)}
+    if isinstance(event, HoldPlaced):  # its money arrived with the player's copy
+        return {"status": "pending", "balances": {event.asset: event.amount}}
     if isinstance(event, Transferred):
         balances = dict(state.get("balances", {}))
         for leg in event.legs:
             if leg.account == stream:
                 balances[leg.asset] = balances.get(leg.asset, 0) + leg.amount
+        if accounts.is_hold(stream) and event.code in STATUS_OF_CODE:
+            return {**state, "status": STATUS_OF_CODE[event.code], "balances": balances}
         return {**state, "balances": balances}
     if isinstance(event, TrancheChanged):
         return {"budget": state.get("budget", 0) + event.delta}

@@ -40,8 +40,8 @@ def fold(events: Sequence[StoredEvent]) -> dict[str, AssetDelta]:
     """asset -> the batch's change to its totals."""
     deltas: dict[str, AssetDelta] = {}
     for stored in events:
-        if not isinstance(stored.event, Transferred):
-            continue
+        if not isinstance(stored.event, Transferred) or stored.event.mirror:
+            continue  # a mirror's legs are posted by the transfer's first copy
         for leg in stored.event.legs:
             delta = deltas.setdefault(leg.asset, AssetDelta())
             delta.add(leg.account, leg.amount)

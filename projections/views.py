@@ -33,6 +33,9 @@ class HistoryEntry(msgspec.Struct, kw_only=True):
     reverses: str | None
     reason: str | None
     occurred_at: datetime
+    counterparty: str | None = None
+    memo: str | None = None
+    hold_id: str | None = None
 
 
 class HistoryPage(msgspec.Struct, kw_only=True):

@@ -8,17 +8,30 @@ import asyncpg
 import structlog
 
 from domain.assets import Catalog
-from domain.commands import EconomyRules, Purchase, Reverse, SignUp, Sweep, TopUp
+from domain.commands import (
+    CloseHold,
+    EconomyRules,
+    Gift,
+    PlaceHold,
+    Purchase,
+    Reverse,
+    SignUp,
+    Sweep,
+    TopUp,
+)
 from domain.ports import EventStore
 from infra import ids
 from infra.store import PgEventStore
 from service import treasury
+from service.close_hold import close_hold
 from service.context import Context
+from service.gift import gift
 from service.group import GroupCommitter
 from service.job import Job
 from service.pipeline import Pipeline, utc_now
+from service.place_hold import place_hold
 from service.purchase import purchase
-from service.results import SignUpResult, TransferResult
+from service.results import HoldResult, SignUpResult, TransferResult
 from service.reverse import reverse
 from service.shards import ShardPicker
 from service.signup import sign_up
@@ -104,6 +117,18 @@ class LedgerService:
     async def purchase(self, cmd: Purchase, key: str | None = None) -> TransferResult:
         """The player buys an item (service/purchase.py)."""
         return await self.pipeline.run(purchase(self.ctx, cmd, key))
+
+    async def gift(self, cmd: Gift, key: str | None = None) -> TransferResult:
+        """One player gives another an asset (service/gift.py)."""
+        return await self.pipeline.run(gift(self.ctx, cmd, key))
+
+    async def place_hold(self, cmd: PlaceHold, caller: str, key: str | None = None) -> HoldResult:
+        """Set a player's funds aside for a game server (service/place_hold.py)."""
+        return await self.pipeline.run(place_hold(self.ctx, cmd, key, caller))
+
+    async def close_hold(self, cmd: CloseHold, caller: str, key: str | None = None) -> HoldResult:
+        """Capture, void or expire a pending hold (service/close_hold.py)."""
+        return await self.pipeline.run(close_hold(self.ctx, cmd, key, caller))
 
     async def sign_up(
         self, cmd: SignUp, password_hash: str, key: str | None = None, role: str = "player"

@@ -1,9 +1,12 @@
 """What commands return to their callers (and what a retried key returns again)."""
 
+from datetime import datetime
+
 import msgspec
 
 from domain import accounts
 from domain.events import Transferred
+from domain.holds import HoldState
 from domain.ledger import Append, Decision
 
 
@@ -46,4 +49,34 @@ def transfer_result(decision: Decision, transfer_id: str, player_id: str) -> Tra
         player_id=player_id,
         version=mine.expected + len(mine.events),
         balances=balances_after(mine),
+    )
+
+
+class HoldResult(msgspec.Struct, frozen=True, kw_only=True):
+    """A hold as a command leaves it (and as GET /holds/{id} shows it)."""
+
+    hold_id: str
+    status: str
+    player: str
+    asset: str
+    amount: int
+    expires_at: datetime
+    transfer_id: str
+    captured: int | None = None
+    memo: str | None = None
+
+
+def hold_result(state: HoldState, transfer_id: str | None = None) -> HoldResult:
+    """What a caller sees of a hold."""
+    terms = state.placed
+    return HoldResult(
+        hold_id=terms.hold_id,
+        status=state.status,
+        player=terms.username,
+        asset=terms.asset,
+        amount=terms.amount,
+        expires_at=terms.expires_at,
+        transfer_id=transfer_id or terms.transfer_id,
+        captured=state.captured,
+        memo=terms.memo,
     )

@@ -15,6 +15,8 @@ def fold(transfers: Iterable[Transferred]) -> Balances:
     """Every (account, asset) balance the transfers add up to."""
     balances: Balances = defaultdict(int)
     for transfer in transfers:
+        if transfer.mirror:  # its legs are posted by the transfer's first copy
+            continue
         for leg in transfer.legs:
             balances[leg.account, leg.asset] += leg.amount
     return dict(balances)

@@ -137,6 +137,7 @@ const CHECK_WORDS = {
   stream_versions: ["Every stream's versions follow on from 1 with no gap.", "A stream has a gap in its versions: an event is missing."],
   shard_budgets: ["Treasury shard budgets match their balances.", "A treasury shard's budget disagrees with its balance."],
   state_after: ["The balances carried on events match the replay.", "Balances carried on some events disagree with the replay."],
+  held: ["Every pending hold's account holds exactly its amount; closed holds hold nothing.", "A hold's account disagrees with its stream: held money is missing or left behind."],
   hash_chain: ["No event was changed or deleted behind the service's back.", "An event was changed or deleted behind the service's back: its hash no longer follows."],
   read_models: ["The live read models equal a fresh replay of the log.", "The live read models differ from the replay; rebuilding them fixes this."],
 };

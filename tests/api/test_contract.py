@@ -58,6 +58,7 @@ async def test_a_new_wallet_lists_every_item_at_zero(
         "version": 1,
         "referralCode": player.referral_code,
         "inventory": {"goldCoins": 0, "treasureBoxes": 0},
+        "held": {},  # added by issue 14: what pending holds set aside (every other field stays)
     }
 
 

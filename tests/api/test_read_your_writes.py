@@ -26,6 +26,7 @@ async def test_balance_reflects_the_write_while_projections_lag(
         "version": 3,
         "referralCode": player.referral_code,
         "inventory": {"goldCoins": 2, "treasureBoxes": 0},
+        "held": {},
     }
 
 

@@ -29,6 +29,7 @@ _INFLOW_CREDITED = """
 SELECT coalesce(sum((leg->>2)::bigint), 0)::bigint
   FROM events, jsonb_array_elements(payload->'legs') leg
  WHERE event_type = 'transferred' AND leg->>0 = 'treasury:inflow' AND (leg->>2)::bigint > 0
+   AND NOT coalesce((payload->>'mirror')::boolean, false)
 """
 
 

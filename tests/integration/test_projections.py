@@ -191,7 +191,7 @@ async def test_status_shows_lag_and_the_last_error(
             await asyncio.sleep(0.02)
     async with pool.acquire() as conn:
         status = {s.name: s for s in await queries.projector_status(conn)}
-    assert set(status) == {"players", "accounts", "treasury", "history"}
+    assert set(status) == {"players", "accounts", "treasury", "history", "holds"}
     for row in status.values():
         assert row.lag_events == 1
         assert row.lag_seconds > 0
@@ -254,7 +254,7 @@ async def test_a_standby_takes_over_when_the_active_runner_stops(
     standby = asyncio.create_task(run_projectors(db_dsn, Settings(), second, FAST))
     await traffic(ledger, players=2, rounds=1, seed=8)
     await wait_caught_up(pool)
-    assert list((await active_sessions(pool)).values()) == [1] * 4  # one holder per role
+    assert list((await active_sessions(pool)).values()) == [1] * 5  # one holder per role
     first.set()
     await active
     await traffic(ledger, players=2, rounds=1, seed=9)  # only the standby is left to project

@@ -58,7 +58,7 @@ async def caught_up(pool: asyncpg.Pool) -> None:
     async with asyncio.timeout(60):
         while True:
             applied = await pool.fetch("SELECT events_applied FROM projector_checkpoints")
-            if len(applied) == 4 and all(r["events_applied"] >= total for r in applied):
+            if len(applied) == 5 and all(r["events_applied"] >= total for r in applied):
                 return
             await asyncio.sleep(0.05)
 

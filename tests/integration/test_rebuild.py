@@ -28,6 +28,9 @@ CANONICAL_INDEXES = {
     "rm_treasury_pkey",
     "rm_history_pkey",
     "rm_history_occurred_at_idx",
+    "rm_holds_pkey",
+    "rm_holds_expires_at_idx",
+    "rm_holds_player_id_idx",
 }
 
 
@@ -47,7 +50,7 @@ async def test_rebuild_reproduces_the_live_models(
         assert await dump_models(pool) == live
     total = await pool.fetchval("SELECT count(*) FROM events")
     assert {r.name: r.events for r in reports} == dict.fromkeys(
-        ["players", "accounts", "treasury", "history"], total
+        ["players", "accounts", "treasury", "history", "holds"], total
     )
     checkpoints = await pool.fetch("SELECT name, events_applied FROM projector_checkpoints")
     assert {r["name"]: r["events_applied"] for r in checkpoints} == {r.name: total for r in reports}

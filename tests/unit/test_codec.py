@@ -12,6 +12,9 @@ from domain.events import (
     SCHEMA_VERSION,
     Claimed,
     Event,
+    GiftBucket,
+    GiftsSent,
+    HoldPlaced,
     Leg,
     PlayerRegistered,
     TrancheChanged,
@@ -48,6 +51,27 @@ EVENTS: list[Event] = [
         reason="refund",
     ),
     TrancheChanged(transfer_id="t1", delta=-5, budget_after=0, occurred_at=NOW),
+    Transferred(
+        transfer_id="g1",
+        code="gift",
+        legs=(Leg("player:p1", "diamond", -5), Leg("player:p2", "diamond", 5)),
+        state_after={"diamond": 5},
+        occurred_at=NOW,
+        mirror=True,
+        counterparty="Alice",
+        memo="gg",
+    ),
+    GiftsSent(transfer_id="g1", window=(GiftBucket("diamond", 29_000_000, 5),), occurred_at=NOW),
+    HoldPlaced(
+        hold_id="h1",
+        transfer_id="t2",
+        player_id="p1",
+        username="Alice",
+        asset="diamond",
+        amount=100,
+        expires_at=NOW,
+        occurred_at=NOW,
+    ),
 ]
 
 
@@ -67,8 +91,18 @@ def test_stored_tags_are_explicit_strings_not_class_names() -> None:
         "transferred",
         "transferred",
         "tranche_changed",
+        "transferred",
+        "gifts_sent",
+        "hold_placed",
     ]
-    assert set(EVENT_TYPES) == {"player_registered", "claimed", "transferred", "tranche_changed"}
+    assert set(EVENT_TYPES) == {
+        "player_registered",
+        "claimed",
+        "transferred",
+        "tranche_changed",
+        "gifts_sent",
+        "hold_placed",
+    }
 
 
 def test_a_row_as_stored_by_schema_version_1_still_decodes() -> None:

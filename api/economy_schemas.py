@@ -1,0 +1,64 @@
+"""Request and response bodies of the player economy (docs/economy.md), camelCase on the wire."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from msgspec import Meta
+
+from api.schemas import MAX_SAFE_INTEGER, Inventory, Request, Response, Username
+from domain.assets import AssetCode
+
+Memo = Annotated[str, Meta(max_length=140, description="Up to 140 characters")]
+Units = Annotated[
+    int, Meta(ge=1, le=MAX_SAFE_INTEGER, description="Units of the asset (diamonds or items)")
+]
+Asset = Annotated[AssetCode, Meta(description="`diamond` or an item code", examples=["diamond"])]
+Seconds = Annotated[int, Meta(ge=1, le=MAX_SAFE_INTEGER, description="Seconds from now")]
+HoldStatus = Literal["pending", "captured", "voided", "expired"]
+
+
+class TransferRequest(Request):
+    """A gift to another player."""
+
+    to: Username
+    asset: Asset
+    amount: Units
+    memo: Memo | None = None
+
+
+class TransferResponse(Response):
+    """The sender's wallet after the gift."""
+
+    transfer_id: str
+    balance: int
+    version: int
+    inventory: Inventory
+
+
+class HoldRequest(Request):
+    """Set a player's funds aside (a game server's stake for a match)."""
+
+    player: Username
+    asset: Asset
+    amount: Units
+    expires_in: Seconds
+    memo: Memo | None = None
+
+
+class CaptureRequest(Request):
+    """Capture `amount` of the hold (all of it when absent); the rest goes back to the player."""
+
+    amount: Units | None = None
+
+
+class HoldResponse(Response):
+    """A hold and where it stands."""
+
+    hold_id: str
+    status: HoldStatus
+    player: str
+    asset: str
+    amount: int
+    expires_at: datetime
+    captured: int | None = None
+    memo: str | None = None

@@ -1,0 +1,213 @@
+"""Holds: two-phase transfers (DESIGN-NOTES.md, note 8). Placing moves the amount from the
+player's spendable balance to the hold's account and opens the hold's stream at version 1;
+capture, void and expiry are a second transfer out of it, all appended at version 2, so the
+stream's unique (stream, version) key lets exactly one of them win."""
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+import msgspec
+
+from domain import accounts
+from domain.assets import Catalog
+from domain.commands import CloseHold, EconomyRules, PlaceHold
+from domain.errors import (
+    HoldNotPending,
+    InsufficientFunds,
+    InvalidAmount,
+    UnknownAsset,
+    UnknownHold,
+)
+from domain.events import Event, HoldPlaced, Leg, TransferCode, Transferred
+from domain.ledger import NO_STREAM, Append, Decision, PlayerState, apply_legs
+from domain.ports import StoredEvent
+
+HoldStatus = Literal["pending", "captured", "voided", "expired"]
+PLACED_VERSION = 1
+CLOSE_CODES: dict[str, TransferCode] = {
+    "capture": "hold_capture",
+    "void": "hold_void",
+    "expire": "hold_expiry",
+}
+STATUS_OF_CODE: dict[str, HoldStatus] = {
+    "hold_capture": "captured",
+    "hold_void": "voided",
+    "hold_expiry": "expired",
+}
+
+
+class HoldState(msgspec.Struct, frozen=True, kw_only=True):
+    """A hold's terms and where it stands."""
+
+    placed: HoldPlaced
+    version: int
+    status: HoldStatus
+    captured: int | None = None
+    closed_at: datetime | None = None
+
+
+def hold_state(hold_id: str, first: StoredEvent | None, head: StoredEvent | None) -> HoldState:
+    """A hold from its stream's first event (the terms) and newest (the outcome)."""
+    if first is None or not isinstance(first.event, HoldPlaced) or head is None:
+        raise UnknownHold("no such hold", holdId=hold_id)
+    return settled(first.event, head.version, head.event)
+
+
+def settled(placed: HoldPlaced, version: int, event: Event) -> HoldState:
+    """The hold once `event` (its stream's newest, at `version`) is written."""
+    if not isinstance(event, Transferred) or event.code not in STATUS_OF_CODE:
+        return HoldState(placed=placed, version=version, status="pending")
+    captured = sum(leg.amount for leg in event.legs if leg.account == accounts.INFLOW)
+    return HoldState(
+        placed=placed,
+        version=version,
+        status=STATUS_OF_CODE[event.code],
+        captured=captured,
+        closed_at=event.occurred_at,
+    )
+
+
+def decide_place_hold(
+    player: PlayerState,
+    cmd: PlaceHold,
+    *,
+    hold_id: str,
+    transfer_id: str,
+    username: str,
+    catalog: Catalog,
+    rules: EconomyRules,
+    now: datetime,
+) -> Decision:
+    """Move `cmd.amount` from the player's spendable balance into the hold's account."""
+    _check_place(player, cmd, catalog, rules)
+    mine, held = accounts.player_account(player.player_id), accounts.hold_account(hold_id)
+    legs = (Leg(mine, cmd.asset, -cmd.amount), Leg(held, cmd.asset, cmd.amount))
+    transfer = Transferred(
+        transfer_id=transfer_id,
+        code="hold",
+        legs=legs,
+        state_after=apply_legs(player.balances, legs, mine),
+        occurred_at=now,
+        memo=cmd.memo,
+        hold_id=hold_id,
+    )
+    placed = HoldPlaced(
+        hold_id=hold_id,
+        transfer_id=transfer_id,
+        player_id=player.player_id,
+        username=username,
+        asset=cmd.asset,
+        amount=cmd.amount,
+        expires_at=now + timedelta(seconds=cmd.expires_in),
+        memo=cmd.memo,
+        occurred_at=now,
+    )
+    return Decision(
+        appends=(
+            Append(stream=mine, expected=player.version, events=(transfer,)),
+            Append(stream=held, expected=NO_STREAM, events=(placed,)),
+        )
+    )
+
+
+def _check_place(
+    player: PlayerState, cmd: PlaceHold, catalog: Catalog, rules: EconomyRules
+) -> None:
+    if cmd.asset not in catalog.asset_codes():
+        raise UnknownAsset(
+            f"there is no asset '{cmd.asset}'", asset=cmd.asset, available=catalog.asset_codes()
+        )
+    if not 1 <= cmd.expires_in <= rules.hold_max_seconds:
+        raise InvalidAmount(
+            f"expiresIn must be from 1 to {rules.hold_max_seconds} seconds",
+            expiresIn=cmd.expires_in,
+            maximum=rules.hold_max_seconds,
+        )
+    balance = player.balance(cmd.asset)
+    if balance < cmd.amount:
+        raise InsufficientFunds(
+            f"the hold is {cmd.amount} {cmd.asset} but the player's balance is {balance}",
+            balance=balance,
+            asset=cmd.asset,
+            amount=cmd.amount,
+        )
+
+
+def decide_close_hold(
+    hold: HoldState,
+    player: PlayerState,
+    cmd: CloseHold,
+    *,
+    transfer_id: str,
+    now: datetime,
+) -> Decision:
+    """Capture part or all of a pending hold (the rest goes back), void it, or expire it."""
+    terms = hold.placed
+    _check_close(hold, cmd, now)
+    captured = (
+        (cmd.amount if cmd.amount is not None else terms.amount) if cmd.outcome == "capture" else 0
+    )
+    released = terms.amount - captured
+    held, mine = accounts.hold_account(terms.hold_id), accounts.player_account(player.player_id)
+    legs = [Leg(held, terms.asset, -terms.amount)]
+    if captured:
+        legs.append(Leg(accounts.INFLOW, terms.asset, captured))
+    if released:
+        legs.append(Leg(mine, terms.asset, released))
+
+    def copy(account: str, balances: dict[str, int], mirror: bool) -> Transferred:
+        return Transferred(
+            transfer_id=transfer_id,
+            code=CLOSE_CODES[cmd.outcome],
+            legs=tuple(legs),
+            state_after=apply_legs(balances, legs, account),
+            occurred_at=now,
+            mirror=mirror,
+            memo=terms.memo,
+            hold_id=terms.hold_id,
+        )
+
+    appends = [
+        Append(
+            stream=held,
+            expected=PLACED_VERSION,
+            events=(copy(held, {terms.asset: terms.amount}, mirror=False),),
+        )
+    ]
+    if released:  # the player's balances change only when something comes back
+        appends.append(
+            Append(
+                stream=mine,
+                expected=player.version,
+                events=(copy(mine, player.balances, mirror=True),),
+            )
+        )
+    return Decision(appends=tuple(appends))
+
+
+def _check_close(hold: HoldState, cmd: CloseHold, now: datetime) -> None:
+    terms = hold.placed
+    if hold.status != "pending":
+        raise HoldNotPending(
+            f"the hold is {hold.status}, no longer pending",
+            holdId=terms.hold_id,
+            status=hold.status,
+        )
+    due = now >= terms.expires_at
+    if cmd.outcome == "capture" and due:
+        raise HoldNotPending(
+            "the hold has expired and can no longer be captured",
+            holdId=terms.hold_id,
+            status="expired",
+        )
+    if cmd.outcome == "expire" and not due:
+        raise HoldNotPending(
+            "the hold is not due to expire yet", holdId=terms.hold_id, status=hold.status
+        )
+    if cmd.amount is not None and not 1 <= cmd.amount <= terms.amount:
+        raise InvalidAmount(
+            f"a capture is from 1 to the held {terms.amount} {terms.asset}",
+            amount=cmd.amount,
+            minimum=1,
+            maximum=terms.amount,
+        )

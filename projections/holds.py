@@ -1,0 +1,119 @@
+"""Holds: terms, status and outcome of every hold, folded from the `hold:` streams.
+
+A batch folds to one row per hold; the upsert keeps the terms of version 1 and the outcome of
+version 2 whichever batch brought them (the version guard makes any order safe).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain import accounts
+from domain.events import HoldPlaced, Transferred
+from domain.holds import STATUS_OF_CODE
+from infra.db import Conn
+from infra.eventstore import StoredEvent
+from projections.model import Projection, Tables, sql
+
+
+@dataclass
+class HoldRow:
+    """One hold as the batch leaves it (terms only if placed in the batch)."""
+
+    hold_id: str
+    status: str
+    version: int
+    player_id: str | None = None
+    asset: str | None = None
+    amount: int | None = None
+    expires_at: datetime | None = None
+    memo: str | None = None
+    captured: int | None = None
+    placed_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+def fold(events: Sequence[StoredEvent]) -> dict[str, HoldRow]:
+    """The newest row of each hold touched by the batch."""
+    rows: dict[str, HoldRow] = {}
+    for stored in events:
+        if not accounts.is_hold(stored.stream_id):
+            continue
+        hold_id = accounts.hold_id_of(stored.stream_id)
+        row = rows.setdefault(hold_id, HoldRow(hold_id=hold_id, status="pending", version=0))
+        _apply(row, stored)
+    return rows
+
+
+def _apply(row: HoldRow, stored: StoredEvent) -> None:
+    event = stored.event
+    if isinstance(event, HoldPlaced):
+        row.player_id, row.asset, row.amount = event.player_id, event.asset, event.amount
+        row.expires_at, row.memo, row.placed_at = event.expires_at, event.memo, event.occurred_at
+    elif isinstance(event, Transferred) and event.code in STATUS_OF_CODE:
+        row.status = STATUS_OF_CODE[event.code]
+        row.captured = sum(g.amount for g in event.legs if g.account == accounts.INFLOW)
+        row.closed_at = event.occurred_at
+    row.version = max(row.version, stored.version)
+
+
+_UPSERT = """
+INSERT INTO {rm_holds} AS h (hold_id, player_id, asset, amount, expires_at, memo, status,
+                             captured, version, placed_at, closed_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[],
+                     $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::timestamptz[],
+                     $11::timestamptz[])
+ON CONFLICT (hold_id) DO UPDATE SET
+    player_id  = coalesce(h.player_id, EXCLUDED.player_id),
+    asset      = coalesce(h.asset, EXCLUDED.asset),
+    amount     = coalesce(h.amount, EXCLUDED.amount),
+    expires_at = coalesce(h.expires_at, EXCLUDED.expires_at),
+    memo       = coalesce(h.memo, EXCLUDED.memo),
+    placed_at  = coalesce(h.placed_at, EXCLUDED.placed_at),
+    status     = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.status ELSE h.status END,
+    captured   = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.captured
+                      ELSE h.captured END,
+    closed_at  = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.closed_at
+                      ELSE h.closed_at END,
+    version    = greatest(h.version, EXCLUDED.version)
+"""
+
+
+async def apply_batch(conn: Conn, rows: dict[str, HoldRow], tables: Tables) -> None:
+    """One upsert for the whole batch (sorted: a stable lock order)."""
+    ordered = [rows[key] for key in sorted(rows)]
+    if not ordered:
+        return
+    await conn.execute(
+        sql(_UPSERT, tables),
+        [r.hold_id for r in ordered],
+        [r.player_id for r in ordered],
+        [r.asset for r in ordered],
+        [r.amount for r in ordered],
+        [r.expires_at for r in ordered],
+        [r.memo for r in ordered],
+        [r.status for r in ordered],
+        [r.captured for r in ordered],
+        [r.version for r in ordered],
+        [r.placed_at for r in ordered],
+        [r.closed_at for r in ordered],
+    )
+
+
+async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:
+    """Fold and write one batch."""
+    await apply_batch(conn, fold(events), tables)
+
+
+_HELD = """
+SELECT asset, sum(amount)::bigint AS held FROM rm_holds
+ WHERE player_id = $1 AND status = 'pending' GROUP BY asset ORDER BY asset
+"""
+
+
+async def held(conn: Conn, player_id: str) -> dict[str, int]:
+    """What the player's pending holds set aside, per asset."""
+    return {r["asset"]: r["held"] for r in await conn.fetch(_HELD, player_id)}
+
+
+PROJECTION = Projection(name="holds", tables=("rm_holds",), apply=project)

@@ -1,0 +1,46 @@
+"""Placing a hold: load the player's username claim, then their stream → decide_place_hold.
+Appends to the player's stream at the version read and opens the hold's stream at version 1."""
+
+from domain import accounts
+from domain.commands import PlaceHold
+from domain.events import HoldPlaced
+from domain.holds import HoldState, decide_place_hold
+from domain.ledger import Decision
+from domain.state import player_state
+from service.context import Context
+from service.gift import owner, username
+from service.job import Heads, Job
+from service.results import HoldResult, hold_result
+
+
+def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, caller: str) -> Job[HoldResult]:
+    """The job that sets `cmd.amount` of the player's `cmd.asset` aside for `caller`."""
+    hold_id, transfer_id = ctx.new_id(), ctx.new_id()
+    claim = accounts.username_stream(cmd.player)
+
+    async def decide(heads: Heads) -> tuple[Decision, HoldResult]:
+        player_id = await owner(heads, claim, cmd.player)
+        player = player_state(player_id, await heads.latest(accounts.player_account(player_id)))
+        decision = decide_place_hold(
+            player,
+            cmd,
+            hold_id=hold_id,
+            transfer_id=transfer_id,
+            username=await username(heads, player_id),
+            catalog=ctx.catalog,
+            rules=ctx.rules,
+            now=ctx.clock(),
+        )
+        [placed] = decision.appends[1].events
+        assert isinstance(placed, HoldPlaced)
+        return decision, hold_result(HoldState(placed=placed, version=1, status="pending"))
+
+    return Job(
+        command=cmd,
+        scope=caller,
+        key=key,
+        decide=decide,
+        result_type=HoldResult,
+        streams=lambda: (claim,),
+        metadata={"actor": caller},
+    )
