@@ -7,7 +7,6 @@ publisher at a time, the others stand by and take over when its session ends.
 
 import asyncio
 import contextlib
-import signal
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -19,7 +18,7 @@ from infra.db import create_pool
 from projections import feed, webhooks
 from projections.feed import FeedOptions
 from projections.leadership import Leadership
-from projections.runner import wait
+from projections.runner import until_signalled, wait
 
 _log = structlog.get_logger(__name__)
 
@@ -57,22 +56,7 @@ async def run_feed(
 
 async def serve_feed(dsn: str, settings: Settings, options: FeedOptions | None = None) -> None:
     """Run the feed until SIGINT or SIGTERM, starting over after a failure."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    delay = 0.5
-    try:
-        while not stop.is_set():
-            try:
-                await run_feed(dsn, settings, stop, options)
-            except Exception:  # e.g. the database is away: wait and start over
-                _log.exception("feed stopped; restarting", delay=delay)
-                await wait(stop, delay)
-                delay = min(delay * 2, 30.0)
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    await until_signalled("feed", lambda stop: run_feed(dsn, settings, stop, options))
 
 
 class Publisher:

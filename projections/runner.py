@@ -167,6 +167,12 @@ async def _await(work: Awaitable[None]) -> None:
 
 async def serve(dsn: str, settings: Settings, options: RunnerOptions | None = None) -> None:
     """Run the projectors until SIGINT or SIGTERM, restarting them after a failure."""
+    await until_signalled("projectors", lambda stop: run_projectors(dsn, settings, stop, options))
+
+
+async def until_signalled(what: str, run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """`run(stop)` until SIGINT or SIGTERM sets `stop`, started over with back-off after a
+    failure (the projectors, the feed)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -175,9 +181,9 @@ async def serve(dsn: str, settings: Settings, options: RunnerOptions | None = No
     try:
         while not stop.is_set():
             try:
-                await run_projectors(dsn, settings, stop, options)
+                await run(stop)
             except Exception:  # e.g. the database is away: wait and start over
-                _log.exception("projectors stopped; restarting", delay=delay)
+                _log.exception(f"{what} stopped; restarting", delay=delay)
                 await wait(stop, delay)
                 delay = min(delay * 2, 30.0)
     finally:

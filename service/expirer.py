@@ -10,7 +10,6 @@ takeover by another process) it finds the ones still pending.
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from datetime import datetime
 
 import asyncpg
@@ -18,7 +17,6 @@ import structlog
 
 from domain.commands import CloseHold
 from domain.errors import DomainError
-from infra.catalog import load_catalog
 from infra.config import Settings
 from infra.db import Conn
 from service.ledger import LedgerService
@@ -66,13 +64,7 @@ async def run_expirer(
     interval: float = 1.0,
 ) -> None:
     """Expire due holds every `interval` seconds while this process holds the expirer role."""
-    on_commit: Callable[[], None] = leader.wake_all
-    ledger = LedgerService(
-        pool,
-        catalog=load_catalog(settings.catalog_file),
-        rules=settings.economy,
-        on_commit=on_commit,
-    )
+    ledger = LedgerService.configured(pool, settings, on_commit=leader.wake_all)
     while not stop.is_set():
         try:
             if await leader.holds(ROLE) and (count := await expire_due(pool, ledger)):

@@ -21,6 +21,8 @@ from domain.commands import (
 )
 from domain.ports import EventStore
 from infra import ids
+from infra.catalog import load_catalog
+from infra.config import Settings
 from infra.store import PgEventStore
 from service import treasury
 from service.close_hold import close_hold
@@ -62,6 +64,18 @@ class LedgerService:
         self.pipeline = Pipeline(store, clock=clock, new_id=new_id, on_commit=on_commit)
         self.ctx = Context(catalog, rules, clock, new_id, ShardPicker(rules.shard_count))
         self.group: GroupCommitter | None = None
+
+    @classmethod
+    def configured(
+        cls, pool: asyncpg.Pool, settings: Settings, on_commit: Callable[[], None]
+    ) -> "LedgerService":
+        """The ledger over `pool` with the configured catalog and economy (background writers)."""
+        return cls(
+            pool,
+            catalog=load_catalog(settings.catalog_file),
+            rules=settings.economy,
+            on_commit=on_commit,
+        )
 
     @property
     def catalog(self) -> Catalog:

@@ -11,7 +11,6 @@ swept already: never more than inflow truly holds.
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
 from typing import Protocol
 
 import asyncpg
@@ -20,7 +19,6 @@ import structlog
 from domain.assets import CURRENCY
 from domain.errors import StreamVersionConflict
 from infra import eventstore
-from infra.catalog import load_catalog
 from infra.config import Settings
 from infra.db import Conn
 from service.ledger import LedgerService
@@ -76,13 +74,7 @@ async def run_sweeper(
     interval: float = 1.0,
 ) -> None:
     """Sweep every `interval` seconds while this process holds the sweeper role."""
-    on_commit: Callable[[], None] = leader.wake_all
-    ledger = LedgerService(
-        pool,
-        catalog=load_catalog(settings.catalog_file),
-        rules=settings.economy,
-        on_commit=on_commit,
-    )
+    ledger = LedgerService.configured(pool, settings, on_commit=leader.wake_all)
     aligned = False
     next_purge = 0.0
     while not stop.is_set():
