@@ -29,12 +29,13 @@ from api import problems
 from api.accounts import AccountController
 from api.admin import AdminController
 from api.admin_tools import AdminToolsController
-from api.auth import Tokens, resolve_secret
+from api.auth import Tokens
 from api.batch import BatchController
 from api.catalog import CatalogController
 from api.console import console_router
 from api.health import HealthController
 from api.holds import HoldController
+from api.jwt_secret import resolve_secret
 from api.limits import Limits, Throttles
 from api.linger import linger_middleware
 from api.observability import observability_middleware

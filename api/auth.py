@@ -11,11 +11,9 @@ check also asks the process's copy of the revocations (infra/revocations.py), wh
 more than a second behind the database; a copy that old is not trusted, and the answer is 503.
 """
 
-import os
 import secrets
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol
 
 import jwt
@@ -29,7 +27,7 @@ from litestar.middleware.base import DefineMiddleware
 
 from api import problems
 from infra import credentials
-from infra.config import DATA_DIR, ConfigError, Settings
+from infra.config import ConfigError
 from infra.db import connection as pooled
 from infra.sessions import Revocation
 
@@ -41,7 +39,6 @@ AUDIENCE = "gameledger-api"
 MIN_SECRET_BYTES = 32
 LEEWAY = 5  # seconds a token is accepted past its expiry: clock skew between hosts
 ROLES = frozenset({"player", "admin", "service"})
-SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name, not a secret
 _REQUIRED = ["exp", "iat", "sub", "iss", "aud", "role"]
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="gameledger"'}
 
@@ -221,34 +218,6 @@ class Tokens:
 def unauthorized(detail: str) -> NotAuthorizedException:
     """A 401 with the Bearer challenge."""
     return NotAuthorizedException(detail=detail, headers=dict(_CHALLENGE))
-
-
-def resolve_secret(settings: Settings, data_dir: Path = DATA_DIR) -> str:
-    """The configured secret; in development, one generated once and kept in `data_dir`."""
-    if settings.jwt_secret is not None:
-        return settings.jwt_secret
-    if settings.production:
-        raise ConfigError("JWT_SECRET: at least 32 bytes are required in production")
-    path = data_dir / SECRET_FILE
-    if not path.exists():
-        _write_once(path, secrets.token_urlsafe(48))
-        _log.warning("JWT_SECRET is not set: generated a development secret", path=str(path))
-    return path.read_text().strip()
-
-
-def _write_once(path: Path, secret: str) -> None:
-    # Workers start together: write aside, then link into place, which fails if another won.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret)
-    try:
-        os.link(temp, path)
-    except FileExistsError:
-        pass
-    finally:
-        temp.unlink()
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
