@@ -45,12 +45,13 @@ SELECT transaction_id, global_position, stream_id, version, event_type, schema_v
  LIMIT $3
 """
 
-# Committed rows above the horizon: a writer is still open below them, so poll again soon.
-# (The newest row's id, one backward index probe: `WHERE transaction_id >= horizon` alone is
-# planned as a sequential scan, the horizon being unknown to the planner.)
+# Events after the cursor of the last read that it did not reach: committed above the horizon it
+# read under (a writer was still open below them), so poll again soon. Asked after the cursor,
+# not against a fresh horizon: the horizon may have moved on since that read, and the events
+# between the two would then be neither read nor pending (catch_up returned without them).
 _PENDING = """
-SELECT coalesce(max(transaction_id) >= pg_snapshot_xmin(pg_current_snapshot()), false)
-  FROM events
+SELECT EXISTS (SELECT 1 FROM events
+                WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint))
 """
 
 _HEAD = "SELECT coalesce(max(global_position), 0) FROM events"
@@ -96,9 +97,9 @@ async def read_after(conn: Conn, cursor: Cursor, limit: int) -> Batch:
     return Batch([stored(row) for row in rows], last)
 
 
-async def pending(conn: Conn) -> bool:
-    """True when committed events wait above the horizon (held back by an open writer)."""
-    return bool(await conn.fetchval(_PENDING))
+async def pending(conn: Conn, after: Cursor) -> bool:
+    """True when committed events wait after `after` (the cursor a batch read up to)."""
+    return bool(await conn.fetchval(_PENDING, after.transaction_id, after.global_position))
 
 
 async def head(conn: Conn) -> int:

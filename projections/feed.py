@@ -92,7 +92,7 @@ async def step(pool: asyncpg.Pool, broker: Broker, prefix: str, limit: int) -> F
     async with pool.acquire() as conn:
         batch = await cursor.read_after(conn, await cursor.load(conn, CHECKPOINT), limit)
         full = len(batch.events) == limit
-        waiting = not full and await cursor.pending(conn)
+        waiting = not full and await cursor.pending(conn, batch.last)
         if not batch.events:
             return FeedStep(published=0, full=False, pending=waiting)
         outgoing = await messages(conn, batch.events, prefix)

@@ -72,7 +72,7 @@ async def step(
         await cursor.lock_batch(conn, checkpoint)
         batch = await cursor.read_after(conn, await cursor.load(conn, checkpoint), limit)
         full = len(batch.events) == limit
-        waiting = not full and await cursor.pending(conn)
+        waiting = not full and await cursor.pending(conn, batch.last)
         if batch.events:
             await projection.apply(conn, batch.events, tables)
             await cursor.save(conn, checkpoint, batch)

@@ -1,0 +1,33 @@
+"""The cursor's `pending`: events a read did not reach are pending, whatever the horizon does.
+
+`catch_up` stops when a batch is not full and nothing is pending. If `pending` judged by a fresh
+horizon, a writer that ended between the read and the check would leave its events neither read
+nor pending, and catch_up would return without them (seen in CI: a wallet still stale after
+catch_up while another test's transaction closed at that moment).
+"""
+
+import asyncpg
+
+from domain.commands import SignUp
+from projections import cursor
+from service.ledger import LedgerService
+
+
+async def test_events_above_the_horizon_of_a_read_stay_pending_after_it_moves(
+    pool: asyncpg.Pool, ledger: LedgerService, db_dsn: str
+) -> None:
+    holder = await asyncpg.connect(db_dsn)
+    try:
+        async with holder.transaction():
+            await holder.fetchval("SELECT pg_current_xact_id()")  # holds the horizon back
+            await ledger.sign_up(SignUp(username="late_reader"), "hash")
+            async with pool.acquire() as conn:
+                batch = await cursor.read_after(conn, cursor.START, 10_000)
+        # The holder has ended: the horizon has moved past the signup the read did not reach.
+        async with pool.acquire() as conn:
+            assert await cursor.pending(conn, batch.last)
+            rest = await cursor.read_after(conn, batch.last, 10_000)
+            assert rest.events
+            assert not await cursor.pending(conn, rest.last)
+    finally:
+        await holder.close()
