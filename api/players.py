@@ -27,7 +27,6 @@ from api.services import Caller, IdempotencyKey, Svc
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
 from infra.db import connection
-from projections import holds
 
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -60,14 +59,13 @@ class PlayerController(Controller):
         """Balance, inventory and stream version; includes the player's own latest write."""
         async with connection(services.pool) as conn:
             wallet = await reads.wallet(conn, principal.player_id)
-            held = await holds.held(conn, principal.player_id)
         return BalanceResponse(
             username=wallet.username,
             balance=wallet.balance,
             version=wallet.version,
             referral_code=wallet.referral_code,
             inventory=inventory(wallet.inventory, services.item_codes),
-            held=held,
+            held=wallet.held,
         )
 
     @get("/history", summary="The player's ledger entries", responses=responses(400, 401))

@@ -36,6 +36,7 @@ async def wallet(conn: Conn, player_id: str) -> PlayerView:
         balance=balances.get(CURRENCY, 0),
         version=head.version,
         inventory={k: v for k, v in balances.items() if k != CURRENCY},
+        held=view.held,
         stale=False,
     )
 

@@ -7,6 +7,7 @@ version 2 whichever batch brought them (the version guard makes any order safe).
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from domain import accounts
 from domain.events import HoldPlaced, Transferred
@@ -105,15 +106,27 @@ async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> 
     await apply_batch(conn, fold(events), tables)
 
 
-_HELD = """
-SELECT asset, sum(amount)::bigint AS held FROM rm_holds
- WHERE player_id = $1 AND status = 'pending' GROUP BY asset ORDER BY asset
+# What a player's pending holds set aside, as arrays of assets and amounts: joined into the
+# wallet's read (projections/queries.py) so /balance stays one round trip.
+HELD_LATERAL = """
+LEFT JOIN LATERAL (
+     SELECT array_agg(asset ORDER BY asset) AS held_assets,
+            array_agg(held ORDER BY asset) AS held_amounts
+       FROM (SELECT asset, sum(amount)::bigint AS held FROM rm_holds
+              WHERE player_id = $1 AND status = 'pending' GROUP BY asset) AS sums) AS hd ON true
 """
+
+_HELD = f"SELECT hd.held_assets, hd.held_amounts FROM (SELECT 1) AS one {HELD_LATERAL}"
+
+
+def held_from(row: Any) -> dict[str, int]:
+    """The `held` mapping of a row that joined HELD_LATERAL."""
+    return dict(zip(row["held_assets"] or [], row["held_amounts"] or [], strict=True))
 
 
 async def held(conn: Conn, player_id: str) -> dict[str, int]:
     """What the player's pending holds set aside, per asset."""
-    return {r["asset"]: r["held"] for r in await conn.fetch(_HELD, player_id)}
+    return held_from(await conn.fetchrow(_HELD, player_id))
 
 
 PROJECTION = Projection(name="holds", tables=("rm_holds",), apply=project)

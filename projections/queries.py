@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from infra.db import Conn
-from projections import cursor
+from projections import cursor, holds
 from projections.history import LegView
 from projections.registry import PROJECTIONS
 from projections.views import (
@@ -44,8 +44,10 @@ __all__ = [
 _LAST = 2**63 - 1
 
 # The stream head and the projected wallet in one statement, so both come from one snapshot.
-_PLAYER = """
-SELECT h.head, p.username, p.referral_code, p.balance, p.version, i.items, i.quantities
+_PLAYER = (
+    """
+SELECT h.head, p.username, p.referral_code, p.balance, p.version, i.items, i.quantities,
+       hd.held_assets, hd.held_amounts
   FROM (SELECT max(version) AS head FROM events WHERE stream_id = 'player:' || $1) AS h
   LEFT JOIN rm_players AS p ON p.player_id = $1
   LEFT JOIN LATERAL (
@@ -53,6 +55,8 @@ SELECT h.head, p.username, p.referral_code, p.balance, p.version, i.items, i.qua
               array_agg(quantity ORDER BY item) AS quantities
          FROM rm_inventory WHERE player_id = $1 AND quantity > 0) AS i ON true
 """
+    + holds.HELD_LATERAL
+)
 
 _REGISTRATION = "SELECT payload FROM events WHERE stream_id = 'player:' || $1 AND version = 1"
 
@@ -86,6 +90,7 @@ async def _player(conn: Conn, player_id: str, row: Any, *, stale: bool) -> Playe
         balance=row["balance"] or 0,
         version=row["version"] or 0,
         inventory=dict(zip(row["items"] or [], row["quantities"] or [], strict=True)),
+        held=holds.held_from(row),
         stale=stale,
     )
 

@@ -17,6 +17,7 @@ class PlayerView(msgspec.Struct, kw_only=True):
     version: int
     inventory: dict[str, int]
     stale: bool
+    held: dict[str, int] = msgspec.field(default_factory=dict)  # what pending holds set aside
 
 
 class HistoryEntry(msgspec.Struct, kw_only=True):

@@ -48,6 +48,7 @@ class _Plan:
     outcomes: list[Outcome] = field(default_factory=list)
     writes: list[Write] = field(default_factory=list)
     seen: dict[Key, tuple[str, int]] = field(default_factory=dict)
+    touched: list[frozenset[str]] = field(default_factory=list)  # per job: streams it writes
 
 
 class Pipeline:
@@ -99,13 +100,19 @@ class Pipeline:
             for job in jobs:
                 job.finish()
 
-    async def _attempts(self, jobs: Sequence[Job[Any]], atomic: bool) -> list[Outcome]:
+    async def _attempts(
+        self,
+        jobs: Sequence[Job[Any]],
+        atomic: bool,
+        first: int = 0,
+        contended: Sequence[str] = (),
+    ) -> list[Outcome]:
         digests = [fingerprint(job.command) for job in jobs]
         batch = {"batch": self.new_id()} if len(jobs) > 1 else {}
-        contended: list[str] = []
-        for number in range(MAX_ATTEMPTS):
+        for number in range(first, MAX_ATTEMPTS):
+            plan: _Plan | None = None
             try:
-                async with self.store.session(contended) as session:
+                async with self.store.session(list(contended)) as session:
                     plan = await self._plan(session, jobs, digests, batch)
                     if atomic and any(o.error is not None for o in plan.outcomes):
                         return aborted(plan.outcomes)
@@ -114,7 +121,11 @@ class Pipeline:
             except StreamVersionConflict as conflict:
                 self.conflict_retries += 1
                 metrics.CONFLICT_RETRIES.inc()
-                contended = _contended(jobs, conflict.context.get("streams", ()), number)
+                lost_on = conflict.context.get("streams", ())
+                losers = _losers(plan, lost_on) if plan is not None and not atomic else []
+                if 0 < len(losers) < len(jobs):
+                    return await self._split(jobs, losers, lost_on, number)
+                contended = _contended(jobs, lost_on, number)
                 await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
                 continue
             except IdempotencyRace:  # the other request's record is there now: replay it
@@ -125,6 +136,24 @@ class Pipeline:
         raise StreamVersionConflict(
             "too many concurrent writes to the same stream; try again", attempts=MAX_ATTEMPTS
         )
+
+    async def _split(
+        self, jobs: Sequence[Job[Any]], losers: list[int], lost_on: Iterable[str], number: int
+    ) -> list[Outcome]:
+        """A group that lost on some streams: the rest again at once, the losers after a pause.
+
+        Only the jobs that wrote to a stream another writer reached first have to re-read it;
+        the others of the group retry without waiting (and without counting an attempt).
+        """
+        lost = set(losers)
+        rest = [job for i, job in enumerate(jobs) if i not in lost]
+        again = [jobs[i] for i in losers]
+        done = iter(await self._attempts(rest, False, number))
+        await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
+        retried = iter(
+            await self._attempts(again, False, number + 1, _contended(again, lost_on, number))
+        )
+        return [next(retried) if i in lost else next(done) for i in range(len(jobs))]
 
     async def _plan(
         self,
@@ -138,9 +167,14 @@ class Pipeline:
         loaded, records = await session.load(streams, keys)
         heads = Heads(session, {s: loaded.get(s) for s in streams})
         plan = _Plan()
+        written = 0
         for job, digest in zip(jobs, digests, strict=True):
             outcome = await self._one(job, digest, heads, records, plan, batch)
             plan.outcomes.append(outcome)
+            plan.touched.append(
+                frozenset(a.stream for w in plan.writes[written:] for a in w.appends)
+            )
+            written = len(plan.writes)
         return plan
 
     async def _one(
@@ -197,6 +231,12 @@ def count(job: Job[Any], outcome: Outcome) -> None:
     """The `gameledger_commands` metric for one job."""
     slug = outcome.error.slug if outcome.error is not None else "ok"
     metrics.COMMANDS.labels(job.command.tag, slug).inc()
+
+
+def _losers(plan: _Plan, streams: Iterable[str]) -> list[int]:
+    """The jobs of a planned group that wrote to one of `streams` (the ones a conflict names)."""
+    lost = set(streams)
+    return [i for i, touched in enumerate(plan.touched) if touched & lost]
 
 
 def _contended(jobs: Sequence[Job[Any]], streams: Iterable[str], attempt: int) -> list[str]:

@@ -111,6 +111,24 @@ async def test_an_append_to_several_streams_is_all_or_nothing(pool: asyncpg.Pool
         assert await owners(conn, "b") == ["b1"]
 
 
+async def test_a_conflict_in_a_batch_names_the_stream_it_lost_on(pool: asyncpg.Pool) -> None:
+    """The pipeline retries only the commands of a group that wrote to the stream named."""
+    async with pool.acquire() as conn:
+        await eventstore.append(conn, at("player:b, with a comma", 0, claim("b1")))
+        await eventstore.append(conn, at("c", 0, claim("c1")))
+        for stale, lost in (
+            (
+                at("a", 0, claim("a1")) + at("player:b, with a comma", 0, claim("b2")),
+                "player:b, with a comma",
+            ),
+            (at("a", 0, claim("a1")) + at("c", 2, claim("gap")), "c"),
+        ):
+            with pytest.raises(StreamVersionConflict) as refused:
+                await eventstore.append_batch(conn, stale, [], metadata=[{}, {}])
+            assert refused.value.context["streams"] == [lost]
+        assert await owners(conn, "a") == []
+
+
 @pytest.mark.parametrize(
     "statement",
     [

@@ -11,10 +11,12 @@ from domain import accounts
 from domain.assets import CURRENCY
 from domain.commands import EconomyRules, Purchase, Reverse, SignUp, TopUp
 from domain.errors import IdempotencyKeyReused, InsufficientFunds, StreamVersionConflict
+from domain.ports import Write
 from domain.state import player_state
 from service.batch import BatchAborted, BatchItem, execute
 from service.idempotency import fingerprint
 from service.ledger import LedgerService
+from service.purchase import purchase
 from tests.fakes import FakeEventStore, fake_ledger
 
 RULES = EconomyRules(genesis_supply=10_000, shard_count=4)
@@ -178,3 +180,56 @@ async def test_a_lost_race_is_re_decided_holding_a_lock_on_its_scope(
     assert result.balances[CURRENCY] == 90
     assert ledger.conflict_retries == retries + 1
     assert store.locked[-1] == sorted([player, accounts.player_account(player)])
+
+
+async def test_a_group_that_loses_on_one_stream_retries_only_the_commands_that_wrote_to_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ledger, store = fake_ledger(RULES)
+    assert await ledger.seed_genesis()
+    players = [await funded(ledger, f"group{n}", 100) for n in range(4)]
+    real_write = store.write
+    written: list[int] = []  # how many commands each successful statement carried
+
+    def lose_once_on_the_last(writes: list[Write]) -> None:
+        if not written and len(writes) == 4:
+            written.append(0)
+            raise StreamVersionConflict(
+                "a rival won", streams=[accounts.player_account(players[3])]
+            )
+        real_write(writes)
+        written.append(len(writes))
+
+    monkeypatch.setattr(store, "write", lose_once_on_the_last)
+    outcomes = await ledger.pipeline.write(
+        [purchase(ledger.ctx, Purchase(player_id=p, item="gold_coin"), None) for p in players]
+    )
+    assert [o.result.balances[CURRENCY] for o in outcomes] == [90] * 4
+    # The three that did not touch the lost stream go again together; the fourth alone, locked.
+    assert written == [0, 3, 1]
+    assert store.locked[-1] == sorted([players[3], accounts.player_account(players[3])])
+
+
+async def test_an_atomic_group_that_loses_on_one_stream_is_retried_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ledger, store = fake_ledger(RULES)
+    assert await ledger.seed_genesis()
+    players = [await funded(ledger, f"atomic{n}", 100) for n in range(3)]
+    real_write = store.write
+    written: list[int] = []
+
+    def lose_once(writes: list[Write]) -> None:
+        if not written:
+            written.append(0)
+            raise StreamVersionConflict(
+                "a rival won", streams=[accounts.player_account(players[0])]
+            )
+        real_write(writes)
+        written.append(len(writes))
+
+    monkeypatch.setattr(store, "write", lose_once)
+    jobs = [purchase(ledger.ctx, Purchase(player_id=p, item="gold_coin"), None) for p in players]
+    outcomes = await ledger.pipeline.write(jobs, atomic=True)
+    assert all(o.error is None for o in outcomes)
+    assert written == [0, 3]
