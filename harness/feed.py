@@ -146,7 +146,7 @@ async def _broker() -> AsyncIterator[str]:
     if os.environ.get("NATS_URL"):
         yield os.environ["NATS_URL"]
         return
-    if await _answers(SHARED):
+    if await answers(SHARED):
         yield SHARED
         return
     binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
@@ -159,7 +159,7 @@ async def _broker() -> AsyncIterator[str]:
         try:
             url = f"nats://127.0.0.1:{port}"
             async with asyncio.timeout(30):
-                while not await _answers(url):  # noqa: ASYNC110 - polling the server
+                while not await answers(url):  # noqa: ASYNC110 - polling the server
                     await asyncio.sleep(0.05)
             yield url
         finally:
@@ -167,7 +167,8 @@ async def _broker() -> AsyncIterator[str]:
             await process.wait()
 
 
-async def _answers(url: str) -> bool:
+async def answers(url: str) -> bool:
+    """True when a JetStream-enabled server answers at `url`."""
     try:
         client = await nats.connect(url, connect_timeout=1, allow_reconnect=False)
     except Exception:

@@ -8,7 +8,6 @@ subject prefix (`feed_settings`) and deletes its stream afterwards.
 import asyncio
 import contextlib
 import shutil
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +17,8 @@ import nats
 import pytest
 from nats.js.errors import NotFoundError
 
+from harness.feed import answers
+from harness.server import free_port
 from infra.config import Settings
 
 SHARED = "nats://127.0.0.1:4222"
@@ -31,28 +32,6 @@ def binary() -> str:
         if found:
             return found
     raise RuntimeError("nats-server is not installed: apt-get install nats-server")
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def answers(url: str) -> bool:
-    """True when a JetStream-enabled server answers at `url`."""
-    try:
-        client = await nats.connect(url, connect_timeout=1, allow_reconnect=False)
-    except Exception:
-        return False
-    try:
-        await client.jetstream().account_info()
-        return True
-    except Exception:
-        return False
-    finally:
-        await client.close()
 
 
 class OwnServer:

@@ -7,16 +7,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
 import httpx
 
-from infra.db import with_database
+from tests.conftest import scratch_database
 
 if TYPE_CHECKING:
     from playwright.async_api import ConsoleMessage, Dialog
@@ -123,22 +122,9 @@ def run_server(env: dict[str, str]) -> Iterator[Server]:
         log.unlink(missing_ok=True)
 
 
-@asynccontextmanager
-async def database(server_dsn: str, name: str, template: str) -> AsyncIterator[str]:
+def database(server_dsn: str, name: str, template: str) -> AbstractAsyncContextManager[str]:
     """A database cloned from the migrated template, dropped afterwards."""
-    conn = await asyncpg.connect(server_dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    finally:
-        await conn.close()
-    try:
-        yield with_database(server_dsn, name)
-    finally:
-        conn = await asyncpg.connect(server_dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+    return scratch_database(server_dsn, name, template)
 
 
 def create_admin(env: dict[str, str]) -> None:
