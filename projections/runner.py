@@ -48,6 +48,9 @@ class RunnerOptions:
     batch_size: int = 1000
     poll_interval: float = 0.5  # backstop when idle: a NOTIFY normally wakes us first
     busy_interval: float = 0.005  # committed rows wait behind an open writer: look again soon
+    # After a batch that was not full, wait this long before the next read: the commits of that
+    # time come in one batch (one transaction, one checkpoint write) instead of one each.
+    settle_interval: float = 0.02
     standby_interval: float = 1.0
     # The sweeper (service/sweeper.py `run_sweeper`), run under the leader's role; None: none.
     sweeper: "Sweeper | None" = None
@@ -223,6 +226,8 @@ async def _projector_loop(
         idle = 0 if result.applied else min(idle + 1, 8)
         pause = min(opts.poll_interval, opts.busy_interval * 2**idle)
         await wait(stop, pause if result.pending else opts.poll_interval, wake)
+        if result.applied and not stop.is_set():
+            await wait(stop, opts.settle_interval)
 
 
 async def _one_batch(pool: asyncpg.Pool, projection: Projection, limit: int) -> StepResult:
