@@ -154,6 +154,7 @@ class AdminController(Controller):
             transfer_id=transfer_id,
             reason=data.reason,
             actor=principal.player_id,
+            metadata=data.metadata,
         )
         result = await services.ledger.reverse(command, idempotency_key)
         return ReversalResponse(

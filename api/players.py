@@ -3,15 +3,17 @@
 Every route acts on the token's subject only: none takes a player id from the client.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader
+from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
 
 from api import reads
 from api.auth import require_player
 from api.body import OptionalBody, StrictBody
+from api.filters import history_filter
 from api.limits import page_size
 from api.problems import responses
 from api.schemas import (
@@ -38,6 +40,42 @@ Cursor = Annotated[
         required=False,
         pattern=r"^[1-9][0-9]{0,17}$",
         description="`nextCursor` of the previous page; omit for the newest entries",
+    ),
+]
+Code = Annotated[
+    str | None,
+    QueryParameter(
+        name="code",
+        required=False,
+        pattern=r"^[a-z][a-z_]{0,31}$",
+        description="Only transfers of this code (`purchase`, `top_up`, `gift`, ...)",
+    ),
+]
+AssetFilter = Annotated[
+    str | None,
+    QueryParameter(
+        name="asset",
+        required=False,
+        pattern=r"^[a-z][a-z0-9_]{0,31}$",
+        description="Only transfers with a leg in this asset (`diamond` or an item code)",
+    ),
+]
+Since = Annotated[
+    str | None,
+    QueryParameter(
+        name="from",
+        required=False,
+        description="Only transfers at or after this RFC 3339 time (inclusive)",
+        examples=[Example(value="2026-12-01T00:00:00Z")],
+    ),
+]
+Until = Annotated[
+    str | None,
+    QueryParameter(
+        name="to",
+        required=False,
+        description="Only transfers before this RFC 3339 time (exclusive)",
+        examples=[Example(value="2026-12-02T00:00:00Z")],
     ),
 ]
 Limit = Annotated[
@@ -73,16 +111,36 @@ class PlayerController(Controller):
     @get("/history", summary="The player's ledger entries", responses=responses(400, 401))
     async def history(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         services: Svc,
         cursor: Cursor = None,
         limit: Limit = 20,
+        code: Code = None,
+        asset: AssetFilter = None,
+        since: Since = None,
+        until: Until = None,
     ) -> HistoryPage:
-        """Newest first, one entry per transfer; `nextCursor` pages to older entries."""
+        """Newest first, one entry per transfer; `nextCursor` pages to older entries.
+
+        `code`, `asset`, `from`, `to` and any number of `meta.KEY=VALUE` (the write's
+        `metadata`) keep only the entries matching all of them; the cursor pages through those.
+        """
+        filters = history_filter(
+            code=code,
+            asset=asset,
+            since=since,
+            until=until,
+            pairs=request.query_params.multi_items(),
+        )
         size = page_size(limit, services.settings.max_page_size)
         async with connection(services.pool) as conn:
             return await reads.history(
-                conn, principal.player_id, before=int(cursor) if cursor else None, limit=size
+                conn,
+                principal.player_id,
+                before=int(cursor) if cursor else None,
+                limit=size,
+                filters=filters,
             )
 
     @post(
@@ -102,9 +160,10 @@ class PlayerController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> TopUpResponse:
         """Diamonds into the wallet (100 when the body is empty)."""
-        amount = (data or TopUpRequest()).amount
+        body = data or TopUpRequest()
         result = await services.ledger.top_up(
-            TopUp(player_id=principal.player_id, amount=amount), idempotency_key
+            TopUp(player_id=principal.player_id, amount=body.amount, metadata=body.metadata),
+            idempotency_key,
         )
         return TopUpResponse(
             transfer_id=result.transfer_id,
@@ -129,7 +188,12 @@ class PlayerController(Controller):
     ) -> PurchaseResponse:
         """Diamonds to the treasury and the item into the inventory, in one transfer."""
         result = await services.ledger.purchase(
-            Purchase(player_id=principal.player_id, item=data.item, quantity=data.quantity),
+            Purchase(
+                player_id=principal.player_id,
+                item=data.item,
+                quantity=data.quantity,
+                metadata=data.metadata,
+            ),
             idempotency_key,
         )
         return PurchaseResponse(

@@ -156,3 +156,9 @@ class HoldNotPending(DomainError):
     slug = "hold_not_pending"
     title = "The hold is no longer pending"
     category = "conflict"
+
+
+class InvalidMetadata(DomainError):
+    slug = "invalid_metadata"
+    title = "The metadata is not allowed"
+    category = "invalid"
