@@ -15,6 +15,7 @@ from api.auth import require_player
 from api.body import OptionalBody, StrictBody
 from api.filters import history_filter
 from api.limits import page_size
+from api.past import At, BalanceAtResponse, Version, balance_at
 from api.problems import responses
 from api.schemas import (
     BalanceResponse,
@@ -93,9 +94,16 @@ class PlayerController(Controller):
     security = BEARER
     cache_control = CacheControlHeader(no_store=True)
 
-    @get("/balance", summary="The wallet", responses=responses(401, 404))
-    async def balance(self, principal: Caller, services: Svc) -> BalanceResponse:
-        """Balance, inventory and stream version; includes the player's own latest write."""
+    @get("/balance", summary="The wallet", responses=responses(400, 401, 404))
+    async def balance(
+        self, principal: Caller, services: Svc, at: At = None, version: Version = None
+    ) -> BalanceResponse | BalanceAtResponse:
+        """Balance, inventory and stream version; includes the player's own latest write.
+
+        With `at` (RFC 3339) or `version`: the wallet after the last event at or before it.
+        """
+        if at is not None or version is not None:
+            return await balance_at(services, principal.player_id, at, version)
         async with connection(services.pool) as conn:
             wallet = await reads.wallet(conn, principal.player_id)
             held = await holds.held(conn, principal.player_id)
