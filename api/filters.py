@@ -34,16 +34,24 @@ def invalid(name: str, error: str, **extra: object) -> HTTPException:
     )
 
 
+def rfc3339(text: str) -> datetime | None:
+    """An RFC 3339 time as an aware datetime, or None when `text` is not one."""
+    if not _RFC3339.match(text):
+        return None
+    try:
+        return datetime.fromisoformat(text.upper().replace(" ", "T"))
+    except ValueError:  # shaped like a time, but no such date (2026-02-30)
+        return None
+
+
 def timestamp(name: str, text: str | None) -> datetime | None:
     """An RFC 3339 query parameter as an aware datetime (None when absent)."""
     if text is None:
         return None
-    if _RFC3339.match(text):
-        try:
-            return datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
-        except ValueError:
-            pass  # shaped like a time, but no such date (2026-02-30)
-    raise invalid(name, f"{name} must be an RFC 3339 time with a zone, e.g. {TIME_EXAMPLE}.")
+    parsed = rfc3339(text)
+    if parsed is None:
+        raise invalid(name, f"{name} must be an RFC 3339 time with a zone, e.g. {TIME_EXAMPLE}.")
+    return parsed
 
 
 def meta_filters(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -162,3 +162,9 @@ class InvalidMetadata(DomainError):
     slug = "invalid_metadata"
     title = "The metadata is not allowed"
     category = "invalid"
+
+
+class UnknownVersion(DomainError):
+    slug = "unknown_version"
+    title = "The stream has no such version yet"
+    category = "not_found"

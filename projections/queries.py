@@ -120,7 +120,7 @@ async def history_page(
 
     With `filters`, only the entries that match (the cursor is still a version, so a filtered
     page's `next_cursor` pages on through the filtered entries)."""
-    stale = not await _wait_covered(conn, player_id, min_version or _LAST, wait_seconds)
+    stale = not await wait_covered(conn, player_id, min_version or _LAST, wait_seconds)
     sql, args = page_sql(player_id, before_version or _LAST, limit + 1, filters)
     rows = await conn.fetch(sql, *args)
     entries = [_entry(row) for row in rows[:limit]]
@@ -130,7 +130,8 @@ async def history_page(
     )
 
 
-async def _wait_covered(conn: Conn, player_id: str, version: int, seconds: float) -> bool:
+async def wait_covered(conn: Conn, player_id: str, version: int, seconds: float) -> bool:
+    """Whether the history projector has passed the player's event at `version` (waiting)."""
     deadline = time.monotonic() + seconds
     pause = 0.005
     while True:
