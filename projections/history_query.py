@@ -15,7 +15,7 @@ COLUMNS = """version, transfer_id, code, legs::text AS legs, balance_after,
        state_after::text AS state, item, quantity, reverses, reason, occurred_at, counterparty,
        memo, hold_id, metadata::text AS metadata"""
 
-# The expression of rm_history_jsonb_path_query_array_idx: the asset codes of an entry's legs.
+# The expression rm_history_player_id_jsonb_path_query_array_idx indexes: an entry's assets.
 ASSETS = "jsonb_path_query_array(legs, '$[*].asset')"
 
 
