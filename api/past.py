@@ -2,7 +2,7 @@
 
 The answer is the state after the last event at or before the time or version
 (projections/past.py: one index probe). Pending holds of then are not reconstructed, so the
-answer has no `held`; `balances` lists every asset the wallet had moved.
+answer's `held` is null; `balances` lists every asset the wallet had moved.
 """
 
 from datetime import datetime
@@ -51,6 +51,9 @@ class BalanceAtResponse(Response):
         datetime | None, Meta(description="When that event occurred (null before signup)")
     ]
     at: datetime | None = None
+    # Always null: pending holds of the past are not reconstructed (and the null keeps this
+    # answer from also matching BalanceResponse, whose `held` is an object, in the OpenAPI oneOf).
+    held: Annotated[None, Meta(description="Not known for the past: always null")] = None
     stale: Annotated[
         bool, Meta(description="True when the newest entries may not be projected yet")
     ] = False

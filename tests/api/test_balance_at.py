@@ -37,6 +37,7 @@ async def test_the_wallet_after_a_version(client: httpx.AsyncClient, player: Pla
     assert (after["version"], after["balance"]) == (3, 90)
     assert after["inventory"] == {"goldCoins": 1, "treasureBoxes": 0}
     assert after["balances"] == {"diamond": 90, "gold_coin": 1}
+    assert after["held"] is None  # not reconstructed for the past
     assert (await at(client, player, version=4))["balance"] == 140
     signed_up = await at(client, player, version=1)
     assert (signed_up["version"], signed_up["balance"], signed_up["balances"]) == (1, 0, {})
