@@ -52,7 +52,7 @@ class AccountController(Controller):
         services.throttles.check_signup(client_address(request))
         password_hash = await services.passwords.hash(data.password)
         result = await services.ledger.sign_up(
-            SignUp(username=data.username, referral_code=data.code),
+            SignUp(username=data.username, referral_code=data.code, metadata=data.metadata),
             password_hash,
             idempotency_key,
         )

@@ -26,6 +26,7 @@ from api.admin_schemas import (
 )
 from api.auth import require_admin
 from api.body import StrictBody
+from api.past import At, BalanceAtResponse, Version, balance_at
 from api.problems import responses
 from api.schemas import inventory
 from api.services import Caller, IdempotencyKey, Svc
@@ -117,6 +118,21 @@ class AdminController(Controller):
             inventory=inventory(wallet.inventory, services.item_codes),
         )
 
+    @get(
+        "/players/{username:str}/balance",
+        summary="A player's wallet now, after a version, or at a time",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def balance(
+        self, services: Svc, username: UsernamePath, at: At = None, version: Version = None
+    ) -> BalanceAtResponse:
+        """The wallet after the last event at or before `at` or `version` (the latest without)."""
+        async with connection(services.pool) as conn:
+            login = await credentials.by_username(conn, username)
+        if login is None:
+            raise UnknownPlayer("no player has this username", username=username)
+        return await balance_at(services, login.player_id, at, version)
+
     @post(
         "/players/{username:str}/revoke-sessions",
         status_code=204,
@@ -154,6 +170,7 @@ class AdminController(Controller):
             transfer_id=transfer_id,
             reason=data.reason,
             actor=principal.player_id,
+            metadata=data.metadata,
         )
         result = await services.ledger.reverse(command, idempotency_key)
         return ReversalResponse(

@@ -3,9 +3,10 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import msgspec
 from msgspec import Meta
 
-from api.schemas import Inventory, Request, Response
+from api.schemas import Inventory, Metadata, Request, Response
 
 PlayerId = Annotated[str, Meta(pattern=r"^[0-9a-fA-F-]{1,64}$", examples=["9b2f…"])]
 Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
@@ -95,6 +96,7 @@ class ReversalRequest(Request):
 
     player_id: PlayerId
     reason: Reason
+    metadata: Metadata = msgspec.field(default_factory=dict)
 
 
 class ReversalResponse(Response):

@@ -19,7 +19,7 @@ from msgspec import Meta
 from api.auth import principal_of
 from api.body import StrictBody
 from api.problems import STATUS_BY_CATEGORY, responses, slug_of
-from api.schemas import Amount, ItemCode, Quantity, Request, Response
+from api.schemas import Amount, ItemCode, Metadata, Quantity, Request, Response
 from api.services import Svc
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
@@ -44,6 +44,7 @@ class BatchTransfer(Request):
     item: ItemCode | None = None
     quantity: Quantity = 1
     idempotency_key: Key | None = None
+    metadata: Metadata = msgspec.field(default_factory=dict)
 
 
 class BatchRequest(Request):
@@ -86,11 +87,16 @@ async def require_trusted(
 def _item(transfer: BatchTransfer) -> BatchItem:
     if transfer.kind == "top_up":
         command: TopUp | Purchase = TopUp(
-            player_id=transfer.player_id, amount=transfer.amount or 100
+            player_id=transfer.player_id,
+            amount=transfer.amount or 100,
+            metadata=transfer.metadata,
         )
     else:
         command = Purchase(
-            player_id=transfer.player_id, item=transfer.item or "", quantity=transfer.quantity
+            player_id=transfer.player_id,
+            item=transfer.item or "",
+            quantity=transfer.quantity,
+            metadata=transfer.metadata,
         )
     return BatchItem(command=command, key=transfer.idempotency_key)
 

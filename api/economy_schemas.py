@@ -3,9 +3,10 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
+import msgspec
 from msgspec import Meta
 
-from api.schemas import MAX_SAFE_INTEGER, Inventory, Request, Response, Username
+from api.schemas import MAX_SAFE_INTEGER, Inventory, Metadata, Request, Response, Username
 from domain.assets import AssetCode
 
 Memo = Annotated[str, Meta(max_length=140, description="Up to 140 characters")]
@@ -24,6 +25,7 @@ class TransferRequest(Request):
     asset: Asset
     amount: Units
     memo: Memo | None = None
+    metadata: Metadata = msgspec.field(default_factory=dict)
 
 
 class TransferResponse(Response):
@@ -43,12 +45,20 @@ class HoldRequest(Request):
     amount: Units
     expires_in: Seconds
     memo: Memo | None = None
+    metadata: Metadata = msgspec.field(default_factory=dict)
 
 
 class CaptureRequest(Request):
     """Capture `amount` of the hold (all of it when absent); the rest goes back to the player."""
 
     amount: Units | None = None
+    metadata: Metadata = msgspec.field(default_factory=dict)
+
+
+class VoidRequest(Request):
+    """Void the hold (the body may be left out)."""
+
+    metadata: Metadata = msgspec.field(default_factory=dict)
 
 
 class HoldResponse(Response):

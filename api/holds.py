@@ -11,7 +11,7 @@ from litestar.params import JSONBody, PathParameter
 
 from api.batch import require_trusted
 from api.body import OptionalBody, StrictBody
-from api.economy_schemas import CaptureRequest, HoldRequest, HoldResponse
+from api.economy_schemas import CaptureRequest, HoldRequest, HoldResponse, VoidRequest
 from api.problems import responses
 from api.services import Caller, IdempotencyKey, Svc
 from domain import accounts
@@ -69,6 +69,7 @@ class HoldController(Controller):
             amount=data.amount,
             expires_in=data.expires_in,
             memo=data.memo,
+            metadata=data.metadata,
         )
         return answer(
             await services.ledger.place_hold(command, principal.player_id, idempotency_key)
@@ -92,27 +93,34 @@ class HoldController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> HoldResponse:
         """Sends the captured amount to the treasury; status becomes `captured`."""
-        amount = (data or CaptureRequest()).amount
-        command = CloseHold(hold_id=hold_id, outcome="capture", amount=amount)
+        body = data or CaptureRequest()
+        command = CloseHold(
+            hold_id=hold_id, outcome="capture", amount=body.amount, metadata=body.metadata
+        )
         return answer(
             await services.ledger.close_hold(command, principal.player_id, idempotency_key)
         )
 
     @post(
         "/{hold_id:str}/void",
+        dto=StrictBody[VoidRequest],
+        return_dto=None,
         status_code=200,
         summary="Void a hold: everything goes back to the player",
-        responses=responses(400, 401, 403, 404, 409, 422),
+        operation_class=OptionalBody,
+        responses=responses(400, 401, 403, 404, 409, 413, 422),
     )
     async def void(
         self,
         principal: Caller,
         services: Svc,
         hold_id: HoldId,
+        data: JSONBody[VoidRequest | None] = None,
         idempotency_key: IdempotencyKey = None,
     ) -> HoldResponse:
         """Releases the whole hold; status becomes `voided`."""
-        command = CloseHold(hold_id=hold_id, outcome="void")
+        body = data or VoidRequest()
+        command = CloseHold(hold_id=hold_id, outcome="void", metadata=body.metadata)
         return answer(
             await services.ledger.close_hold(command, principal.player_id, idempotency_key)
         )

@@ -3,16 +3,19 @@
 Every route acts on the token's subject only: none takes a player id from the client.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader
+from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
 
 from api import reads
 from api.auth import require_player
 from api.body import OptionalBody, StrictBody
+from api.filters import history_filter
 from api.limits import page_size
+from api.past import At, BalanceAtResponse, Version, balance_at
 from api.problems import responses
 from api.schemas import (
     BalanceResponse,
@@ -39,6 +42,42 @@ Cursor = Annotated[
         description="`nextCursor` of the previous page; omit for the newest entries",
     ),
 ]
+Code = Annotated[
+    str | None,
+    QueryParameter(
+        name="code",
+        required=False,
+        pattern=r"^[a-z][a-z_]{0,31}$",
+        description="Only transfers of this code (`purchase`, `top_up`, `gift`, ...)",
+    ),
+]
+AssetFilter = Annotated[
+    str | None,
+    QueryParameter(
+        name="asset",
+        required=False,
+        pattern=r"^[a-z][a-z0-9_]{0,31}$",
+        description="Only transfers with a leg in this asset (`diamond` or an item code)",
+    ),
+]
+Since = Annotated[
+    str | None,
+    QueryParameter(
+        name="from",
+        required=False,
+        description="Only transfers at or after this RFC 3339 time (inclusive)",
+        examples=[Example(value="2026-12-01T00:00:00Z")],
+    ),
+]
+Until = Annotated[
+    str | None,
+    QueryParameter(
+        name="to",
+        required=False,
+        description="Only transfers before this RFC 3339 time (exclusive)",
+        examples=[Example(value="2026-12-02T00:00:00Z")],
+    ),
+]
 Limit = Annotated[
     int,
     QueryParameter(name="limit", ge=1, le=1000, description="Page size, capped by MAX_PAGE_SIZE"),
@@ -54,9 +93,16 @@ class PlayerController(Controller):
     security = BEARER
     cache_control = CacheControlHeader(no_store=True)
 
-    @get("/balance", summary="The wallet", responses=responses(401, 404))
-    async def balance(self, principal: Caller, services: Svc) -> BalanceResponse:
-        """Balance, inventory and stream version; includes the player's own latest write."""
+    @get("/balance", summary="The wallet", responses=responses(400, 401, 404))
+    async def balance(
+        self, principal: Caller, services: Svc, at: At = None, version: Version = None
+    ) -> BalanceResponse | BalanceAtResponse:
+        """Balance, inventory and stream version; includes the player's own latest write.
+
+        With `at` (RFC 3339) or `version`: the wallet after the last event at or before it.
+        """
+        if at is not None or version is not None:
+            return await balance_at(services, principal.player_id, at, version)
         async with connection(services.pool) as conn:
             wallet = await reads.wallet(conn, principal.player_id)
         return BalanceResponse(
@@ -71,16 +117,36 @@ class PlayerController(Controller):
     @get("/history", summary="The player's ledger entries", responses=responses(400, 401))
     async def history(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         services: Svc,
         cursor: Cursor = None,
         limit: Limit = 20,
+        code: Code = None,
+        asset: AssetFilter = None,
+        since: Since = None,
+        until: Until = None,
     ) -> HistoryPage:
-        """Newest first, one entry per transfer; `nextCursor` pages to older entries."""
+        """Newest first, one entry per transfer; `nextCursor` pages to older entries.
+
+        `code`, `asset`, `from`, `to` and any number of `meta.KEY=VALUE` (the write's
+        `metadata`) keep only the entries matching all of them; the cursor pages through those.
+        """
+        filters = history_filter(
+            code=code,
+            asset=asset,
+            since=since,
+            until=until,
+            pairs=request.query_params.multi_items(),
+        )
         size = page_size(limit, services.settings.max_page_size)
         async with connection(services.pool) as conn:
             return await reads.history(
-                conn, principal.player_id, before=int(cursor) if cursor else None, limit=size
+                conn,
+                principal.player_id,
+                before=int(cursor) if cursor else None,
+                limit=size,
+                filters=filters,
             )
 
     @post(
@@ -100,9 +166,10 @@ class PlayerController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> TopUpResponse:
         """Diamonds into the wallet (100 when the body is empty)."""
-        amount = (data or TopUpRequest()).amount
+        body = data or TopUpRequest()
         result = await services.ledger.top_up(
-            TopUp(player_id=principal.player_id, amount=amount), idempotency_key
+            TopUp(player_id=principal.player_id, amount=body.amount, metadata=body.metadata),
+            idempotency_key,
         )
         return TopUpResponse(
             transfer_id=result.transfer_id,
@@ -127,7 +194,12 @@ class PlayerController(Controller):
     ) -> PurchaseResponse:
         """Diamonds to the treasury and the item into the inventory, in one transfer."""
         result = await services.ledger.purchase(
-            Purchase(player_id=principal.player_id, item=data.item, quantity=data.quantity),
+            Purchase(
+                player_id=principal.player_id,
+                item=data.item,
+                quantity=data.quantity,
+                metadata=data.metadata,
+            ),
             idempotency_key,
         )
         return PurchaseResponse(

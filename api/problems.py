@@ -80,6 +80,8 @@ _FIELD_SENTENCES: Mapping[str, str] = {
     "$.asset": "Name an asset: diamond or an item code.",
     "$.memo": "A memo is at most 140 characters.",
     "$.expiresIn": "expiresIn must be a whole number of seconds, at least 1.",
+    "$.metadata": "metadata must be an object of string values.",
+    "$.metadata[...]": "Every metadata value must be a string of at most 256 characters.",
 }
 
 

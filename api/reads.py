@@ -14,6 +14,7 @@ from domain.events import Transferred
 from infra import eventstore
 from infra.db import Conn
 from projections import queries
+from projections.history_query import NO_FILTER
 from projections.views import PlayerView
 
 
@@ -42,10 +43,17 @@ async def wallet(conn: Conn, player_id: str) -> PlayerView:
 
 
 async def history(
-    conn: Conn, player_id: str, *, before: int | None, limit: int
+    conn: Conn,
+    player_id: str,
+    *,
+    before: int | None,
+    limit: int,
+    filters: queries.HistoryFilter = NO_FILTER,
 ) -> schemas.HistoryPage:
     """One page of the player's entries, newest first (`stale` if the projection lagged)."""
-    page = await queries.history_page(conn, player_id, before_version=before, limit=limit)
+    page = await queries.history_page(
+        conn, player_id, before_version=before, limit=limit, filters=filters
+    )
     return schemas.HistoryPage(
         entries=[_entry(e) for e in page.entries],
         next_cursor=page.next_cursor,
@@ -69,4 +77,5 @@ def _entry(entry: queries.HistoryEntry) -> schemas.HistoryEntry:
         counterparty=entry.counterparty,
         memo=entry.memo,
         hold_id=entry.hold_id,
+        metadata=entry.metadata,
     )

@@ -42,6 +42,17 @@ Quantity = Annotated[
     int, Meta(ge=1, le=MAX_SAFE_INTEGER, description="Items, at most MAX_QUANTITY (10000)")
 ]
 ItemCode = Annotated[str, Meta(min_length=1, max_length=64, examples=["gold_coin"])]
+# The caller's labels for a write; the rules (domain/metadata.py) are checked by the pipeline,
+# whose refusal names the key or the value at fault.
+Metadata = Annotated[
+    dict[str, str],
+    Meta(
+        description="Labels stored on the write's events and shown in history and replay: at "
+        "most 16 keys matching ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 "
+        "characters (`GET /history?meta.KEY=VALUE` finds them)",
+        examples=[{"matchId": "m-2041", "storeOrder": "GPA.3345-1"}],
+    ),
+]
 Inventory = Annotated[
     dict[str, int],
     Meta(
@@ -66,6 +77,7 @@ class SignupRequest(Request):
     username: Username
     password: Password
     referral_code: ReferralCode | None = None
+    metadata: Metadata = msgspec.field(default_factory=dict)
 
     @property
     def code(self) -> str | None:
@@ -133,6 +145,7 @@ class TopUpRequest(Request):
     """Diamonds from the treasury into the wallet (an empty body tops up 100)."""
 
     amount: Amount = 100
+    metadata: Metadata = msgspec.field(default_factory=dict)
 
 
 class TopUpResponse(Response):
@@ -148,6 +161,7 @@ class PurchaseRequest(Request):
 
     item: ItemCode
     quantity: Quantity = 1
+    metadata: Metadata = msgspec.field(default_factory=dict)
 
 
 class PurchaseResponse(Response):
@@ -204,6 +218,9 @@ class HistoryEntry(Response):
     )
     memo: str | None = None
     hold_id: str | None = None
+    metadata: Annotated[
+        dict[str, str], Meta(description="The labels the write was given (`metadata`)")
+    ] = msgspec.field(default_factory=dict)
 
 
 class HistoryPage(Response):

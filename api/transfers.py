@@ -45,6 +45,7 @@ class TransferController(Controller):
             asset=data.asset,
             amount=data.amount,
             memo=data.memo,
+            metadata=data.metadata,
         )
         result = await services.ledger.gift(command, idempotency_key)
         return TransferResponse(

@@ -15,6 +15,9 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
     """
 
     tag: ClassVar[str]
+    # The caller's labels for the write, checked and stamped on its events by the pipeline
+    # (domain/metadata.py). Empty, it is left out of the idempotency fingerprint.
+    metadata: dict[str, str] = {}
 
 
 class SignUp(Command, frozen=True, kw_only=True):

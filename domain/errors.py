@@ -156,3 +156,15 @@ class HoldNotPending(DomainError):
     slug = "hold_not_pending"
     title = "The hold is no longer pending"
     category = "conflict"
+
+
+class InvalidMetadata(DomainError):
+    slug = "invalid_metadata"
+    title = "The metadata is not allowed"
+    category = "invalid"
+
+
+class UnknownVersion(DomainError):
+    slug = "unknown_version"
+    title = "The stream has no such version yet"
+    category = "not_found"

@@ -46,6 +46,7 @@ class PlayerRegistered(Event, frozen=True, kw_only=True, tag="player_registered"
     referral_code: str
     referred_by: str | None = None
     occurred_at: datetime
+    metadata: dict[str, str] = {}  # the caller's labels (domain/metadata.py)
 
 
 class Claimed(Event, frozen=True, kw_only=True, tag="claimed"):
@@ -78,6 +79,7 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     counterparty: str | None = None  # the other player's username (gifts)
     memo: str | None = None
     hold_id: str | None = None
+    metadata: dict[str, str] = {}  # the caller's labels (domain/metadata.py)
 
 
 class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):

@@ -15,6 +15,7 @@ import msgspec
 from infra.db import Conn
 from projections import cursor, holds
 from projections.history import LegView
+from projections.history_query import NO_FILTER, HistoryFilter, page_sql
 from projections.registry import PROJECTIONS
 from projections.views import (
     AssetTotals,
@@ -29,6 +30,7 @@ from projections.views import (
 __all__ = [
     "AssetTotals",
     "HistoryEntry",
+    "HistoryFilter",
     "HistoryPage",
     "PlayerView",
     "ProjectorStatus",
@@ -104,15 +106,9 @@ SELECT coalesce((c.transaction_id, c.global_position) >= (e.transaction_id, e.gl
  ORDER BY e.version DESC LIMIT 1
 """
 
-_HISTORY = """
-SELECT version, transfer_id, code, legs::text AS legs, balance_after, state_after::text AS state,
-       item, quantity, reverses, reason, occurred_at, counterparty, memo, hold_id
-  FROM rm_history WHERE player_id = $1 AND version < $2
- ORDER BY version DESC LIMIT $3
-"""
-
 _legs = msgspec.json.Decoder(list[LegView])
 _state = msgspec.json.Decoder(dict[str, int])
+_labels = msgspec.json.Decoder(dict[str, str])
 
 
 async def history_page(
@@ -123,10 +119,15 @@ async def history_page(
     limit: int,
     min_version: int | None = None,
     wait_seconds: float = 2.0,
+    filters: HistoryFilter = NO_FILTER,
 ) -> HistoryPage:
-    """Entries newest first, older than `before_version`; `next_cursor` pages further back."""
-    stale = not await _wait_covered(conn, player_id, min_version or _LAST, wait_seconds)
-    rows = await conn.fetch(_HISTORY, player_id, before_version or _LAST, limit + 1)
+    """Entries newest first, older than `before_version`; `next_cursor` pages further back.
+
+    With `filters`, only the entries that match (the cursor is still a version, so a filtered
+    page's `next_cursor` pages on through the filtered entries)."""
+    stale = not await wait_covered(conn, player_id, min_version or _LAST, wait_seconds)
+    sql, args = page_sql(player_id, before_version or _LAST, limit + 1, filters)
+    rows = await conn.fetch(sql, *args)
     entries = [_entry(row) for row in rows[:limit]]
     more = len(rows) > limit and entries
     return HistoryPage(
@@ -134,7 +135,8 @@ async def history_page(
     )
 
 
-async def _wait_covered(conn: Conn, player_id: str, version: int, seconds: float) -> bool:
+async def wait_covered(conn: Conn, player_id: str, version: int, seconds: float) -> bool:
+    """Whether the history projector has passed the player's event at `version` (waiting)."""
     deadline = time.monotonic() + seconds
     pause = 0.005
     while True:
@@ -163,6 +165,7 @@ def _entry(row: Any) -> HistoryEntry:
         counterparty=row["counterparty"],
         memo=row["memo"],
         hold_id=row["hold_id"],
+        metadata=_labels.decode(row["metadata"]),
     )
 
 

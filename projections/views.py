@@ -37,6 +37,7 @@ class HistoryEntry(msgspec.Struct, kw_only=True):
     counterparty: str | None = None
     memo: str | None = None
     hold_id: str | None = None
+    metadata: dict[str, str] = {}
 
 
 class HistoryPage(msgspec.Struct, kw_only=True):

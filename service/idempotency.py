@@ -16,10 +16,13 @@ def fingerprint(command: Command) -> str:
     """A stable digest of a command, to tell a retry from a different request.
 
     It hashes the command's explicit `tag`, never its class name (see domain/commands.py).
+    Metadata is part of the request (the same key with other metadata is another request),
+    but empty metadata is left out, so keys stored before commands had metadata still match.
     """
-    body = msgspec.json.encode(
-        {"kind": command.tag, **msgspec.to_builtins(command)}, order="sorted"
-    )
+    fields = msgspec.to_builtins(command)
+    if not fields.get("metadata"):
+        fields.pop("metadata", None)
+    body = msgspec.json.encode({"kind": command.tag, **fields}, order="sorted")
     return hashlib.sha256(body).hexdigest()
 
 

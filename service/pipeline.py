@@ -19,6 +19,7 @@ import structlog
 
 from domain import accounts
 from domain.errors import DomainError, StreamVersionConflict
+from domain.metadata import check_metadata, stamp
 from domain.ports import EventStore, IdempotencyRace, IdempotencyRecord, Key, Session, Write
 from infra import ids, metrics
 from service.idempotency import fingerprint, record, replay, reused
@@ -188,6 +189,7 @@ class Pipeline:
     ) -> Outcome:
         pair = (job.scope, job.key) if job.key is not None else None
         try:
+            check_metadata(job.command.metadata)
             if pair is not None and pair in records:
                 return Outcome(result=replay(records[pair], digest, job.result_type))
             if pair is not None and pair in plan.seen:  # the same key twice in one group
@@ -200,6 +202,7 @@ class Pipeline:
             return Outcome(error=error)
         if not decision.appends:
             return Outcome(result=result)
+        decision = stamp(decision, job.command.metadata)
         heads.advance(decision, self.clock())
         meta: dict[str, Any] = {
             **job.metadata,
