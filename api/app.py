@@ -31,7 +31,7 @@ from api.admin import AdminController
 from api.admin_tools import AdminToolsController
 from api.auth import Tokens
 from api.batch import BatchController
-from api.catalog import CatalogController
+from api.catalog import CatalogController, ItemUseController
 from api.console import console_router
 from api.health import HealthController
 from api.holds import HoldController
@@ -104,6 +104,7 @@ def create_app(
             TransferController,
             HoldController,
             CatalogController,
+            ItemUseController,
             AdminController,
             BatchController,
             OpsController,
@@ -154,7 +155,6 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             tokens=parts.tokens,
             passwords=Passwords(parts.hasher),
             throttles=Throttles(parts.limits),
-            catalog=ledger.catalog,
         )
         stop = asyncio.Event()
         tasks = [] if await _try_genesis(ledger) else [_task(_seed_genesis(ledger, stop))]

@@ -19,7 +19,15 @@ from msgspec import Meta
 from api.auth import principal_of
 from api.body import StrictBody
 from api.problems import STATUS_BY_CATEGORY, responses, slug_of
-from api.schemas import Amount, ItemCode, Quantity, Request, Response
+from api.schemas import (
+    Amount,
+    CurrencyCode,
+    ItemCode,
+    PriceIndex,
+    Quantity,
+    Request,
+    Response,
+)
 from api.services import Svc
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
@@ -36,7 +44,8 @@ Key = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$
 
 
 class BatchTransfer(Request):
-    """One transfer of the batch: a top-up (`amount`) or a purchase (`item`, `quantity`)."""
+    """One transfer of the batch: a top-up (`amount`, `currency`) or a purchase (`item`,
+    `quantity`, `price`)."""
 
     kind: Literal["top_up", "purchase"]
     player_id: PlayerId
@@ -44,6 +53,8 @@ class BatchTransfer(Request):
     item: ItemCode | None = None
     quantity: Quantity = 1
     idempotency_key: Key | None = None
+    currency: CurrencyCode = CURRENCY
+    price: PriceIndex = 0
 
 
 class BatchRequest(Request):
@@ -86,11 +97,16 @@ async def require_trusted(
 def _item(transfer: BatchTransfer) -> BatchItem:
     if transfer.kind == "top_up":
         command: TopUp | Purchase = TopUp(
-            player_id=transfer.player_id, amount=transfer.amount or 100
+            player_id=transfer.player_id,
+            amount=transfer.amount or 100,
+            currency=transfer.currency,
         )
     else:
         command = Purchase(
-            player_id=transfer.player_id, item=transfer.item or "", quantity=transfer.quantity
+            player_id=transfer.player_id,
+            item=transfer.item or "",
+            quantity=transfer.quantity,
+            price=transfer.price,
         )
     return BatchItem(command=command, key=transfer.idempotency_key)
 

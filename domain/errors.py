@@ -156,3 +156,18 @@ class HoldNotPending(DomainError):
     slug = "hold_not_pending"
     title = "The hold is no longer pending"
     category = "conflict"
+
+
+class NotForSale(DomainError):
+    slug = "item_not_for_sale"
+    title = "The item is no longer sold"
+
+
+class UnknownPriceOption(DomainError):
+    slug = "unknown_price_option"
+    title = "The item has no such price option"
+
+
+class ItemNotUsable(DomainError):
+    slug = "item_not_usable"
+    title = "The item cannot be used"

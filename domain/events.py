@@ -23,6 +23,7 @@ TransferCode = Literal[
     "hold_capture",
     "hold_void",
     "hold_expiry",
+    "item_use",
 ]
 
 
@@ -78,6 +79,16 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     counterparty: str | None = None  # the other player's username (gifts)
     memo: str | None = None
     hold_id: str | None = None
+    # A purchase: the catalog version it was priced from and what it paid per currency, so
+    # replay and audit never price an old purchase from today's catalog.
+    catalog_version: int | None = None
+    paid: dict[str, int] | None = None
+    # A purchase of a bundle or an item use: the items it credited.
+    granted: dict[str, int] | None = None
+    # An item use with a drop table: per item used, the CSPRNG's draw in [0, total weight) and
+    # the drop it landed on (DESIGN-NOTES.md, note 11). Replay reads these, never rolls again.
+    rolls: tuple[int, ...] | None = None
+    drops: tuple[int, ...] | None = None
 
 
 class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):

@@ -21,7 +21,7 @@ from projections.audit_replay import Cut, Replay, nonzero
 CHECKS: dict[str, str] = {
     "decodable": "every event decodes",
     "transfers_balance": "every transfer balances per asset",
-    "supply": "per asset all balances sum to zero; currency issued equals genesis",
+    "supply": "per asset all balances sum to zero; each currency's issue equals its genesis",
     "no_negative_balances": "no account but an issuer ever goes below zero",
     "stream_versions": "stream versions are contiguous from 1",
     "shard_budgets": "shard budget chains hold and equal the shard balances",
@@ -129,12 +129,17 @@ def _supply(replay: Replay, genesis_supply: int | None) -> list[str]:
     found = [f"{asset}: all balances sum to {n}, not 0" for asset, n in totals.items() if n]
     if replay.events == 0:
         return found
-    genesis = genesis_supply if genesis_supply is not None else replay.genesis.get(CURRENCY)
-    issued = -replay.ledger.balances[accounts.issuer_account(CURRENCY)].get(CURRENCY, 0)
-    if genesis is None:
+    if CURRENCY not in replay.genesis:
         found.append("no genesis transfer in the log")
-    elif issued != genesis:
-        found.append(f"{CURRENCY}: {issued} issued, genesis is {genesis}")
+    # Conservation per currency: what its issuer gave out is exactly its genesis (purchases
+    # and sweeps only move a currency between players and its treasury).
+    for currency in sorted(replay.genesis.keys() | {CURRENCY}):
+        genesis = replay.genesis.get(currency)
+        if currency == CURRENCY and genesis_supply is not None:
+            genesis = genesis_supply
+        issued = -replay.ledger.balances[accounts.issuer_account(currency)].get(currency, 0)
+        if genesis is not None and issued != genesis:
+            found.append(f"{currency}: {issued} issued, genesis is {genesis}")
     return found
 
 
@@ -143,7 +148,8 @@ def _shard_balances(replay: Replay) -> list[str]:
     return [
         f"{shard}: budget {replay.budgets.get(shard)}, balance {balance}"
         for shard in sorted(shards | replay.budgets.keys())
-        if replay.budgets.get(shard) != (balance := replay.ledger.balances[shard].get(CURRENCY, 0))
+        if replay.budgets.get(shard)
+        != (balance := replay.ledger.balances[shard].get(accounts.shard_currency(shard), 0))
     ]
 
 

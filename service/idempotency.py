@@ -15,11 +15,15 @@ R = TypeVar("R", bound=msgspec.Struct)
 def fingerprint(command: Command) -> str:
     """A stable digest of a command, to tell a retry from a different request.
 
-    It hashes the command's explicit `tag`, never its class name (see domain/commands.py).
+    It hashes the command's explicit `tag`, never its class name (see domain/commands.py),
+    and leaves out fields added later while they hold their defaults (`Command.added`).
     """
-    body = msgspec.json.encode(
-        {"kind": command.tag, **msgspec.to_builtins(command)}, order="sorted"
-    )
+    fields = {
+        name: value
+        for name, value in msgspec.to_builtins(command).items()
+        if name not in command.added or value != command.added[name]
+    }
+    body = msgspec.json.encode({"kind": command.tag, **fields}, order="sorted")
     return hashlib.sha256(body).hexdigest()
 
 

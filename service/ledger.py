@@ -7,7 +7,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from domain.assets import Catalog
+from domain.assets import CURRENCY, Catalog
 from domain.commands import (
     CloseHold,
     EconomyRules,
@@ -18,6 +18,7 @@ from domain.commands import (
     SignUp,
     Sweep,
     TopUp,
+    UseItem,
 )
 from domain.ports import EventStore
 from infra import ids
@@ -38,6 +39,7 @@ from service.reverse import reverse
 from service.shards import ShardPicker
 from service.signup import sign_up
 from service.top_up import top_up
+from service.use_item import UseResult, use_item
 
 _log = structlog.get_logger(__name__)
 
@@ -132,6 +134,10 @@ class LedgerService:
         """The player buys an item (service/purchase.py)."""
         return await self.pipeline.run(purchase(self.ctx, cmd, key))
 
+    async def use_item(self, cmd: UseItem, key: str | None = None) -> UseResult:
+        """The player uses items for what they grant (service/use_item.py)."""
+        return await self.pipeline.run(use_item(self.ctx, cmd, key))
+
     async def gift(self, cmd: Gift, key: str | None = None) -> TransferResult:
         """One player gives another an asset (service/gift.py)."""
         return await self.pipeline.run(gift(self.ctx, cmd, key))
@@ -154,9 +160,10 @@ class LedgerService:
         """A correcting transfer that undoes one of the player's (service/reverse.py)."""
         return await self.pipeline.run(reverse(self.ctx, cmd, key))
 
-    async def sweep(self, inflow_credited: int) -> int:
-        """Refill the lowest shard with inflow the projection has folded; the amount moved."""
-        job = treasury.sweep(self.ctx, Sweep(inflow_credited=inflow_credited))
+    async def sweep(self, inflow_credited: int, currency: str = CURRENCY) -> int:
+        """Refill a currency's lowest shard with inflow the projection has folded; the amount
+        moved."""
+        job = treasury.sweep(self.ctx, Sweep(inflow_credited=inflow_credited, currency=currency))
         return (await self.pipeline.run(job)).moved
 
     async def seed_genesis(self) -> bool:
@@ -181,4 +188,5 @@ class LedgerService:
             )
             self.ctx.rules = treasury.with_shard_count(self.rules, funded)
             self.ctx.shards = ShardPicker(funded)
+            self.ctx.others.clear()
         return self.rules.shard_count
