@@ -5,6 +5,8 @@ from collections import Counter
 
 from domain.assets import CURRENCY, Catalog, CatalogItem
 
+RESERVED = frozenset({"inflow", "shard"})
+
 
 def problems(catalog: Catalog) -> list[str]:
     """Every reason the catalog is not well-formed (empty when it is)."""
@@ -14,6 +16,8 @@ def problems(catalog: Catalog) -> list[str]:
     for currency in catalog.currencies:
         if currency.code != CURRENCY and currency.supply is None:
             found.append(f"currency '{currency.code}' needs a genesis supply")
+        if currency.code in RESERVED:  # its treasury stream would be another account's name
+            found.append(f"currency code '{currency.code}' is reserved")
     for item in catalog.items:
         found += _item_problems(item, currencies, items)
     return found
