@@ -16,6 +16,7 @@ from domain.assets import CURRENCY
 from infra import codec
 from infra.db import Conn
 from projections import audit_models, audit_sql, cursor
+from projections.audit_catalog import Catalogs
 from projections.audit_replay import Cut, Replay, nonzero
 
 CHECKS: dict[str, str] = {
@@ -28,6 +29,7 @@ CHECKS: dict[str, str] = {
     "state_after": "balances carried on events equal the replay",
     "hash_chain": "every event's hash follows from its content and its predecessor",
     "held": "a pending hold's account holds its amount, a closed one's nothing",
+    "catalog": "purchases paid a price option, drop rolls landed where their catalog version says",
     "read_models": "the live read models equal the replay up to their checkpoints",
 }
 MAX_DETAILS = 100
@@ -54,14 +56,17 @@ class AuditReport(msgspec.Struct, kw_only=True):
     seconds: float
 
 
-async def run_audit(conn: Conn, *, genesis_supply: int | None = None) -> AuditReport:
-    """Replay the log and check every invariant (genesis from the log unless given)."""
+async def run_audit(
+    conn: Conn, *, genesis_supply: int | None = None, catalogs: Catalogs | None = None
+) -> AuditReport:
+    """Replay the log and check every invariant (genesis from the log unless given; prices and
+    drop tables against `catalogs`, by the version each event names, when given)."""
     started = time.monotonic()
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         # Held to the end: a rebuild cannot swap tables under the snapshot.
         await conn.execute(f"LOCK TABLE {_MODELS} IN ACCESS SHARE MODE")
         cuts = {name: await cursor.load(conn, name) for name in (*_CUTS, "history")}
-        replay = await _replay(conn, cuts)
+        replay = await _replay(conn, cuts, catalogs)
         findings = replay.findings
         findings["hash_chain"] += await audit_sql.broken_chain(conn)
         findings["read_models"] += await _compare(conn, replay, cuts)
@@ -95,8 +100,8 @@ SELECT stream_id, version, event_type, schema_version, payload, ARRAY[{flags}] A
   FROM events ORDER BY global_position"""
 
 
-async def _replay(conn: Conn, cuts: dict[str, cursor.Cursor]) -> Replay:
-    replay = Replay(cuts={name: Cut() for name in _CUTS})
+async def _replay(conn: Conn, cuts: dict[str, cursor.Cursor], catalogs: Catalogs | None) -> Replay:
+    replay = Replay(cuts={name: Cut() for name in _CUTS}, catalogs=catalogs)
     args = [value for name in _CUTS for value in cuts[name]]
     async for row in conn.cursor(_select_all(), *args, prefetch=5000):
         stream, version = row["stream_id"], row["version"]

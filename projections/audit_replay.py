@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from domain import accounts
 from domain.events import Event, HoldPlaced, Leg, PlayerRegistered, TrancheChanged, Transferred
+from projections import audit_catalog
 
 Balances = dict[str, dict[str, int]]  # account -> asset -> amount
 # A transfer's copies (one posting, the others mirrors) are written in one statement, so they
@@ -56,6 +57,7 @@ class Replay:
     """The full replay and everything it found wrong along the way."""
 
     cuts: dict[str, Cut]
+    catalogs: audit_catalog.Catalogs | None = None  # None: the catalog checks are skipped
     ledger: Cut = field(default_factory=Cut)
     heads: dict[str, int] = field(default_factory=dict)
     budgets: dict[str, int] = field(default_factory=dict)
@@ -108,6 +110,8 @@ class Replay:
             self._check_not_negative(leg.account, ref)
         if accounts.is_player(stream):
             self._check_player_state(stream, event, ref)
+            if self.catalogs is not None and not event.mirror:
+                self.findings["catalog"] += audit_catalog.findings(ref, event, self.catalogs)
         elif accounts.is_treasury_stream(stream):
             self._check_swept(stream, event, ref)
 
