@@ -25,7 +25,13 @@ from service.ledger import LedgerService
 Handler = Callable[[argparse.Namespace, str], Coroutine[Any, Any, int]]
 
 # Subcommands contributed by other modules of the api layer (each has `register(subparsers)`).
-_PLUGINS = ("api.cli_projections", "api.cli_admin", "api.cli_bench", "api.cli_scenarios")
+_PLUGINS = (
+    "api.cli_projections",
+    "api.cli_admin",
+    "api.cli_catalog",
+    "api.cli_bench",
+    "api.cli_scenarios",
+)
 _FEED_PLUGINS = ("api.cli_feed",)  # the change feed and webhooks (issue 16)
 
 

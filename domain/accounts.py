@@ -19,6 +19,7 @@ ISSUER_PREFIX = "issuer:"
 HOLD_PREFIX = "hold:"
 
 TREASURY_STREAM = "treasury"
+CATALOG_STREAM = "catalog"  # one event per catalog applied while running; version = its version
 
 
 def player_account(player_id: str) -> str:

@@ -2,8 +2,15 @@
 refused. Pure: the caller passes in what players hold."""
 
 from collections import Counter
+from datetime import datetime
 
+import msgspec
+
+from domain import accounts
 from domain.assets import CURRENCY, Catalog, CatalogItem
+from domain.errors import CatalogRefused
+from domain.events import CatalogApplied
+from domain.ledger import Append, Decision
 
 RESERVED = frozenset({"inflow", "shard"})
 
@@ -37,6 +44,18 @@ def change_problems(old: Catalog, new: Catalog, held: dict[str, int]) -> list[st
             )
     found += _meanings(old, new)
     return found
+
+
+def decide_apply(
+    current: Catalog, new: Catalog, held: dict[str, int], *, now: datetime
+) -> Decision:
+    """Append `new` as the catalog stream's next version, or refuse it with every reason."""
+    if found := change_problems(current, new, held):
+        raise CatalogRefused(f"the catalog change is refused: {'; '.join(found)}", reasons=found)
+    applied = msgspec.structs.replace(new, version=current.version + 1)
+    event = CatalogApplied(catalog=applied, occurred_at=now)
+    append = Append(stream=accounts.CATALOG_STREAM, expected=current.version, events=(event,))
+    return Decision(appends=(append,))
 
 
 def _codes(catalog: Catalog) -> list[str]:

@@ -171,3 +171,8 @@ class UnknownPriceOption(DomainError):
 class ItemNotUsable(DomainError):
     slug = "item_not_usable"
     title = "The item cannot be used"
+
+
+class CatalogRefused(DomainError):
+    slug = "catalog_refused"
+    title = "The catalog change is refused"

@@ -9,6 +9,8 @@ from typing import Literal
 
 import msgspec
 
+from domain.assets import Catalog
+
 SCHEMA_VERSION = 1
 
 TransferCode = Literal[
@@ -130,7 +132,22 @@ class HoldPlaced(Event, frozen=True, kw_only=True, tag="hold_placed"):
     occurred_at: datetime
 
 
-AnyEvent = PlayerRegistered | Claimed | Transferred | TrancheChanged | GiftsSent | HoldPlaced
+class CatalogApplied(Event, frozen=True, kw_only=True, tag="catalog_applied"):
+    """A catalog became the live one, as version `catalog.version` of the `catalog` stream."""
+
+    catalog: Catalog
+    occurred_at: datetime
+
+
+AnyEvent = (
+    PlayerRegistered
+    | Claimed
+    | Transferred
+    | TrancheChanged
+    | GiftsSent
+    | HoldPlaced
+    | CatalogApplied
+)
 
 EVENT_TYPES: dict[str, type[Event]] = {
     "player_registered": PlayerRegistered,
@@ -139,6 +156,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "tranche_changed": TrancheChanged,
     "gifts_sent": GiftsSent,
     "hold_placed": HoldPlaced,
+    "catalog_applied": CatalogApplied,
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from domain import accounts
 from domain.assets import CURRENCY, Catalog
 from domain.commands import (
     CloseHold,
@@ -20,6 +21,7 @@ from domain.commands import (
     TopUp,
     UseItem,
 )
+from domain.events import CatalogApplied
 from domain.ports import EventStore
 from infra import ids
 from infra.catalog import load_catalog
@@ -65,6 +67,7 @@ class LedgerService:
         self.store = store
         self.pipeline = Pipeline(store, clock=clock, new_id=new_id, on_commit=on_commit)
         self.ctx = Context(catalog, rules, clock, new_id, ShardPicker(rules.shard_count))
+        self.base_catalog = catalog  # version 0: the configured file
         self.group: GroupCommitter | None = None
 
     @classmethod
@@ -83,6 +86,19 @@ class LedgerService:
     def catalog(self) -> Catalog:
         """The catalog purchases are priced from."""
         return self.ctx.catalog
+
+    def use_catalog(self, catalog: Catalog) -> None:
+        """Decide from now on in `catalog`, if it is newer than the one in use."""
+        if catalog.version > self.ctx.catalog.version:
+            self.ctx.catalog = catalog
+            _log.info("catalog in use", version=catalog.version)
+
+    async def refresh_catalog(self) -> None:
+        """Read the catalog stream's head and use it if newer (background writers' poll)."""
+        async with self.store.session() as session:
+            head = await session.latest(accounts.CATALOG_STREAM)
+        if head is not None and isinstance(head.event, CatalogApplied):
+            self.use_catalog(head.event.catalog)
 
     @property
     def rules(self) -> EconomyRules:

@@ -86,6 +86,7 @@ async def run_sweeper(
                 if not aligned:
                     await ledger.align_with_genesis()
                     aligned = True
+                await ledger.refresh_catalog()  # a currency applied since gets swept too
                 moved = await sweep_once(pool, ledger)
                 if moved:
                     _log.info("swept", amount=moved)
