@@ -1,11 +1,15 @@
 """Catalog validation: the old shape still loads, and every malformed catalog or refused change
 is listed with its reason."""
 
+from datetime import UTC, datetime
+
 import msgspec
 import pytest
 
 from domain.assets import CURRENCY, DEFAULT_CATALOG, Catalog
 from domain.catalog import change_problems, problems
+from domain.events import CatalogApplied
+from infra import codec
 from infra.catalog import CatalogInvalid, parse_catalog
 from tests.catalogs import example_catalog
 
@@ -137,3 +141,11 @@ def test_new_prices_and_a_new_currency_are_a_valid_change() -> None:
     )
     new = msgspec.structs.replace(old, items=cheaper, currencies=(*old.currencies, extra))
     assert change_problems(old, new, {"star": 5, "gem": 2}) == []
+
+
+def test_an_applied_catalog_round_trips_through_the_codec() -> None:
+    applied = CatalogApplied(
+        catalog=msgspec.structs.replace(example_catalog(), version=3),
+        occurred_at=datetime(2026, 1, 2, tzinfo=UTC),
+    )
+    assert codec.decode("catalog_applied", 1, codec.encode(applied)) == applied
