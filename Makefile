@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Serves the two-currency example catalog (README: Economy catalog) unless CATALOG_FILE says otherwise.
 run: $(STAMP)
-	$(BIN)/gameledger serve
+	CATALOG_FILE=$${CATALOG_FILE:-catalog.json} $(BIN)/gameledger serve
 
 # The browser tests drive Debian's chromium, `bench --quick` drives wrk and the clock scenario
 # shifts its servers' clocks with faketime (libfaketime): install them when missing (as root, or

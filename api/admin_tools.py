@@ -23,6 +23,7 @@ from api.admin_schemas import (
 from api.auth import require_admin
 from api.problems import problem, responses
 from api.services import Services, Svc
+from infra import catalog_store
 from infra.db import connection
 from projections.audit import run_audit
 from projections.rebuild import RebuildBusy, rebuild
@@ -59,7 +60,12 @@ class AdminToolsController(Controller):
     async def audit(self, services: Svc) -> AuditResponse:
         """Replay the whole log and check every invariant of the ledger."""
         async with connection(services.pool) as conn:
-            report = await run_audit(conn, genesis_supply=services.settings.economy.genesis_supply)
+            catalogs = await catalog_store.versions(conn, services.ledger.base_catalog)
+            report = await run_audit(
+                conn,
+                genesis_supply=services.settings.economy.genesis_supply,
+                catalogs=catalogs,
+            )
         return AuditResponse(
             ok=report.ok,
             events=report.events,

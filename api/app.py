@@ -28,10 +28,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 from api import problems
 from api.accounts import AccountController
 from api.admin import AdminController
+from api.admin_catalog import CatalogAdminController
 from api.admin_tools import AdminToolsController
 from api.auth import Tokens
 from api.batch import BatchController
-from api.catalog import CatalogController
+from api.catalog import CatalogController, ItemUseController
 from api.console import console_router
 from api.health import HealthController
 from api.holds import HoldController
@@ -47,6 +48,7 @@ from api.transfers import TransferController
 from api.webhooks import WebhookController
 from infra import logging as infra_logging
 from infra.catalog import load_catalog
+from infra.catalog_store import CatalogFollower
 from infra.config import ConfigError, Settings, load_settings
 from infra.db import create_pool
 from infra.revocations import RevocationListener, connector
@@ -104,6 +106,8 @@ def create_app(
             TransferController,
             HoldController,
             CatalogController,
+            ItemUseController,
+            CatalogAdminController,
             AdminController,
             BatchController,
             OpsController,
@@ -140,6 +144,9 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         )
         if settings.group_commit:
             ledger.start_group_commit()
+        # A catalog applied while running reaches this process within a second.
+        catalogs = CatalogFollower(connector(parts.dsn, settings), ledger.use_catalog)
+        await catalogs.start()
         app.state.pool = pool
         revocations = RevocationListener(connector(parts.dsn, settings))
         await revocations.start()
@@ -154,7 +161,6 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             tokens=parts.tokens,
             passwords=Passwords(parts.hasher),
             throttles=Throttles(parts.limits),
-            catalog=ledger.catalog,
         )
         stop = asyncio.Event()
         tasks = [] if await _try_genesis(ledger) else [_task(_seed_genesis(ledger, stop))]
@@ -170,6 +176,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             await ledger.close()
             await waker.stop()
             await revocations.stop()
+            await catalogs.stop()
             await pool.close()
 
     return lifespan

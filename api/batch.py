@@ -19,7 +19,16 @@ from msgspec import Meta
 from api.auth import principal_of
 from api.body import StrictBody
 from api.problems import STATUS_BY_CATEGORY, responses, slug_of
-from api.schemas import Amount, ItemCode, Metadata, Quantity, Request, Response
+from api.schemas import (
+    Amount,
+    CurrencyCode,
+    ItemCode,
+    Metadata,
+    PriceIndex,
+    Quantity,
+    Request,
+    Response,
+)
 from api.services import Svc
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
@@ -36,7 +45,8 @@ Key = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$
 
 
 class BatchTransfer(Request):
-    """One transfer of the batch: a top-up (`amount`) or a purchase (`item`, `quantity`)."""
+    """One transfer of the batch: a top-up (`amount`, `currency`) or a purchase (`item`,
+    `quantity`, `price`)."""
 
     kind: Literal["top_up", "purchase"]
     player_id: PlayerId
@@ -45,6 +55,8 @@ class BatchTransfer(Request):
     quantity: Quantity = 1
     idempotency_key: Key | None = None
     metadata: Metadata = msgspec.field(default_factory=dict)
+    currency: CurrencyCode = CURRENCY
+    price: PriceIndex = 0
 
 
 class BatchRequest(Request):
@@ -90,6 +102,7 @@ def _item(transfer: BatchTransfer) -> BatchItem:
             player_id=transfer.player_id,
             amount=transfer.amount or 100,
             metadata=transfer.metadata,
+            currency=transfer.currency,
         )
     else:
         command = Purchase(
@@ -97,6 +110,7 @@ def _item(transfer: BatchTransfer) -> BatchItem:
             item=transfer.item or "",
             quantity=transfer.quantity,
             metadata=transfer.metadata,
+            price=transfer.price,
         )
     return BatchItem(command=command, key=transfer.idempotency_key)
 

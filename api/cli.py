@@ -29,6 +29,7 @@ _PLUGINS = (
     "api.cli_projections",
     "api.cli_admin",
     "api.cli_balance",
+    "api.cli_catalog",
     "api.cli_bench",
     "api.cli_scenarios",
 )

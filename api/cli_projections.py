@@ -12,6 +12,8 @@ from typing import Any
 import msgspec
 
 from domain.events import AnyEvent, Claimed, Event, PlayerRegistered, TrancheChanged, Transferred
+from infra import catalog_store
+from infra.catalog import load_catalog
 from infra.config import load_settings
 from infra.db import Conn, Pool, create_pool
 from infra.eventstore import StoredEvent
@@ -93,8 +95,10 @@ async def _rebuild(args: argparse.Namespace, dsn: str) -> int:
 
 
 async def _audit(args: argparse.Namespace, dsn: str) -> int:
+    base = load_catalog(load_settings().catalog_file)
     async with _pool(dsn) as pool, pool.acquire() as conn:
-        report = await run_audit(conn)
+        catalogs = await catalog_store.versions(conn, base)  # prices as each event names
+        report = await run_audit(conn, catalogs=catalogs)
     if args.json:
         print(msgspec.json.format(msgspec.json.encode(report)).decode())
     else:

@@ -111,6 +111,7 @@ class PlayerController(Controller):
             version=wallet.version,
             referral_code=wallet.referral_code,
             inventory=inventory(wallet.inventory, services.item_codes),
+            wallet=services.wallet({CURRENCY: wallet.balance, **wallet.inventory}),
             held=wallet.held,
         )
 
@@ -154,7 +155,7 @@ class PlayerController(Controller):
         dto=StrictBody[TopUpRequest],
         return_dto=None,
         status_code=200,
-        summary="Add diamonds from the treasury",
+        summary="Add diamonds (or another currency) from the treasury",
         operation_class=OptionalBody,
         responses=responses(400, 401, 404, 409, 413, 422),
     )
@@ -165,12 +166,15 @@ class PlayerController(Controller):
         data: JSONBody[TopUpRequest | None] = None,
         idempotency_key: IdempotencyKey = None,
     ) -> TopUpResponse:
-        """Diamonds into the wallet (100 when the body is empty)."""
+        """A currency into the wallet (100 diamonds when the body is empty)."""
         body = data or TopUpRequest()
-        result = await services.ledger.top_up(
-            TopUp(player_id=principal.player_id, amount=body.amount, metadata=body.metadata),
-            idempotency_key,
+        command = TopUp(
+            player_id=principal.player_id,
+            amount=body.amount,
+            currency=body.currency,
+            metadata=body.metadata,
         )
+        result = await services.ledger.top_up(command, idempotency_key)
         return TopUpResponse(
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),
@@ -192,19 +196,20 @@ class PlayerController(Controller):
         data: JSONBody[PurchaseRequest],
         idempotency_key: IdempotencyKey = None,
     ) -> PurchaseResponse:
-        """Diamonds to the treasury and the item into the inventory, in one transfer."""
-        result = await services.ledger.purchase(
-            Purchase(
-                player_id=principal.player_id,
-                item=data.item,
-                quantity=data.quantity,
-                metadata=data.metadata,
-            ),
-            idempotency_key,
+        """The price option's currencies to the treasury and the item (or a bundle's contents)
+        into the inventory, in one transfer."""
+        command = Purchase(
+            player_id=principal.player_id,
+            item=data.item,
+            quantity=data.quantity,
+            price=data.price,
+            metadata=data.metadata,
         )
+        result = await services.ledger.purchase(command, idempotency_key)
         return PurchaseResponse(
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),
             version=result.version,
             inventory=inventory(result.balances, services.item_codes),
+            wallet=services.wallet(result.balances),
         )

@@ -53,6 +53,20 @@ Metadata = Annotated[
         examples=[{"matchId": "m-2041", "storeOrder": "GPA.3345-1"}],
     ),
 ]
+CurrencyCode = Annotated[
+    str,
+    Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="A catalog currency", examples=["star"]),
+]
+PriceIndex = Annotated[
+    int, Meta(ge=0, le=1000, description="Which of the item's price options (default the first)")
+]
+Wallet = Annotated[
+    dict[str, int],
+    Meta(
+        description="Balance per catalog currency, zeros included",
+        examples=[{"diamond": 90, "star": 500}],
+    ),
+]
 Inventory = Annotated[
     dict[str, int],
     Meta(
@@ -142,10 +156,12 @@ class RefreshRequest(Request):
 
 
 class TopUpRequest(Request):
-    """Diamonds from the treasury into the wallet (an empty body tops up 100)."""
+    """A currency (diamonds by default) from the treasury into the wallet (an empty body tops
+    up 100 diamonds)."""
 
     amount: Amount = 100
     metadata: Metadata = msgspec.field(default_factory=dict)
+    currency: CurrencyCode = "diamond"
 
 
 class TopUpResponse(Response):
@@ -157,11 +173,12 @@ class TopUpResponse(Response):
 
 
 class PurchaseRequest(Request):
-    """Buy an item of the catalog with diamonds."""
+    """Buy an item of the catalog at one of its price options."""
 
     item: ItemCode
     quantity: Quantity = 1
     metadata: Metadata = msgspec.field(default_factory=dict)
+    price: PriceIndex = 0
 
 
 class PurchaseResponse(Response):
@@ -171,6 +188,7 @@ class PurchaseResponse(Response):
     balance: int
     version: int
     inventory: Inventory
+    wallet: Wallet = msgspec.field(default_factory=dict)
 
 
 class BalanceResponse(Response):
@@ -181,6 +199,7 @@ class BalanceResponse(Response):
     version: int
     referral_code: str
     inventory: Inventory
+    wallet: Wallet = msgspec.field(default_factory=dict)
     held: Annotated[
         dict[str, int],
         Meta(
@@ -231,22 +250,6 @@ class HistoryPage(Response):
     stale: Annotated[
         bool, Meta(description="True when the newest entries may not be projected yet")
     ] = False
-
-
-class CatalogItem(Response):
-    """An item of the shop."""
-
-    code: str
-    name: str
-    price: int
-    inventory_key: str
-
-
-class CatalogResponse(Response):
-    """The shop: prices are in the currency."""
-
-    currency: str
-    items: list[CatalogItem]
 
 
 class HealthResponse(Response):

@@ -50,12 +50,20 @@ class Services:
     tokens: Tokens
     passwords: Passwords
     throttles: Throttles
-    catalog: Catalog
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog commands are decided in (the ledger's: a live change shows at once)."""
+        return self.ledger.catalog
 
     @property
     def item_codes(self) -> tuple[str, ...]:
         """The catalog's item codes, in catalog order."""
         return tuple(item.code for item in self.catalog.items)
+
+    def wallet(self, balances: dict[str, int]) -> dict[str, int]:
+        """Every catalog currency's balance, zeros included."""
+        return {code: balances.get(code, 0) for code in self.catalog.currency_codes()}
 
     @cached_property
     def trusted_proxies(self) -> tuple[Network, ...]:

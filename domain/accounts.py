@@ -4,7 +4,13 @@ Accounts hold balances; streams hold events. A player's account and stream share
 The treasury is split into shard accounts (escrow, each its own stream guarding its budget)
 and one inflow account that only ever receives, so credits never contend on one row.
 Issuer accounts are the unbounded sources of each asset; they alone may go negative.
+
+Each currency has its own shards and treasury stream (diamond keeps the unqualified names it
+always had). Inflow is one account holding every currency: it is never checked or locked, so
+splitting it buys nothing, and each currency's sweeper moves only its own asset out of it.
 """
+
+from domain.assets import CURRENCY
 
 PLAYER_PREFIX = "player:"
 SHARD_PREFIX = "treasury:shard:"
@@ -13,6 +19,7 @@ ISSUER_PREFIX = "issuer:"
 HOLD_PREFIX = "hold:"
 
 TREASURY_STREAM = "treasury"
+CATALOG_STREAM = "catalog"  # one event per catalog applied while running; version = its version
 
 
 def player_account(player_id: str) -> str:
@@ -20,9 +27,29 @@ def player_account(player_id: str) -> str:
     return f"{PLAYER_PREFIX}{player_id}"
 
 
-def shard_account(index: int) -> str:
-    """The account (and stream) of treasury shard `index`."""
-    return f"{SHARD_PREFIX}{index}"
+def shard_account(index: int, currency: str = CURRENCY) -> str:
+    """The account (and stream) of treasury shard `index` of a currency."""
+    if currency == CURRENCY:
+        return f"{SHARD_PREFIX}{index}"
+    return f"{SHARD_PREFIX}{currency}:{index}"
+
+
+def shard_currency(account: str) -> str:
+    """The currency a shard account holds."""
+    rest = account.removeprefix(SHARD_PREFIX)
+    return rest.rpartition(":")[0] or CURRENCY
+
+
+def treasury_stream(currency: str = CURRENCY) -> str:
+    """The stream of a currency's genesis and sweeps (its state: what was swept)."""
+    return TREASURY_STREAM if currency == CURRENCY else f"{TREASURY_STREAM}:{currency}"
+
+
+def is_treasury_stream(stream: str) -> bool:
+    """True for a currency's treasury stream (not its shards or inflow)."""
+    if stream == TREASURY_STREAM:
+        return True
+    return stream.startswith(f"{TREASURY_STREAM}:") and not is_treasury(stream)
 
 
 def issuer_account(asset: str) -> str:

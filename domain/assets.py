@@ -1,4 +1,5 @@
-"""Assets and the item catalog. Amounts are integers in minor units, never floats."""
+"""Assets and the catalog: currencies, items, their price options, bundles and what using an
+item grants. Amounts are integers in minor units, never floats."""
 
 from typing import Annotated
 
@@ -7,30 +8,107 @@ import msgspec
 CURRENCY = "diamond"
 # PostgreSQL bigint: every stored amount and balance must fit.
 MAX_AMOUNT = 2**63 - 1
+MAX_PRICE = 10**12
 
 AssetCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+Count = Annotated[int, msgspec.Meta(gt=0, le=MAX_PRICE)]
+# currency -> amount per unit (a price option), or item -> count per unit (grants)
+Amounts = dict[AssetCode, Count]
 
 
-class CatalogItem(msgspec.Struct, frozen=True, kw_only=True):
-    """An item the shop sells for a price in the currency."""
+class Currency(msgspec.Struct, frozen=True, kw_only=True):
+    """A currency: its own genesis supply, treasury shards, inflow and sweeper.
+
+    `supply` may be left out for diamond only, which then takes GENESIS_SUPPLY.
+    """
 
     code: AssetCode
     name: str
-    price: Annotated[int, msgspec.Meta(gt=0, le=10**12)]
+    supply: Annotated[int, msgspec.Meta(gt=0, le=MAX_AMOUNT)] | None = None
+
+    def genesis_supply(self, default: int) -> int:
+        """The supply genesis mints (`default`, GENESIS_SUPPLY, when the catalog gives none)."""
+        return self.supply if self.supply is not None else default
+
+
+class Drop(msgspec.Struct, frozen=True, kw_only=True):
+    """One outcome of a drop table: its weight and what it grants."""
+
+    weight: Annotated[int, msgspec.Meta(ge=0, le=MAX_PRICE)]
+    grants: Amounts
+
+
+class OnUse(msgspec.Struct, frozen=True, kw_only=True):
+    """What using one item grants: fixed `grants`, or one outcome of the weighted `drops`."""
+
+    grants: Amounts | None = None
+    drops: tuple[Drop, ...] | None = None
+
+    @property
+    def total_weight(self) -> int:
+        """The sum of the drop weights (0 without a drop table)."""
+        return sum(drop.weight for drop in self.drops or ())
+
+    def outcome(self, roll: int) -> int:
+        """The drop a roll in [0, total_weight) lands on."""
+        for index, drop in enumerate(self.drops or ()):
+            if roll < drop.weight:
+                return index
+            roll -= drop.weight
+        raise ValueError("the roll is outside the drop table")
+
+
+class CatalogItem(msgspec.Struct, frozen=True, kw_only=True, rename={"on_use": "onUse"}):
+    """An item: its price options (`"price": 10` means `[{"diamond": 10}]`), the items a bundle
+    grants instead of itself, what using it grants, and whether it is still sold."""
+
+    code: AssetCode
+    name: str
+    price: Count | None = None
+    prices: tuple[Amounts, ...] = ()
+    grants: Amounts = msgspec.field(default_factory=dict)
+    on_use: OnUse | None = None
+    sellable: bool = True
+
+    def options(self) -> tuple[dict[str, int], ...]:
+        """The price options, each a mix of currencies per unit."""
+        if self.prices:
+            return self.prices
+        return ({CURRENCY: self.price},) if self.price is not None else ()
+
+    def contents(self) -> dict[str, int]:
+        """What buying one credits: the bundle's grants, or the item itself."""
+        return dict(self.grants) if self.grants else {self.code: 1}
+
+
+DIAMONDS = Currency(code=CURRENCY, name="Diamonds")
 
 
 class Catalog(msgspec.Struct, frozen=True, kw_only=True):
-    """The shop's items: data, not code branches."""
+    """The economy's currencies and items: data, not code branches.
+
+    `version` is the catalog stream's version it was applied as (0: the configured file).
+    """
 
     items: tuple[CatalogItem, ...]
+    currencies: tuple[Currency, ...] = (DIAMONDS,)
+    version: int = 0
 
     def find(self, code: str) -> CatalogItem | None:
         """The item with this code, or None."""
         return next((item for item in self.items if item.code == code), None)
 
+    def currency_codes(self) -> tuple[str, ...]:
+        """Every currency, diamond first."""
+        return tuple(currency.code for currency in self.currencies)
+
+    def item_codes(self) -> tuple[str, ...]:
+        """Every item, in catalog order."""
+        return tuple(item.code for item in self.items)
+
     def asset_codes(self) -> tuple[str, ...]:
-        """Every asset the ledger knows: the currency then the items."""
-        return (CURRENCY, *(item.code for item in self.items))
+        """Every asset the ledger knows: the currencies then the items."""
+        return (*self.currency_codes(), *self.item_codes())
 
 
 DEFAULT_CATALOG = Catalog(

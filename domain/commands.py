@@ -1,7 +1,7 @@
 """Commands: what a caller asks the ledger to do. Validation of shape lives in the API schemas;
 the rules (limits, funds, catalog) live in the decide functions."""
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import msgspec
 
@@ -18,6 +18,9 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
     # The caller's labels for the write, checked and stamped on its events by the pipeline
     # (domain/metadata.py). Empty, it is left out of the idempotency fingerprint.
     metadata: dict[str, str] = {}
+    # Fields added after keys were stored, with their defaults: a command at those defaults
+    # fingerprints as it did before the field existed (service/idempotency.py).
+    added: ClassVar[dict[str, Any]] = {}
 
 
 class SignUp(Command, frozen=True, kw_only=True):
@@ -28,12 +31,25 @@ class SignUp(Command, frozen=True, kw_only=True):
 
 class TopUp(Command, frozen=True, kw_only=True):
     tag: ClassVar[str] = "TopUp"
+    added: ClassVar[dict[str, Any]] = {"currency": "diamond"}
     player_id: str
     amount: int
+    currency: str = "diamond"
 
 
 class Purchase(Command, frozen=True, kw_only=True):
     tag: ClassVar[str] = "Purchase"
+    added: ClassVar[dict[str, Any]] = {"price": 0}
+    player_id: str
+    item: str
+    quantity: int = 1
+    price: int = 0  # which of the item's price options
+
+
+class UseItem(Command, frozen=True, kw_only=True):
+    """Burn `quantity` of an item back to its issuer for what its `onUse` grants."""
+
+    tag: ClassVar[str] = "UseItem"
     player_id: str
     item: str
     quantity: int = 1
@@ -52,6 +68,7 @@ class Sweep(Command, frozen=True, kw_only=True):
 
     tag: ClassVar[str] = "Sweep"
     inflow_credited: int
+    currency: str = "diamond"
 
 
 class Gift(Command, frozen=True, kw_only=True):

@@ -168,3 +168,23 @@ class UnknownVersion(DomainError):
     slug = "unknown_version"
     title = "The stream has no such version yet"
     category = "not_found"
+
+
+class NotForSale(DomainError):
+    slug = "item_not_for_sale"
+    title = "The item is no longer sold"
+
+
+class UnknownPriceOption(DomainError):
+    slug = "unknown_price_option"
+    title = "The item has no such price option"
+
+
+class ItemNotUsable(DomainError):
+    slug = "item_not_usable"
+    title = "The item cannot be used"
+
+
+class CatalogRefused(DomainError):
+    slug = "catalog_refused"
+    title = "The catalog change is refused"

@@ -9,6 +9,8 @@ from typing import Literal
 
 import msgspec
 
+from domain.assets import Catalog
+
 SCHEMA_VERSION = 1
 
 TransferCode = Literal[
@@ -23,6 +25,7 @@ TransferCode = Literal[
     "hold_capture",
     "hold_void",
     "hold_expiry",
+    "item_use",
 ]
 
 
@@ -80,6 +83,16 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     memo: str | None = None
     hold_id: str | None = None
     metadata: dict[str, str] = {}  # the caller's labels (domain/metadata.py)
+    # A purchase: the catalog version it was priced from and what it paid per currency, so
+    # replay and audit never price an old purchase from today's catalog.
+    catalog_version: int | None = None
+    paid: dict[str, int] | None = None
+    # A purchase of a bundle or an item use: the items it credited.
+    granted: dict[str, int] | None = None
+    # An item use with a drop table: per item used, the CSPRNG's draw in [0, total weight) and
+    # the drop it landed on (DESIGN-NOTES.md, note 11). Replay reads these, never rolls again.
+    rolls: tuple[int, ...] | None = None
+    drops: tuple[int, ...] | None = None
 
 
 class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):
@@ -121,7 +134,22 @@ class HoldPlaced(Event, frozen=True, kw_only=True, tag="hold_placed"):
     occurred_at: datetime
 
 
-AnyEvent = PlayerRegistered | Claimed | Transferred | TrancheChanged | GiftsSent | HoldPlaced
+class CatalogApplied(Event, frozen=True, kw_only=True, tag="catalog_applied"):
+    """A catalog became the live one, as version `catalog.version` of the `catalog` stream."""
+
+    catalog: Catalog
+    occurred_at: datetime
+
+
+AnyEvent = (
+    PlayerRegistered
+    | Claimed
+    | Transferred
+    | TrancheChanged
+    | GiftsSent
+    | HoldPlaced
+    | CatalogApplied
+)
 
 EVENT_TYPES: dict[str, type[Event]] = {
     "player_registered": PlayerRegistered,
@@ -130,6 +158,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "tranche_changed": TrancheChanged,
     "gifts_sent": GiftsSent,
     "hold_placed": HoldPlaced,
+    "catalog_applied": CatalogApplied,
 }
 
 

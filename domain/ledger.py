@@ -5,7 +5,8 @@ from collections.abc import Iterable
 
 import msgspec
 
-from domain.assets import MAX_AMOUNT
+from domain import accounts
+from domain.assets import CURRENCY, MAX_AMOUNT
 from domain.errors import AmountOverflow
 from domain.events import Event, Leg
 
@@ -40,11 +41,17 @@ class PlayerState(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ShardState(msgspec.Struct, frozen=True, kw_only=True):
-    """A treasury shard: its stream version and spendable budget."""
+    """A treasury shard of a currency: its stream version and spendable budget."""
 
     index: int
     version: int
     budget: int
+    currency: str = CURRENCY
+
+    @property
+    def account(self) -> str:
+        """The shard's account (and stream)."""
+        return accounts.shard_account(self.index, self.currency)
 
 
 def imbalances(legs: Iterable[Leg]) -> dict[str, int]:

@@ -7,20 +7,22 @@ import re
 from datetime import datetime
 
 from domain import accounts
-from domain.assets import CURRENCY, MAX_AMOUNT, Catalog
-from domain.commands import EconomyRules, Purchase, Reverse, SignUp, TopUp
+from domain.assets import CURRENCY, Catalog
+from domain.commands import EconomyRules, Reverse, SignUp, TopUp
 from domain.errors import (
     InsufficientFunds,
     InvalidAmount,
-    InvalidQuantity,
     InvalidUsername,
     NotReversible,
-    UnknownItem,
+    UnknownAsset,
     UnknownReferralCode,
 )
 from domain.events import Claimed, Event, Leg, PlayerRegistered, Transferred
 from domain.ledger import NO_STREAM, Append, Decision, PlayerState, ShardState, apply_legs
+from domain.shop import decide_purchase
 from domain.treasury import ShardShort, draw
+
+__all__ = ["decide_purchase", "decide_reversal", "decide_signup", "decide_top_up"]
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 REVERSIBLE = frozenset({"top_up", "purchase", "referral_bonus"})
@@ -91,8 +93,16 @@ def decide_top_up(
     transfer_id: str,
     rules: EconomyRules,
     now: datetime,
+    catalog: Catalog | None = None,
 ) -> Decision:
-    """The treasury (one shard) pays the player `amount` diamonds."""
+    """The treasury (one shard of the currency) pays the player `amount` of the currency."""
+    if catalog is not None and cmd.currency not in catalog.currency_codes():
+        raise UnknownAsset(
+            f"there is no currency '{cmd.currency}'",
+            asset=cmd.currency,
+            available=list(catalog.currency_codes()),
+        )
+    assert shard.currency == cmd.currency, "a top-up draws on a shard of its own currency"
     if not 1 <= cmd.amount <= rules.top_up_max:
         raise InvalidAmount(
             f"amount must be an integer from 1 to {rules.top_up_max}",
@@ -107,61 +117,6 @@ def decide_top_up(
             draw(shard, cmd.amount, (transfer_id,), now),
         )
     )
-
-
-def decide_purchase(
-    player: PlayerState,
-    cmd: Purchase,
-    *,
-    catalog: Catalog,
-    transfer_id: str,
-    rules: EconomyRules,
-    now: datetime,
-) -> Decision:
-    """The player pays the treasury and receives the item, in one transfer."""
-    item = catalog.find(cmd.item)
-    if item is None:
-        raise UnknownItem(
-            f"there is no item '{cmd.item}'",
-            item=cmd.item,
-            available=[i.code for i in catalog.items],
-        )
-    if not 1 <= cmd.quantity <= rules.max_quantity:
-        raise InvalidQuantity(
-            f"quantity must be an integer from 1 to {rules.max_quantity}",
-            quantity=cmd.quantity,
-            minimum=1,
-            maximum=rules.max_quantity,
-        )
-    cost = item.price * cmd.quantity
-    balance = player.balance(CURRENCY)
-    if cost > MAX_AMOUNT or balance < cost:
-        each = "" if cmd.quantity == 1 else f" each; {cmd.quantity} cost {cost}"
-        raise InsufficientFunds(
-            f"the {item.name} costs {item.price} diamonds{each} but the balance is {balance}",
-            balance=balance,
-            price=item.price,
-            quantity=cmd.quantity,
-            cost=cost,
-            item=item.code,
-        )
-    account = accounts.player_account(player.player_id)
-    legs = (
-        Leg(account, CURRENCY, -cost),
-        Leg(accounts.INFLOW, CURRENCY, cost),
-        Leg(accounts.issuer_account(item.code), item.code, -cmd.quantity),
-        Leg(account, item.code, cmd.quantity),
-    )
-    transfer = Transferred(
-        transfer_id=transfer_id,
-        code="purchase",
-        legs=legs,
-        state_after=apply_legs(player.balances, legs, account),
-        occurred_at=now,
-        item=item.code,
-        quantity=cmd.quantity,
-    )
-    return Decision(appends=(_player_append(player, (transfer,)),))
 
 
 def decide_reversal(
@@ -185,6 +140,12 @@ def decide_reversal(
             code=original.code,
         )
     account = accounts.player_account(player.player_id)
+    if any(accounts.is_treasury(g.account) and g.asset != shard.currency for g in original.legs):
+        raise NotReversible(
+            f"only transfers whose treasury legs are all in {shard.currency} can be reversed",
+            transferId=original.transfer_id,
+            code=original.code,
+        )
     legs = tuple(_reverse_leg(leg, shard) for leg in original.legs)
     after = apply_legs(player.balances, legs, account)
     short = {asset: value for asset, value in after.items() if value < 0}
@@ -222,7 +183,7 @@ def _reverse_leg(leg: Leg, shard: ShardState) -> Leg:
         return Leg(leg.account, leg.asset, -leg.amount)
     if leg.amount < 0:  # the treasury paid: the refund goes to inflow
         return Leg(accounts.INFLOW, leg.asset, -leg.amount)
-    return Leg(accounts.shard_account(shard.index), leg.asset, -leg.amount)
+    return Leg(shard.account, leg.asset, -leg.amount)
 
 
 def _treasury_payment(
@@ -231,10 +192,7 @@ def _treasury_payment(
     if shard.budget < amount:
         raise ShardShort(shard.index)
     account = accounts.player_account(player.player_id)
-    legs = (
-        Leg(accounts.shard_account(shard.index), CURRENCY, -amount),
-        Leg(account, CURRENCY, amount),
-    )
+    legs = (Leg(shard.account, shard.currency, -amount), Leg(account, shard.currency, amount))
     return Transferred(
         transfer_id=transfer_id,
         code="top_up",

@@ -4,6 +4,7 @@ A player's balances and a shard's budget are carried on their streams' events, s
 read (not a replay of the stream) gives the state a decision is made on.
 """
 
+from domain.assets import CURRENCY
 from domain.errors import UnknownPlayer
 from domain.events import TrancheChanged, Transferred
 from domain.ledger import PlayerState, ShardState
@@ -19,8 +20,10 @@ def player_state(player_id: str, stored: StoredEvent | None) -> PlayerState:
     return PlayerState(player_id=player_id, version=stored.version, balances=dict(balances))
 
 
-def shard_state(index: int, stored: StoredEvent | None) -> ShardState:
+def shard_state(index: int, stored: StoredEvent | None, currency: str = CURRENCY) -> ShardState:
     """A shard's budget from the newest tranche event of its stream."""
     if stored is None or not isinstance(stored.event, TrancheChanged):
-        return ShardState(index=index, version=stored.version if stored else 0, budget=0)
-    return ShardState(index=index, version=stored.version, budget=stored.event.budget_after)
+        version = stored.version if stored else 0
+        return ShardState(index=index, version=version, budget=0, currency=currency)
+    budget = stored.event.budget_after
+    return ShardState(index=index, version=stored.version, budget=budget, currency=currency)

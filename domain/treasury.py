@@ -46,9 +46,7 @@ def draw(shard: ShardState, amount: int, transfer_ids: tuple[str, ...], now: dat
                 transfer_id=transfer_id, delta=-share, budget_after=budget, occurred_at=now
             )
         )
-    return Append(
-        stream=accounts.shard_account(shard.index), expected=shard.version, events=tuple(events)
-    )
+    return Append(stream=shard.account, expected=shard.version, events=tuple(events))
 
 
 def shard_order(start: int, count: int) -> list[int]:
@@ -56,13 +54,21 @@ def shard_order(start: int, count: int) -> list[int]:
     return [(start + offset) % count for offset in range(count)]
 
 
-def decide_genesis(rules: EconomyRules, *, transfer_id: str, now: datetime) -> Decision:
-    """Mint the currency supply and split it evenly over the shards."""
-    share, rest = divmod(rules.genesis_supply, rules.shard_count)
+def decide_genesis(
+    rules: EconomyRules,
+    *,
+    transfer_id: str,
+    now: datetime,
+    currency: str = CURRENCY,
+    supply: int | None = None,
+) -> Decision:
+    """Mint a currency's supply (GENESIS_SUPPLY unless given) and split it over its shards."""
+    supply = rules.genesis_supply if supply is None else supply
+    share, rest = divmod(supply, rules.shard_count)
     amounts = [share + (rest if index == 0 else 0) for index in range(rules.shard_count)]
     legs = (
-        Leg(accounts.issuer_account(CURRENCY), CURRENCY, -rules.genesis_supply),
-        *(Leg(accounts.shard_account(i), CURRENCY, a) for i, a in enumerate(amounts)),
+        Leg(accounts.issuer_account(currency), currency, -supply),
+        *(Leg(accounts.shard_account(i, currency), currency, a) for i, a in enumerate(amounts)),
     )
     genesis = Transferred(
         transfer_id=transfer_id,
@@ -71,10 +77,11 @@ def decide_genesis(rules: EconomyRules, *, transfer_id: str, now: datetime) -> D
         state_after={"swept": 0},
         occurred_at=now,
     )
-    appends = [Append(stream=accounts.TREASURY_STREAM, expected=NO_STREAM, events=(genesis,))]
+    stream = accounts.treasury_stream(currency)
+    appends = [Append(stream=stream, expected=NO_STREAM, events=(genesis,))]
     appends += [
         Append(
-            stream=accounts.shard_account(i),
+            stream=accounts.shard_account(i, currency),
             expected=NO_STREAM,
             events=(
                 TrancheChanged(transfer_id=transfer_id, delta=a, budget_after=a, occurred_at=now),
@@ -92,6 +99,7 @@ def decide_sweep(
     *,
     transfer_id: str,
     now: datetime,
+    currency: str = CURRENCY,
 ) -> Decision | None:
     """Move what inflow has received (as folded so far) minus what was swept to the lowest shard.
 
@@ -103,8 +111,8 @@ def decide_sweep(
         return None
     target = min(shards, key=lambda s: (s.budget, s.index))
     legs = (
-        Leg(accounts.INFLOW, CURRENCY, -available),
-        Leg(accounts.shard_account(target.index), CURRENCY, available),
+        Leg(accounts.INFLOW, currency, -available),
+        Leg(target.account, currency, available),
     )
     sweep = Transferred(
         transfer_id=transfer_id,
@@ -121,11 +129,11 @@ def decide_sweep(
     )
     return Decision(
         appends=(
-            Append(stream=accounts.TREASURY_STREAM, expected=sweeper.version, events=(sweep,)),
             Append(
-                stream=accounts.shard_account(target.index),
-                expected=target.version,
-                events=(tranche,),
+                stream=accounts.treasury_stream(currency),
+                expected=sweeper.version,
+                events=(sweep,),
             ),
+            Append(stream=target.account, expected=target.version, events=(tranche,)),
         )
     )

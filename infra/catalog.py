@@ -1,11 +1,31 @@
-"""The shop's catalog is data: a JSON file (CATALOG_FILE), defaulting to the built-in one."""
+"""The catalog is data: a JSON file (CATALOG_FILE), defaulting to the built-in one."""
 
 from pathlib import Path
 
 import msgspec
 
 from domain.assets import DEFAULT_CATALOG, Catalog
+from domain.catalog import problems
 from infra.config import ConfigError
+
+
+class CatalogInvalid(ValueError):
+    """A catalog that does not decode or is not well-formed, with every reason."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def parse_catalog(raw: bytes) -> Catalog:
+    """A well-formed catalog from JSON, or CatalogInvalid with every reason."""
+    try:
+        catalog = msgspec.json.decode(raw, type=Catalog)
+    except (msgspec.ValidationError, msgspec.DecodeError) as error:
+        raise CatalogInvalid([str(error)]) from None
+    if found := problems(catalog):
+        raise CatalogInvalid(found)
+    return msgspec.structs.replace(catalog, version=0)
 
 
 def load_catalog(path: str | None) -> Catalog:
@@ -13,10 +33,8 @@ def load_catalog(path: str | None) -> Catalog:
     if not path:
         return DEFAULT_CATALOG
     try:
-        catalog = msgspec.json.decode(Path(path).read_bytes(), type=Catalog)
-    except (OSError, msgspec.ValidationError, msgspec.DecodeError) as error:
+        return parse_catalog(Path(path).read_bytes())
+    except OSError as error:
         raise ConfigError(f"CATALOG_FILE={path!r}: {error}") from None
-    codes = [item.code for item in catalog.items]
-    if not codes or len(set(codes)) != len(codes) or "diamond" in codes:
-        raise ConfigError(f"CATALOG_FILE={path!r}: item codes must be unique and not 'diamond'")
-    return catalog
+    except CatalogInvalid as error:
+        raise ConfigError(f"CATALOG_FILE={path!r}: {error}") from None

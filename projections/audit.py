@@ -16,18 +16,20 @@ from domain.assets import CURRENCY
 from infra import codec
 from infra.db import Conn
 from projections import audit_models, audit_sql, cursor
+from projections.audit_catalog import Catalogs
 from projections.audit_replay import Cut, Replay, nonzero
 
 CHECKS: dict[str, str] = {
     "decodable": "every event decodes",
     "transfers_balance": "every transfer balances per asset",
-    "supply": "per asset all balances sum to zero; currency issued equals genesis",
+    "supply": "per asset all balances sum to zero; each currency's issue equals its genesis",
     "no_negative_balances": "no account but an issuer ever goes below zero",
     "stream_versions": "stream versions are contiguous from 1",
     "shard_budgets": "shard budget chains hold and equal the shard balances",
     "state_after": "balances carried on events equal the replay",
     "hash_chain": "every event's hash follows from its content and its predecessor",
     "held": "a pending hold's account holds its amount, a closed one's nothing",
+    "catalog": "purchases paid a price option, drop rolls landed where their catalog version says",
     "read_models": "the live read models equal the replay up to their checkpoints",
 }
 MAX_DETAILS = 100
@@ -54,14 +56,17 @@ class AuditReport(msgspec.Struct, kw_only=True):
     seconds: float
 
 
-async def run_audit(conn: Conn, *, genesis_supply: int | None = None) -> AuditReport:
-    """Replay the log and check every invariant (genesis from the log unless given)."""
+async def run_audit(
+    conn: Conn, *, genesis_supply: int | None = None, catalogs: Catalogs | None = None
+) -> AuditReport:
+    """Replay the log and check every invariant (genesis from the log unless given; prices and
+    drop tables against `catalogs`, by the version each event names, when given)."""
     started = time.monotonic()
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         # Held to the end: a rebuild cannot swap tables under the snapshot.
         await conn.execute(f"LOCK TABLE {_MODELS} IN ACCESS SHARE MODE")
         cuts = {name: await cursor.load(conn, name) for name in (*_CUTS, "history")}
-        replay = await _replay(conn, cuts)
+        replay = await _replay(conn, cuts, catalogs)
         findings = replay.findings
         findings["hash_chain"] += await audit_sql.broken_chain(conn)
         findings["read_models"] += await _compare(conn, replay, cuts)
@@ -95,8 +100,8 @@ SELECT stream_id, version, event_type, schema_version, payload, ARRAY[{flags}] A
   FROM events ORDER BY global_position"""
 
 
-async def _replay(conn: Conn, cuts: dict[str, cursor.Cursor]) -> Replay:
-    replay = Replay(cuts={name: Cut() for name in _CUTS})
+async def _replay(conn: Conn, cuts: dict[str, cursor.Cursor], catalogs: Catalogs | None) -> Replay:
+    replay = Replay(cuts={name: Cut() for name in _CUTS}, catalogs=catalogs)
     args = [value for name in _CUTS for value in cuts[name]]
     async for row in conn.cursor(_select_all(), *args, prefetch=5000):
         stream, version = row["stream_id"], row["version"]
@@ -129,12 +134,17 @@ def _supply(replay: Replay, genesis_supply: int | None) -> list[str]:
     found = [f"{asset}: all balances sum to {n}, not 0" for asset, n in totals.items() if n]
     if replay.events == 0:
         return found
-    genesis = genesis_supply if genesis_supply is not None else replay.genesis.get(CURRENCY)
-    issued = -replay.ledger.balances[accounts.issuer_account(CURRENCY)].get(CURRENCY, 0)
-    if genesis is None:
+    if CURRENCY not in replay.genesis:
         found.append("no genesis transfer in the log")
-    elif issued != genesis:
-        found.append(f"{CURRENCY}: {issued} issued, genesis is {genesis}")
+    # Conservation per currency: what its issuer gave out is exactly its genesis (purchases
+    # and sweeps only move a currency between players and its treasury).
+    for currency in sorted(replay.genesis.keys() | {CURRENCY}):
+        genesis = replay.genesis.get(currency)
+        if currency == CURRENCY and genesis_supply is not None:
+            genesis = genesis_supply
+        issued = -replay.ledger.balances[accounts.issuer_account(currency)].get(currency, 0)
+        if genesis is not None and issued != genesis:
+            found.append(f"{currency}: {issued} issued, genesis is {genesis}")
     return found
 
 
@@ -143,7 +153,8 @@ def _shard_balances(replay: Replay) -> list[str]:
     return [
         f"{shard}: budget {replay.budgets.get(shard)}, balance {balance}"
         for shard in sorted(shards | replay.budgets.keys())
-        if replay.budgets.get(shard) != (balance := replay.ledger.balances[shard].get(CURRENCY, 0))
+        if replay.budgets.get(shard)
+        != (balance := replay.ledger.balances[shard].get(accounts.shard_currency(shard), 0))
     ]
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from domain import accounts
 from domain.events import Event, HoldPlaced, Leg, PlayerRegistered, TrancheChanged, Transferred
+from projections import audit_catalog
 
 Balances = dict[str, dict[str, int]]  # account -> asset -> amount
 # A transfer's copies (one posting, the others mirrors) are written in one statement, so they
@@ -56,10 +57,11 @@ class Replay:
     """The full replay and everything it found wrong along the way."""
 
     cuts: dict[str, Cut]
+    catalogs: audit_catalog.Catalogs | None = None  # None: the catalog checks are skipped
     ledger: Cut = field(default_factory=Cut)
     heads: dict[str, int] = field(default_factory=dict)
     budgets: dict[str, int] = field(default_factory=dict)
-    swept: int = 0
+    swept: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # per stream
     genesis: dict[str, int] = field(default_factory=dict)
     events: int = 0
     findings: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -108,8 +110,10 @@ class Replay:
             self._check_not_negative(leg.account, ref)
         if accounts.is_player(stream):
             self._check_player_state(stream, event, ref)
-        elif stream == accounts.TREASURY_STREAM:
-            self._check_swept(event, ref)
+            if self.catalogs is not None and not event.mirror:
+                self.findings["catalog"] += audit_catalog.findings(ref, event, self.catalogs)
+        elif accounts.is_treasury_stream(stream):
+            self._check_swept(stream, event, ref)
 
     def _first_copy(self, event: Transferred, ref: str) -> bool:
         """True for the first copy of a transfer met; every copy must repeat the same legs."""
@@ -153,12 +157,14 @@ class Replay:
                 f"{ref}: carries {nonzero(event.state_after)}, the replay gives {replayed}"
             )
 
-    def _check_swept(self, event: Transferred, ref: str) -> None:
+    def _check_swept(self, stream: str, event: Transferred, ref: str) -> None:
         if event.code == "sweep":
-            self.swept -= sum(leg.amount for leg in event.legs if leg.account == accounts.INFLOW)
-        if event.state_after.get("swept", 0) != self.swept:
+            inflow = sum(leg.amount for leg in event.legs if leg.account == accounts.INFLOW)
+            self.swept[stream] -= inflow
+        if event.state_after.get("swept", 0) != self.swept[stream]:
             self.findings["state_after"].append(
-                f"{ref}: says swept {event.state_after.get('swept')}, the replay gives {self.swept}"
+                f"{ref}: says swept {event.state_after.get('swept')}, "
+                f"the replay gives {self.swept[stream]}"
             )
 
     def _check_tranche(self, stream: str, event: TrancheChanged, ref: str) -> None:

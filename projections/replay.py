@@ -62,7 +62,7 @@ async def replay(
 
 def evolve(stream: str, state: dict[str, Any], event: Event) -> dict[str, Any]:
     """The stream's state after `event` (a new dict: earlier steps keep theirs)."""
-    if isinstance(event, Transferred) and stream == accounts.TREASURY_STREAM:
+    if isinstance(event, Transferred) and accounts.is_treasury_stream(stream):
         return {"swept": event.state_after.get("swept", 0)}
     if isinstance(event, HoldPlaced):  # its money arrived with the player's copy
         return {"status": "pending", "balances": {event.asset: event.amount}}

@@ -1,10 +1,11 @@
 """What every command's file needs besides its command: the economy, the clock and ids."""
 
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.assets import Catalog
+from domain.assets import CURRENCY, Catalog
 from domain.commands import EconomyRules
 from service.shards import ShardPicker
 
@@ -17,4 +18,13 @@ class Context:
     rules: EconomyRules
     clock: Callable[[], datetime]
     new_id: Callable[[], str]
-    shards: ShardPicker
+    shards: ShardPicker  # diamond's
+    others: dict[str, ShardPicker] = field(default_factory=dict)
+    # A draw in [0, n): the OS CSPRNG; tests inject a fixed sequence.
+    roll: Callable[[int], int] = secrets.randbelow
+
+    def picker(self, currency: str) -> ShardPicker:
+        """The shard picker of a currency's treasury (each currency has its own shards)."""
+        if currency == CURRENCY:
+            return self.shards
+        return self.others.setdefault(currency, ShardPicker(self.shards.count))

@@ -15,11 +15,16 @@ R = TypeVar("R", bound=msgspec.Struct)
 def fingerprint(command: Command) -> str:
     """A stable digest of a command, to tell a retry from a different request.
 
-    It hashes the command's explicit `tag`, never its class name (see domain/commands.py).
+    It hashes the command's explicit `tag`, never its class name (see domain/commands.py),
+    and leaves out fields added later while they hold their defaults (`Command.added`).
     Metadata is part of the request (the same key with other metadata is another request),
     but empty metadata is left out, so keys stored before commands had metadata still match.
     """
-    fields = msgspec.to_builtins(command)
+    fields = {
+        name: value
+        for name, value in msgspec.to_builtins(command).items()
+        if name not in command.added or value != command.added[name]
+    }
     if not fields.get("metadata"):
         fields.pop("metadata", None)
     body = msgspec.json.encode({"kind": command.tag, **fields}, order="sorted")

@@ -7,7 +7,8 @@ from typing import Any
 import asyncpg
 import structlog
 
-from domain.assets import Catalog
+from domain import accounts
+from domain.assets import CURRENCY, Catalog
 from domain.commands import (
     CloseHold,
     EconomyRules,
@@ -18,7 +19,9 @@ from domain.commands import (
     SignUp,
     Sweep,
     TopUp,
+    UseItem,
 )
+from domain.events import CatalogApplied
 from domain.ports import EventStore
 from infra import ids
 from infra.catalog import load_catalog
@@ -38,6 +41,7 @@ from service.reverse import reverse
 from service.shards import ShardPicker
 from service.signup import sign_up
 from service.top_up import top_up
+from service.use_item import UseResult, use_item
 
 _log = structlog.get_logger(__name__)
 
@@ -63,6 +67,7 @@ class LedgerService:
         self.store = store
         self.pipeline = Pipeline(store, clock=clock, new_id=new_id, on_commit=on_commit)
         self.ctx = Context(catalog, rules, clock, new_id, ShardPicker(rules.shard_count))
+        self.base_catalog = catalog  # version 0: the configured file
         self.group: GroupCommitter | None = None
 
     @classmethod
@@ -81,6 +86,19 @@ class LedgerService:
     def catalog(self) -> Catalog:
         """The catalog purchases are priced from."""
         return self.ctx.catalog
+
+    def use_catalog(self, catalog: Catalog) -> None:
+        """Decide from now on in `catalog`, if it is newer than the one in use."""
+        if catalog.version > self.ctx.catalog.version:
+            self.ctx.catalog = catalog
+            _log.info("catalog in use", version=catalog.version)
+
+    async def refresh_catalog(self) -> None:
+        """Read the catalog stream's head and use it if newer (background writers' poll)."""
+        async with self.store.session() as session:
+            head = await session.latest(accounts.CATALOG_STREAM)
+        if head is not None and isinstance(head.event, CatalogApplied):
+            self.use_catalog(head.event.catalog)
 
     @property
     def rules(self) -> EconomyRules:
@@ -132,6 +150,10 @@ class LedgerService:
         """The player buys an item (service/purchase.py)."""
         return await self.pipeline.run(purchase(self.ctx, cmd, key))
 
+    async def use_item(self, cmd: UseItem, key: str | None = None) -> UseResult:
+        """The player uses items for what they grant (service/use_item.py)."""
+        return await self.pipeline.run(use_item(self.ctx, cmd, key))
+
     async def gift(self, cmd: Gift, key: str | None = None) -> TransferResult:
         """One player gives another an asset (service/gift.py)."""
         return await self.pipeline.run(gift(self.ctx, cmd, key))
@@ -154,9 +176,10 @@ class LedgerService:
         """A correcting transfer that undoes one of the player's (service/reverse.py)."""
         return await self.pipeline.run(reverse(self.ctx, cmd, key))
 
-    async def sweep(self, inflow_credited: int) -> int:
-        """Refill the lowest shard with inflow the projection has folded; the amount moved."""
-        job = treasury.sweep(self.ctx, Sweep(inflow_credited=inflow_credited))
+    async def sweep(self, inflow_credited: int, currency: str = CURRENCY) -> int:
+        """Refill a currency's lowest shard with inflow the projection has folded; the amount
+        moved."""
+        job = treasury.sweep(self.ctx, Sweep(inflow_credited=inflow_credited, currency=currency))
         return (await self.pipeline.run(job)).moved
 
     async def seed_genesis(self) -> bool:
@@ -181,4 +204,5 @@ class LedgerService:
             )
             self.ctx.rules = treasury.with_shard_count(self.rules, funded)
             self.ctx.shards = ShardPicker(funded)
+            self.ctx.others.clear()
         return self.rules.shard_count

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from domain import accounts
+from domain.assets import CURRENCY
 from domain.errors import TreasuryDepleted
 from domain.ledger import Decision, ShardState
 from domain.state import shard_state
@@ -52,6 +53,8 @@ async def from_shards(
     count: int,
     decide: Callable[[ShardState], Decision],
     refusal: str,
+    *,
+    currency: str = CURRENCY,
     **context: Any,
 ) -> Decision:
     """The first decision a shard can fund, trying each from `start`; else TreasuryDepleted.
@@ -60,9 +63,12 @@ async def from_shards(
     none can pay.
     """
     for index in shard_order(start, count):
-        shard = shard_state(index, await heads.latest(accounts.shard_account(index)))
+        stream = accounts.shard_account(index, currency)
+        shard = shard_state(index, await heads.latest(stream), currency)
         try:
             return decide(shard)
         except ShardShort:
             continue
+    if currency != CURRENCY:
+        context["currency"] = currency
     raise TreasuryDepleted(refusal, **context)

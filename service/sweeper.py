@@ -38,22 +38,25 @@ class Elector(Protocol):
     def wake_all(self) -> None: ...
 
 
-async def inflow_credited(conn: Conn) -> int:
-    """What the treasury projection has seen credited to inflow, in the currency."""
-    value = await conn.fetchval(_CREDITED, CURRENCY)
+async def inflow_credited(conn: Conn, currency: str = CURRENCY) -> int:
+    """What the treasury projection has seen credited to inflow, in a currency."""
+    value = await conn.fetchval(_CREDITED, currency)
     return int(value or 0)
 
 
 async def sweep_once(pool: asyncpg.Pool, ledger: LedgerService) -> int:
-    """One refill; the amount moved (0 when there is nothing new or a shard moved first)."""
-    async with pool.acquire() as conn:
-        credited = await inflow_credited(conn)
-    if credited <= 0:
-        return 0
-    try:
-        return await ledger.sweep(credited)
-    except StreamVersionConflict:  # a top-up drew from the shard meanwhile: next tick
-        return 0
+    """One refill per currency; the amount moved (0 when nothing new or a shard moved first)."""
+    moved = 0
+    for currency in ledger.catalog.currency_codes():
+        async with pool.acquire() as conn:
+            credited = await inflow_credited(conn, currency)
+        if credited <= 0:
+            continue
+        try:
+            moved += await ledger.sweep(credited, currency)
+        except StreamVersionConflict:  # a top-up drew from the shard meanwhile: next tick
+            continue
+    return moved
 
 
 async def purge_keys(pool: asyncpg.Pool, retention_days: int) -> int:
@@ -83,6 +86,7 @@ async def run_sweeper(
                 if not aligned:
                     await ledger.align_with_genesis()
                     aligned = True
+                await ledger.refresh_catalog()  # a currency applied since gets swept too
                 moved = await sweep_once(pool, ledger)
                 if moved:
                     _log.info("swept", amount=moved)

@@ -18,19 +18,25 @@ def top_up(ctx: Context, cmd: TopUp, key: str | None) -> Job[TransferResult]:
     """The job that pays `cmd.amount` from the treasury to the player."""
     transfer_id = ctx.new_id()
     stream = accounts.player_account(cmd.player_id)
-    picker = ctx.shards
+    picker = ctx.picker(cmd.currency)
     held: list[int] = []  # the shard each attempt started from, released when done
 
     def streams() -> Sequence[str]:
         held.append(picker.take())
-        return stream, accounts.shard_account(held[-1])
+        return stream, accounts.shard_account(held[-1], cmd.currency)
 
     async def decide(heads: Heads) -> tuple[Decision, TransferResult]:
         player = player_state(cmd.player_id, await heads.latest(stream))
 
         def pay(shard: ShardState) -> Decision:
             return decide_top_up(
-                player, shard, cmd, transfer_id=transfer_id, rules=ctx.rules, now=ctx.clock()
+                player,
+                shard,
+                cmd,
+                transfer_id=transfer_id,
+                rules=ctx.rules,
+                now=ctx.clock(),
+                catalog=ctx.catalog,
             )
 
         decision = await from_shards(
@@ -39,6 +45,7 @@ def top_up(ctx: Context, cmd: TopUp, key: str | None) -> Job[TransferResult]:
             picker.count,
             pay,
             "no treasury shard can fund this top-up",
+            currency=cmd.currency,
             amount=cmd.amount,
         )
         return decision, transfer_result(decision, transfer_id, cmd.player_id)

@@ -25,14 +25,22 @@ class SweepResult(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def seed_genesis(store: EventStore, ctx: Context) -> bool:
-    """Mint the genesis supply once; False when it was already there.
+    """Mint each currency's genesis supply once; False when every one was already there."""
+    seeded = False
+    for currency in ctx.catalog.currencies:
+        supply = currency.genesis_supply(ctx.rules.genesis_supply)
+        seeded |= await _seed(store, ctx, currency.code, supply)
+    return seeded
 
-    Not retried like a command: losing the race to the treasury stream's first version means
-    another process seeded it.
-    """
+
+async def _seed(store: EventStore, ctx: Context, currency: str, supply: int) -> bool:
+    """Mint one currency's supply. Not retried like a command: losing the race to its treasury
+    stream's first version means another process seeded it."""
     transfer_id = ctx.new_id()
-    decision = decide_genesis(ctx.rules, transfer_id=transfer_id, now=ctx.clock())
-    meta = {"actor": "genesis", "transfer_id": transfer_id}
+    decision = decide_genesis(
+        ctx.rules, transfer_id=transfer_id, now=ctx.clock(), currency=currency, supply=supply
+    )
+    meta = {"actor": "genesis", "transfer_id": transfer_id, "currency": currency}
     async with store.session() as session:
         try:
             await session.append([Write(appends=decision.appends, metadata=meta)])
@@ -51,18 +59,25 @@ async def funded_shards(store: EventStore) -> int | None:
 
 
 def sweep(ctx: Context, cmd: Sweep) -> Job[SweepResult]:
-    """The job that refills the lowest shard with inflow the projection has folded."""
+    """The job that refills a currency's lowest shard with inflow the projection has folded."""
     transfer_id = ctx.new_id()
-    shards = [accounts.shard_account(i) for i in range(ctx.rules.shard_count)]
+    currency = cmd.currency
+    shards = [accounts.shard_account(i, currency) for i in range(ctx.rules.shard_count)]
+    stream = accounts.treasury_stream(currency)
 
     async def decide(heads: Heads) -> tuple[Decision, SweepResult]:
-        treasury = await heads.latest(accounts.TREASURY_STREAM)
+        treasury = await heads.latest(stream)
         if treasury is None or not isinstance(treasury.event, Transferred):
             return NOTHING, SweepResult(moved=0)
         sweeper = SweeperState(treasury.version, treasury.event.state_after.get("swept", 0))
-        states = [shard_state(i, await heads.latest(s)) for i, s in enumerate(shards)]
+        states = [shard_state(i, await heads.latest(s), currency) for i, s in enumerate(shards)]
         decision = decide_sweep(
-            sweeper, cmd.inflow_credited, states, transfer_id=transfer_id, now=ctx.clock()
+            sweeper,
+            cmd.inflow_credited,
+            states,
+            transfer_id=transfer_id,
+            now=ctx.clock(),
+            currency=currency,
         )
         if decision is None:
             return NOTHING, SweepResult(moved=0)
@@ -71,11 +86,11 @@ def sweep(ctx: Context, cmd: Sweep) -> Job[SweepResult]:
 
     return Job(
         command=cmd,
-        scope="sweeper",
+        scope="sweeper" if currency == "diamond" else f"sweeper:{currency}",
         key=None,
         decide=decide,
         result_type=SweepResult,
-        streams=lambda: [accounts.TREASURY_STREAM, *shards],
+        streams=lambda: [stream, *shards],
         metadata={"actor": "sweeper"},
     )
 

@@ -3,6 +3,8 @@
 import { get } from "./api.js";
 
 let items = [];
+let currencies = [{ code: "diamond", name: "Diamonds" }];
+const SYMBOLS = { diamond: "◆", star: "★" };
 
 /** "goldCoins" / "gold_coin" -> "Gold coins" (for assets the catalog does not name). */
 function humanize(key) {
@@ -13,8 +15,29 @@ function humanize(key) {
 /** Load (or reload) the catalog from GET /items. */
 export async function loadCatalog() {
   const body = await get("/items", { auth: false });
-  items = body.items.map((i) => ({ code: i.code, name: i.name, price: i.price, key: i.inventoryKey }));
+  items = body.items.map((i) => ({
+    code: i.code, name: i.name, price: i.price, key: i.inventoryKey,
+    prices: i.prices ?? [{ diamond: i.price }], onUse: i.onUse ?? null, sellable: i.sellable ?? true,
+  }));
+  if (body.currencies?.length) currencies = body.currencies;
   return items;
+}
+
+/** The catalog's currencies, diamond first. */
+export function catalogCurrencies() {
+  return currencies;
+}
+
+/** "◆ 20 + ★ 150": a price option (currency -> amount) for display. */
+export function priceLabel(option) {
+  return Object.entries(option)
+    .map(([code, amount]) => `${SYMBOLS[code] ?? currencyName(code)} ${amount.toLocaleString("en-US")}`)
+    .join(" + ");
+}
+
+/** A currency's display name. */
+export function currencyName(code) {
+  return currencies.find((c) => c.code === code)?.name ?? humanize(code);
 }
 
 /** The catalog as last loaded. */
@@ -34,5 +57,5 @@ export function itemName(key) {
 
 /** A display name for any asset: the currency or an item. */
 export function assetName(code) {
-  return code === "diamond" ? "Diamonds" : itemName(code);
+  return currencies.some((c) => c.code === code) ? currencyName(code) : itemName(code);
 }

@@ -14,6 +14,8 @@ const KINDS = {
   player_registered: "Account opened",
   claimed: "Name claimed",
   tranche_changed: "Shard budget changed",
+  item_use: "Opened",
+  catalog_applied: "Catalog applied",
 };
 
 /**

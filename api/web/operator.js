@@ -132,13 +132,14 @@ async function loadProjectors() {
 const CHECK_WORDS = {
   decodable: ["Every event can be read.", "Some events cannot be read: the log holds data this version does not understand."],
   transfers_balance: ["Every transfer balances: nothing is created or destroyed.", "Some transfers do not balance: value was created or destroyed."],
-  supply: ["The supply adds up: all balances of each asset sum to zero and the diamonds issued equal genesis.", "The supply does not add up: the balances of an asset no longer sum to what was issued."],
+  supply: ["The supply adds up: all balances of each asset sum to zero and each currency issued equals its genesis.", "The supply does not add up: the balances of an asset no longer sum to what was issued."],
   no_negative_balances: ["No account ever went below zero (issuers aside).", "An account went below zero."],
   stream_versions: ["Every stream's versions follow on from 1 with no gap.", "A stream has a gap in its versions: an event is missing."],
   shard_budgets: ["Treasury shard budgets match their balances.", "A treasury shard's budget disagrees with its balance."],
   state_after: ["The balances carried on events match the replay.", "Balances carried on some events disagree with the replay."],
   held: ["Every pending hold's account holds exactly its amount; closed holds hold nothing.", "A hold's account disagrees with its stream: held money is missing or left behind."],
   hash_chain: ["No event was changed or deleted behind the service's back.", "An event was changed or deleted behind the service's back: its hash no longer follows."],
+  catalog: ["Every purchase paid one of its item's prices and every box opened into a drop of its table, in the catalog version it names.", "A purchase paid no listed price, or a box's roll does not land on the drop it granted."],
   read_models: ["The live read models equal a fresh replay of the log.", "The live read models differ from the replay; rebuilding them fixes this."],
 };
 

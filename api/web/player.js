@@ -2,7 +2,9 @@
 
 import { get, post, currentSession } from "./api.js";
 import { bindForm, readInteger } from "./actions.js";
-import { catalogItems, findItem, itemName, loadCatalog } from "./catalog.js";
+import {
+  catalogCurrencies, catalogItems, currencyName, findItem, itemName, loadCatalog, priceLabel,
+} from "./catalog.js";
 import { $, h, fmt, say, td, timeCell } from "./dom.js";
 import { describe } from "./problems.js";
 import { itemIcon, kindLabel, movedChips, movedFor } from "./ledger-view.js";
@@ -18,6 +20,20 @@ function renderWallet(wallet) {
   if (wallet.referralCode) $("[data-referral]", root).textContent = wallet.referralCode;
   if (wallet.username) $("[data-username]").textContent = wallet.username;
   if (wallet.inventory) renderInventory(wallet.inventory);
+  if (wallet.wallet) renderCurrencies(wallet.wallet);
+}
+
+/** Every currency's balance (only shown when the catalog has more than diamonds). */
+function renderCurrencies(balances) {
+  const list = $("[data-currencies]", root);
+  const codes = catalogCurrencies().map((c) => c.code);
+  list.hidden = codes.length < 2;
+  list.replaceChildren(
+    ...codes.map((code) =>
+      h("li", { dataset: { currency: code } },
+        h("span", { class: "name" }, currencyName(code)),
+        h("strong", { class: "count", dataset: { amount: code } }, fmt(balances[code] ?? 0)))),
+  );
 }
 
 function renderInventory(inventory) {
@@ -29,8 +45,29 @@ function renderInventory(inventory) {
     ...[...counts].map(([code, count]) =>
       h("li", { dataset: { item: code } }, itemIcon(code),
         h("span", { class: "name" }, itemName(code)),
-        h("strong", { class: "count", dataset: { count: code } }, fmt(count)))),
+        h("strong", { class: "count", dataset: { count: code } }, fmt(count)),
+        ...(findItem(code)?.onUse && count > 0 ? [useForm(code)] : []))),
   );
+}
+
+/** "Open" one of a usable item (a box rolls its drop table on the server). */
+function useForm(code) {
+  const name = itemName(code);
+  const form = h("form", { class: "use", dataset: { use: code }, novalidate: true },
+    h("button", { type: "submit" }, "Open", h("span", { class: "visually-hidden" }, ` ${name}`)),
+    h("p", { class: "error", dataset: { error: "" }, role: "alert", hidden: true }));
+  bindForm(form, {
+    read: () => ({ quantity: 1 }),
+    run: (body, key) => post(`/items/${encodeURIComponent(code)}/use`, body, { key }),
+    done: async (result) => {
+      renderWallet(result);
+      const got = Object.entries(result.granted).map(([c, n]) => `${fmt(n)} × ${itemName(c)}`);
+      say($("[data-use-result]", root), `Opened ${name}: ${got.join(", ")}.`);
+      await afterWrite();
+      return "";
+    },
+  });
+  return form;
 }
 
 /** Reload the wallet from GET /balance. */
@@ -38,12 +75,20 @@ export async function refreshWallet() {
   renderWallet(await get("/balance"));
 }
 
+function priceChoice(item) {
+  if (item.prices.length < 2) {
+    return h("span", { class: "price" }, priceLabel(item.prices[0] ?? {}));
+  }
+  return h("select", { name: "price", class: "price", "aria-label": `Price of ${item.name}` },
+    ...item.prices.map((option, index) => h("option", { value: String(index) }, priceLabel(option))));
+}
+
 function shopItem(item) {
   const form = h("form", { class: "item", dataset: { buy: item.code }, novalidate: true },
     itemIcon(item.code),
     h("div", { class: "item-text" },
       h("span", { class: "name" }, item.name),
-      h("span", { class: "price" }, `◆ ${fmt(item.price)}`)),
+      priceChoice(item)),
     h("label", { for: `qty-${item.code}`, class: "visually-hidden" }, `Quantity of ${item.name}`),
     h("input", { id: `qty-${item.code}`, name: "quantity", type: "number", inputmode: "numeric",
       min: 1, step: 1, value: 1, required: true, class: "qty" }),
@@ -52,7 +97,11 @@ function shopItem(item) {
     h("p", { class: "ok", dataset: { ok: "" }, role: "status", hidden: true }),
   );
   bindForm(form, {
-    read: (f) => ({ item: item.code, quantity: readInteger(f, "quantity", "Quantity") }),
+    read: (f) => {
+      const body = { item: item.code, quantity: readInteger(f, "quantity", "Quantity") };
+      const price = Number(f.elements.price?.value ?? 0);
+      return price ? { ...body, price } : body;
+    },
     run: (body, key) => post("/purchase", body, { key }),
     done: async (result, body) => {
       renderWallet(result);
@@ -68,7 +117,9 @@ async function renderShop() {
   const box = $("[data-shop-error]", root);
   try {
     const items = await loadCatalog();
-    $("[data-shop]", root).replaceChildren(...items.map((item) => h("li", {}, shopItem(item))));
+    const sold = items.filter((item) => item.sellable);
+    $("[data-shop]", root).replaceChildren(...sold.map((item) => h("li", {}, shopItem(item))));
+    renderCurrencyChoice();
     say(box, items.length ? "" : "The shop is empty.");
   } catch (error) {
     say(box, describe(error));
@@ -115,14 +166,31 @@ async function afterWrite() {
   await Promise.all([refreshWallet(), loadHistory()]);
 }
 
+/** The top-up's currency choice (hidden while the catalog has only diamonds). */
+function renderCurrencyChoice() {
+  const select = $("[data-topup-currency]", root);
+  const currencies = catalogCurrencies();
+  select.hidden = currencies.length < 2;
+  select.replaceChildren(...currencies.map((c) => h("option", { value: c.code }, c.name)));
+  select.onchange = () => {
+    const button = $('[data-form="top-up"] button[type="submit"]', root);
+    button.textContent = `Add ${currencyName(select.value).toLowerCase()}`;
+  };
+}
+
 function bindTopUp() {
   bindForm($('[data-form="top-up"]', root), {
-    read: (f) => ({ amount: readInteger(f, "amount", "The amount") }),
+    read: (f) => {
+      const body = { amount: readInteger(f, "amount", "The amount") };
+      const currency = f.elements.currency?.value || "diamond";
+      return currency === "diamond" ? body : { ...body, currency };
+    },
     run: (body, key) => post("/top-up", body, { key }),
     done: async (result, body) => {
       renderWallet(result);
       await afterWrite();
-      return `Added ${fmt(body.amount)} diamonds.`;
+      const unit = body.currency ? currencyName(body.currency).toLowerCase() : "diamonds";
+      return `Added ${fmt(body.amount)} ${unit}.`;
     },
   });
 }

@@ -3,11 +3,12 @@
 // API's own `detail`, so a new error is never shown as "undefined".
 
 import { fmt } from "./dom.js";
-import { itemName } from "./catalog.js";
+import { assetName, itemName } from "./catalog.js";
 
 function insufficientFunds(p) {
   if (p.missing && typeof p.missing === "object") {
-    const held = Object.entries(p.missing).map(([asset, n]) => `${fmt(n)} ${asset === "diamond" ? "diamonds" : itemName(asset)}`);
+    const held = Object.entries(p.missing).map(([asset, n]) => `${fmt(n)} ${asset === "diamond" ? "diamonds" : assetName(asset)}`);
+    if (p.item) return `Not enough for ${itemName(p.item)} at this price: short by ${held.join(", ")}.`;
     return `Cannot undo this: the player no longer holds what it gave (short by ${held.join(", ")}).`;
   }
   const { balance, cost, quantity = 1 } = p;
@@ -27,6 +28,9 @@ function validation(p) {
 
 const SENTENCES = {
   "insufficient-funds": insufficientFunds,
+  "item-not-usable": (p) => `${itemName(p.item ?? "This item")} cannot be opened or used.`,
+  "unknown-price-option": () => "That price option is no longer offered; reload the shop.",
+  "item-not-for-sale": (p) => `${itemName(p.item ?? "This item")} is no longer sold.`,
   "unknown-item": (p) => `The shop has no item ${p.item ? `“${p.item}”` : "like that"}.`,
   "invalid-amount": (p) =>
     p.maximum

@@ -90,7 +90,7 @@ async def test_players_cannot_post_batches_and_oversized_batches_are_refused(
     )
     assert too_many.status_code == 400
     unknown = await client.post(
-        "/batch/transfers", json={"transfers": [{**one, "price": 0}]}, headers=server.auth
+        "/batch/transfers", json={"transfers": [{**one, "cost": 0}]}, headers=server.auth
     )
     assert unknown.status_code == 400
 

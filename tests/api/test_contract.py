@@ -59,6 +59,7 @@ async def test_a_new_wallet_lists_every_item_at_zero(
         "referralCode": player.referral_code,
         "inventory": {"goldCoins": 0, "treasureBoxes": 0},
         "held": {},  # added by issue 14: what pending holds set aside (every other field stays)
+        "wallet": {"diamond": 0},  # added by issue 15: every currency of the catalog
     }
 
 
@@ -112,17 +113,31 @@ async def test_referral_pays_both_players(
 async def test_items_lists_the_catalog_with_prices(client: httpx.AsyncClient) -> None:
     response = await client.get("/items")
     assert response.status_code == 200
+    # Issue 15 added price options, bundles, onUse, sellable and the currencies; the game
+    # client's fields (code, name, price, inventoryKey, currency) are unchanged.
+    more = {"grants": {}, "onUse": None, "sellable": True}
     assert response.json() == {
         "currency": "diamond",
         "items": [
-            {"code": "gold_coin", "name": "Gold Coin", "price": 10, "inventoryKey": "goldCoins"},
+            {
+                "code": "gold_coin",
+                "name": "Gold Coin",
+                "price": 10,
+                "inventoryKey": "goldCoins",
+                "prices": [{"diamond": 10}],
+                **more,
+            },
             {
                 "code": "treasure_box",
                 "name": "Treasure Box",
                 "price": 50,
                 "inventoryKey": "treasureBoxes",
+                "prices": [{"diamond": 50}],
+                **more,
             },
         ],
+        "currencies": [{"code": "diamond", "name": "Diamonds"}],
+        "version": 0,
     }
 
 

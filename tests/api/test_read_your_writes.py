@@ -27,6 +27,7 @@ async def test_balance_reflects_the_write_while_projections_lag(
         "referralCode": player.referral_code,
         "inventory": {"goldCoins": 2, "treasureBoxes": 0},
         "held": {},
+        "wallet": {"diamond": 280},  # issue 15: every currency
     }
 
 

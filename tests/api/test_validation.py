@@ -30,13 +30,20 @@ async def test_an_unknown_field_is_refused_and_the_price_is_unchanged(
     client: httpx.AsyncClient, rich_player: Player
 ) -> None:
     response = await client.post(
-        "/purchase", json={"item": "gold_coin", "price": 0}, headers=rich_player.auth
+        "/purchase", json={"item": "gold_coin", "cost": 0}, headers=rich_player.auth
     )
     body = assert_problem(response, 400, "invalid-body")
-    assert "price" in body["detail"]
+    assert "cost" in body["detail"]
     assert (await balance(client, rich_player))["balance"] == 1000
-    bought = await client.post("/purchase", json={"item": "gold_coin"}, headers=rich_player.auth)
+    # `price` picks one of the catalog's options (issue 15); it never sets an amount.
+    bought = await client.post(
+        "/purchase", json={"item": "gold_coin", "price": 0}, headers=rich_player.auth
+    )
     assert bought.json()["balance"] == 990  # still 10 diamonds
+    missing = await client.post(
+        "/purchase", json={"item": "gold_coin", "price": 1}, headers=rich_player.auth
+    )
+    assert_problem(missing, 422, "unknown-price-option")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,55 @@
+"""The console over the two-currency example catalog (what `make run` serves): the wallet shows
+each currency, the shop each price option, and a box opens into its drop."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from api.cli import prepare
+from infra.config import load_settings
+from tests.catalogs import EXAMPLE_FILE
+from tests.e2e import harness
+from tests.e2e.test_player_journey import sign_up
+
+pytestmark = pytest.mark.xdist_group("e2e")
+
+
+@pytest.fixture(scope="module")
+async def server(e2e_dsn: str) -> AsyncIterator[harness.Server]:
+    """The service serving the example catalog, as `make run` does."""
+    env = {**harness.server_env(e2e_dsn), "CATALOG_FILE": str(EXAMPLE_FILE)}
+    await prepare(e2e_dsn, load_settings(env))
+    with harness.run_server(env) as running:
+        yield running
+
+
+async def test_wallet_shows_each_currency_and_the_shop_each_price_and_a_box_opens(
+    page: Page, screenshot: Any
+) -> None:
+    await sign_up(page, "stella", "")
+    await expect(page.locator("[data-username]")).to_have_text("stella")
+    await page.get_by_label("Amount of diamonds").fill("200")
+    await page.get_by_role("button", name="Add diamonds").click()
+    await expect(page.locator("[data-balance]")).to_have_text("200")
+    await page.get_by_label("Amount of diamonds").fill("500")
+    await page.get_by_label("Currency", exact=True).select_option("star")
+    await page.get_by_role("button", name="Add stars").click()
+    await expect(page.locator('[data-amount="star"]')).to_have_text("500")
+    await expect(page.locator('[data-amount="diamond"]')).to_have_text("200")
+
+    # Every price option of the box, and buying at the mixed one.
+    options = page.get_by_label("Price of Treasure Box").locator("option")
+    await expect(options).to_have_text(["◆ 50", "★ 400", "◆ 20 + ★ 150"])
+    await page.get_by_label("Price of Treasure Box").select_option(label="◆ 20 + ★ 150")
+    await page.get_by_role("button", name="Buy Treasure Box").click()
+    await expect(page.locator("[data-balance]")).to_have_text("180")
+    await expect(page.locator('[data-amount="star"]')).to_have_text("350")
+    await expect(page.locator('[data-count="treasure_box"]')).to_have_text("1")
+
+    # Opening it: the box is burnt and its drop is named.
+    await page.get_by_role("button", name="Open Treasure Box").click()
+    await expect(page.locator("[data-use-result]")).to_contain_text("Opened Treasure Box:")
+    await expect(page.locator('[data-count="treasure_box"]')).to_have_text("0")
+    await screenshot(page, "catalog")
