@@ -70,7 +70,8 @@ async def test_before_the_first_event_the_player_did_not_exist(
 async def test_the_plain_balance_is_unchanged(client: httpx.AsyncClient, player: Player) -> None:
     await three_steps(client, player)
     wallet = (await client.get("/balance", headers=player.auth)).json()
-    assert set(wallet) == {"username", "balance", "version", "referralCode", "inventory", "held"}
+    plain = {"username", "balance", "version", "referralCode", "inventory", "held", "wallet"}
+    assert set(wallet) == plain
     assert (wallet["balance"], wallet["version"]) == (140, 4)
 
 
