@@ -43,6 +43,7 @@ from api.ops import OpsController
 from api.passwords import Passwords
 from api.players import PlayerController
 from api.services import DEPENDENCIES, Services
+from api.trades import TradeController
 from api.transfers import TransferController
 from api.webhooks import WebhookController
 from infra import logging as infra_logging
@@ -103,6 +104,7 @@ def create_app(
             PlayerController,
             TransferController,
             HoldController,
+            TradeController,
             CatalogController,
             AdminController,
             BatchController,

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
+import msgspec
 from msgspec import Meta
 
 from api.schemas import MAX_SAFE_INTEGER, Inventory, Request, Response, Username
@@ -62,3 +63,48 @@ class HoldResponse(Response):
     expires_at: datetime
     captured: int | None = None
     memo: str | None = None
+
+
+Assets = Annotated[
+    dict[AssetCode, Units],
+    Meta(
+        min_length=1,
+        max_length=16,
+        description="Units per asset code (`diamond` or item codes)",
+        examples=[{"gold_coin": 2}],
+    ),
+]
+TradeStatus = Literal["open", "accepted", "declined", "cancelled", "expired"]
+
+
+class TradeRequest(Request):
+    """Offer `give` (escrowed at once) to another player for `want`."""
+
+    to: Username
+    give: Assets
+    want: Assets
+    expires_in: (
+        Annotated[
+            int,
+            Meta(ge=1, le=MAX_SAFE_INTEGER, description="Seconds until the offer expires (a day)"),
+        ]
+        | None
+    ) = None
+
+
+class TradeResponse(Response):
+    """A trade and where it stands (`from` offered it to `to`)."""
+
+    trade_id: str
+    status: TradeStatus
+    from_: str = msgspec.field(name="from")
+    to: str
+    give: dict[str, int]
+    want: dict[str, int]
+    expires_at: datetime
+
+
+class TradeList(Response):
+    """The caller's trades, both directions, newest first."""
+
+    trades: list[TradeResponse]

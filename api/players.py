@@ -27,7 +27,7 @@ from api.services import Caller, IdempotencyKey, Svc
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
 from infra.db import connection
-from projections import holds
+from projections import holds, trades
 
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -61,6 +61,8 @@ class PlayerController(Controller):
         async with connection(services.pool) as conn:
             wallet = await reads.wallet(conn, principal.player_id)
             held = await holds.held(conn, principal.player_id)
+            for asset, amount in (await trades.escrowed(conn, principal.player_id)).items():
+                held[asset] = held.get(asset, 0) + amount
         return BalanceResponse(
             username=wallet.username,
             balance=wallet.balance,

@@ -68,4 +68,5 @@ def _entry(entry: queries.HistoryEntry) -> schemas.HistoryEntry:
         counterparty=entry.counterparty,
         memo=entry.memo,
         hold_id=entry.hold_id,
+        trade_id=entry.trade_id,
     )

@@ -170,7 +170,8 @@ class BalanceResponse(Response):
     held: Annotated[
         dict[str, int],
         Meta(
-            description="What pending holds set aside, per asset code (not in `balance` or "
+            description="What pending holds and open trade offers set aside, per asset code "
+            "(not in `balance` or "
             "`inventory`, which are what the player can spend now)",
             examples=[{"diamond": 100}],
         ),
@@ -199,11 +200,12 @@ class HistoryEntry(Response):
     quantity: int | None = None
     reverses: str | None = None
     reason: str | None = None
-    counterparty: Annotated[str | None, Meta(description="The other player's username (gifts)")] = (
-        None
-    )
+    counterparty: Annotated[
+        str | None, Meta(description="The other player's username (gifts, trades)")
+    ] = None
     memo: str | None = None
     hold_id: str | None = None
+    trade_id: str | None = None
 
 
 class HistoryPage(Response):

@@ -82,6 +82,29 @@ class CloseHold(Command, frozen=True, kw_only=True):
     amount: int | None = None
 
 
+TradeOutcome = Literal["accept", "decline", "cancel", "expire"]
+
+
+class OfferTrade(Command, frozen=True, kw_only=True):
+    """A player offers another `give` for `want`; `give` is escrowed until the trade closes."""
+
+    tag: ClassVar[str] = "OfferTrade"
+    offerer_id: str
+    to: str  # the recipient's username
+    give: dict[str, int]
+    want: dict[str, int]
+    expires_in: int | None = None  # seconds; a day when None
+
+
+class CloseTrade(Command, frozen=True, kw_only=True):
+    """Accept or decline (the recipient), cancel (the offerer) or expire (the expirer) a trade."""
+
+    tag: ClassVar[str] = "CloseTrade"
+    trade_id: str
+    outcome: TradeOutcome
+    caller_id: str | None = None  # the player asking; None for the expirer
+
+
 class EconomyRules(msgspec.Struct, frozen=True, kw_only=True):
     """The economy's tunable numbers (from configuration)."""
 

@@ -156,3 +156,21 @@ class HoldNotPending(DomainError):
     slug = "hold_not_pending"
     title = "The hold is no longer pending"
     category = "conflict"
+
+
+class UnknownTrade(DomainError):
+    slug = "unknown_trade"
+    title = "No such trade"
+    category = "not_found"
+
+
+class TradeNotOpen(DomainError):
+    slug = "trade_not_open"
+    title = "The trade is no longer open"
+    category = "conflict"
+
+
+class NotTradeParty(DomainError):
+    slug = "forbidden"
+    title = "Only the other side of the trade may do that"
+    category = "forbidden"

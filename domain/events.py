@@ -23,6 +23,11 @@ TransferCode = Literal[
     "hold_capture",
     "hold_void",
     "hold_expiry",
+    "trade_offer",
+    "trade_accept",
+    "trade_decline",
+    "trade_cancel",
+    "trade_expiry",
 ]
 
 
@@ -78,6 +83,7 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     counterparty: str | None = None  # the other player's username (gifts)
     memo: str | None = None
     hold_id: str | None = None
+    trade_id: str | None = None
 
 
 class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):
@@ -119,7 +125,30 @@ class HoldPlaced(Event, frozen=True, kw_only=True, tag="hold_placed"):
     occurred_at: datetime
 
 
-AnyEvent = PlayerRegistered | Claimed | Transferred | TrancheChanged | GiftsSent | HoldPlaced
+class TradeOffered(Event, frozen=True, kw_only=True, tag="trade_offered"):
+    """A trade's terms (version 1 of its `trade:` stream); `give` was escrowed in `transfer_id`."""
+
+    trade_id: str
+    transfer_id: str
+    offerer_id: str
+    offerer: str  # usernames, as the two players see each other
+    recipient_id: str
+    recipient: str
+    give: dict[str, int]
+    want: dict[str, int]
+    expires_at: datetime
+    occurred_at: datetime
+
+
+AnyEvent = (
+    PlayerRegistered
+    | Claimed
+    | Transferred
+    | TrancheChanged
+    | GiftsSent
+    | HoldPlaced
+    | TradeOffered
+)
 
 EVENT_TYPES: dict[str, type[Event]] = {
     "player_registered": PlayerRegistered,
@@ -128,6 +157,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "tranche_changed": TrancheChanged,
     "gifts_sent": GiftsSent,
     "hold_placed": HoldPlaced,
+    "trade_offered": TradeOffered,
 }
 
 

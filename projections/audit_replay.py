@@ -9,7 +9,15 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from domain import accounts
-from domain.events import Event, HoldPlaced, Leg, PlayerRegistered, TrancheChanged, Transferred
+from domain.events import (
+    Event,
+    HoldPlaced,
+    Leg,
+    PlayerRegistered,
+    TradeOffered,
+    TrancheChanged,
+    Transferred,
+)
 
 Balances = dict[str, dict[str, int]]  # account -> asset -> amount
 # A transfer's copies (one posting, the others mirrors) are written in one statement, so they
@@ -32,6 +40,8 @@ class Cut:
     profiles: dict[str, PlayerRegistered] = field(default_factory=dict)
     # hold id -> (asset, amount) while pending, None once captured, voided or expired
     holds: dict[str, tuple[str, int] | None] = field(default_factory=dict)
+    # trade id -> what its offer escrowed while open, None once accepted, declined, ...
+    trades: dict[str, dict[str, int] | None] = field(default_factory=dict)
 
     def apply(self, stream: str, version: int, event: Event, *, post: bool = True) -> None:
         """Fold one event into the cut (a transfer's legs only when `post`)."""
@@ -44,6 +54,10 @@ class Cut:
             self.holds[event.hold_id] = (event.asset, event.amount)
         elif accounts.is_hold(stream) and isinstance(event, Transferred) and not event.mirror:
             self.holds[accounts.hold_id_of(stream)] = None
+        if isinstance(event, TradeOffered):
+            self.trades[event.trade_id] = dict(event.give)
+        elif accounts.is_trade(stream) and isinstance(event, Transferred) and not event.mirror:
+            self.trades[accounts.trade_id_of(stream)] = None
         if isinstance(event, Transferred) and post:
             for leg in event.legs:
                 self.balances[leg.account][leg.asset] += leg.amount

@@ -50,7 +50,8 @@ WITH expected AS (
            payload->'state_after' AS state_after, payload->>'item' AS item,
            (payload->>'quantity')::bigint AS quantity, payload->>'reverses' AS reverses,
            payload->>'reason' AS reason, payload->>'counterparty' AS counterparty,
-           payload->>'memo' AS memo, payload->>'hold_id' AS hold_id
+           payload->>'memo' AS memo, payload->>'hold_id' AS hold_id,
+           payload->>'trade_id' AS trade_id
       FROM events
      WHERE event_type = 'transferred' AND starts_with(stream_id, 'player:')
        AND (transaction_id, global_position) <= ($1::xid8, $2::bigint)
@@ -59,10 +60,12 @@ SELECT coalesce(e.player_id, h.player_id) AS player_id, coalesce(e.version, h.ve
        e.player_id IS NULL AS extra, h.player_id IS NULL AS missing
   FROM expected AS e FULL JOIN rm_history AS h USING (player_id, version)
  WHERE (e.transfer_id, e.code, e.legs, e.balance_after, e.state_after, e.item, e.quantity,
-        e.reverses, e.reason, e.counterparty, e.memo, e.hold_id)
+        e.reverses, e.reason, e.counterparty, e.memo, e.hold_id,
+        e.trade_id)
        IS DISTINCT FROM
        (h.transfer_id, h.code, h.legs, h.balance_after, h.state_after, h.item, h.quantity,
-        h.reverses, h.reason, h.counterparty, h.memo, h.hold_id)
+        h.reverses, h.reason, h.counterparty, h.memo, h.hold_id,
+        h.trade_id)
  ORDER BY 1, 2
  LIMIT $3
 """

@@ -39,6 +39,7 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     counterparty: str | None = None
     memo: str | None = None
     hold_id: str | None = None
+    trade_id: str | None = None
 
 
 def fold(events: Sequence[StoredEvent]) -> list[Entry]:
@@ -67,16 +68,17 @@ def _entry(player_id: str, version: int, event: Transferred) -> Entry:
         counterparty=event.counterparty,
         memo=event.memo,
         hold_id=event.hold_id,
+        trade_id=event.trade_id,
     )
 
 
 _INSERT = """
 INSERT INTO {rm_history} (player_id, version, transfer_id, code, legs, balance_after, state_after,
                           item, quantity, reverses, reason, occurred_at, counterparty, memo,
-                          hold_id)
+                          hold_id, trade_id)
 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[],
                      $7::jsonb[], $8::text[], $9::bigint[], $10::text[], $11::text[],
-                     $12::timestamptz[], $13::text[], $14::text[], $15::text[])
+                     $12::timestamptz[], $13::text[], $14::text[], $15::text[], $16::text[])
 ON CONFLICT (player_id, version) DO NOTHING
 """
 
@@ -104,6 +106,7 @@ async def apply_batch(conn: Conn, entries: list[Entry], tables: Tables) -> None:
         [e.counterparty for e in entries],
         [e.memo for e in entries],
         [e.hold_id for e in entries],
+        [e.trade_id for e in entries],
     )
 
 

@@ -101,7 +101,8 @@ SELECT coalesce((c.transaction_id, c.global_position) >= (e.transaction_id, e.gl
 
 _HISTORY = """
 SELECT version, transfer_id, code, legs::text AS legs, balance_after, state_after::text AS state,
-       item, quantity, reverses, reason, occurred_at, counterparty, memo, hold_id
+       item, quantity, reverses, reason, occurred_at, counterparty, memo, hold_id,
+       trade_id
   FROM rm_history WHERE player_id = $1 AND version < $2
  ORDER BY version DESC LIMIT $3
 """
@@ -158,6 +159,7 @@ def _entry(row: Any) -> HistoryEntry:
         counterparty=row["counterparty"],
         memo=row["memo"],
         hold_id=row["hold_id"],
+        trade_id=row["trade_id"],
     )
 
 

@@ -36,6 +36,7 @@ class HistoryEntry(msgspec.Struct, kw_only=True):
     counterparty: str | None = None
     memo: str | None = None
     hold_id: str | None = None
+    trade_id: str | None = None
 
 
 class HistoryPage(msgspec.Struct, kw_only=True):
