@@ -220,16 +220,16 @@ def check_close(trade: TradeState, cmd: CloseTrade, now: datetime) -> None:
         raise TradeNotOpen(
             f"the trade is {trade.status}, no longer open",
             tradeId=terms.trade_id,
-            status=trade.status,
+            tradeStatus=trade.status,
         )
     due = now >= terms.expires_at
     if cmd.outcome == "accept" and due:
         raise TradeNotOpen(
             "the trade has expired and can no longer be accepted",
             tradeId=terms.trade_id,
-            status="expired",
+            tradeStatus="expired",
         )
     if cmd.outcome == "expire" and not due:
         raise TradeNotOpen(
-            "the trade is not due to expire yet", tradeId=terms.trade_id, status=trade.status
+            "the trade is not due to expire yet", tradeId=terms.trade_id, tradeStatus=trade.status
         )

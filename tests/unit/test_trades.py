@@ -168,7 +168,7 @@ def test_refusals_to_close() -> None:
     closed = TradeState(offered=open_trade().offered, version=2, status="cancelled")
     with pytest.raises(TradeNotOpen) as refused:
         when_closed("accept", "b", trade=closed)
-    assert refused.value.context["status"] == "cancelled"
+    assert refused.value.context["tradeStatus"] == "cancelled"
     with pytest.raises(TradeNotOpen):
         when_closed("expire", None)  # not due yet
     with pytest.raises(TradeNotOpen):
