@@ -43,6 +43,7 @@ from api.ops import OpsController
 from api.passwords import Passwords
 from api.players import PlayerController
 from api.services import DEPENDENCIES, Services
+from api.settlements import SettlementController
 from api.trades import TradeController
 from api.transfers import TransferController
 from api.webhooks import WebhookController
@@ -105,6 +106,7 @@ def create_app(
             TransferController,
             HoldController,
             TradeController,
+            SettlementController,
             CatalogController,
             AdminController,
             BatchController,

@@ -108,3 +108,31 @@ class TradeList(Response):
     """The caller's trades, both directions, newest first."""
 
     trades: list[TradeResponse]
+
+
+HoldRef = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+class PayoutItem(Request):
+    """What one winner is paid out of the pot."""
+
+    to: Username
+    amount: Units
+
+
+class SettlementRequest(Request):
+    """Capture the match's holds into one pot and pay the winners; the rest is the rake."""
+
+    holds: Annotated[list[HoldRef], Meta(min_length=1, max_length=100)]
+    payouts: Annotated[list[PayoutItem], Meta(max_length=100)]
+    memo: Memo | None = None
+
+
+class SettlementResponse(Response):
+    """What the settlement moved, in the holds' asset."""
+
+    settlement_id: str
+    transfer_id: str
+    pot: int
+    paid: int
+    rake: int

@@ -105,6 +105,22 @@ class CloseTrade(Command, frozen=True, kw_only=True):
     caller_id: str | None = None  # the player asking; None for the expirer
 
 
+class Payout(msgspec.Struct, frozen=True, kw_only=True):
+    """What one winner of a match is paid out of the pot."""
+
+    to: str  # the winner's username
+    amount: int
+
+
+class Settle(Command, frozen=True, kw_only=True):
+    """Capture every listed hold into one pot and pay the winners; the rest is the rake."""
+
+    tag: ClassVar[str] = "Settle"
+    holds: tuple[str, ...]
+    payouts: tuple[Payout, ...]
+    memo: str | None = None
+
+
 class EconomyRules(msgspec.Struct, frozen=True, kw_only=True):
     """The economy's tunable numbers (from configuration)."""
 

@@ -174,3 +174,13 @@ class NotTradeParty(DomainError):
     slug = "forbidden"
     title = "Only the other side of the trade may do that"
     category = "forbidden"
+
+
+class MixedAssets(DomainError):
+    slug = "mixed_assets"
+    title = "The holds of a settlement are not all of one asset"
+
+
+class PayoutsExceedPot(DomainError):
+    slug = "payouts_exceed_pot"
+    title = "The payouts are more than the pot"

@@ -28,6 +28,7 @@ TransferCode = Literal[
     "trade_decline",
     "trade_cancel",
     "trade_expiry",
+    "settlement",
 ]
 
 
@@ -84,6 +85,7 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     memo: str | None = None
     hold_id: str | None = None
     trade_id: str | None = None
+    settlement_id: str | None = None
 
 
 class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):

@@ -52,7 +52,8 @@ class Cut:
                 self.profiles[player] = event
         if isinstance(event, HoldPlaced):
             self.holds[event.hold_id] = (event.asset, event.amount)
-        elif accounts.is_hold(stream) and isinstance(event, Transferred) and not event.mirror:
+        elif accounts.is_hold(stream) and isinstance(event, Transferred):
+            # Its close (a settlement's copy on a second hold's stream is a mirror: still a close)
             self.holds[accounts.hold_id_of(stream)] = None
         if isinstance(event, TradeOffered):
             self.trades[event.trade_id] = dict(event.give)

@@ -52,7 +52,12 @@ def _apply(row: HoldRow, stored: StoredEvent) -> None:
         row.expires_at, row.memo, row.placed_at = event.expires_at, event.memo, event.occurred_at
     elif isinstance(event, Transferred) and event.code in STATUS_OF_CODE:
         row.status = STATUS_OF_CODE[event.code]
-        row.captured = sum(g.amount for g in event.legs if g.account == accounts.INFLOW)
+        # A settlement captures the whole hold: its amount, from this batch or the row (SQL).
+        row.captured = (
+            row.amount
+            if event.code == "settlement"
+            else sum(g.amount for g in event.legs if g.account == accounts.INFLOW)
+        )
         row.closed_at = event.occurred_at
     row.version = max(row.version, stored.version)
 
@@ -71,7 +76,7 @@ ON CONFLICT (hold_id) DO UPDATE SET
     memo       = coalesce(h.memo, EXCLUDED.memo),
     placed_at  = coalesce(h.placed_at, EXCLUDED.placed_at),
     status     = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.status ELSE h.status END,
-    captured   = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.captured
+    captured   = CASE WHEN EXCLUDED.version > h.version THEN coalesce(EXCLUDED.captured, h.amount)
                       ELSE h.captured END,
     closed_at  = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.closed_at
                       ELSE h.closed_at END,

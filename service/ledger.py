@@ -17,6 +17,7 @@ from domain.commands import (
     PlaceHold,
     Purchase,
     Reverse,
+    Settle,
     SignUp,
     Sweep,
     TopUp,
@@ -39,6 +40,7 @@ from service.place_hold import place_hold
 from service.purchase import purchase
 from service.results import HoldResult, SignUpResult, TradeResult, TransferResult
 from service.reverse import reverse
+from service.settle import SettleResult, settle
 from service.shards import ShardPicker
 from service.signup import sign_up
 from service.top_up import top_up
@@ -155,6 +157,10 @@ class LedgerService:
     async def close_trade(self, cmd: CloseTrade, key: str | None = None) -> TradeResult:
         """Accept, decline, cancel or expire an open trade (service/close_trade.py)."""
         return await self.pipeline.run(close_trade(self.ctx, cmd, key))
+
+    async def settle(self, cmd: Settle, caller: str, key: str | None = None) -> SettleResult:
+        """Capture a match's holds into one pot and pay the winners (service/settle.py)."""
+        return await self.pipeline.run(settle(self.ctx, cmd, key, caller))
 
     async def sign_up(
         self, cmd: SignUp, password_hash: str, key: str | None = None, role: str = "player"
