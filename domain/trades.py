@@ -206,6 +206,8 @@ def decide_close_trade(
 def check_close(trade: TradeState, cmd: CloseTrade, now: datetime) -> None:
     """Refuse a close that is not the caller's to make, or comes after the trade closed."""
     terms = trade.offered
+    if cmd.caller_id is None and cmd.outcome != "expire":
+        raise NotTradeParty("only a player of the trade may close it", tradeId=terms.trade_id)
     if cmd.caller_id is not None:
         if cmd.caller_id not in (terms.offerer_id, terms.recipient_id):
             raise UnknownTrade("no such trade", tradeId=terms.trade_id)  # a stranger's: unseen
