@@ -28,6 +28,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from api import problems
 from api.accounts import AccountController
 from api.admin import AdminController
+from api.admin_escrow import EscrowController
 from api.admin_tools import AdminToolsController
 from api.auth import Tokens
 from api.batch import BatchController
@@ -107,6 +108,7 @@ def create_app(
             HoldController,
             TradeController,
             SettlementController,
+            EscrowController,
             CatalogController,
             AdminController,
             BatchController,

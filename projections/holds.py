@@ -122,3 +122,28 @@ async def held(conn: Conn, player_id: str) -> dict[str, int]:
 
 
 PROJECTION = Projection(name="holds", tables=("rm_holds",), apply=project)
+
+
+_PENDING = """
+SELECT h.hold_id, p.username, h.asset, h.amount, h.expires_at, h.memo
+  FROM rm_holds AS h LEFT JOIN rm_players AS p USING (player_id)
+ WHERE h.status = 'pending' AND h.amount IS NOT NULL
+ ORDER BY h.expires_at, h.hold_id LIMIT $1
+"""
+
+
+@dataclass(frozen=True)
+class PendingHold:
+    """A pending hold as the operator sees it."""
+
+    hold_id: str
+    username: str | None
+    asset: str
+    amount: int
+    expires_at: datetime
+    memo: str | None
+
+
+async def pending(conn: Conn, limit: int) -> list[PendingHold]:
+    """Every pending hold, soonest expiry first (the operator's view)."""
+    return [PendingHold(*r) for r in await conn.fetch(_PENDING, limit)]
