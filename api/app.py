@@ -29,6 +29,7 @@ from api import problems
 from api.accounts import AccountController
 from api.admin import AdminController
 from api.admin_catalog import CatalogAdminController
+from api.admin_escrow import EscrowController
 from api.admin_tools import AdminToolsController
 from api.auth import Tokens
 from api.batch import BatchController
@@ -44,6 +45,8 @@ from api.ops import OpsController
 from api.passwords import Passwords
 from api.players import PlayerController
 from api.services import DEPENDENCIES, Services
+from api.settlements import SettlementController
+from api.trades import TradeController
 from api.transfers import TransferController
 from api.webhooks import WebhookController
 from infra import logging as infra_logging
@@ -105,6 +108,9 @@ def create_app(
             PlayerController,
             TransferController,
             HoldController,
+            TradeController,
+            SettlementController,
+            EscrowController,
             CatalogController,
             ItemUseController,
             CatalogAdminController,

@@ -72,3 +72,78 @@ class HoldResponse(Response):
     expires_at: datetime
     captured: int | None = None
     memo: str | None = None
+
+
+Assets = Annotated[
+    dict[AssetCode, Units],
+    Meta(
+        min_length=1,
+        max_length=16,
+        description="Units per asset code (`diamond` or item codes)",
+        examples=[{"gold_coin": 2}],
+    ),
+]
+TradeStatus = Literal["open", "accepted", "declined", "cancelled", "expired"]
+
+
+class TradeRequest(Request):
+    """Offer `give` (escrowed at once) to another player for `want`."""
+
+    to: Username
+    give: Assets
+    want: Assets
+    expires_in: (
+        Annotated[
+            int,
+            Meta(ge=1, le=MAX_SAFE_INTEGER, description="Seconds until the offer expires (a day)"),
+        ]
+        | None
+    ) = None
+    metadata: Metadata = msgspec.field(default_factory=dict)
+
+
+class TradeResponse(Response):
+    """A trade and where it stands (`from` offered it to `to`)."""
+
+    trade_id: str
+    status: TradeStatus
+    from_: str = msgspec.field(name="from")
+    to: str
+    give: dict[str, int]
+    want: dict[str, int]
+    expires_at: datetime
+
+
+class TradeList(Response):
+    """The caller's trades, both directions, newest first."""
+
+    trades: list[TradeResponse]
+
+
+HoldRef = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+class PayoutItem(Request):
+    """What one winner is paid out of the pot."""
+
+    to: Username
+    amount: Units
+
+
+class SettlementRequest(Request):
+    """Capture the match's holds into one pot and pay the winners; the rest is the rake."""
+
+    holds: Annotated[list[HoldRef], Meta(min_length=1, max_length=100)]
+    payouts: Annotated[list[PayoutItem], Meta(max_length=100)]
+    memo: Memo | None = None
+    metadata: Metadata = msgspec.field(default_factory=dict)
+
+
+class SettlementResponse(Response):
+    """What the settlement moved, in the holds' asset."""
+
+    settlement_id: str
+    transfer_id: str
+    pot: int
+    paid: int
+    rake: int

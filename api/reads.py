@@ -78,4 +78,5 @@ def _entry(entry: queries.HistoryEntry) -> schemas.HistoryEntry:
         memo=entry.memo,
         hold_id=entry.hold_id,
         metadata=entry.metadata,
+        trade_id=entry.trade_id,
     )

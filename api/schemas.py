@@ -203,7 +203,8 @@ class BalanceResponse(Response):
     held: Annotated[
         dict[str, int],
         Meta(
-            description="What pending holds set aside, per asset code (not in `balance` or "
+            description="What pending holds and open trade offers set aside, per asset code "
+            "(not in `balance` or "
             "`inventory`, which are what the player can spend now)",
             examples=[{"diamond": 100}],
         ),
@@ -232,14 +233,15 @@ class HistoryEntry(Response):
     quantity: int | None = None
     reverses: str | None = None
     reason: str | None = None
-    counterparty: Annotated[str | None, Meta(description="The other player's username (gifts)")] = (
-        None
-    )
+    counterparty: Annotated[
+        str | None, Meta(description="The other player's username (gifts, trades)")
+    ] = None
     memo: str | None = None
     hold_id: str | None = None
     metadata: Annotated[
         dict[str, str], Meta(description="The labels the write was given (`metadata`)")
     ] = msgspec.field(default_factory=dict)
+    trade_id: str | None = None
 
 
 class HistoryPage(Response):

@@ -17,6 +17,7 @@ SHARD_PREFIX = "treasury:shard:"
 INFLOW = "treasury:inflow"
 ISSUER_PREFIX = "issuer:"
 HOLD_PREFIX = "hold:"
+TRADE_PREFIX = "trade:"
 
 TREASURY_STREAM = "treasury"
 CATALOG_STREAM = "catalog"  # one event per catalog applied while running; version = its version
@@ -115,3 +116,18 @@ def hold_id_of(account: str) -> str:
 def gifts_stream(player_id: str) -> str:
     """The stream of a player's recent gifts: its head carries the rolling 24-hour window."""
     return f"gifts:{player_id}"
+
+
+def trade_account(trade_id: str) -> str:
+    """The account (and stream) a trade escrows the offer in (DESIGN-NOTES.md, note 9)."""
+    return f"{TRADE_PREFIX}{trade_id}"
+
+
+def is_trade(account: str) -> bool:
+    """True for a trade's escrow account."""
+    return account.startswith(TRADE_PREFIX)
+
+
+def trade_id_of(account: str) -> str:
+    """The trade id inside a trade account name."""
+    return account.removeprefix(TRADE_PREFIX)

@@ -102,6 +102,45 @@ class CloseHold(Command, frozen=True, kw_only=True):
     amount: int | None = None
 
 
+TradeOutcome = Literal["accept", "decline", "cancel", "expire"]
+
+
+class OfferTrade(Command, frozen=True, kw_only=True):
+    """A player offers another `give` for `want`; `give` is escrowed until the trade closes."""
+
+    tag: ClassVar[str] = "OfferTrade"
+    offerer_id: str
+    to: str  # the recipient's username
+    give: dict[str, int]
+    want: dict[str, int]
+    expires_in: int | None = None  # seconds; a day when None
+
+
+class CloseTrade(Command, frozen=True, kw_only=True):
+    """Accept or decline (the recipient), cancel (the offerer) or expire (the expirer) a trade."""
+
+    tag: ClassVar[str] = "CloseTrade"
+    trade_id: str
+    outcome: TradeOutcome
+    caller_id: str | None = None  # the player asking; None for the expirer
+
+
+class Payout(msgspec.Struct, frozen=True, kw_only=True):
+    """What one winner of a match is paid out of the pot."""
+
+    to: str  # the winner's username
+    amount: int
+
+
+class Settle(Command, frozen=True, kw_only=True):
+    """Capture every listed hold into one pot and pay the winners; the rest is the rake."""
+
+    tag: ClassVar[str] = "Settle"
+    holds: tuple[str, ...]
+    payouts: tuple[Payout, ...]
+    memo: str | None = None
+
+
 class EconomyRules(msgspec.Struct, frozen=True, kw_only=True):
     """The economy's tunable numbers (from configuration)."""
 

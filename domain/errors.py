@@ -188,3 +188,31 @@ class ItemNotUsable(DomainError):
 class CatalogRefused(DomainError):
     slug = "catalog_refused"
     title = "The catalog change is refused"
+
+
+class UnknownTrade(DomainError):
+    slug = "unknown_trade"
+    title = "No such trade"
+    category = "not_found"
+
+
+class TradeNotOpen(DomainError):
+    slug = "trade_not_open"
+    title = "The trade is no longer open"
+    category = "conflict"
+
+
+class NotTradeParty(DomainError):
+    slug = "forbidden"
+    title = "Only the other side of the trade may do that"
+    category = "forbidden"
+
+
+class MixedAssets(DomainError):
+    slug = "mixed_assets"
+    title = "The holds of a settlement are not all of one asset"
+
+
+class PayoutsExceedPot(DomainError):
+    slug = "payouts_exceed_pot"
+    title = "The payouts are more than the pot"

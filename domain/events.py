@@ -26,6 +26,12 @@ TransferCode = Literal[
     "hold_void",
     "hold_expiry",
     "item_use",
+    "trade_offer",
+    "trade_accept",
+    "trade_decline",
+    "trade_cancel",
+    "trade_expiry",
+    "settlement",
 ]
 
 
@@ -93,6 +99,8 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     # the drop it landed on (DESIGN-NOTES.md, note 11). Replay reads these, never rolls again.
     rolls: tuple[int, ...] | None = None
     drops: tuple[int, ...] | None = None
+    trade_id: str | None = None
+    settlement_id: str | None = None
 
 
 class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):
@@ -141,6 +149,21 @@ class CatalogApplied(Event, frozen=True, kw_only=True, tag="catalog_applied"):
     occurred_at: datetime
 
 
+class TradeOffered(Event, frozen=True, kw_only=True, tag="trade_offered"):
+    """A trade's terms (version 1 of its `trade:` stream); `give` was escrowed in `transfer_id`."""
+
+    trade_id: str
+    transfer_id: str
+    offerer_id: str
+    offerer: str  # usernames, as the two players see each other
+    recipient_id: str
+    recipient: str
+    give: dict[str, int]
+    want: dict[str, int]
+    expires_at: datetime
+    occurred_at: datetime
+
+
 AnyEvent = (
     PlayerRegistered
     | Claimed
@@ -149,6 +172,7 @@ AnyEvent = (
     | GiftsSent
     | HoldPlaced
     | CatalogApplied
+    | TradeOffered
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -159,6 +183,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "gifts_sent": GiftsSent,
     "hold_placed": HoldPlaced,
     "catalog_applied": CatalogApplied,
+    "trade_offered": TradeOffered,
 }
 
 

@@ -33,6 +33,7 @@ STATUS_OF_CODE: dict[str, HoldStatus] = {
     "hold_capture": "captured",
     "hold_void": "voided",
     "hold_expiry": "expired",
+    "settlement": "captured",  # a match settlement captures the whole hold into its pot
 }
 
 
@@ -57,7 +58,7 @@ def settled(placed: HoldPlaced, version: int, event: Event) -> HoldState:
     """The hold once `event` (its stream's newest, at `version`) is written."""
     if not isinstance(event, Transferred) or event.code not in STATUS_OF_CODE:
         return HoldState(placed=placed, version=version, status="pending")
-    captured = sum(leg.amount for leg in event.legs if leg.account == accounts.INFLOW)
+    captured = captured_by(placed, event)
     return HoldState(
         placed=placed,
         version=version,
@@ -65,6 +66,13 @@ def settled(placed: HoldPlaced, version: int, event: Event) -> HoldState:
         captured=captured,
         closed_at=event.occurred_at,
     )
+
+
+def captured_by(placed: HoldPlaced, closing: Transferred) -> int:
+    """What the transfer that closed the hold captured of it."""
+    if closing.code == "settlement":
+        return placed.amount
+    return sum(leg.amount for leg in closing.legs if leg.account == accounts.INFLOW)
 
 
 def decide_place_hold(

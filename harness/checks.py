@@ -18,6 +18,8 @@ MODELS = {
     "rm_accounts": "account, asset",
     "rm_treasury": "asset",
     "rm_history": "player_id, version",
+    "rm_holds": "hold_id",
+    "rm_trades": "trade_id",
 }
 
 _TRANSFERS = """

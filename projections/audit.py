@@ -28,13 +28,13 @@ CHECKS: dict[str, str] = {
     "shard_budgets": "shard budget chains hold and equal the shard balances",
     "state_after": "balances carried on events equal the replay",
     "hash_chain": "every event's hash follows from its content and its predecessor",
-    "held": "a pending hold's account holds its amount, a closed one's nothing",
+    "held": "a pending hold's or open trade's account holds its terms, a closed one's nothing",
     "catalog": "purchases paid a price option, drop rolls landed where their catalog version says",
     "read_models": "the live read models equal the replay up to their checkpoints",
 }
 MAX_DETAILS = 100
-_CUTS = ("players", "accounts", "treasury", "holds")
-_MODELS = "rm_players, rm_inventory, rm_accounts, rm_treasury, rm_history, rm_holds"
+_CUTS = ("players", "accounts", "treasury", "holds", "trades")
+_MODELS = "rm_players, rm_inventory, rm_accounts, rm_treasury, rm_history, rm_holds, rm_trades"
 
 
 class Check(msgspec.Struct, kw_only=True):
@@ -122,6 +122,7 @@ async def _compare(conn: Conn, replay: Replay, cuts: dict[str, cursor.Cursor]) -
         *await audit_models.other_accounts(conn, replay.cuts["accounts"]),
         *await audit_models.treasury(conn, replay.cuts["treasury"]),
         *await audit_models.held(conn, replay.cuts["holds"]),
+        *await audit_models.offered(conn, replay.cuts["trades"]),
         *await audit_sql.history_differences(conn, cuts["history"]),
     ]
 
@@ -165,6 +166,10 @@ def _held(replay: Replay) -> list[str]:
         have = nonzero(replay.ledger.balances[accounts.hold_account(hold)])
         if have != want:
             found.append(f"{accounts.hold_account(hold)}: holds {have}, its stream says {want}")
+    for trade, give in sorted(replay.ledger.trades.items()):
+        have = nonzero(replay.ledger.balances[accounts.trade_account(trade)])
+        if have != (give or {}):
+            found.append(f"{accounts.trade_account(trade)}: holds {have}, its stream says {give}")
     return found
 
 

@@ -3,6 +3,8 @@
 from collections.abc import Iterable
 from typing import Any
 
+import msgspec
+
 from domain import accounts
 from domain.assets import CURRENCY
 from infra.db import Conn
@@ -106,3 +108,13 @@ async def held(conn: Conn, cut: Cut) -> list[str]:
     rows = await conn.fetch("SELECT hold_id, asset, amount FROM rm_holds WHERE status = 'pending'")
     actual = {r["hold_id"]: (r["asset"], r["amount"]) for r in rows}
     return list(_diff("rm_holds", expected, actual))
+
+
+async def offered(conn: Conn, cut: Cut) -> list[str]:
+    """rm_trades: the open trades and what each escrows."""
+    expected = {trade: give for trade, give in cut.trades.items() if give is not None}
+    rows = await conn.fetch(
+        "SELECT trade_id, give::text AS give FROM rm_trades WHERE status = 'open'"
+    )
+    actual = {r["trade_id"]: msgspec.json.decode(r["give"]) for r in rows}
+    return list(_diff("rm_trades", expected, actual))

@@ -51,7 +51,8 @@ WITH expected AS (
            (payload->>'quantity')::bigint AS quantity, payload->>'reverses' AS reverses,
            payload->>'reason' AS reason, payload->>'counterparty' AS counterparty,
            payload->>'memo' AS memo, payload->>'hold_id' AS hold_id,
-           coalesce(payload->'metadata', '{}'::jsonb) AS metadata
+           coalesce(payload->'metadata', '{}'::jsonb) AS metadata,
+           payload->>'trade_id' AS trade_id
       FROM events
      WHERE event_type = 'transferred' AND starts_with(stream_id, 'player:')
        AND (transaction_id, global_position) <= ($1::xid8, $2::bigint)
@@ -60,10 +61,10 @@ SELECT coalesce(e.player_id, h.player_id) AS player_id, coalesce(e.version, h.ve
        e.player_id IS NULL AS extra, h.player_id IS NULL AS missing
   FROM expected AS e FULL JOIN rm_history AS h USING (player_id, version)
  WHERE (e.transfer_id, e.code, e.legs, e.balance_after, e.state_after, e.item, e.quantity,
-        e.reverses, e.reason, e.counterparty, e.memo, e.hold_id, e.metadata)
+        e.reverses, e.reason, e.counterparty, e.memo, e.hold_id, e.metadata, e.trade_id)
        IS DISTINCT FROM
        (h.transfer_id, h.code, h.legs, h.balance_after, h.state_after, h.item, h.quantity,
-        h.reverses, h.reason, h.counterparty, h.memo, h.hold_id, h.metadata)
+        h.reverses, h.reason, h.counterparty, h.memo, h.hold_id, h.metadata, h.trade_id)
  ORDER BY 1, 2
  LIMIT $3
 """

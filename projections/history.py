@@ -40,6 +40,7 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     memo: str | None = None
     hold_id: str | None = None
     metadata: dict[str, str] = {}
+    trade_id: str | None = None
 
 
 def fold(events: Sequence[StoredEvent]) -> list[Entry]:
@@ -69,16 +70,18 @@ def _entry(player_id: str, version: int, event: Transferred) -> Entry:
         memo=event.memo,
         hold_id=event.hold_id,
         metadata=dict(event.metadata),
+        trade_id=event.trade_id,
     )
 
 
 _INSERT = """
 INSERT INTO {rm_history} (player_id, version, transfer_id, code, legs, balance_after, state_after,
                           item, quantity, reverses, reason, occurred_at, counterparty, memo,
-                          hold_id, metadata)
+                          hold_id, metadata, trade_id)
 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[],
                      $7::jsonb[], $8::text[], $9::bigint[], $10::text[], $11::text[],
-                     $12::timestamptz[], $13::text[], $14::text[], $15::text[], $16::jsonb[])
+                     $12::timestamptz[], $13::text[], $14::text[], $15::text[], $16::jsonb[],
+                     $17::text[])
 ON CONFLICT (player_id, version) DO NOTHING
 """
 
@@ -107,6 +110,7 @@ async def apply_batch(conn: Conn, entries: list[Entry], tables: Tables) -> None:
         [e.memo for e in entries],
         [e.hold_id for e in entries],
         [_encode(e.metadata).decode() for e in entries],
+        [e.trade_id for e in entries],
     )
 
 

@@ -1,6 +1,6 @@
 """The SQL of a history page with its filters: one statement per combination of filters.
 
-Each filter is a predicate an index serves (migrations/010_history_filters.sql), and the
+Each filter is a predicate an index serves (migrations/009_history_filters.sql), and the
 statement is composed from fixed fragments, values always as $n: a catch-all form such as
 `($3 IS NULL OR code = $3)` would leave the planner one generic plan that cannot use them.
 The plans are in docs/history-queries.md.
@@ -13,7 +13,7 @@ import msgspec
 
 COLUMNS = """version, transfer_id, code, legs::text AS legs, balance_after,
        state_after::text AS state, item, quantity, reverses, reason, occurred_at, counterparty,
-       memo, hold_id, metadata::text AS metadata"""
+       memo, hold_id, metadata::text AS metadata, trade_id"""
 
 # The expression rm_history_player_id_jsonb_path_query_array_idx indexes: an entry's assets.
 ASSETS = "jsonb_path_query_array(legs, '$[*].asset')"

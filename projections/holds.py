@@ -7,7 +7,6 @@ version 2 whichever batch brought them (the version guard makes any order safe).
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from domain import accounts
 from domain.events import HoldPlaced, Transferred
@@ -53,7 +52,12 @@ def _apply(row: HoldRow, stored: StoredEvent) -> None:
         row.expires_at, row.memo, row.placed_at = event.expires_at, event.memo, event.occurred_at
     elif isinstance(event, Transferred) and event.code in STATUS_OF_CODE:
         row.status = STATUS_OF_CODE[event.code]
-        row.captured = sum(g.amount for g in event.legs if g.account == accounts.INFLOW)
+        # A settlement captures the whole hold: its amount, from this batch or the row (SQL).
+        row.captured = (
+            row.amount
+            if event.code == "settlement"
+            else sum(g.amount for g in event.legs if g.account == accounts.INFLOW)
+        )
         row.closed_at = event.occurred_at
     row.version = max(row.version, stored.version)
 
@@ -72,7 +76,7 @@ ON CONFLICT (hold_id) DO UPDATE SET
     memo       = coalesce(h.memo, EXCLUDED.memo),
     placed_at  = coalesce(h.placed_at, EXCLUDED.placed_at),
     status     = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.status ELSE h.status END,
-    captured   = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.captured
+    captured   = CASE WHEN EXCLUDED.version > h.version THEN coalesce(EXCLUDED.captured, h.amount)
                       ELSE h.captured END,
     closed_at  = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.closed_at
                       ELSE h.closed_at END,
@@ -106,27 +110,40 @@ async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> 
     await apply_batch(conn, fold(events), tables)
 
 
-# What a player's pending holds set aside, as arrays of assets and amounts: joined into the
-# wallet's read (projections/queries.py) so /balance stays one round trip.
-HELD_LATERAL = """
-LEFT JOIN LATERAL (
-     SELECT array_agg(asset ORDER BY asset) AS held_assets,
-            array_agg(held ORDER BY asset) AS held_amounts
-       FROM (SELECT asset, sum(amount)::bigint AS held FROM rm_holds
-              WHERE player_id = $1 AND status = 'pending' GROUP BY asset) AS sums) AS hd ON true
-"""
+# What a player's pending holds set aside: (asset, amount) rows, one per hold.
+PENDING = "SELECT asset, amount FROM rm_holds WHERE player_id = $1 AND status = 'pending'"
 
-_HELD = f"SELECT hd.held_assets, hd.held_amounts FROM (SELECT 1) AS one {HELD_LATERAL}"
-
-
-def held_from(row: Any) -> dict[str, int]:
-    """The `held` mapping of a row that joined HELD_LATERAL."""
-    return dict(zip(row["held_assets"] or [], row["held_amounts"] or [], strict=True))
+_HELD = f"SELECT asset, sum(amount)::bigint AS held FROM ({PENDING}) AS p GROUP BY asset"
 
 
 async def held(conn: Conn, player_id: str) -> dict[str, int]:
     """What the player's pending holds set aside, per asset."""
-    return held_from(await conn.fetchrow(_HELD, player_id))
+    return {r["asset"]: r["held"] for r in await conn.fetch(_HELD, player_id)}
 
 
 PROJECTION = Projection(name="holds", tables=("rm_holds",), apply=project)
+
+
+_PENDING = """
+SELECT h.hold_id, p.username, h.asset, h.amount, h.expires_at, h.memo
+  FROM rm_holds AS h LEFT JOIN rm_players AS p USING (player_id)
+ WHERE h.status = 'pending' AND h.amount IS NOT NULL
+ ORDER BY h.expires_at, h.hold_id LIMIT $1
+"""
+
+
+@dataclass(frozen=True)
+class PendingHold:
+    """A pending hold as the operator sees it."""
+
+    hold_id: str
+    username: str | None
+    asset: str
+    amount: int
+    expires_at: datetime
+    memo: str | None
+
+
+async def pending(conn: Conn, limit: int) -> list[PendingHold]:
+    """Every pending hold, soonest expiry first (the operator's view)."""
+    return [PendingHold(*r) for r in await conn.fetch(_PENDING, limit)]

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from infra.db import Conn
-from projections import cursor, holds
+from projections import cursor, holds, trades
 from projections.history import LegView
 from projections.history_query import NO_FILTER, HistoryFilter, page_sql
 from projections.registry import PROJECTIONS
@@ -45,6 +45,17 @@ __all__ = [
 
 _LAST = 2**63 - 1
 
+# What pending holds and open trade offers set aside, per asset, joined into the wallet's read
+# so /balance stays one round trip.
+_HELD = f"""
+LEFT JOIN LATERAL (
+     SELECT array_agg(asset ORDER BY asset) AS held_assets,
+            array_agg(held ORDER BY asset) AS held_amounts
+       FROM (SELECT asset, sum(amount)::bigint AS held
+               FROM ({holds.PENDING} UNION ALL {trades.OPEN_GIVES}) AS set_aside
+              GROUP BY asset) AS sums) AS hd ON true
+"""
+
 # The stream head and the projected wallet in one statement, so both come from one snapshot.
 _PLAYER = (
     """
@@ -57,7 +68,7 @@ SELECT h.head, p.username, p.referral_code, p.balance, p.version, i.items, i.qua
               array_agg(quantity ORDER BY item) AS quantities
          FROM rm_inventory WHERE player_id = $1 AND quantity > 0) AS i ON true
 """
-    + holds.HELD_LATERAL
+    + _HELD
 )
 
 _REGISTRATION = "SELECT payload FROM events WHERE stream_id = 'player:' || $1 AND version = 1"
@@ -92,7 +103,7 @@ async def _player(conn: Conn, player_id: str, row: Any, *, stale: bool) -> Playe
         balance=row["balance"] or 0,
         version=row["version"] or 0,
         inventory=dict(zip(row["items"] or [], row["quantities"] or [], strict=True)),
-        held=holds.held_from(row),
+        held=dict(zip(row["held_assets"] or [], row["held_amounts"] or [], strict=True)),
         stale=stale,
     )
 
@@ -166,6 +177,7 @@ def _entry(row: Any) -> HistoryEntry:
         memo=row["memo"],
         hold_id=row["hold_id"],
         metadata=_labels.decode(row["metadata"]),
+        trade_id=row["trade_id"],
     )
 
 

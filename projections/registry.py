@@ -1,6 +1,6 @@
 """Every projection by name, in the order the runner starts them."""
 
-from projections import accounts, history, holds, players, treasury
+from projections import accounts, history, holds, players, trades, treasury
 from projections.model import Projection
 
 PROJECTIONS: dict[str, Projection] = {
@@ -11,6 +11,7 @@ PROJECTIONS: dict[str, Projection] = {
         treasury.PROJECTION,
         history.PROJECTION,
         holds.PROJECTION,
+        trades.PROJECTION,
     )
 }
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import msgspec
 
-from domain import accounts
-from domain.events import Claimed, Event, HoldPlaced, TrancheChanged, Transferred
+from domain import accounts, trades
+from domain.events import Claimed, Event, HoldPlaced, TradeOffered, TrancheChanged, Transferred
 from domain.holds import STATUS_OF_CODE
 from infra.db import Conn
 from projections.cursor import stored
@@ -66,6 +66,8 @@ def evolve(stream: str, state: dict[str, Any], event: Event) -> dict[str, Any]:
         return {"swept": event.state_after.get("swept", 0)}
     if isinstance(event, HoldPlaced):  # its money arrived with the player's copy
         return {"status": "pending", "balances": {event.asset: event.amount}}
+    if isinstance(event, TradeOffered):  # its escrow arrived with the offerer's copy
+        return {"status": "open", "balances": dict(event.give)}
     if isinstance(event, Transferred):
         balances = dict(state.get("balances", {}))
         for leg in event.legs:
@@ -73,6 +75,8 @@ def evolve(stream: str, state: dict[str, Any], event: Event) -> dict[str, Any]:
                 balances[leg.asset] = balances.get(leg.asset, 0) + leg.amount
         if accounts.is_hold(stream) and event.code in STATUS_OF_CODE:
             return {**state, "status": STATUS_OF_CODE[event.code], "balances": balances}
+        if accounts.is_trade(stream) and event.code in trades.STATUS_OF_CODE:
+            return {**state, "status": trades.STATUS_OF_CODE[event.code], "balances": balances}
         return {**state, "balances": balances}
     if isinstance(event, TrancheChanged):
         return {"budget": state.get("budget", 0) + event.delta}

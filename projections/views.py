@@ -38,6 +38,7 @@ class HistoryEntry(msgspec.Struct, kw_only=True):
     memo: str | None = None
     hold_id: str | None = None
     metadata: dict[str, str] = {}
+    trade_id: str | None = None
 
 
 class HistoryPage(msgspec.Struct, kw_only=True):

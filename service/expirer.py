@@ -1,11 +1,12 @@
-"""The expirer: voids holds whose expiry has passed, as `expire` commands on the pipeline.
+"""The expirer: closes holds and trade offers whose expiry has passed, as `expire` commands on
+the pipeline (a hold's expiry voids it; a trade's gives the escrow back to the offerer).
 
 A writer, so it lives on the write side; the projector runner starts it beside the sweeper
 (service/writers.py). One process at a time holds its role (an advisory lock), but safety never
 rests on that: an expiry appends the hold's version 2 like a capture or a void, so whichever
 comes first wins and the others are refused. It is durable because it keeps nothing in memory:
-every tick it re-reads the due holds from the holds read model, so after a restart (or a
-takeover by another process) it finds the ones still pending.
+every tick it re-reads the due holds and trades from their read models, so after a restart (or
+a takeover by another process) it finds the ones still pending or open.
 """
 
 import asyncio
@@ -15,7 +16,7 @@ from datetime import datetime
 import asyncpg
 import structlog
 
-from domain.commands import CloseHold
+from domain.commands import CloseHold, CloseTrade
 from domain.errors import DomainError
 from infra.config import Settings
 from infra.db import Conn
@@ -28,10 +29,14 @@ ACTOR = "expirer"
 BATCH = 500
 _log = structlog.get_logger(__name__)
 
-# The holds projection's table (projections/holds.py): read here as the sweeper reads
-# rm_treasury, so the write side does not import the read side.
+# The holds and trades projections' tables (projections/holds.py, projections/trades.py): read
+# here as the sweeper reads rm_treasury, so the write side does not import the read side.
 _DUE = """
 SELECT hold_id FROM rm_holds WHERE status = 'pending' AND expires_at <= $1
+ ORDER BY expires_at LIMIT $2
+"""
+_DUE_TRADES = """
+SELECT trade_id FROM rm_trades WHERE status = 'open' AND expires_at <= $1
  ORDER BY expires_at LIMIT $2
 """
 
@@ -41,17 +46,25 @@ async def due(conn: Conn, now: datetime, limit: int = BATCH) -> list[str]:
     return [r["hold_id"] for r in await conn.fetch(_DUE, now, limit)]
 
 
+async def due_trades(conn: Conn, now: datetime, limit: int = BATCH) -> list[str]:
+    """Open trades whose expiry has passed, oldest first."""
+    return [r["trade_id"] for r in await conn.fetch(_DUE_TRADES, now, limit)]
+
+
 async def expire_due(pool: asyncpg.Pool, ledger: LedgerService, now: datetime | None = None) -> int:
-    """Expire every pending hold due at `now`; how many this call expired."""
+    """Expire every pending hold and open trade due at `now`; how many this call expired."""
+    moment = now or utc_now()
     async with pool.acquire() as conn:
-        found = await due(conn, now or utc_now())
+        holds, trades = await due(conn, moment), await due_trades(conn, moment)
     expired = 0
-    for hold_id in found:
-        try:
+    for hold_id in holds:
+        with contextlib.suppress(DomainError):  # closed first (the read model lagged)
             await ledger.close_hold(CloseHold(hold_id=hold_id, outcome="expire"), ACTOR)
             expired += 1
-        except DomainError:  # captured or voided first (the read model lagged): nothing to do
-            continue
+    for trade_id in trades:
+        with contextlib.suppress(DomainError):  # accepted, declined or cancelled first
+            await ledger.close_trade(CloseTrade(trade_id=trade_id, outcome="expire"))
+            expired += 1
     return expired
 
 
@@ -63,12 +76,12 @@ async def run_expirer(
     leader: Elector,
     interval: float = 1.0,
 ) -> None:
-    """Expire due holds every `interval` seconds while this process holds the expirer role."""
+    """Expire due holds and trades every `interval` s while this process holds the role."""
     ledger = LedgerService.configured(pool, settings, on_commit=leader.wake_all)
     while not stop.is_set():
         try:
             if await leader.holds(ROLE) and (count := await expire_due(pool, ledger)):
-                _log.info("holds expired", count=count)
+                _log.info("holds and trades expired", count=count)
         except Exception:  # the expirer must outlive a database hiccup
             _log.exception("expiry failed")
         with contextlib.suppress(TimeoutError):

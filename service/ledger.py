@@ -11,11 +11,14 @@ from domain import accounts
 from domain.assets import CURRENCY, Catalog
 from domain.commands import (
     CloseHold,
+    CloseTrade,
     EconomyRules,
     Gift,
+    OfferTrade,
     PlaceHold,
     Purchase,
     Reverse,
+    Settle,
     SignUp,
     Sweep,
     TopUp,
@@ -29,15 +32,18 @@ from infra.config import Settings
 from infra.store import PgEventStore
 from service import treasury
 from service.close_hold import close_hold
+from service.close_trade import close_trade
 from service.context import Context
 from service.gift import gift
 from service.group import GroupCommitter
 from service.job import Job
+from service.offer_trade import offer_trade
 from service.pipeline import Pipeline, utc_now
 from service.place_hold import place_hold
 from service.purchase import purchase
-from service.results import HoldResult, SignUpResult, TransferResult
+from service.results import HoldResult, SignUpResult, TradeResult, TransferResult
 from service.reverse import reverse
+from service.settle import SettleResult, settle
 from service.shards import ShardPicker
 from service.signup import sign_up
 from service.top_up import top_up
@@ -165,6 +171,18 @@ class LedgerService:
     async def close_hold(self, cmd: CloseHold, caller: str, key: str | None = None) -> HoldResult:
         """Capture, void or expire a pending hold (service/close_hold.py)."""
         return await self.pipeline.run(close_hold(self.ctx, cmd, key, caller))
+
+    async def offer_trade(self, cmd: OfferTrade, key: str | None = None) -> TradeResult:
+        """Escrow what a player gives and offer it to another (service/offer_trade.py)."""
+        return await self.pipeline.run(offer_trade(self.ctx, cmd, key))
+
+    async def close_trade(self, cmd: CloseTrade, key: str | None = None) -> TradeResult:
+        """Accept, decline, cancel or expire an open trade (service/close_trade.py)."""
+        return await self.pipeline.run(close_trade(self.ctx, cmd, key))
+
+    async def settle(self, cmd: Settle, caller: str, key: str | None = None) -> SettleResult:
+        """Capture a match's holds into one pot and pay the winners (service/settle.py)."""
+        return await self.pipeline.run(settle(self.ctx, cmd, key, caller))
 
     async def sign_up(
         self, cmd: SignUp, password_hash: str, key: str | None = None, role: str = "player"

@@ -8,6 +8,7 @@ from domain import accounts
 from domain.events import Transferred
 from domain.holds import HoldState
 from domain.ledger import Append, Decision
+from domain.trades import TradeState
 
 
 class TransferResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,4 +80,36 @@ def hold_result(state: HoldState, transfer_id: str | None = None) -> HoldResult:
         transfer_id=transfer_id or terms.transfer_id,
         captured=state.captured,
         memo=terms.memo,
+    )
+
+
+class TradeResult(msgspec.Struct, frozen=True, kw_only=True):
+    """A trade as a command leaves it (and as GET /trades shows it)."""
+
+    trade_id: str
+    status: str
+    offerer: str  # usernames
+    recipient: str
+    give: dict[str, int]
+    want: dict[str, int]
+    expires_at: datetime
+    transfer_id: str
+    offerer_id: str
+    recipient_id: str
+
+
+def trade_result(state: TradeState, transfer_id: str | None = None) -> TradeResult:
+    """What a caller sees of a trade."""
+    terms = state.offered
+    return TradeResult(
+        trade_id=terms.trade_id,
+        status=state.status,
+        offerer=terms.offerer,
+        recipient=terms.recipient,
+        give=terms.give,
+        want=terms.want,
+        expires_at=terms.expires_at,
+        transfer_id=transfer_id or terms.transfer_id,
+        offerer_id=terms.offerer_id,
+        recipient_id=terms.recipient_id,
     )

@@ -16,6 +16,19 @@ const KINDS = {
   tranche_changed: "Shard budget changed",
   item_use: "Opened",
   catalog_applied: "Catalog applied",
+  gift: "Gift",
+  hold: "Hold placed",
+  hold_capture: "Hold captured",
+  hold_void: "Hold voided",
+  hold_expiry: "Hold expired",
+  hold_placed: "Hold opened",
+  trade_offer: "Trade offered",
+  trade_accept: "Trade accepted",
+  trade_decline: "Trade declined",
+  trade_cancel: "Trade cancelled",
+  trade_expiry: "Trade expired",
+  trade_offered: "Trade opened",
+  settlement: "Match settled",
 };
 
 /**
@@ -27,6 +40,8 @@ export function kindLabel(entry) {
   let label = KINDS[kind] || kind.replace(/_/g, " ");
   if (entry.item) label += ` · ${entry.quantity > 1 ? `${fmt(entry.quantity)} × ` : ""}${itemName(entry.item)}`;
   if (entry.reason) label += ` — “${entry.reason}”`;
+  if (entry.counterparty) label += ` · ${entry.counterparty}`;
+  if (entry.memo) label += ` — “${entry.memo}”`;
   return label;
 }
 

@@ -1,5 +1,5 @@
 // The operator's view: supply and treasury, transfers per minute, projectors, the audit, the
-// stream explorer and correcting transfers. Every call needs an admin token; the API checks it.
+// stream explorer and correcting transfers, and what holds and trade offers set aside. Every call needs an admin token; the API checks it.
 
 import { get, post } from "./api.js";
 import { bindButton, bindForm } from "./actions.js";
@@ -9,6 +9,7 @@ import { $, h, fmt, say, td, timeCell } from "./dom.js";
 import { describe } from "./problems.js";
 import { kindLabel, movedChips, movedFor, stateText } from "./ledger-view.js";
 import { loadFailedDeliveries } from "./webhooks.js";
+import { loadEscrow } from "./escrow.js";
 
 const REFRESH_MS = 5000;
 const root = $('[data-section="operator"]');
@@ -273,7 +274,7 @@ function bindExplorer() {
 async function refresh() {
   const errorBox = $("[data-ops-error]", root);
   const results = await Promise.allSettled([loadEconomy(), loadRate(), loadProjectors(),
-    loadFailedDeliveries(root)]);
+    loadFailedDeliveries(root), loadEscrow(root)]);
   const failed = results.find((r) => r.status === "rejected");
   say(errorBox, failed ? describe(failed.reason) : "");
 }

@@ -1,4 +1,5 @@
-// The player's view: balance and inventory, top-up, the shop, and the paginated history.
+// The player's view: balance, inventory and what is set aside, top-up, the shop, trade offers
+// made to the player, and the paginated history.
 
 import { get, post, currentSession } from "./api.js";
 import { bindForm, readInteger } from "./actions.js";
@@ -7,11 +8,13 @@ import {
 } from "./catalog.js";
 import { $, h, fmt, say, td, timeCell } from "./dom.js";
 import { describe } from "./problems.js";
+import { loadOffers, renderHeld } from "./escrow.js";
 import { itemIcon, kindLabel, movedChips, movedFor } from "./ledger-view.js";
 
 const PAGE_SIZE = 10;
 const root = $('[data-section="player"]');
 const history = { cursors: [null], page: 0 };
+let me = null; // the username, once the wallet said it
 
 /** Show the wallet: the balance, version and referral code, and the inventory. */
 function renderWallet(wallet) {
@@ -19,8 +22,10 @@ function renderWallet(wallet) {
   if (wallet.version != null) $("[data-version]", root).textContent = fmt(wallet.version);
   if (wallet.referralCode) $("[data-referral]", root).textContent = wallet.referralCode;
   if (wallet.username) $("[data-username]").textContent = wallet.username;
+  if (wallet.username) me = wallet.username;
   if (wallet.inventory) renderInventory(wallet.inventory);
   if (wallet.wallet) renderCurrencies(wallet.wallet);
+  if (wallet.held) renderHeld(root, wallet.held);
 }
 
 /** Every currency's balance (only shown when the catalog has more than diamonds). */
@@ -81,6 +86,16 @@ function priceChoice(item) {
   }
   return h("select", { name: "price", class: "price", "aria-label": `Price of ${item.name}` },
     ...item.prices.map((option, index) => h("option", { value: String(index) }, priceLabel(option))));
+}
+
+/** Reload the offers made to the player. */
+async function refreshOffers() {
+  const box = $("[data-offers-error]", root);
+  try {
+    if (me) await loadOffers(root, me, afterWrite);
+  } catch (error) {
+    say(box, describe(error));
+  }
 }
 
 function shopItem(item) {
@@ -205,6 +220,7 @@ function bindHistory() {
     loadHistory();
   });
   $("[data-history-refresh]", root).addEventListener("click", () => afterWrite());
+  $("[data-offers-refresh]", root).addEventListener("click", () => refreshOffers());
 }
 
 /** Wire the view's controls once. */
@@ -221,12 +237,16 @@ export async function showPlayer() {
   const walletError = $("[data-wallet-error]", root);
   say(walletError, "");
   await Promise.all([refreshWallet().catch((e) => say(walletError, describe(e))), loadHistory()]);
+  await refreshOffers();
 }
 
 /** Forget everything shown (log out). */
 export function clearPlayer() {
   for (const sel of ["[data-balance]", "[data-version]", "[data-referral]"]) $(sel, root).textContent = "–";
   $("[data-inventory]", root).replaceChildren();
+  $("[data-held]", root).replaceChildren();
+  $("[data-offers]", root).replaceChildren();
+  me = null;
   $("[data-history]", root).replaceChildren();
   for (const box of root.querySelectorAll("[data-error], [data-ok], [role=alert]")) say(box, "");
 }

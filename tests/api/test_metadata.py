@@ -47,6 +47,11 @@ async def test_every_write_stores_its_metadata_and_history_shows_it(
     assert (await ok("/batch/transfers", batch, server))["applied"] == 1
     reversal = {"playerId": alice.user_id, "reason": "refund", "metadata": {"ticket": "T-10"}}
     await ok(f"/admin/transfers/{bought['transferId']}/reversal", reversal, admin)
+    offer = {"to": bob.username, "give": {"diamond": 3}, "want": {"gold_coin": 1}}
+    await ok("/trades", {**offer, "metadata": {"offer": "o1"}}, alice)
+    match = await ok("/holds", stake, server)
+    payouts = {"holds": [match["holdId"]], "payouts": [{"to": bob.username, "amount": 5}]}
+    await ok("/settlements", {**payouts, "metadata": {"matchId": "m3"}}, server)
 
     await settled(client, admin)
     assert await labels_by_code(client, alice) == [
@@ -59,8 +64,13 @@ async def test_every_write_stores_its_metadata_and_history_shows_it(
         ("hold_void", {"why": "cancelled"}),
         ("top_up", {"campaign": "xmas"}),
         ("reversal", {"ticket": "T-10"}),
+        ("trade_offer", {"offer": "o1"}),
+        ("hold", {}),  # the stake left alice's wallet here; the settlement pays from the hold
     ]
-    assert await labels_by_code(client, bob) == [("gift", {"ticket": "T-9"})]
+    assert await labels_by_code(client, bob) == [
+        ("gift", {"ticket": "T-9"}),
+        ("settlement", {"matchId": "m3"}),
+    ]
 
 
 async def test_replay_shows_the_metadata_of_each_event(

@@ -15,6 +15,7 @@ from projections import queries
 from projections.audit import run_audit, summary
 from projections.cursor import LOCK_ACTIVE
 from projections.rebuild import rebuild
+from projections.registry import PROJECTIONS
 from projections.runner import RunnerOptions, catch_up, run_projectors
 from service.ledger import LedgerService
 from service.sweeper import run_sweeper
@@ -191,7 +192,7 @@ async def test_status_shows_lag_and_the_last_error(
             await asyncio.sleep(0.02)
     async with pool.acquire() as conn:
         status = {s.name: s for s in await queries.projector_status(conn)}
-    assert set(status) == {"players", "accounts", "treasury", "history", "holds"}
+    assert set(status) == {"players", "accounts", "treasury", "history", "holds", "trades"}
     for row in status.values():
         assert row.lag_events == 1
         assert row.lag_seconds > 0
@@ -254,7 +255,9 @@ async def test_a_standby_takes_over_when_the_active_runner_stops(
     standby = asyncio.create_task(run_projectors(db_dsn, Settings(), second, FAST))
     await traffic(ledger, players=2, rounds=1, seed=8)
     await wait_caught_up(pool)
-    assert list((await active_sessions(pool)).values()) == [1] * 5  # one holder per role
+    assert list((await active_sessions(pool)).values()) == [1] * len(
+        PROJECTIONS
+    )  # one holder per role
     first.set()
     await active
     await traffic(ledger, players=2, rounds=1, seed=9)  # only the standby is left to project

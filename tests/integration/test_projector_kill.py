@@ -22,6 +22,7 @@ from domain.commands import EconomyRules
 from domain.errors import StreamVersionConflict
 from projections.audit import run_audit, summary
 from projections.rebuild import rebuild
+from projections.registry import PROJECTIONS
 from service.ledger import LedgerService
 from tests.integration.projection_support import dump_models, play, sign_up_players
 
@@ -58,7 +59,8 @@ async def caught_up(pool: asyncpg.Pool) -> None:
     async with asyncio.timeout(60):
         while True:
             applied = await pool.fetch("SELECT events_applied FROM projector_checkpoints")
-            if len(applied) == 5 and all(r["events_applied"] >= total for r in applied):
+            caught = all(r["events_applied"] >= total for r in applied)
+            if len(applied) == len(PROJECTIONS) and caught:
                 return
             await asyncio.sleep(0.05)
 

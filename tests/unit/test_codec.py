@@ -17,6 +17,7 @@ from domain.events import (
     HoldPlaced,
     Leg,
     PlayerRegistered,
+    TradeOffered,
     TrancheChanged,
     Transferred,
     event_type_of,
@@ -72,6 +73,18 @@ EVENTS: list[Event] = [
         expires_at=NOW,
         occurred_at=NOW,
     ),
+    TradeOffered(
+        trade_id="d1",
+        transfer_id="t3",
+        offerer_id="p1",
+        offerer="Alice",
+        recipient_id="p2",
+        recipient="Bob",
+        give={"gold_coin": 2},
+        want={"diamond": 30},
+        expires_at=NOW,
+        occurred_at=NOW,
+    ),
 ]
 
 
@@ -94,6 +107,7 @@ def test_stored_tags_are_explicit_strings_not_class_names() -> None:
         "transferred",
         "gifts_sent",
         "hold_placed",
+        "trade_offered",
     ]
     assert set(EVENT_TYPES) == {
         "player_registered",
@@ -103,6 +117,7 @@ def test_stored_tags_are_explicit_strings_not_class_names() -> None:
         "gifts_sent",
         "hold_placed",
         "catalog_applied",  # issue 15: the live catalog's versions
+        "trade_offered",
     }
 
 

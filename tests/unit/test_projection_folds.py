@@ -165,6 +165,35 @@ def test_the_audit_replay_reports_what_is_broken() -> None:
     ]
 
 
+def gift(transfer_id: str, source: str, target: str, after: int, *, mirror: bool) -> Transferred:
+    legs = (Leg(source, "diamond", -10), Leg(target, "diamond", 10))
+    return Transferred(
+        transfer_id=transfer_id,
+        code="gift",
+        legs=legs,
+        state_after={"diamond": after},
+        occurred_at=T0,
+        mirror=mirror,
+    )
+
+
+def test_two_crossing_gifts_of_one_group_pass_in_the_order_group_commit_writes_them() -> None:
+    # Bob gifts back what Alice just gave him, decided on the group's heads. The statement
+    # writes rows in (stream, version) order: both of Alice's copies before both of Bob's, so
+    # the log meets the second gift (posting it) before Bob's copy of the first.
+    start = [at(ALICE, 1, registered("alice")), at(BOB, 1, registered("bob"), position=2)]
+    top = [at(ALICE, 2, top_up(ALICE, 10, 10), position=3)]
+    group = [
+        at(ALICE, 3, gift("g1", ALICE, BOB, 0, mirror=False), position=4),
+        at(ALICE, 4, gift("g2", BOB, ALICE, 10, mirror=True), position=5),
+        at(BOB, 2, gift("g1", ALICE, BOB, 10, mirror=True), position=6),
+        at(BOB, 3, gift("g2", BOB, ALICE, 0, mirror=False), position=7),
+    ]
+    replay = replay_of([at("treasury", 1, GENESIS, position=1), *start, *top, *group])
+    replay.finish()
+    assert dict(replay.findings) == {}
+
+
 def test_replay_state_per_kind_of_stream() -> None:
     tranche = TrancheChanged(transfer_id="t", delta=-5, budget_after=95, occurred_at=T0)
     assert evolve("treasury:shard:0", {"budget": 100}, tranche) == {"budget": 95}

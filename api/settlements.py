@@ -1,0 +1,54 @@
+"""Match settlements for game servers (a `service` or admin token): one atomic transfer that
+captures the match's holds and pays the winners, the rest going to the treasury."""
+
+from litestar import Controller, post
+from litestar.datastructures import CacheControlHeader
+from litestar.params import JSONBody
+
+from api.batch import require_trusted
+from api.body import StrictBody
+from api.economy_schemas import SettlementRequest, SettlementResponse
+from api.problems import responses
+from api.services import Caller, IdempotencyKey, Svc
+from domain.commands import Payout, Settle
+
+
+class SettlementController(Controller):
+    """Pots of held stakes, paid out to a match's winners."""
+
+    path = "/settlements"
+    tags = ["economy"]  # noqa: RUF012 - Litestar reads these class attributes
+    guards = [require_trusted]  # noqa: RUF012
+    security = [{"bearer": []}]  # noqa: RUF012
+    cache_control = CacheControlHeader(no_store=True)
+
+    @post(
+        "/",
+        dto=StrictBody[SettlementRequest],
+        return_dto=None,
+        status_code=200,
+        summary="Settle a match: capture its holds and pay the winners",
+        responses=responses(400, 401, 403, 404, 409, 413, 422),
+    )
+    async def settle(
+        self,
+        principal: Caller,
+        services: Svc,
+        data: JSONBody[SettlementRequest],
+        idempotency_key: IdempotencyKey = None,
+    ) -> SettlementResponse:
+        """Every hold at version 2 and every winner's stream, in one transfer."""
+        command = Settle(
+            holds=tuple(data.holds),
+            payouts=tuple(Payout(to=p.to, amount=p.amount) for p in data.payouts),
+            memo=data.memo,
+            metadata=data.metadata,
+        )
+        result = await services.ledger.settle(command, principal.player_id, idempotency_key)
+        return SettlementResponse(
+            settlement_id=result.settlement_id,
+            transfer_id=result.transfer_id,
+            pot=result.pot,
+            paid=result.paid,
+            rake=result.rake,
+        )

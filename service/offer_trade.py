@@ -1,0 +1,49 @@
+"""Offering a trade: load the offerer's stream and the recipient's username claim →
+decide_offer_trade. Escrows `give` on the offerer's stream at the version read and opens the
+trade's stream at version 1, so two offers can never promise the same coin."""
+
+from domain import accounts
+from domain.commands import OfferTrade
+from domain.events import TradeOffered
+from domain.ledger import Decision
+from domain.state import player_state
+from domain.trades import TradeState, decide_offer_trade
+from service.context import Context
+from service.gift import owner, username
+from service.job import Heads, Job
+from service.results import TradeResult, trade_result
+
+
+def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None) -> Job[TradeResult]:
+    """The job that escrows `cmd.give` and offers it to `cmd.to` for `cmd.want`."""
+    trade_id, transfer_id = ctx.new_id(), ctx.new_id()
+    stream = accounts.player_account(cmd.offerer_id)
+    claim = accounts.username_stream(cmd.to)
+
+    async def decide(heads: Heads) -> tuple[Decision, TradeResult]:
+        offerer = player_state(cmd.offerer_id, await heads.latest(stream))
+        recipient_id = await owner(heads, claim, cmd.to)
+        names = (await username(heads, cmd.offerer_id), await username(heads, recipient_id))
+        decision = decide_offer_trade(
+            offerer,
+            recipient_id,
+            cmd,
+            names=names,
+            trade_id=trade_id,
+            transfer_id=transfer_id,
+            catalog=ctx.catalog,
+            rules=ctx.rules,
+            now=ctx.clock(),
+        )
+        [offered] = decision.appends[1].events
+        assert isinstance(offered, TradeOffered)
+        return decision, trade_result(TradeState(offered=offered, version=1, status="open"))
+
+    return Job(
+        command=cmd,
+        scope=cmd.offerer_id,
+        key=key,
+        decide=decide,
+        result_type=TradeResult,
+        streams=lambda: (stream, claim),
+    )

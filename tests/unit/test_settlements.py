@@ -1,0 +1,136 @@
+"""Match settlements: one transfer from the holds to the winners and the rake, and its refusals."""
+
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from domain import accounts
+from domain.assets import CURRENCY, DEFAULT_CATALOG
+from domain.commands import EconomyRules, Payout, PlaceHold, Settle, SignUp, TopUp
+from domain.errors import (
+    HoldNotPending,
+    InvalidAmount,
+    MixedAssets,
+    PayoutsExceedPot,
+    UnknownHold,
+    UnknownPlayer,
+)
+from domain.events import HoldPlaced, Transferred
+from domain.holds import HoldState, settled
+from domain.ledger import Decision, PlayerState
+from domain.settlements import decide_settle
+from service.ledger import LedgerService
+from tests.fakes import NOW, FakeEventStore
+from tests.invariants import fold, violations
+
+RULES = EconomyRules(genesis_supply=100_000, shard_count=2, hold_max_seconds=3_600)
+
+
+def hold(
+    hold_id: str, amount: int = 100, asset: str = CURRENCY, status: str = "pending"
+) -> HoldState:
+    placed = HoldPlaced(
+        hold_id=hold_id,
+        transfer_id=f"t-{hold_id}",
+        player_id=f"p-{hold_id}",
+        username=hold_id,
+        asset=asset,
+        amount=amount,
+        expires_at=NOW + timedelta(seconds=60),
+        occurred_at=NOW,
+    )
+    return HoldState(placed=placed, version=1, status=status)  # type: ignore[arg-type]
+
+
+WINNER = PlayerState(player_id="w", version=3, balances={CURRENCY: 5})
+
+
+def when_settled(
+    *holds: HoldState, payouts: tuple[int, ...] = (150,), at: object = NOW
+) -> Decision:
+    cmd = Settle(
+        holds=tuple(h.placed.hold_id for h in holds),
+        payouts=tuple(Payout(to="Winner", amount=n) for n in payouts),
+        memo="match 7",
+    )
+    return decide_settle(
+        list(holds),
+        {"winner": WINNER},
+        cmd,
+        settlement_id="s1",
+        transfer_id="x1",
+        now=at,  # type: ignore[arg-type]
+    )
+
+
+def test_a_settlement_captures_every_hold_pays_the_winner_and_rakes_the_rest() -> None:
+    first, second, winner = when_settled(hold("a"), hold("b")).appends
+    assert [(a.stream, a.expected) for a in (first, second, winner)] == [
+        ("hold:a", 1),
+        ("hold:b", 1),
+        ("player:w", 3),
+    ]
+    copies = [a.events[0] for a in (first, second, winner)]
+    assert all(isinstance(c, Transferred) for c in copies)
+    assert [c.mirror for c in copies] == [False, True, True]  # type: ignore[attr-defined]
+    assert fold([copies[0]]) == {  # type: ignore[list-item]
+        ("hold:a", CURRENCY): -100,
+        ("hold:b", CURRENCY): -100,
+        ("player:w", CURRENCY): 150,
+        (accounts.INFLOW, CURRENCY): 50,
+    }
+    assert copies[2].state_after == {CURRENCY: 155}  # type: ignore[attr-defined]
+    closed = settled(hold("b").placed, 2, copies[1])
+    assert (closed.status, closed.captured) == ("captured", 100)
+
+
+def test_payouts_to_one_winner_add_up_and_a_full_payout_has_no_rake() -> None:
+    _, winner = when_settled(hold("a"), payouts=(60, 40)).appends
+    [copy] = winner.events
+    assert isinstance(copy, Transferred)
+    assert accounts.INFLOW not in {g.account for g in copy.legs}
+    assert copy.state_after == {CURRENCY: 105}
+
+
+def test_refusals() -> None:
+    with pytest.raises(HoldNotPending):
+        when_settled(hold("a"), hold("b", status="voided"))
+    with pytest.raises(HoldNotPending):
+        when_settled(hold("a"), at=NOW + timedelta(seconds=60))  # expired
+    with pytest.raises(MixedAssets):
+        when_settled(hold("a"), hold("b", asset="gold_coin"))
+    with pytest.raises(PayoutsExceedPot):
+        when_settled(hold("a"), payouts=(101,))
+    with pytest.raises(InvalidAmount):
+        when_settled(hold("a"), hold("a"))
+
+
+async def test_a_settlement_through_the_pipeline() -> None:
+    store, numbers = FakeEventStore(), itertools.count(1)
+    ledger = LedgerService(
+        store=store,
+        catalog=DEFAULT_CATALOG,
+        rules=RULES,
+        clock=lambda: NOW,
+        new_id=lambda: f"id{next(numbers)}",
+    )
+    assert await ledger.seed_genesis()
+    stakes = []
+    for name in ("ann", "ben", "cat"):
+        player = (await ledger.sign_up(SignUp(username=name), "hash")).player_id
+        await ledger.top_up(TopUp(player_id=player, amount=100))
+        place = PlaceHold(player=name, asset=CURRENCY, amount=100, expires_in=60)
+        stakes.append((await ledger.place_hold(place, "server")).hold_id)
+    cmd = Settle(holds=tuple(stakes), payouts=(Payout(to="ann", amount=200),))
+    result = await ledger.settle(cmd, "server", "match-1")
+    assert await ledger.settle(cmd, "server", "match-1") == result  # once per key
+    assert (result.pot, result.paid, result.rake) == (300, 200, 100)
+    assert [store.version(accounts.hold_account(h)) for h in stakes] == [2, 2, 2]
+    assert violations(store.transfers(), RULES.genesis_supply) == []
+    with pytest.raises(UnknownHold):
+        await ledger.settle(Settle(holds=("nope",), payouts=()), "server")
+    with pytest.raises(UnknownPlayer):
+        await ledger.settle(
+            Settle(holds=(stakes[0],), payouts=(Payout(to="zed", amount=1),)), "server"
+        )
