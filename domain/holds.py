@@ -199,18 +199,18 @@ def _check_close(hold: HoldState, cmd: CloseHold, now: datetime) -> None:
         raise HoldNotPending(
             f"the hold is {hold.status}, no longer pending",
             holdId=terms.hold_id,
-            status=hold.status,
+            holdStatus=hold.status,
         )
     due = now >= terms.expires_at
     if cmd.outcome == "capture" and due:
         raise HoldNotPending(
             "the hold has expired and can no longer be captured",
             holdId=terms.hold_id,
-            status="expired",
+            holdStatus="expired",
         )
     if cmd.outcome == "expire" and not due:
         raise HoldNotPending(
-            "the hold is not due to expire yet", holdId=terms.hold_id, status=hold.status
+            "the hold is not due to expire yet", holdId=terms.hold_id, holdStatus=hold.status
         )
     if cmd.amount is not None and not 1 <= cmd.amount <= terms.amount:
         raise InvalidAmount(

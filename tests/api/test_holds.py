@@ -39,6 +39,7 @@ async def test_a_hold_placed_partly_captured_and_shown(
     assert shown.json()["status"] == "captured"
     late = await client.post(f"{url}/void", headers=server.auth)
     assert (late.status_code, late.json()["type"]) == (409, "hold-not-pending")
+    assert (late.json()["holdStatus"], late.json()["status"]) == ("captured", 409)
     assert late.json()["error"]
     await settled(client, admin)
     wallet = (await client.get("/balance", headers=rich_player.auth)).json()
