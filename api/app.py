@@ -34,6 +34,7 @@ from api.auth import Tokens
 from api.batch import BatchController
 from api.catalog import CatalogController, ItemUseController
 from api.console import console_router
+from api.grants import GrantController
 from api.health import HealthController
 from api.holds import HoldController
 from api.jwt_secret import resolve_secret
@@ -105,6 +106,7 @@ def create_app(
             PlayerController,
             TransferController,
             HoldController,
+            GrantController,
             CatalogController,
             ItemUseController,
             CatalogAdminController,

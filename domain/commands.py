@@ -37,6 +37,16 @@ class TopUp(Command, frozen=True, kw_only=True):
     currency: str = "diamond"
 
 
+class Grant(Command, frozen=True, kw_only=True):
+    """A game server (service token) pays a player currency from the treasury, with a reason."""
+
+    tag: ClassVar[str] = "Grant"
+    player: str  # the player's username
+    amount: int
+    reason: str
+    currency: str = "diamond"
+
+
 class Purchase(Command, frozen=True, kw_only=True):
     tag: ClassVar[str] = "Purchase"
     added: ClassVar[dict[str, Any]] = {"price": 0}

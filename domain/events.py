@@ -26,6 +26,9 @@ TransferCode = Literal[
     "hold_void",
     "hold_expiry",
     "item_use",
+    "grant",
+    "store_credit",
+    "store_refund",
 ]
 
 

@@ -76,6 +76,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_backoff_seconds: float = 5.0  # the first retry's delay; doubles with each attempt
     # Destinations refused by default (loopback, this host, metadata ranges) allowed anyway.
     webhook_allow_networks: tuple[str, ...] = ()
+    # Who may mint currency (README: Who may mint): `open` lets a player's POST /top-up mint
+    # (the demo client's free top-up), `off` leaves minting to service tokens and verified
+    # store receipts. None: `off` in production, `open` otherwise.
+    player_top_up: str | None = None
+
+    @property
+    def top_up_open(self) -> bool:
+        """True when a player's own POST /top-up may mint currency."""
+        mode = self.player_top_up or ("off" if self.production else "open")
+        return mode == "open"
 
     @property
     def origins(self) -> list[str]:
@@ -125,6 +135,7 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "WEBHOOK_RETRY_SECONDS": ("webhook_retry_seconds", float),
     "WEBHOOK_BACKOFF_SECONDS": ("webhook_backoff_seconds", float),
     "WEBHOOK_ALLOW_NETWORKS": ("webhook_allow_networks", tuple),
+    "PLAYER_TOP_UP": ("player_top_up", str),
 }
 _ECONOMY: dict[str, str] = {
     "GENESIS_SUPPLY": "genesis_supply",
@@ -139,6 +150,7 @@ _CHOICES = {
     "log_format": {"json", "console"},
     "log_level": {"DEBUG", "INFO", "WARNING", "ERROR"},
     "environment": {"development", "production", "test"},
+    "player_top_up": {"open", "off"},
 }
 
 
@@ -220,7 +232,7 @@ _NOT_NEGATIVE |= {"NATS_RETENTION_DAYS"}
 
 def _validate(s: Settings) -> None:
     for field, allowed in _CHOICES.items():
-        if getattr(s, field) not in allowed:
+        if getattr(s, field) not in allowed and getattr(s, field) is not None:
             raise ConfigError(f"{_VARS[field]}={getattr(s, field)!r}: one of {sorted(allowed)}")
     _validate_numbers(s)
     if s.db_pool_min > s.db_pool_max:

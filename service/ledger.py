@@ -13,6 +13,7 @@ from domain.commands import (
     CloseHold,
     EconomyRules,
     Gift,
+    Grant,
     PlaceHold,
     Purchase,
     Reverse,
@@ -31,6 +32,7 @@ from service import treasury
 from service.close_hold import close_hold
 from service.context import Context
 from service.gift import gift
+from service.grant import grant
 from service.group import GroupCommitter
 from service.job import Job
 from service.pipeline import Pipeline, utc_now
@@ -145,6 +147,10 @@ class LedgerService:
     async def top_up(self, cmd: TopUp, key: str | None = None) -> TransferResult:
         """The treasury pays the player (service/top_up.py)."""
         return await self.pipeline.run(top_up(self.ctx, cmd, key))
+
+    async def grant(self, cmd: Grant, caller: str, key: str | None = None) -> TransferResult:
+        """A game server pays a player from the treasury (service/grant.py)."""
+        return await self.pipeline.run(grant(self.ctx, cmd, key, caller))
 
     async def purchase(self, cmd: Purchase, key: str | None = None) -> TransferResult:
         """The player buys an item (service/purchase.py)."""
