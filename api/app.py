@@ -44,6 +44,7 @@ from api.observability import observability_middleware
 from api.ops import OpsController
 from api.passwords import Passwords
 from api.players import PlayerController
+from api.receipts import ReceiptController
 from api.services import DEPENDENCIES, Services
 from api.transfers import TransferController
 from api.webhooks import WebhookController
@@ -53,6 +54,7 @@ from infra.catalog_store import CatalogFollower
 from infra.config import ConfigError, Settings, load_settings
 from infra.db import create_pool
 from infra.revocations import RevocationListener, connector
+from infra.stores import Stores
 from infra.waker import Waker
 from service.ledger import LedgerService
 from service.pipeline import utc_now
@@ -73,6 +75,7 @@ class AppParts:
     hasher: argon2.PasswordHasher | None
     limits: Limits
     clock: Callable[[], datetime]
+    stores: Stores
 
 
 def create_app(
@@ -98,7 +101,7 @@ def create_app(
         resolve_secret(settings), settings.token_ttl_seconds, clock=lambda: clock().timestamp()
     )
     limits = limits or Limits.from_settings(settings)
-    parts = AppParts(settings, dsn, tokens, hasher, limits, clock)
+    parts = AppParts(settings, dsn, tokens, hasher, limits, clock, Stores.from_settings(settings))
     return Litestar(
         route_handlers=[
             HealthController,
@@ -107,6 +110,7 @@ def create_app(
             TransferController,
             HoldController,
             GrantController,
+            ReceiptController,
             CatalogController,
             ItemUseController,
             CatalogAdminController,
@@ -163,6 +167,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             tokens=parts.tokens,
             passwords=Passwords(parts.hasher),
             throttles=Throttles(parts.limits),
+            stores=parts.stores,
         )
         stop = asyncio.Event()
         tasks = [] if await _try_genesis(ledger) else [_task(_seed_genesis(ledger, stop))]

@@ -47,6 +47,17 @@ class Grant(Command, frozen=True, kw_only=True):
     currency: str = "diamond"
 
 
+class StoreCredit(Command, frozen=True, kw_only=True):
+    """Credit a verified store purchase (its store's own id claimed once) to the player."""
+
+    tag: ClassVar[str] = "StoreCredit"
+    player_id: str
+    store: Literal["apple", "google"]
+    receipt_id: str  # Apple's transactionId, Google's orderId
+    product_id: str
+    quantity: int = 1
+
+
 class Purchase(Command, frozen=True, kw_only=True):
     tag: ClassVar[str] = "Purchase"
     added: ClassVar[dict[str, Any]] = {"price": 0}

@@ -56,10 +56,14 @@ class PlayerRegistered(Event, frozen=True, kw_only=True, tag="player_registered"
 
 
 class Claimed(Event, frozen=True, kw_only=True, tag="claimed"):
-    """A unique name (username, referral code, reversal) now belongs to `owner`."""
+    """A unique name (username, referral code, reversal, store receipt) now belongs to `owner`.
+
+    A store receipt's claim names the credit it paid (`transfer_id`): a refund finds it there.
+    """
 
     owner: str
     occurred_at: datetime
+    transfer_id: str | None = None
 
 
 class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
@@ -96,6 +100,11 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     # the drop it landed on (DESIGN-NOTES.md, note 11). Replay reads these, never rolls again.
     rolls: tuple[int, ...] | None = None
     drops: tuple[int, ...] | None = None
+    # A store credit or refund: the store, its receipt's id (Apple's transactionId, Google's
+    # orderId) and the product, so replay and audit name the receipt.
+    store: str | None = None
+    receipt_id: str | None = None
+    product_id: str | None = None
 
 
 class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):

@@ -18,6 +18,7 @@ from domain.commands import (
     Purchase,
     Reverse,
     SignUp,
+    StoreCredit,
     Sweep,
     TopUp,
     UseItem,
@@ -42,6 +43,7 @@ from service.results import HoldResult, SignUpResult, TransferResult
 from service.reverse import reverse
 from service.shards import ShardPicker
 from service.signup import sign_up
+from service.store_credit import store_credit
 from service.top_up import top_up
 from service.use_item import UseResult, use_item
 
@@ -151,6 +153,10 @@ class LedgerService:
     async def grant(self, cmd: Grant, caller: str, key: str | None = None) -> TransferResult:
         """A game server pays a player from the treasury (service/grant.py)."""
         return await self.pipeline.run(grant(self.ctx, cmd, key, caller))
+
+    async def store_credit(self, cmd: StoreCredit) -> TransferResult:
+        """A verified store receipt's grant, credited once (service/store_credit.py)."""
+        return await self.pipeline.run(store_credit(self.ctx, cmd))
 
     async def purchase(self, cmd: Purchase, key: str | None = None) -> TransferResult:
         """The player buys an item (service/purchase.py)."""

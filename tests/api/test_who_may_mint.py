@@ -71,3 +71,13 @@ async def test_a_player_cannot_grant(client: httpx.AsyncClient, player: Player) 
     refused = await client.post("/grants", json=body, headers=player.auth)
     assert refused.status_code == 403
     assert refused.json()["error"]
+
+
+async def test_store_receipts_are_refused_while_no_store_is_configured(
+    client: httpx.AsyncClient, player: Player
+) -> None:
+    body = {"signedTransaction": "a.b.c"}
+    refused = await client.post("/receipts/apple", json=body, headers=player.auth)
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["type"] == "store-not-configured"
+    assert "APPLE_BUNDLE_ID" in refused.json()["error"]

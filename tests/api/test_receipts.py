@@ -1,0 +1,177 @@
+"""Store receipts over HTTP with real signatures made in the test (tests/stores.py).
+
+Apple's chain is this test's own root, intermediate and leaf, trusted through
+APPLE_ROOT_CERTIFICATES with online checks off; Google's license key is this test's own.
+"""
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import httpx
+import msgspec
+import pytest
+
+from infra.config import Settings
+from tests.api.conftest import Player, SignUp
+from tests.catalogs import EXAMPLE_FILE
+from tests.stores import (
+    BUNDLE_ID,
+    PACKAGE_NAME,
+    AppleChain,
+    PlayKey,
+    play_purchase,
+    tampered,
+    transaction,
+)
+
+CHAIN = AppleChain()
+PLAY = PlayKey()
+
+
+@pytest.fixture
+def api_settings(api_settings: Settings, tmp_path: Path) -> Settings:
+    """Both stores on, trusting this module's root and license key; top-ups off."""
+    return msgspec.structs.replace(
+        api_settings,
+        catalog_file=str(EXAMPLE_FILE),
+        player_top_up="off",
+        apple_bundle_id=BUNDLE_ID,
+        apple_environment="sandbox",
+        apple_root_certificates=(str(CHAIN.write_root(tmp_path)),),
+        apple_online_checks=False,
+        google_package_name=PACKAGE_NAME,
+        google_license_key=PLAY.public,
+    )
+
+
+def new_id() -> str:
+    """A store transaction id nobody has used."""
+    return str(uuid.uuid4().int)[:16]
+
+
+async def apple(client: httpx.AsyncClient, player: Player, jws: str) -> httpx.Response:
+    """POST /receipts/apple as the player."""
+    body = {"signedTransaction": jws}
+    return await client.post("/receipts/apple", json=body, headers=player.auth)
+
+
+async def test_a_valid_apple_transaction_credits_once(
+    client: httpx.AsyncClient, player: Player
+) -> None:
+    transaction_id = new_id()
+    jws = CHAIN.sign(transaction(transaction_id, "com.studio.diamonds550"))
+    first = await apple(client, player, jws)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert (body["balance"], body["receiptId"], body["productId"]) == (
+        550,
+        transaction_id,
+        "com.studio.diamonds550",
+    )
+    again = await apple(client, player, jws)
+    assert again.json() == body
+    wallet = await client.get("/balance", headers=player.auth)
+    assert wallet.json()["balance"] == 550
+
+
+async def test_the_same_jws_sent_20_times_at_once_credits_once(
+    client: httpx.AsyncClient, player: Player
+) -> None:
+    jws = CHAIN.sign(transaction(new_id()))
+    replies = await asyncio.gather(*(apple(client, player, jws) for _ in range(20)))
+    assert {r.status_code for r in replies} == {200}
+    assert len({r.json()["transferId"] for r in replies}) == 1
+    wallet = await client.get("/balance", headers=player.auth)
+    assert wallet.json()["balance"] == 100
+
+
+async def test_another_players_receipt_is_refused(
+    client: httpx.AsyncClient, player: Player, sign_up: SignUp
+) -> None:
+    jws = CHAIN.sign(transaction(new_id()))
+    assert (await apple(client, player, jws)).status_code == 200
+    thief = await sign_up()
+    refused = await apple(client, thief, jws)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"] == "receipt-already-used"
+    assert refused.json()["error"]
+    assert (await client.get("/balance", headers=thief.auth)).json()["balance"] == 0
+
+
+OTHER_ROOT = AppleChain()
+
+
+@pytest.mark.parametrize(
+    ("jws", "status", "slug"),
+    [
+        (tampered(CHAIN.sign(transaction("t-1")), quantity=50), 422, "receipt-signature-invalid"),
+        (CHAIN.sign(transaction("t-2", bundle_id="com.other.app")), 422, "receipt-wrong-app"),
+        (OTHER_ROOT.sign(transaction("t-3")), 422, "receipt-certificate-untrusted"),
+        (CHAIN.sign(transaction("t-4"), expired=True), 422, "receipt-certificate-expired"),
+        (CHAIN.sign(transaction("t-5", "com.studio.gone")), 422, "unknown-store-product"),
+        (
+            CHAIN.sign(transaction("t-6", environment="Production")),
+            422,
+            "receipt-wrong-environment",
+        ),
+        (CHAIN.sign(transaction("t-7", "com.studio.stars1000")), 422, "unknown-store-product"),
+    ],
+    ids=[
+        "tampered",
+        "bundle",
+        "untrusted-root",
+        "expired-leaf",
+        "no-product",
+        "env",
+        "not-on-apple",
+    ],
+)
+async def test_each_bad_apple_receipt_is_refused_with_its_own_type(
+    client: httpx.AsyncClient, player: Player, jws: str, status: int, slug: str
+) -> None:
+    refused = await apple(client, player, jws)
+    assert refused.status_code == status, refused.text
+    assert refused.json()["type"] == slug
+    assert refused.json()["error"]
+    assert (await client.get("/balance", headers=player.auth)).json()["wallet"] == {
+        "diamond": 0,
+        "star": 0,
+    }
+
+
+async def google(
+    client: httpx.AsyncClient, player: Player, data: str, signature: str
+) -> httpx.Response:
+    """POST /receipts/google as the player."""
+    body = {"purchaseData": data, "signature": signature}
+    return await client.post("/receipts/google", json=body, headers=player.auth)
+
+
+async def test_a_google_purchase_with_a_good_signature_credits_once(
+    client: httpx.AsyncClient, player: Player
+) -> None:
+    data = play_purchase(f"GPA.{new_id()}", "com.studio.stars1000")
+    first = await google(client, player, data, PLAY.sign(data))
+    assert first.status_code == 200, first.text
+    assert first.json()["wallet"] == {"diamond": 0, "star": 1000}
+    again = await google(client, player, data, PLAY.sign(data))
+    assert again.json() == first.json()
+
+
+@pytest.mark.parametrize(
+    ("data", "signer", "slug"),
+    [
+        (play_purchase("GPA.1"), PlayKey(), "receipt-signature-invalid"),
+        (play_purchase("GPA.2", package_name="com.other"), PLAY, "receipt-wrong-app"),
+        (play_purchase("GPA.3", state=1), PLAY, "receipt-not-purchased"),
+    ],
+    ids=["bad-signature", "package", "cancelled"],
+)
+async def test_a_bad_google_purchase_is_refused(
+    client: httpx.AsyncClient, player: Player, data: str, signer: PlayKey, slug: str
+) -> None:
+    refused = await google(client, player, data, signer.sign(data))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["type"] == slug
+    assert (await client.get("/balance", headers=player.auth)).json()["balance"] == 0
