@@ -46,6 +46,7 @@ from api.passwords import Passwords
 from api.players import PlayerController
 from api.receipts import ReceiptController
 from api.services import DEPENDENCIES, Services
+from api.store_notifications import ReceiptAdminController, StoreNotificationController
 from api.transfers import TransferController
 from api.webhooks import WebhookController
 from infra import logging as infra_logging
@@ -111,6 +112,8 @@ def create_app(
             HoldController,
             GrantController,
             ReceiptController,
+            StoreNotificationController,
+            ReceiptAdminController,
             CatalogController,
             ItemUseController,
             CatalogAdminController,

@@ -27,8 +27,11 @@ from api.schemas import (
     inventory,
 )
 from api.services import Caller, IdempotencyKey, Svc
+from domain import accounts
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
+from domain.debt import debt_state
+from infra import eventstore
 from infra.db import connection
 
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -105,6 +108,7 @@ class PlayerController(Controller):
             return await balance_at(services, principal.player_id, at, version)
         async with connection(services.pool) as conn:
             wallet = await reads.wallet(conn, principal.player_id)
+            debt = await eventstore.latest(conn, accounts.debt_stream(principal.player_id))
         return BalanceResponse(
             username=wallet.username,
             balance=wallet.balance,
@@ -113,6 +117,7 @@ class PlayerController(Controller):
             inventory=inventory(wallet.inventory, services.item_codes),
             wallet=services.wallet({CURRENCY: wallet.balance, **wallet.inventory}),
             held=wallet.held,
+            debt=debt_state(principal.player_id, debt).debts,
         )
 
     @get("/history", summary="The player's ledger entries", responses=responses(400, 401))

@@ -58,6 +58,15 @@ class StoreCredit(Command, frozen=True, kw_only=True):
     quantity: int = 1
 
 
+class StoreRefund(Command, frozen=True, kw_only=True):
+    """The store refunded or revoked a credited receipt: take its grant back."""
+
+    tag: ClassVar[str] = "StoreRefund"
+    store: Literal["apple", "google"]
+    receipt_id: str
+    reason: str  # e.g. "apple REFUND", or the operator's words
+
+
 class Purchase(Command, frozen=True, kw_only=True):
     tag: ClassVar[str] = "Purchase"
     added: ClassVar[dict[str, Any]] = {"price": 0}

@@ -105,6 +105,8 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     store: str | None = None
     receipt_id: str | None = None
     product_id: str | None = None
+    # A credit that first repaid the player's debt: per currency, what went to the treasury.
+    repaid: dict[str, int] | None = None
 
 
 class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):
@@ -146,6 +148,15 @@ class HoldPlaced(Event, frozen=True, kw_only=True, tag="hold_placed"):
     occurred_at: datetime
 
 
+class DebtChanged(Event, frozen=True, kw_only=True, tag="debt_changed"):
+    """A player's debt (a `debt:` stream) after transfer `transfer_id`: a refund of currency
+    already spent added to it, a later credit repaid it. Per currency; never below zero."""
+
+    transfer_id: str
+    debt_after: dict[str, int]
+    occurred_at: datetime
+
+
 class CatalogApplied(Event, frozen=True, kw_only=True, tag="catalog_applied"):
     """A catalog became the live one, as version `catalog.version` of the `catalog` stream."""
 
@@ -161,6 +172,7 @@ AnyEvent = (
     | GiftsSent
     | HoldPlaced
     | CatalogApplied
+    | DebtChanged
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -171,6 +183,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "gifts_sent": GiftsSent,
     "hold_placed": HoldPlaced,
     "catalog_applied": CatalogApplied,
+    "debt_changed": DebtChanged,
 }
 
 

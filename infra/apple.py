@@ -12,7 +12,6 @@ request): call them from a worker thread.
 from pathlib import Path
 
 from appstoreserverlibrary.models.Environment import Environment
-from appstoreserverlibrary.models.NotificationTypeV2 import NotificationTypeV2
 from appstoreserverlibrary.signed_data_verifier import (
     SignedDataVerifier,
     VerificationException,
@@ -39,7 +38,7 @@ from infra.config import ConfigError, Settings
 _EXPIRED = frozenset({9, 10})  # X509_V_ERR_CERT_NOT_YET_VALID, X509_V_ERR_CERT_HAS_EXPIRED
 _ENVIRONMENTS = {"production": Environment.PRODUCTION, "sandbox": Environment.SANDBOX}
 # The notifications that take a purchase back.
-CLAWBACK = frozenset({NotificationTypeV2.REFUND, NotificationTypeV2.REVOKE})
+CLAWBACK = frozenset({"REFUND", "REVOKE"})
 
 
 def read_roots(paths: tuple[str, ...]) -> list[bytes]:
@@ -89,6 +88,20 @@ class AppleVerifier:
             product_id=str(payload.productId),
             quantity=payload.quantity or 1,
         )
+
+    def clawback(self, signed_payload: str) -> tuple[str, str] | None:
+        """The transactionId and type of a verified REFUND or REVOKE notification (blocking);
+        None for any other notification."""
+        try:
+            note = self._verifier.verify_and_decode_notification(signed_payload)
+            kind = note.rawNotificationType
+            signed = note.data.signedTransactionInfo if note.data is not None else None
+            if kind not in CLAWBACK or not signed:
+                return None
+            payload = self._verifier.verify_and_decode_signed_transaction(signed)
+        except VerificationException as error:
+            raise refusal(error) from None
+        return str(payload.transactionId), str(kind)
 
 
 def refusal(error: VerificationException) -> DomainError:

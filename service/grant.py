@@ -9,6 +9,7 @@ from domain.credits import decide_grant
 from domain.ledger import Decision, ShardState
 from domain.state import player_state
 from service.context import Context
+from service.debts import repaid_first
 from service.gift import owner
 from service.job import Heads, Job
 from service.results import TransferResult, transfer_result
@@ -45,6 +46,7 @@ def grant(ctx: Context, cmd: Grant, key: str | None, caller: str) -> Job[Transfe
         decision = await from_shards(
             heads, held[-1], picker.count, pay, refusal, currency=cmd.currency, amount=cmd.amount
         )
+        decision = await repaid_first(heads, decision, player_id, ctx.clock())
         return decision, transfer_result(decision, transfer_id, player_id)
 
     def finish() -> None:

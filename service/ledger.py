@@ -19,6 +19,7 @@ from domain.commands import (
     Reverse,
     SignUp,
     StoreCredit,
+    StoreRefund,
     Sweep,
     TopUp,
     UseItem,
@@ -44,6 +45,7 @@ from service.reverse import reverse
 from service.shards import ShardPicker
 from service.signup import sign_up
 from service.store_credit import store_credit
+from service.store_refund import store_refund
 from service.top_up import top_up
 from service.use_item import UseResult, use_item
 
@@ -157,6 +159,11 @@ class LedgerService:
     async def store_credit(self, cmd: StoreCredit) -> TransferResult:
         """A verified store receipt's grant, credited once (service/store_credit.py)."""
         return await self.pipeline.run(store_credit(self.ctx, cmd))
+
+    async def store_refund(self, cmd: StoreRefund) -> TransferResult:
+        """Take a refunded receipt's grant back; what was spent becomes debt
+        (service/store_refund.py)."""
+        return await self.pipeline.run(store_refund(self.ctx, cmd))
 
     async def purchase(self, cmd: Purchase, key: str | None = None) -> TransferResult:
         """The player buys an item (service/purchase.py)."""

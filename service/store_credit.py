@@ -14,6 +14,7 @@ from domain.ports import StoredEvent
 from domain.receipts import decide_store_credit, grant_of
 from domain.state import player_state
 from service.context import Context
+from service.debts import repaid_first
 from service.job import Heads, Job
 from service.results import TransferResult, transfer_result
 from service.shards import from_shards
@@ -29,7 +30,8 @@ def store_credit(ctx: Context, cmd: StoreCredit) -> Job[TransferResult]:
     def streams() -> Sequence[str]:
         currency = _currency(ctx, cmd)
         held.append((currency, ctx.picker(currency).take()))
-        return claim, stream, accounts.shard_account(held[-1][1], currency)
+        shard = accounts.shard_account(held[-1][1], currency)
+        return claim, stream, shard, accounts.debt_stream(cmd.player_id)
 
     async def decide(heads: Heads) -> tuple[Decision, TransferResult]:
         player = player_state(cmd.player_id, await heads.latest(stream))
@@ -49,6 +51,7 @@ def store_credit(ctx: Context, cmd: StoreCredit) -> Job[TransferResult]:
         decision = await from_shards(
             heads, held[-1][1], count, pay, refusal, currency=currency, amount=amount
         )
+        decision = await repaid_first(heads, decision, cmd.player_id, ctx.clock())
         return decision, transfer_result(decision, transfer_id, cmd.player_id)
 
     def finish() -> None:

@@ -202,3 +202,21 @@ def play_purchase(
             "acknowledged": False,
         }
     )
+
+
+def notification(
+    kind: str, signed_transaction: str, *, environment: str = "Sandbox"
+) -> dict[str, Any]:
+    """An App Store Server Notification V2's payload about one transaction."""
+    return {
+        "notificationType": kind,
+        "notificationUUID": f"n-{millis()}-{kind}",
+        "version": "2.0",
+        "signedDate": millis(),
+        "data": {
+            "bundleId": BUNDLE_ID,
+            "appAppleId": APP_ID,
+            "environment": environment,
+            "signedTransactionInfo": signed_transaction,
+        },
+    }

@@ -20,6 +20,7 @@ from tests.stores import (
     PACKAGE_NAME,
     AppleChain,
     PlayKey,
+    notification,
     play_purchase,
     tampered,
     transaction,
@@ -175,3 +176,58 @@ async def test_a_bad_google_purchase_is_refused(
     assert refused.status_code == 422, refused.text
     assert refused.json()["type"] == slug
     assert (await client.get("/balance", headers=player.auth)).json()["balance"] == 0
+
+
+async def notify(client: httpx.AsyncClient, kind: str, jws: str) -> httpx.Response:
+    """Apple posts a signed notification about the transaction `jws`."""
+    body = {"signedPayload": CHAIN.sign(notification(kind, jws))}
+    return await client.post("/store/apple/notifications", json=body)
+
+
+async def test_an_apple_refund_after_spending_leaves_zero_and_debt_repaid_by_the_next_credit(
+    client: httpx.AsyncClient, player: Player
+) -> None:
+    bought = CHAIN.sign(transaction(new_id(), "com.studio.diamonds550"))
+    assert (await apple(client, player, bought)).json()["balance"] == 550
+    for _ in range(2):  # 10 treasure boxes: 500 diamonds spent
+        box = {"item": "treasure_box", "quantity": 5}
+        assert (await client.post("/purchase", json=box, headers=player.auth)).status_code == 200
+    refunded = await notify(client, "REFUND", bought)
+    assert refunded.status_code == 200, refunded.text
+    assert refunded.json()["outcome"] == "refunded"
+    wallet = (await client.get("/balance", headers=player.auth)).json()
+    assert (wallet["balance"], wallet["debt"]) == (0, {"diamond": 500})
+    again = await notify(client, "REVOKE", bought)  # the grant is not taken twice
+    assert again.json()["transferId"] == refunded.json()["transferId"]
+    assert (await notify(client, "DID_RENEW", bought)).json()["outcome"] == "ignored"
+    next_credit = await apple(client, player, CHAIN.sign(transaction(new_id())))
+    assert next_credit.json()["balance"] == 0  # its 100 repaid the debt first
+    wallet = (await client.get("/balance", headers=player.auth)).json()
+    assert (wallet["balance"], wallet["debt"]) == (0, {"diamond": 400})
+
+
+async def test_a_forged_notification_is_refused(client: httpx.AsyncClient, player: Player) -> None:
+    bought = CHAIN.sign(transaction(new_id()))
+    assert (await apple(client, player, bought)).status_code == 200
+    forged = {"signedPayload": OTHER_ROOT.sign(notification("REFUND", bought))}
+    refused = await client.post("/store/apple/notifications", json=forged)
+    assert refused.json()["type"] == "receipt-certificate-untrusted"
+    assert (await client.get("/balance", headers=player.auth)).json()["balance"] == 100
+
+
+async def test_an_operator_records_a_google_refund_by_order_id(
+    client: httpx.AsyncClient, player: Player, admin: Player
+) -> None:
+    order = f"GPA.{new_id()}"
+    data = play_purchase(order)
+    assert (await google(client, player, data, PLAY.sign(data))).json()["balance"] == 100
+    route = f"/admin/receipts/google/{order}/refund"
+    refused = await client.post(route, json={}, headers=player.auth)
+    assert refused.status_code == 403
+    refunded = await client.post(route, json={"reason": "chargeback"}, headers=admin.auth)
+    assert refunded.status_code == 200, refunded.text
+    assert refunded.json()["balances"]["diamond"] == 0
+    unknown = await client.post(
+        "/admin/receipts/google/GPA.none/refund", json={}, headers=admin.auth
+    )
+    assert unknown.status_code == 404

@@ -11,6 +11,7 @@ from domain.events import (
     EVENT_TYPES,
     SCHEMA_VERSION,
     Claimed,
+    DebtChanged,
     Event,
     GiftBucket,
     GiftsSent,
@@ -72,6 +73,7 @@ EVENTS: list[Event] = [
         expires_at=NOW,
         occurred_at=NOW,
     ),
+    DebtChanged(transfer_id="rf1", debt_after={"diamond": 70}, occurred_at=NOW),
 ]
 
 
@@ -94,6 +96,7 @@ def test_stored_tags_are_explicit_strings_not_class_names() -> None:
         "transferred",
         "gifts_sent",
         "hold_placed",
+        "debt_changed",
     ]
     assert set(EVENT_TYPES) == {
         "player_registered",
@@ -103,6 +106,7 @@ def test_stored_tags_are_explicit_strings_not_class_names() -> None:
         "gifts_sent",
         "hold_placed",
         "catalog_applied",  # issue 15: the live catalog's versions
+        "debt_changed",  # issue 17: refunded store currency already spent
     }
 
 
