@@ -4,6 +4,7 @@ Apple's chain is this test's own root, intermediate and leaf, trusted through
 APPLE_ROOT_CERTIFICATES with online checks off; Google's license key is this test's own.
 """
 
+import argparse
 import asyncio
 import uuid
 from pathlib import Path
@@ -12,6 +13,7 @@ import httpx
 import msgspec
 import pytest
 
+from api import cli_receipts
 from infra.config import Settings
 from tests.api.conftest import Player, SignUp
 from tests.catalogs import EXAMPLE_FILE
@@ -231,3 +233,16 @@ async def test_an_operator_records_a_google_refund_by_order_id(
         "/admin/receipts/google/GPA.none/refund", json={}, headers=admin.auth
     )
     assert unknown.status_code == 404
+
+
+async def test_gameledger_receipts_refund_takes_a_google_order_back(
+    client: httpx.AsyncClient, player: Player, db_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    order = f"GPA.{new_id()}"
+    data = play_purchase(order)
+    assert (await google(client, player, data, PLAY.sign(data))).json()["balance"] == 100
+    refund = argparse.Namespace(order_id=order, reason="chargeback")
+    assert await cli_receipts._refund(refund, db_dsn) == 0
+    assert f"of order {order}" in capsys.readouterr().out
+    assert (await client.get("/balance", headers=player.auth)).json()["balance"] == 0
+    assert await cli_receipts._refund(argparse.Namespace(order_id="GPA.x", reason="x"), db_dsn) == 1
