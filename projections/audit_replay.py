@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from domain import accounts
 from domain.events import Event, HoldPlaced, Leg, PlayerRegistered, TrancheChanged, Transferred
-from projections import audit_catalog
+from projections import audit_catalog, audit_receipts
 
 Balances = dict[str, dict[str, int]]  # account -> asset -> amount
 # A transfer's copies (one posting, the others mirrors) are written in one statement, so they
@@ -68,6 +68,7 @@ class Replay:
     negative: set[str] = field(default_factory=set)
     # transfer id -> its legs and how many of its copies posted them (exactly one must)
     posted: OrderedDict[str, tuple[tuple[Leg, ...], int]] = field(default_factory=OrderedDict)
+    receipts: audit_receipts.Receipts = field(default_factory=audit_receipts.Receipts)
 
     def apply(self, stream: str, version: int, event: Event, included: dict[str, bool]) -> None:
         """Fold one event (into every cut that includes it too) and check what it did."""
@@ -82,6 +83,7 @@ class Replay:
             if included.get(name):
                 mirror = isinstance(event, Transferred) and event.mirror
                 cut.apply(stream, version, event, post=not mirror)
+        self.receipts.apply(stream, version, event)
         if isinstance(event, Transferred):
             self._check_transfer(stream, event, ref)
         elif isinstance(event, TrancheChanged):

@@ -15,7 +15,7 @@ import pytest
 
 from api import cli_receipts
 from infra.config import Settings
-from tests.api.conftest import Player, SignUp
+from tests.api.conftest import Player, SignUp, settled
 from tests.catalogs import EXAMPLE_FILE
 from tests.stores import (
     BUNDLE_ID,
@@ -187,7 +187,7 @@ async def notify(client: httpx.AsyncClient, kind: str, jws: str) -> httpx.Respon
 
 
 async def test_an_apple_refund_after_spending_leaves_zero_and_debt_repaid_by_the_next_credit(
-    client: httpx.AsyncClient, player: Player
+    client: httpx.AsyncClient, player: Player, admin: Player
 ) -> None:
     bought = CHAIN.sign(transaction(new_id(), "com.studio.diamonds550"))
     assert (await apple(client, player, bought)).json()["balance"] == 550
@@ -206,6 +206,10 @@ async def test_an_apple_refund_after_spending_leaves_zero_and_debt_repaid_by_the
     assert next_credit.json()["balance"] == 0  # its 100 repaid the debt first
     wallet = (await client.get("/balance", headers=player.auth)).json()
     assert (wallet["balance"], wallet["debt"]) == (0, {"diamond": 400})
+    await settled(client, admin)
+    audit = (await client.post("/admin/audit", headers=admin.auth)).json()
+    assert [c["name"] for c in audit["checks"] if not c["ok"]] == []
+    assert "receipts" in [c["name"] for c in audit["checks"]]
 
 
 async def test_a_forged_notification_is_refused(client: httpx.AsyncClient, player: Player) -> None:
