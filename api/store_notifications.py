@@ -67,7 +67,7 @@ class StoreNotificationController(Controller):
         return_dto=None,
         status_code=200,
         summary="App Store Server Notifications V2 (REFUND and REVOKE take a grant back)",
-        responses=responses(400, 413, 422),
+        responses=responses(400, 404, 413, 422),
     )
     async def apple(self, services: Svc, data: JSONBody[AppleNotification]) -> NotificationAnswer:
         """Verified with SignedDataVerifier; a refund already taken back is not taken twice."""

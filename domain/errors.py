@@ -193,7 +193,7 @@ class CatalogRefused(DomainError):
 class StoreNotConfigured(DomainError):
     slug = "store_not_configured"
     title = "This store's receipts are not accepted here"
-    category = "unavailable"
+    category = "not_found"
 
 
 class ReceiptSignatureInvalid(DomainError):

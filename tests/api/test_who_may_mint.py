@@ -78,6 +78,6 @@ async def test_store_receipts_are_refused_while_no_store_is_configured(
 ) -> None:
     body = {"signedTransaction": "a.b.c"}
     refused = await client.post("/receipts/apple", json=body, headers=player.auth)
-    assert refused.status_code == 503, refused.text
+    assert refused.status_code == 404, refused.text
     assert refused.json()["type"] == "store-not-configured"
     assert "APPLE_BUNDLE_ID" in refused.json()["error"]
