@@ -103,6 +103,7 @@ async def _credit(services: Svc, player_id: str, bought: StorePurchase) -> Recei
         receipt_id=bought.receipt_id,
         product_id=bought.product_id,
         quantity=bought.quantity,
+        account=bought.account,
     )
     result: TransferResult = await services.ledger.store_credit(command)
     return ReceiptResponse(

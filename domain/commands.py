@@ -56,6 +56,9 @@ class StoreCredit(Command, frozen=True, kw_only=True):
     receipt_id: str  # Apple's transactionId, Google's orderId
     product_id: str
     quantity: int = 1
+    # The account the app bound the purchase to (Apple's appAccountToken, Google's
+    # obfuscatedAccountId), when it did: it must be this player's id.
+    account: str | None = None
 
 
 class StoreRefund(Command, frozen=True, kw_only=True):

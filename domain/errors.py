@@ -237,6 +237,12 @@ class UnknownStoreProduct(DomainError):
     title = "The catalog has no such store product"
 
 
+class ReceiptWrongPlayer(DomainError):
+    slug = "receipt_wrong_player"
+    title = "The receipt was bought by another player's account"
+    category = "forbidden"
+
+
 class ReceiptAlreadyUsed(DomainError):
     slug = "receipt_already_used"
     title = "The receipt was already credited to another player"

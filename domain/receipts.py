@@ -14,7 +14,7 @@ from domain import accounts
 from domain.assets import Catalog
 from domain.commands import StoreCredit
 from domain.credits import decide_credit
-from domain.errors import UnknownStoreProduct
+from domain.errors import ReceiptWrongPlayer, UnknownStoreProduct
 from domain.events import Claimed
 from domain.ledger import NO_STREAM, Append, Decision, PlayerState, ShardState
 
@@ -26,6 +26,17 @@ class StorePurchase(msgspec.Struct, frozen=True, kw_only=True):
     receipt_id: str  # Apple's transactionId, Google's orderId
     product_id: str
     quantity: int = 1
+    account: str | None = None  # appAccountToken / obfuscatedAccountId, when the app set one
+
+
+def check_buyer(cmd: StoreCredit) -> None:
+    """A purchase the app bound to an account is credited to that player only."""
+    if cmd.account is not None and cmd.account.lower() != cmd.player_id.lower():
+        raise ReceiptWrongPlayer(
+            "the purchase was made for another player's account",
+            store=cmd.store,
+            receiptId=cmd.receipt_id,
+        )
 
 
 def grant_of(catalog: Catalog, store: str, product_id: str, quantity: int) -> tuple[str, int]:

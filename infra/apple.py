@@ -87,6 +87,7 @@ class AppleVerifier:
             receipt_id=str(payload.transactionId),
             product_id=str(payload.productId),
             quantity=payload.quantity or 1,
+            account=payload.appAccountToken,
         )
 
     def clawback(self, signed_payload: str) -> tuple[str, str] | None:

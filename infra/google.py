@@ -59,11 +59,13 @@ class GoogleVerifier:
         if not isinstance(order, str) or not order or not isinstance(product, str):
             raise ReceiptNotPurchased("the purchase has no orderId or productId")
         quantity = data.get("quantity", 1)
+        account = data.get("obfuscatedAccountId")
         return StorePurchase(
             store="google",
             receipt_id=order,
             product_id=product,
             quantity=quantity if isinstance(quantity, int) and quantity > 0 else 1,
+            account=account if isinstance(account, str) and account else None,
         )
 
     def _check_signature(self, purchase_data: str, signature: str) -> None:

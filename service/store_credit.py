@@ -11,7 +11,7 @@ from domain.errors import ReceiptAlreadyUsed, UnknownStoreProduct
 from domain.events import Claimed
 from domain.ledger import Decision, PlayerState, ShardState
 from domain.ports import StoredEvent
-from domain.receipts import decide_store_credit, grant_of
+from domain.receipts import check_buyer, decide_store_credit, grant_of
 from domain.state import player_state
 from service.context import Context
 from service.debts import repaid_first
@@ -34,6 +34,7 @@ def store_credit(ctx: Context, cmd: StoreCredit) -> Job[TransferResult]:
         return claim, stream, shard, accounts.debt_stream(cmd.player_id)
 
     async def decide(heads: Heads) -> tuple[Decision, TransferResult]:
+        check_buyer(cmd)
         player = player_state(cmd.player_id, await heads.latest(stream))
         claimed = await heads.first(claim)
         if claimed is not None:

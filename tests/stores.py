@@ -133,10 +133,12 @@ def transaction(
     bundle_id: str = BUNDLE_ID,
     environment: str = "Sandbox",
     quantity: int = 1,
+    account: str | None = None,
 ) -> dict[str, Any]:
     """A StoreKit 2 transaction's payload (JWSTransactionDecodedPayload) for a consumable."""
     now = millis()
-    return {
+    bound = {} if account is None else {"appAccountToken": account}
+    return bound | {
         "transactionId": transaction_id,
         "originalTransactionId": transaction_id,
         "bundleId": bundle_id,

@@ -89,6 +89,17 @@ async def test_the_same_jws_sent_20_times_at_once_credits_once(
     assert wallet.json()["balance"] == 100
 
 
+async def test_a_purchase_bound_to_an_account_credits_that_player_only(
+    client: httpx.AsyncClient, player: Player, sign_up: SignUp
+) -> None:
+    jws = CHAIN.sign(transaction(new_id(), account=player.user_id))
+    other = await sign_up()
+    refused = await apple(client, other, jws)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["type"] == "receipt-wrong-player"
+    assert (await apple(client, player, jws)).json()["balance"] == 100
+
+
 async def test_another_players_receipt_is_refused(
     client: httpx.AsyncClient, player: Player, sign_up: SignUp
 ) -> None:
