@@ -6,6 +6,7 @@ next treasury credit repays first. Every transfer stays balanced.
 
 import pytest
 
+from api.cli_projections import describe
 from domain import accounts
 from domain.assets import DEFAULT_CATALOG, Catalog, StoreProduct
 from domain.commands import (
@@ -19,7 +20,7 @@ from domain.commands import (
 )
 from domain.debt import DebtState, repay_first
 from domain.errors import ReceiptAlreadyUsed, UnknownStoreProduct, UnknownTransfer
-from domain.events import Leg, Transferred
+from domain.events import DebtChanged, Leg, Transferred
 from domain.ledger import Append, Decision, imbalances
 from service.ledger import LedgerService
 from tests.fakes import NOW, FakeEventStore, fake_ledger
@@ -123,3 +124,19 @@ def test_repayment_splits_the_credit_leg_and_stays_balanced() -> None:
     assert repaid.appends[1].expected == 2
     assert repaid.appends[1].events[0].debt_after == {"diamond": 30}  # type: ignore[attr-defined]
     assert repay_first(decision, DebtState(player_id="p1"), NOW) == decision
+
+
+def test_replay_lines_name_the_receipt_and_the_debt() -> None:
+    credit = Transferred(
+        transfer_id="c1",
+        code="store_credit",
+        legs=(),
+        state_after={},
+        occurred_at=NOW,
+        store="apple",
+        receipt_id="2000000123",
+        product_id="gems100",
+    )
+    assert describe(credit) == "store_credit c1 [apple 2000000123 gems100]: "
+    debt = DebtChanged(transfer_id="r1", debt_after={"diamond": 70}, occurred_at=NOW)
+    assert describe(debt) == "debt {diamond: 70} after r1"
