@@ -35,6 +35,7 @@ from api.auth import Tokens
 from api.batch import BatchController
 from api.catalog import CatalogController, ItemUseController
 from api.console import console_router
+from api.grants import GrantController
 from api.health import HealthController
 from api.holds import HoldController
 from api.jwt_secret import resolve_secret
@@ -44,8 +45,10 @@ from api.observability import observability_middleware
 from api.ops import OpsController
 from api.passwords import Passwords
 from api.players import PlayerController
+from api.receipts import ReceiptController
 from api.services import DEPENDENCIES, Services
 from api.settlements import SettlementController
+from api.store_notifications import ReceiptAdminController, StoreNotificationController
 from api.trades import TradeController
 from api.transfers import TransferController
 from api.webhooks import WebhookController
@@ -55,6 +58,7 @@ from infra.catalog_store import CatalogFollower
 from infra.config import ConfigError, Settings, load_settings
 from infra.db import create_pool
 from infra.revocations import RevocationListener, connector
+from infra.stores import Stores
 from infra.waker import Waker
 from service.ledger import LedgerService
 from service.pipeline import utc_now
@@ -75,6 +79,7 @@ class AppParts:
     hasher: argon2.PasswordHasher | None
     limits: Limits
     clock: Callable[[], datetime]
+    stores: Stores
 
 
 def create_app(
@@ -100,7 +105,7 @@ def create_app(
         resolve_secret(settings), settings.token_ttl_seconds, clock=lambda: clock().timestamp()
     )
     limits = limits or Limits.from_settings(settings)
-    parts = AppParts(settings, dsn, tokens, hasher, limits, clock)
+    parts = AppParts(settings, dsn, tokens, hasher, limits, clock, Stores.from_settings(settings))
     return Litestar(
         route_handlers=[
             HealthController,
@@ -111,6 +116,10 @@ def create_app(
             TradeController,
             SettlementController,
             EscrowController,
+            GrantController,
+            ReceiptController,
+            StoreNotificationController,
+            ReceiptAdminController,
             CatalogController,
             ItemUseController,
             CatalogAdminController,
@@ -167,6 +176,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             tokens=parts.tokens,
             passwords=Passwords(parts.hasher),
             throttles=Throttles(parts.limits),
+            stores=parts.stores,
         )
         stop = asyncio.Event()
         tasks = [] if await _try_genesis(ledger) else [_task(_seed_genesis(ledger, stop))]

@@ -30,6 +30,7 @@ _PLUGINS = (
     "api.cli_admin",
     "api.cli_balance",
     "api.cli_catalog",
+    "api.cli_receipts",
     "api.cli_bench",
     "api.cli_scenarios",
 )

@@ -11,7 +11,15 @@ from typing import Any
 
 import msgspec
 
-from domain.events import AnyEvent, Claimed, Event, PlayerRegistered, TrancheChanged, Transferred
+from domain.events import (
+    AnyEvent,
+    Claimed,
+    DebtChanged,
+    Event,
+    PlayerRegistered,
+    TrancheChanged,
+    Transferred,
+)
 from infra import catalog_store
 from infra.catalog import load_catalog
 from infra.config import load_settings
@@ -151,13 +159,17 @@ def describe(event: Event) -> str:
     """A few words on what an event did."""
     if isinstance(event, Transferred):
         legs = ", ".join(f"{leg.account} {leg.amount:+} {leg.asset}" for leg in event.legs)
-        return f"{event.code} {event.transfer_id}: {legs}"
+        receipt = f" [{event.store} {event.receipt_id} {event.product_id}]" if event.store else ""
+        return f"{event.code} {event.transfer_id}{receipt}: {legs}"
     if isinstance(event, TrancheChanged):
         return f"budget {event.delta:+} -> {event.budget_after} ({event.transfer_id})"
     if isinstance(event, PlayerRegistered):
         return f"{event.username} ({event.player_id})"
     if isinstance(event, Claimed):
-        return f"owner {event.owner}"
+        named = f" for {event.transfer_id}" if event.transfer_id else ""
+        return f"owner {event.owner}{named}"
+    if isinstance(event, DebtChanged):
+        return f"debt {_compact(event.debt_after)} after {event.transfer_id}"
     return ""
 
 

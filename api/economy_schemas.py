@@ -6,7 +6,16 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from api.schemas import MAX_SAFE_INTEGER, Inventory, Metadata, Request, Response, Username
+from api.schemas import (
+    MAX_SAFE_INTEGER,
+    CurrencyCode,
+    Inventory,
+    Metadata,
+    Request,
+    Response,
+    Username,
+    Wallet,
+)
 from domain.assets import AssetCode
 
 Memo = Annotated[str, Meta(max_length=140, description="Up to 140 characters")]
@@ -147,3 +156,26 @@ class SettlementResponse(Response):
     pot: int
     paid: int
     rake: int
+
+
+Reason = Annotated[str, Meta(min_length=1, max_length=140, description="Why (in history)")]
+
+
+class GrantRequest(Request):
+    """Currency a game server gives a player from the treasury (always allowed for services)."""
+
+    player: Username
+    amount: Units
+    reason: Reason
+    currency: CurrencyCode = "diamond"
+    metadata: Metadata = msgspec.field(default_factory=dict)
+
+
+class GrantResponse(Response):
+    """The player's wallet after the grant."""
+
+    transfer_id: str
+    player: str
+    balance: int  # of the granted currency
+    version: int
+    wallet: Wallet

@@ -16,7 +16,7 @@ from api.body import OptionalBody, StrictBody
 from api.filters import history_filter
 from api.limits import page_size
 from api.past import At, BalanceAtResponse, Version, balance_at
-from api.problems import responses
+from api.problems import problem, responses
 from api.schemas import (
     BalanceResponse,
     HistoryPage,
@@ -113,6 +113,7 @@ class PlayerController(Controller):
             inventory=inventory(wallet.inventory, services.item_codes),
             wallet=services.wallet({CURRENCY: wallet.balance, **wallet.inventory}),
             held=wallet.held,
+            debt=wallet.debt,
         )
 
     @get("/history", summary="The player's ledger entries", responses=responses(400, 401))
@@ -157,7 +158,7 @@ class PlayerController(Controller):
         status_code=200,
         summary="Add diamonds (or another currency) from the treasury",
         operation_class=OptionalBody,
-        responses=responses(400, 401, 404, 409, 413, 422),
+        responses=responses(400, 401, 403, 404, 409, 413, 422),
     )
     async def top_up(
         self,
@@ -166,7 +167,19 @@ class PlayerController(Controller):
         data: JSONBody[TopUpRequest | None] = None,
         idempotency_key: IdempotencyKey = None,
     ) -> TopUpResponse:
-        """A currency into the wallet (100 diamonds when the body is empty)."""
+        """A currency into the wallet (100 diamonds when the body is empty).
+
+        Only while PLAYER_TOP_UP is `open` (the development default): otherwise currency comes
+        from store receipts and service grants, and this answers 403 `top-up-disabled`.
+        """
+        if not services.settings.top_up_open:
+            raise problem(
+                403,
+                "top-up-disabled",
+                "Players cannot top up on this server",
+                "PLAYER_TOP_UP is off: currency comes from store purchases and game-server grants",
+                error="Top-ups are not available here; buy currency in the store instead.",
+            )
         body = data or TopUpRequest()
         command = TopUp(
             player_id=principal.player_id,

@@ -38,6 +38,7 @@ async def wallet(conn: Conn, player_id: str) -> PlayerView:
         version=head.version,
         inventory={k: v for k, v in balances.items() if k != CURRENCY},
         held=view.held,
+        debt=view.debt,
         stale=False,
     )
 

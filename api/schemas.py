@@ -209,6 +209,14 @@ class BalanceResponse(Response):
             examples=[{"diamond": 100}],
         ),
     ] = msgspec.field(default_factory=dict)
+    debt: Annotated[
+        dict[str, int],
+        Meta(
+            description="Refunded store currency the player had already spent, per currency: "
+            "repaid first from the next top-ups, grants and store credits",
+            examples=[{"diamond": 70}],
+        ),
+    ] = msgspec.field(default_factory=dict)
 
 
 class Leg(Response):

@@ -1,7 +1,7 @@
 """What the lifespan builds and the controllers use, as one typed dependency."""
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated, Any, TypeAlias
 
@@ -16,6 +16,7 @@ from api.limits import Throttles, client_ip
 from api.passwords import Passwords
 from domain.assets import Catalog
 from infra.config import Network, Settings
+from infra.stores import Stores
 from service.ledger import LedgerService
 
 # Printable ASCII, which every client library sends unchanged; spaces only inside, because
@@ -50,6 +51,7 @@ class Services:
     tokens: Tokens
     passwords: Passwords
     throttles: Throttles
+    stores: Stores = field(default_factory=Stores)  # the store receipts this server verifies
 
     @property
     def catalog(self) -> Catalog:

@@ -73,6 +73,17 @@ def reversal_stream(transfer_id: str) -> str:
     return f"reversal:{transfer_id}"
 
 
+def receipt_stream(store: str, receipt_id: str) -> str:
+    """The claim stream that lets a store receipt be credited once (version 1) and refunded
+    once (version 2)."""
+    return f"receipt:{store}:{receipt_id}"
+
+
+def debt_stream(player_id: str) -> str:
+    """The stream of a player's debt: refunded currency they had already spent."""
+    return f"debt:{player_id}"
+
+
 def is_issuer(account: str) -> bool:
     """Issuer accounts are the only ones allowed below zero."""
     return account.startswith(ISSUER_PREFIX)

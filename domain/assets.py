@@ -1,7 +1,7 @@
 """Assets and the catalog: currencies, items, their price options, bundles and what using an
 item grants. Amounts are integers in minor units, never floats."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -82,17 +82,43 @@ class CatalogItem(msgspec.Struct, frozen=True, kw_only=True, rename={"on_use": "
 
 
 DIAMONDS = Currency(code=CURRENCY, name="Diamonds")
+Store = Literal["apple", "google"]
+STORES: tuple[Store, ...] = ("apple", "google")
 
 
-class Catalog(msgspec.Struct, frozen=True, kw_only=True):
-    """The economy's currencies and items: data, not code branches.
+class StoreProduct(msgspec.Struct, frozen=True, kw_only=True):
+    """What a verified store purchase of one product credits, and which stores sell it.
+
+    `grants` names one currency of the catalog: it is paid from that currency's treasury.
+    """
+
+    grants: Amounts
+    stores: tuple[Store, ...] = STORES
+
+    def currency(self) -> tuple[str, int]:
+        """The currency granted and how much (validation keeps it to one)."""
+        [(code, amount)] = self.grants.items()
+        return code, amount
+
+
+class Catalog(
+    msgspec.Struct, frozen=True, kw_only=True, rename={"store_products": "storeProducts"}
+):
+    """The economy's currencies, items and store products: data, not code branches.
 
     `version` is the catalog stream's version it was applied as (0: the configured file).
+    `store_products` maps a store's product id to what a verified receipt of it credits.
     """
 
     items: tuple[CatalogItem, ...]
     currencies: tuple[Currency, ...] = (DIAMONDS,)
     version: int = 0
+    store_products: dict[str, StoreProduct] = msgspec.field(default_factory=dict)
+
+    def store_product(self, store: str, product_id: str) -> StoreProduct | None:
+        """The product a store sells under `product_id`, or None."""
+        product = self.store_products.get(product_id)
+        return product if product is not None and store in product.stores else None
 
     def find(self, code: str) -> CatalogItem | None:
         """The item with this code, or None."""

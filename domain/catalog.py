@@ -7,7 +7,7 @@ from datetime import datetime
 import msgspec
 
 from domain import accounts
-from domain.assets import CURRENCY, Catalog, CatalogItem
+from domain.assets import CURRENCY, Catalog, CatalogItem, StoreProduct
 from domain.errors import CatalogRefused
 from domain.events import CatalogApplied
 from domain.ledger import Append, Decision
@@ -27,6 +27,22 @@ def problems(catalog: Catalog) -> list[str]:
             found.append(f"currency code '{currency.code}' is reserved")
     for item in catalog.items:
         found += _item_problems(item, currencies, items)
+    for product_id, product in catalog.store_products.items():
+        found += _product_problems(product_id, product, currencies)
+    return found
+
+
+def _product_problems(product_id: str, product: StoreProduct, currencies: set[str]) -> list[str]:
+    where = f"store product '{product_id}'"
+    found = [
+        f"{where}: '{code}' is not a currency" for code in product.grants if code not in currencies
+    ]
+    if len(product.grants) != 1:
+        found.append(f"{where}: grants exactly one currency")
+    if not product.stores:
+        found.append(f"{where}: no store sells it")
+    if not 1 <= len(product_id) <= 128:
+        found.append(f"{where}: a product id is 1 to 128 characters")
     return found
 
 

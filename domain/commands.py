@@ -37,6 +37,39 @@ class TopUp(Command, frozen=True, kw_only=True):
     currency: str = "diamond"
 
 
+class Grant(Command, frozen=True, kw_only=True):
+    """A game server (service token) pays a player currency from the treasury, with a reason."""
+
+    tag: ClassVar[str] = "Grant"
+    player: str  # the player's username
+    amount: int
+    reason: str
+    currency: str = "diamond"
+
+
+class StoreCredit(Command, frozen=True, kw_only=True):
+    """Credit a verified store purchase (its store's own id claimed once) to the player."""
+
+    tag: ClassVar[str] = "StoreCredit"
+    player_id: str
+    store: Literal["apple", "google"]
+    receipt_id: str  # Apple's transactionId, Google's orderId
+    product_id: str
+    quantity: int = 1
+    # The account the app bound the purchase to (Apple's appAccountToken, Google's
+    # obfuscatedAccountId), when it did: it must be this player's id.
+    account: str | None = None
+
+
+class StoreRefund(Command, frozen=True, kw_only=True):
+    """The store refunded or revoked a credited receipt: take its grant back."""
+
+    tag: ClassVar[str] = "StoreRefund"
+    store: Literal["apple", "google"]
+    receipt_id: str
+    reason: str  # e.g. "apple REFUND", or the operator's words
+
+
 class Purchase(Command, frozen=True, kw_only=True):
     tag: ClassVar[str] = "Purchase"
     added: ClassVar[dict[str, Any]] = {"price": 0}

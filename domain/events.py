@@ -32,6 +32,9 @@ TransferCode = Literal[
     "trade_cancel",
     "trade_expiry",
     "settlement",
+    "grant",
+    "store_credit",
+    "store_refund",
 ]
 
 
@@ -59,10 +62,14 @@ class PlayerRegistered(Event, frozen=True, kw_only=True, tag="player_registered"
 
 
 class Claimed(Event, frozen=True, kw_only=True, tag="claimed"):
-    """A unique name (username, referral code, reversal) now belongs to `owner`."""
+    """A unique name (username, referral code, reversal, store receipt) now belongs to `owner`.
+
+    A store receipt's claim names the credit it paid (`transfer_id`): a refund finds it there.
+    """
 
     owner: str
     occurred_at: datetime
+    transfer_id: str | None = None
 
 
 class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
@@ -101,6 +108,13 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     drops: tuple[int, ...] | None = None
     trade_id: str | None = None
     settlement_id: str | None = None
+    # A store credit or refund: the store, its receipt's id (Apple's transactionId, Google's
+    # orderId) and the product, so replay and audit name the receipt.
+    store: str | None = None
+    receipt_id: str | None = None
+    product_id: str | None = None
+    # A credit that first repaid the player's debt: per currency, what went to the treasury.
+    repaid: dict[str, int] | None = None
 
 
 class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):
@@ -142,6 +156,15 @@ class HoldPlaced(Event, frozen=True, kw_only=True, tag="hold_placed"):
     occurred_at: datetime
 
 
+class DebtChanged(Event, frozen=True, kw_only=True, tag="debt_changed"):
+    """A player's debt (a `debt:` stream) after transfer `transfer_id`: a refund of currency
+    already spent added to it, a later credit repaid it. Per currency; never below zero."""
+
+    transfer_id: str
+    debt_after: dict[str, int]
+    occurred_at: datetime
+
+
 class CatalogApplied(Event, frozen=True, kw_only=True, tag="catalog_applied"):
     """A catalog became the live one, as version `catalog.version` of the `catalog` stream."""
 
@@ -173,6 +196,7 @@ AnyEvent = (
     | HoldPlaced
     | CatalogApplied
     | TradeOffered
+    | DebtChanged
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -184,6 +208,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "hold_placed": HoldPlaced,
     "catalog_applied": CatalogApplied,
     "trade_offered": TradeOffered,
+    "debt_changed": DebtChanged,
 }
 
 

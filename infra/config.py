@@ -76,6 +76,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_backoff_seconds: float = 5.0  # the first retry's delay; doubles with each attempt
     # Destinations refused by default (loopback, this host, metadata ranges) allowed anyway.
     webhook_allow_networks: tuple[str, ...] = ()
+    # Who may mint currency (README: Who may mint): `open` lets a player's POST /top-up mint
+    # (the demo client's free top-up), `off` leaves minting to service tokens and verified
+    # store receipts. None: `off` in production, `open` otherwise.
+    player_top_up: str | None = None
+    # Store receipts (README: Store receipts): a store is on when its identity is set.
+    apple_bundle_id: str | None = None
+    apple_environment: str = "production"  # or sandbox (TestFlight and development builds)
+    apple_app_id: int | None = None  # required in production; checked on notifications
+    apple_root_certificates: tuple[str, ...] = ()  # DER or PEM files of Apple's root CAs
+    # OCSP revocation checks of the signing chain, online at Apple; off only in tests.
+    apple_online_checks: bool = True
+    google_package_name: str | None = None
+    google_license_key: str | None = None  # the Play Console's base64 RSA public key
+
+    @property
+    def top_up_open(self) -> bool:
+        """True when a player's own POST /top-up may mint currency."""
+        mode = self.player_top_up or ("off" if self.production else "open")
+        return mode == "open"
 
     @property
     def origins(self) -> list[str]:
@@ -125,6 +144,14 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "WEBHOOK_RETRY_SECONDS": ("webhook_retry_seconds", float),
     "WEBHOOK_BACKOFF_SECONDS": ("webhook_backoff_seconds", float),
     "WEBHOOK_ALLOW_NETWORKS": ("webhook_allow_networks", tuple),
+    "PLAYER_TOP_UP": ("player_top_up", str),
+    "APPLE_BUNDLE_ID": ("apple_bundle_id", str),
+    "APPLE_ENVIRONMENT": ("apple_environment", str),
+    "APPLE_APP_ID": ("apple_app_id", int),
+    "APPLE_ROOT_CERTIFICATES": ("apple_root_certificates", list),
+    "APPLE_ONLINE_CHECKS": ("apple_online_checks", bool),
+    "GOOGLE_PACKAGE_NAME": ("google_package_name", str),
+    "GOOGLE_LICENSE_KEY": ("google_license_key", str),
 }
 _ECONOMY: dict[str, str] = {
     "GENESIS_SUPPLY": "genesis_supply",
@@ -139,6 +166,8 @@ _CHOICES = {
     "log_format": {"json", "console"},
     "log_level": {"DEBUG", "INFO", "WARNING", "ERROR"},
     "environment": {"development", "production", "test"},
+    "player_top_up": {"open", "off"},
+    "apple_environment": {"production", "sandbox"},
 }
 
 
@@ -154,6 +183,8 @@ def _convert(name: str, raw: str, kind: type) -> Any:
         return raw.lower() in {"1", "true", "yes"}
     if kind is tuple:
         return tuple(str(network) for network in parse_networks(name, raw))
+    if kind is list:  # comma-separated paths
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     try:
         return kind(raw)
     except ValueError:
@@ -220,7 +251,7 @@ _NOT_NEGATIVE |= {"NATS_RETENTION_DAYS"}
 
 def _validate(s: Settings) -> None:
     for field, allowed in _CHOICES.items():
-        if getattr(s, field) not in allowed:
+        if getattr(s, field) not in allowed and getattr(s, field) is not None:
             raise ConfigError(f"{_VARS[field]}={getattr(s, field)!r}: one of {sorted(allowed)}")
     _validate_numbers(s)
     if s.db_pool_min > s.db_pool_max:
@@ -230,6 +261,7 @@ def _validate(s: Settings) -> None:
     for origin in s.origins:
         _check_origin(origin)
     _validate_feed(s)
+    _validate_stores(s)
     if s.production and (s.jwt_secret is None or len(s.jwt_secret.encode()) < 32):
         raise ConfigError("JWT_SECRET: at least 32 bytes are required in production")
 
@@ -254,6 +286,15 @@ def _validate_feed(s: Settings) -> None:
         raise ConfigError(f"NATS_STREAM={s.nats_stream!r}: letters, digits, - and _ only")
     if not _SUBJECT_TOKEN.match(s.nats_subject_prefix):
         raise ConfigError(f"NATS_SUBJECT_PREFIX={s.nats_subject_prefix!r}: dot-separated tokens")
+
+
+def _validate_stores(s: Settings) -> None:
+    if s.apple_bundle_id and not s.apple_root_certificates:
+        raise ConfigError("APPLE_ROOT_CERTIFICATES: Apple's root certificate files are required")
+    if s.apple_bundle_id and s.apple_environment == "production" and s.apple_app_id is None:
+        raise ConfigError("APPLE_APP_ID: required when APPLE_ENVIRONMENT is production")
+    if s.google_package_name and not s.google_license_key:
+        raise ConfigError("GOOGLE_LICENSE_KEY: the app's license public key is required")
 
 
 def _number(s: Settings, var: str) -> float:

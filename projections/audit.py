@@ -31,6 +31,7 @@ CHECKS: dict[str, str] = {
     "held": "a pending hold's or open trade's account holds its terms, a closed one's nothing",
     "catalog": "purchases paid a price option, drop rolls landed where their catalog version says",
     "read_models": "the live read models equal the replay up to their checkpoints",
+    "receipts": "every store credit has exactly one receipt claim; every refund reverses one",
 }
 MAX_DETAILS = 100
 _CUTS = ("players", "accounts", "treasury", "holds", "trades")
@@ -73,6 +74,7 @@ async def run_audit(
     findings["supply"] += _supply(replay, genesis_supply)
     findings["shard_budgets"] += _shard_balances(replay)
     findings["held"] += _held(replay)
+    findings["receipts"] += replay.receipts.findings()
     checks = [_check(name, findings.get(name, [])) for name in CHECKS]
     return AuditReport(
         ok=all(c.ok for c in checks),

@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 
+from domain.events import DebtChanged
+from infra import codec
 from infra.db import Conn
 from projections import cursor, holds, trades
 from projections.history import LegView
@@ -60,13 +62,16 @@ LEFT JOIN LATERAL (
 _PLAYER = (
     """
 SELECT h.head, p.username, p.referral_code, p.balance, p.version, i.items, i.quantities,
-       hd.held_assets, hd.held_amounts
+       hd.held_assets, hd.held_amounts, d.debt_type, d.debt_schema, d.debt
   FROM (SELECT max(version) AS head FROM events WHERE stream_id = 'player:' || $1) AS h
   LEFT JOIN rm_players AS p ON p.player_id = $1
   LEFT JOIN LATERAL (
        SELECT array_agg(item ORDER BY item) AS items,
               array_agg(quantity ORDER BY item) AS quantities
          FROM rm_inventory WHERE player_id = $1 AND quantity > 0) AS i ON true
+  LEFT JOIN LATERAL (
+       SELECT event_type AS debt_type, schema_version AS debt_schema, payload::text AS debt
+         FROM events WHERE stream_id = 'debt:' || $1 ORDER BY version DESC LIMIT 1) AS d ON true
 """
     + _HELD
 )
@@ -104,8 +109,17 @@ async def _player(conn: Conn, player_id: str, row: Any, *, stale: bool) -> Playe
         version=row["version"] or 0,
         inventory=dict(zip(row["items"] or [], row["quantities"] or [], strict=True)),
         held=dict(zip(row["held_assets"] or [], row["held_amounts"] or [], strict=True)),
+        debt=_debt(row),
         stale=stale,
     )
+
+
+def _debt(row: Any) -> dict[str, int]:
+    """What the head of the player's debt stream (read from the log, never stale) says."""
+    if row["debt"] is None:
+        return {}
+    event = codec.decode(row["debt_type"], row["debt_schema"], row["debt"])
+    return dict(event.debt_after) if isinstance(event, DebtChanged) else {}
 
 
 # Has the history projector passed the player's event at the wanted version?

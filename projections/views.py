@@ -18,6 +18,7 @@ class PlayerView(msgspec.Struct, kw_only=True):
     inventory: dict[str, int]
     stale: bool
     held: dict[str, int] = msgspec.field(default_factory=dict)  # what pending holds set aside
+    debt: dict[str, int] = msgspec.field(default_factory=dict)  # refunded currency already spent
 
 
 class HistoryEntry(msgspec.Struct, kw_only=True):

@@ -14,12 +14,15 @@ from domain.commands import (
     CloseTrade,
     EconomyRules,
     Gift,
+    Grant,
     OfferTrade,
     PlaceHold,
     Purchase,
     Reverse,
     Settle,
     SignUp,
+    StoreCredit,
+    StoreRefund,
     Sweep,
     TopUp,
     UseItem,
@@ -35,6 +38,7 @@ from service.close_hold import close_hold
 from service.close_trade import close_trade
 from service.context import Context
 from service.gift import gift
+from service.grant import grant
 from service.group import GroupCommitter
 from service.job import Job
 from service.offer_trade import offer_trade
@@ -46,6 +50,8 @@ from service.reverse import reverse
 from service.settle import SettleResult, settle
 from service.shards import ShardPicker
 from service.signup import sign_up
+from service.store_credit import store_credit
+from service.store_refund import store_refund
 from service.top_up import top_up
 from service.use_item import UseResult, use_item
 
@@ -151,6 +157,19 @@ class LedgerService:
     async def top_up(self, cmd: TopUp, key: str | None = None) -> TransferResult:
         """The treasury pays the player (service/top_up.py)."""
         return await self.pipeline.run(top_up(self.ctx, cmd, key))
+
+    async def grant(self, cmd: Grant, caller: str, key: str | None = None) -> TransferResult:
+        """A game server pays a player from the treasury (service/grant.py)."""
+        return await self.pipeline.run(grant(self.ctx, cmd, key, caller))
+
+    async def store_credit(self, cmd: StoreCredit) -> TransferResult:
+        """A verified store receipt's grant, credited once (service/store_credit.py)."""
+        return await self.pipeline.run(store_credit(self.ctx, cmd))
+
+    async def store_refund(self, cmd: StoreRefund) -> TransferResult:
+        """Take a refunded receipt's grant back; what was spent becomes debt
+        (service/store_refund.py)."""
+        return await self.pipeline.run(store_refund(self.ctx, cmd))
 
     async def purchase(self, cmd: Purchase, key: str | None = None) -> TransferResult:
         """The player buys an item (service/purchase.py)."""

@@ -9,6 +9,7 @@ from domain.ledger import Decision, ShardState
 from domain.players import decide_top_up
 from domain.state import player_state
 from service.context import Context
+from service.debts import repaid_first
 from service.job import Heads, Job
 from service.results import TransferResult, transfer_result
 from service.shards import from_shards
@@ -23,7 +24,8 @@ def top_up(ctx: Context, cmd: TopUp, key: str | None) -> Job[TransferResult]:
 
     def streams() -> Sequence[str]:
         held.append(picker.take())
-        return stream, accounts.shard_account(held[-1], cmd.currency)
+        debts = accounts.debt_stream(cmd.player_id)
+        return stream, accounts.shard_account(held[-1], cmd.currency), debts
 
     async def decide(heads: Heads) -> tuple[Decision, TransferResult]:
         player = player_state(cmd.player_id, await heads.latest(stream))
@@ -48,6 +50,7 @@ def top_up(ctx: Context, cmd: TopUp, key: str | None) -> Job[TransferResult]:
             currency=cmd.currency,
             amount=cmd.amount,
         )
+        decision = await repaid_first(heads, decision, cmd.player_id, ctx.clock())
         return decision, transfer_result(decision, transfer_id, cmd.player_id)
 
     def finish() -> None:

@@ -71,6 +71,7 @@ async def test_the_plain_balance_is_unchanged(client: httpx.AsyncClient, player:
     await three_steps(client, player)
     wallet = (await client.get("/balance", headers=player.auth)).json()
     plain = {"username", "balance", "version", "referralCode", "inventory", "held", "wallet"}
+    plain.add("debt")
     assert set(wallet) == plain
     assert (wallet["balance"], wallet["version"]) == (140, 4)
 

@@ -28,6 +28,7 @@ async def test_balance_reflects_the_write_while_projections_lag(
         "inventory": {"goldCoins": 2, "treasureBoxes": 0},
         "held": {},
         "wallet": {"diamond": 280},  # issue 15: every currency
+        "debt": {},  # issue 17: refunded store currency already spent
     }
 
 

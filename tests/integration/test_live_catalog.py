@@ -122,6 +122,8 @@ async def test_removing_a_held_currency_is_refused_with_the_reason(
     for item in doc["items"]:
         if item["prices"]:
             item["prices"] = [p for p in item["prices"] if "star" not in p] or [{"diamond": 5}]
+    products = doc["storeProducts"].items()
+    doc["storeProducts"] = {k: v for k, v in products if "star" not in v["grants"]}
     with pytest.raises(CatalogRefused) as refused:
         await apply_catalog(a, msgspec.convert(doc, Catalog), actor="test")
     assert refused.value.context["reasons"] == [

@@ -11,6 +11,7 @@ from domain.events import (
     EVENT_TYPES,
     SCHEMA_VERSION,
     Claimed,
+    DebtChanged,
     Event,
     GiftBucket,
     GiftsSent,
@@ -85,6 +86,7 @@ EVENTS: list[Event] = [
         expires_at=NOW,
         occurred_at=NOW,
     ),
+    DebtChanged(transfer_id="rf1", debt_after={"diamond": 70}, occurred_at=NOW),
 ]
 
 
@@ -108,6 +110,7 @@ def test_stored_tags_are_explicit_strings_not_class_names() -> None:
         "gifts_sent",
         "hold_placed",
         "trade_offered",
+        "debt_changed",
     ]
     assert set(EVENT_TYPES) == {
         "player_registered",
@@ -118,6 +121,7 @@ def test_stored_tags_are_explicit_strings_not_class_names() -> None:
         "hold_placed",
         "catalog_applied",  # issue 15: the live catalog's versions
         "trade_offered",
+        "debt_changed",  # issue 17: refunded store currency already spent
     }
 
 

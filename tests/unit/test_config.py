@@ -233,3 +233,19 @@ def test_gameledger_refuses_a_bad_value_with_one_line_and_exit_2(
     error = capsys.readouterr().err
     assert error.count("\n") == 1
     assert error.startswith("gameledger: configuration error: TRUSTED_PROXIES=")
+
+
+def test_store_settings_are_checked_together() -> None:
+    with pytest.raises(ConfigError, match="APPLE_ROOT_CERTIFICATES"):
+        load_settings({"APPLE_BUNDLE_ID": "com.studio.game"})
+    apple = {"APPLE_BUNDLE_ID": "com.studio.game", "APPLE_ROOT_CERTIFICATES": "a.cer, b.cer"}
+    with pytest.raises(ConfigError, match="APPLE_APP_ID"):
+        load_settings(apple)
+    sandbox = load_settings({**apple, "APPLE_ENVIRONMENT": "Sandbox"})
+    assert sandbox.apple_root_certificates == ("a.cer", "b.cer")
+    assert sandbox.apple_environment == "sandbox"
+    assert sandbox.apple_online_checks
+    with pytest.raises(ConfigError, match="APPLE_ENVIRONMENT"):
+        load_settings({**apple, "APPLE_ENVIRONMENT": "xcode"})  # Xcode's are not signed
+    with pytest.raises(ConfigError, match="GOOGLE_LICENSE_KEY"):
+        load_settings({"GOOGLE_PACKAGE_NAME": "com.studio.game"})

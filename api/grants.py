@@ -1,0 +1,57 @@
+"""`POST /grants`: a game server (service or admin token) pays a player currency.
+
+Service tokens may always mint this way, whatever PLAYER_TOP_UP says (README: Who may mint).
+"""
+
+from litestar import Controller, post
+from litestar.datastructures import CacheControlHeader
+from litestar.params import JSONBody
+
+from api.batch import require_trusted
+from api.body import StrictBody
+from api.economy_schemas import GrantRequest, GrantResponse
+from api.problems import responses
+from api.services import Caller, IdempotencyKey, Svc
+from domain.commands import Grant
+
+
+class GrantController(Controller):
+    """Currency from the treasury to a player, on a game server's word."""
+
+    path = "/grants"
+    tags = ["economy"]  # noqa: RUF012 - Litestar reads these class attributes
+    guards = [require_trusted]  # noqa: RUF012
+    security = [{"bearer": []}]  # noqa: RUF012
+    cache_control = CacheControlHeader(no_store=True)
+
+    @post(
+        "/",
+        dto=StrictBody[GrantRequest],
+        return_dto=None,
+        status_code=201,
+        summary="Grant a player currency from the treasury",
+        responses=responses(400, 401, 403, 404, 409, 413, 422),
+    )
+    async def grant(
+        self,
+        principal: Caller,
+        services: Svc,
+        data: JSONBody[GrantRequest],
+        idempotency_key: IdempotencyKey = None,
+    ) -> GrantResponse:
+        """Pays `amount` of `currency` (diamond by default) to the player, recording `reason`."""
+        command = Grant(
+            player=data.player,
+            amount=data.amount,
+            reason=data.reason,
+            currency=data.currency,
+            metadata=data.metadata,
+        )
+        result = await services.ledger.grant(command, principal.player_id, idempotency_key)
+        return GrantResponse(
+            transfer_id=result.transfer_id,
+            player=data.player,
+            balance=result.balances.get(data.currency, 0),
+            version=result.version,
+            wallet=services.wallet(result.balances),
+        )

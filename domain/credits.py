@@ -1,0 +1,83 @@
+"""Currency paid out of the treasury to a player: service grants and store credits.
+
+Like a top-up, one shard of the currency pays (its budget bounds the debit); unlike a
+player's top-up, these are always allowed: a game server or a verified store receipt stands
+behind them (README: Who may mint).
+"""
+
+from datetime import datetime
+from typing import Any
+
+from domain import accounts
+from domain.assets import Catalog
+from domain.commands import EconomyRules, Grant
+from domain.errors import InvalidAmount, UnknownAsset
+from domain.events import Leg, TransferCode, Transferred
+from domain.ledger import Append, Decision, PlayerState, ShardState, apply_legs
+from domain.treasury import ShardShort, draw
+
+
+def decide_credit(
+    player: PlayerState,
+    shard: ShardState,
+    amount: int,
+    *,
+    code: TransferCode,
+    transfer_id: str,
+    now: datetime,
+    **fields: Any,
+) -> Decision:
+    """The shard pays the player `amount` of its currency in a transfer of `code`."""
+    if shard.budget < amount:
+        raise ShardShort(shard.index)
+    account = accounts.player_account(player.player_id)
+    legs = (Leg(shard.account, shard.currency, -amount), Leg(account, shard.currency, amount))
+    transfer = Transferred(
+        transfer_id=transfer_id,
+        code=code,
+        legs=legs,
+        state_after=apply_legs(player.balances, legs, account),
+        occurred_at=now,
+        **fields,
+    )
+    return Decision(
+        appends=(
+            Append(stream=account, expected=player.version, events=(transfer,)),
+            draw(shard, amount, (transfer_id,), now),
+        )
+    )
+
+
+def decide_grant(
+    player: PlayerState,
+    shard: ShardState,
+    cmd: Grant,
+    *,
+    transfer_id: str,
+    rules: EconomyRules,
+    catalog: Catalog,
+    now: datetime,
+) -> Decision:
+    """A service's grant: a catalog currency, within TOP_UP_MAX, with its reason recorded."""
+    if cmd.currency not in catalog.currency_codes():
+        raise UnknownAsset(
+            f"there is no currency '{cmd.currency}'",
+            asset=cmd.currency,
+            available=list(catalog.currency_codes()),
+        )
+    if not 1 <= cmd.amount <= rules.top_up_max:
+        raise InvalidAmount(
+            f"amount must be an integer from 1 to {rules.top_up_max}",
+            amount=cmd.amount,
+            minimum=1,
+            maximum=rules.top_up_max,
+        )
+    return decide_credit(
+        player,
+        shard,
+        cmd.amount,
+        code="grant",
+        transfer_id=transfer_id,
+        now=now,
+        reason=cmd.reason,
+    )
