@@ -37,6 +37,8 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     lag_rate: float
     lag_seconds: float
     soak_seconds: float
+    batch_size: int = 1000  # transfers per request of the batch rows
+    funds: int = 50_000  # diamonds each bench player starts with
 
     @property
     def reference_conns(self) -> int:
@@ -82,7 +84,7 @@ async def prepare(ctx: Context) -> None:
     try:
         await ledger.seed_genesis()
         log(f"creating {ctx.plan.players} players")
-        ctx.names = await workload.make_players(ledger, ctx.plan.players, funds=50_000)
+        ctx.names = await workload.make_players(ledger, ctx.plan.players, funds=ctx.plan.funds)
         rows = await pool.fetch(
             "SELECT player_id FROM credentials WHERE username = ANY($1)", ctx.names
         )
@@ -212,7 +214,9 @@ def measure_batch(ctx: Context) -> list[Measure]:
     ) as (base, _):
         log("batch endpoint")
         [token] = workload.login_all(base, [server_name])
-        return extra.measure_batches(base, token, ctx.ids, ctx.plan.seconds)
+        return extra.measure_batches(
+            base, token, ctx.ids, ctx.plan.seconds, size=ctx.plan.batch_size
+        )
 
 
 def measure_lag(ctx: Context) -> list[Measure]:

@@ -25,6 +25,9 @@ QUICK = Plan(
     lag_rate=200,
     lag_seconds=2,
     soak_seconds=3,
+    # Few players: their funds must outlast both batch rows' windows on a fast machine too.
+    batch_size=100,
+    funds=250_000,
 )
 FULL = Plan(
     seconds=10,
