@@ -8,15 +8,10 @@ all or none; otherwise each stands alone. Either way the whole batch is one data
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, post
-from litestar.connection import ASGIConnection
-from litestar.datastructures import CacheControlHeader
-from litestar.exceptions import PermissionDeniedException
-from litestar.handlers.base import BaseRouteHandler
+from litestar import post
 from litestar.params import JSONBody
 from msgspec import Meta
 
-from api.auth import principal_of
 from api.body import StrictBody
 from api.problems import STATUS_BY_CATEGORY, responses, slug_of
 from api.schemas import (
@@ -30,16 +25,14 @@ from api.schemas import (
     Response,
 )
 from api.services import Svc
+from api.trusted import TrustedController
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
-from infra import credentials
-from infra.db import connection as pooled
 from service.batch import BatchItem, Outcome, execute
 
 MAX_BATCH = 1000
 # 1,000 transfers of ~100 bytes each do not fit the API's 64 KiB default.
 MAX_BATCH_BYTES = 512 * 1024
-TRUSTED = frozenset({"service", "admin"})
 PlayerId = Annotated[str, Meta(min_length=1, max_length=64)]
 Key = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 
@@ -85,17 +78,6 @@ class BatchResponse(Response):
     failed: int
 
 
-async def require_trusted(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-) -> None:
-    """Guard: a service (game server) or admin token, still so in the credentials table."""
-    principal = principal_of(connection)
-    async with pooled(connection.app.state.pool) as conn:
-        login = await credentials.by_player(conn, principal.player_id)
-    if principal.role not in TRUSTED or login is None or login.role not in TRUSTED:
-        raise PermissionDeniedException(detail="this needs a service or admin account")
-
-
 def _item(transfer: BatchTransfer) -> BatchItem:
     if transfer.kind == "top_up":
         command: TopUp | Purchase = TopUp(
@@ -136,14 +118,11 @@ def _result(index: int, outcome: Outcome) -> BatchResult:
     return BatchResult(index=index, status="error", problem=problem)
 
 
-class BatchController(Controller):
+class BatchController(TrustedController):
     """`POST /batch/transfers` for game servers (service accounts)."""
 
     path = "/batch"
     tags = ["batch"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_trusted]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
     @post(
         "/transfers",

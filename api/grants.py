@@ -3,26 +3,21 @@
 Service tokens may always mint this way, whatever PLAYER_TOP_UP says (README: Who may mint).
 """
 
-from litestar import Controller, post
-from litestar.datastructures import CacheControlHeader
+from litestar import post
 from litestar.params import JSONBody
 
-from api.batch import require_trusted
 from api.body import StrictBody
 from api.economy_schemas import GrantRequest, GrantResponse
 from api.problems import responses
 from api.services import Caller, IdempotencyKey, Svc
+from api.trusted import TrustedController
 from domain.commands import Grant
 
 
-class GrantController(Controller):
+class GrantController(TrustedController):
     """Currency from the treasury to a player, on a game server's word."""
 
     path = "/grants"
-    tags = ["economy"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_trusted]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
     @post(
         "/",

@@ -5,15 +5,14 @@ A hold is read from its own stream (two events at most), so GET /holds/{id} is n
 
 from typing import Annotated
 
-from litestar import Controller, get, post
-from litestar.datastructures import CacheControlHeader
+from litestar import get, post
 from litestar.params import JSONBody, PathParameter
 
-from api.batch import require_trusted
 from api.body import OptionalBody, StrictBody
 from api.economy_schemas import CaptureRequest, HoldRequest, HoldResponse, VoidRequest
 from api.problems import responses
 from api.services import Caller, IdempotencyKey, Svc
+from api.trusted import TrustedController
 from domain import accounts
 from domain.commands import CloseHold, PlaceHold
 from domain.holds import hold_state
@@ -38,14 +37,10 @@ def answer(result: HoldResult) -> HoldResponse:
     )
 
 
-class HoldController(Controller):
+class HoldController(TrustedController):
     """Two-phase transfers: funds set aside now, captured or released later."""
 
     path = "/holds"
-    tags = ["economy"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_trusted]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
     @post(
         "/",

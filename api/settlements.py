@@ -1,26 +1,21 @@
 """Match settlements for game servers (a `service` or admin token): one atomic transfer that
 captures the match's holds and pays the winners, the rest going to the treasury."""
 
-from litestar import Controller, post
-from litestar.datastructures import CacheControlHeader
+from litestar import post
 from litestar.params import JSONBody
 
-from api.batch import require_trusted
 from api.body import StrictBody
 from api.economy_schemas import SettlementRequest, SettlementResponse
 from api.problems import responses
 from api.services import Caller, IdempotencyKey, Svc
+from api.trusted import TrustedController
 from domain.commands import Payout, Settle
 
 
-class SettlementController(Controller):
+class SettlementController(TrustedController):
     """Pots of held stakes, paid out to a match's winners."""
 
     path = "/settlements"
-    tags = ["economy"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_trusted]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
     @post(
         "/",
