@@ -19,11 +19,7 @@ import argon2
 import asyncpg
 import structlog
 from litestar import Litestar
-from litestar.config.cors import CORSConfig
 from litestar.datastructures import ResponseHeader
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 
 from api import problems
 from api.accounts import AccountController
@@ -38,6 +34,7 @@ from api.console import console_router
 from api.grants import GrantController
 from api.health import HealthController
 from api.holds import HoldController
+from api.http_config import cors, openapi
 from api.jwt_secret import resolve_secret
 from api.limits import Limits, Throttles
 from api.linger import linger_middleware
@@ -135,8 +132,8 @@ def create_app(
         middleware=[observability_middleware, linger_middleware],
         plugins=[problems.plugin()],
         request_max_body_size=settings.max_body_bytes,
-        cors_config=_cors(settings.origins),
-        openapi_config=_openapi(),
+        cors_config=cors(settings.origins),
+        openapi_config=openapi(),
         response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
         logging_config=None,
         debug=False,
@@ -273,32 +270,3 @@ async def _finish(tasks: list[asyncio.Task[None]]) -> None:
     for task in [*done, *pending]:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-
-
-def _cors(origins: list[str]) -> CORSConfig | None:
-    """CORS for the configured origins; tokens travel in headers, so never credentials."""
-    if not origins:
-        return None
-    return CORSConfig(
-        allow_origins=origins,
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-        expose_headers=["Retry-After", "X-Request-Id"],
-        allow_credentials=False,
-        max_age=600,
-    )
-
-
-def _openapi() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="gameledger",
-        version="1.0.0",
-        description="Double-entry ledger for a game economy: wallets, shop, treasury, audit.",
-        path="/schema",
-        render_plugins=[ScalarRenderPlugin()],
-        components=Components(
-            security_schemes={
-                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-            }
-        ),
-    )

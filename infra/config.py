@@ -2,25 +2,29 @@
 
 import ipaddress
 import os
-import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import msgspec
 
 from domain.commands import EconomyRules
+from infra.config_checks import (
+    MASK,
+    ConfigError,
+    check_origin,
+    masked,
+    validate_feed,
+    validate_stores,
+)
 
-MASK = "********"
+__all__ = ["MASK", "ConfigError", "Settings", "load_settings", "masked"]
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 DATA_DIR = Path(os.environ.get("GAMELEDGER_HOME", ".gameledger"))
 
 
 DEFAULT_FRONTEND = "http://localhost:5173,http://127.0.0.1:5173"
-
-
-class ConfigError(ValueError):
-    """A bad configuration value; the message is one line naming the variable."""
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -259,9 +263,9 @@ def _validate(s: Settings) -> None:
     if s.database_url and urlsplit(s.database_url).scheme not in {"postgresql", "postgres"}:
         raise ConfigError("DATABASE_URL: expected postgresql://user:password@host:port/database")
     for origin in s.origins:
-        _check_origin(origin)
-    _validate_feed(s)
-    _validate_stores(s)
+        check_origin(origin)
+    validate_feed(s)
+    validate_stores(s)
     if s.production and (s.jwt_secret is None or len(s.jwt_secret.encode()) < 32):
         raise ConfigError("JWT_SECRET: at least 32 bytes are required in production")
 
@@ -276,27 +280,6 @@ def _validate_numbers(s: Settings) -> None:
             raise ConfigError(f"{var}={value}: expected {expected}")
 
 
-_SUBJECT_TOKEN = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
-
-
-def _validate_feed(s: Settings) -> None:
-    if s.nats_url and urlsplit(s.nats_url).scheme not in {"nats", "tls"}:
-        raise ConfigError("NATS_URL: expected nats://host:port (several: comma-separated)")
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", s.nats_stream):
-        raise ConfigError(f"NATS_STREAM={s.nats_stream!r}: letters, digits, - and _ only")
-    if not _SUBJECT_TOKEN.match(s.nats_subject_prefix):
-        raise ConfigError(f"NATS_SUBJECT_PREFIX={s.nats_subject_prefix!r}: dot-separated tokens")
-
-
-def _validate_stores(s: Settings) -> None:
-    if s.apple_bundle_id and not s.apple_root_certificates:
-        raise ConfigError("APPLE_ROOT_CERTIFICATES: Apple's root certificate files are required")
-    if s.apple_bundle_id and s.apple_environment == "production" and s.apple_app_id is None:
-        raise ConfigError("APPLE_APP_ID: required when APPLE_ENVIRONMENT is production")
-    if s.google_package_name and not s.google_license_key:
-        raise ConfigError("GOOGLE_LICENSE_KEY: the app's license public key is required")
-
-
 def _number(s: Settings, var: str) -> float:
     value: float = (
         getattr(s.economy, _ECONOMY[var]) if var in _ECONOMY else getattr(s, _FIELDS[var][0])
@@ -306,31 +289,3 @@ def _number(s: Settings, var: str) -> float:
 
 def _origins(frontend_url: str) -> list[str]:
     return [origin.strip().rstrip("/") for origin in frontend_url.split(",") if origin.strip()]
-
-
-def _check_origin(origin: str) -> None:
-    # An origin is scheme://host[:port]; a wildcard would let any site call the API.
-    parts = urlsplit(origin)
-    bare = not (parts.path or parts.query or parts.fragment or "*" in origin)
-    if parts.scheme not in {"http", "https"} or not parts.hostname or not bare:
-        raise ConfigError(f"FRONTEND_URL: {origin!r} is not an origin like https://game.example")
-
-
-def masked(settings: Settings) -> dict[str, Any]:
-    """The configuration as a dict with secrets masked, for `gameledger config`."""
-    data: dict[str, Any] = msgspec.to_builtins(settings)
-    if data.get("jwt_secret"):
-        data["jwt_secret"] = MASK
-    if data.get("database_url"):
-        data["database_url"] = _mask_url(data["database_url"])
-    return data
-
-
-def _mask_url(url: str) -> str:
-    # The netloc's last '@' ends the credentials (asyncpg parses it so): a password may hold '@'.
-    parts = urlsplit(url)
-    creds, at, host = parts.netloc.rpartition("@")
-    if not at or ":" not in creds:
-        return url
-    user = creds.split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))

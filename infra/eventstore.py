@@ -3,17 +3,16 @@
 SQL for the `events` and `idempotency_keys` tables lives here, beside the code that owns them.
 """
 
-import re
 from typing import Any
 
 import asyncpg
 import msgspec
 
-from domain.errors import StreamVersionConflict
 from domain.events import SCHEMA_VERSION, Transferred, event_type_of
 from domain.ledger import Append
 from domain.ports import IdempotencyRace, IdempotencyRecord, StoredEvent
 from infra import codec
+from infra.conflicts import conflict
 from infra.db import Conn
 
 __all__ = ["IdempotencyRace", "IdempotencyRecord", "StoredEvent"]
@@ -93,9 +92,7 @@ async def append(
     except asyncpg.UniqueViolationError as error:
         if error.constraint_name == "idempotency_keys_pkey":
             raise IdempotencyRace from error
-        raise StreamVersionConflict(
-            "another writer appended to the stream first", streams=[a.stream for a in appends]
-        ) from error
+        raise conflict(appends, error) from error
 
 
 def stored_event(row: asyncpg.Record) -> StoredEvent:
@@ -234,39 +231,9 @@ async def append_batch(
     except asyncpg.UniqueViolationError as error:
         if error.constraint_name == "idempotency_keys_pkey":
             raise IdempotencyRace from error
-        raise _conflict(appends, error) from error
+        raise conflict(appends, error) from error
     except asyncpg.DeadlockDetectedError as error:
-        raise _conflict(appends) from error
-
-
-# Where PostgreSQL names the stream a statement lost on: the primary key's detail, or the
-# message of the hash chain's trigger (a writer that skipped a version).
-_LOST_ON = (
-    re.compile(r"^Key \(stream_id, version\)=\((?P<stream>.*), \d+\) already exists"),
-    re.compile(r"^stream (?P<stream>.*) has no version \d+$"),
-)
-
-
-def _conflict(
-    appends: tuple[Append, ...], error: asyncpg.PostgresError | None = None
-) -> StreamVersionConflict:
-    """The conflict, naming the stream the statement lost on when PostgreSQL says which.
-
-    `streams` is then that stream alone, so the pipeline retries only the commands of a group
-    that wrote to it; otherwise every stream of the statement.
-    """
-    streams = sorted({a.stream for a in appends})
-    for text, pattern in (
-        (error and error.detail, _LOST_ON[0]),
-        (error and str(error), _LOST_ON[1]),
-    ):
-        found = pattern.match(text or "")
-        if found and found["stream"] in streams:
-            streams = [found["stream"]]
-            break
-    return StreamVersionConflict(
-        "another writer appended to one of the streams first", streams=streams
-    )
+        raise conflict(appends) from error
 
 
 # The heads of many streams and the records under many keys, in one round trip: the two
