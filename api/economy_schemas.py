@@ -25,6 +25,15 @@ Units = Annotated[
 Asset = Annotated[AssetCode, Meta(description="`diamond` or an item code", examples=["diamond"])]
 Seconds = Annotated[int, Meta(ge=1, le=MAX_SAFE_INTEGER, description="Seconds from now")]
 HoldStatus = Literal["pending", "captured", "voided", "expired"]
+Reason = Annotated[str, Meta(min_length=1, max_length=140, description="Why (in history)")]
+CloseReason = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=140,
+        description="Why (in history); required of an admin closing a hold it did not place",
+    ),
+]
 
 
 class TransferRequest(Request):
@@ -61,12 +70,14 @@ class CaptureRequest(Request):
     """Capture `amount` of the hold (all of it when absent); the rest goes back to the player."""
 
     amount: Units | None = None
+    reason: CloseReason | None = None
     metadata: Metadata = msgspec.field(default_factory=dict)
 
 
 class VoidRequest(Request):
     """Void the hold (the body may be left out)."""
 
+    reason: CloseReason | None = None
     metadata: Metadata = msgspec.field(default_factory=dict)
 
 
@@ -81,6 +92,13 @@ class HoldResponse(Response):
     expires_at: datetime
     captured: int | None = None
     memo: str | None = None
+
+
+class HoldList(Response):
+    """Newest first; pass `nextCursor` as `cursor` for the next (older) page."""
+
+    holds: list[HoldResponse]
+    next_cursor: str | None = None
 
 
 Assets = Annotated[
@@ -145,6 +163,7 @@ class SettlementRequest(Request):
     holds: Annotated[list[HoldRef], Meta(min_length=1, max_length=100)]
     payouts: Annotated[list[PayoutItem], Meta(max_length=100)]
     memo: Memo | None = None
+    reason: CloseReason | None = None
     metadata: Metadata = msgspec.field(default_factory=dict)
 
 
@@ -156,9 +175,6 @@ class SettlementResponse(Response):
     pot: int
     paid: int
     rake: int
-
-
-Reason = Annotated[str, Meta(min_length=1, max_length=140, description="Why (in history)")]
 
 
 class GrantRequest(Request):

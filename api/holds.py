@@ -1,34 +1,63 @@
-"""Holds for game servers (a `service` or admin token): place, capture, void, look up.
+"""Holds for game servers (a `service` or admin token): place, capture, void, look up, list.
 
-A hold is read from its own stream (two events at most), so GET /holds/{id} is never stale.
+A hold belongs to the account that placed it: to another game server it does not exist (404
+`unknown-hold`, domain/holds.py decides). An admin may read and close any hold, giving a
+`reason` when it is not its own. A hold is read from its own stream (two events at most), so
+GET /holds/{id} is never stale; the list comes from the holds read model.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import get, post
-from litestar.params import JSONBody, PathParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from api.auth import Principal
 from api.body import OptionalBody, StrictBody
-from api.economy_schemas import CaptureRequest, HoldRequest, HoldResponse, VoidRequest
+from api.economy_schemas import (
+    CaptureRequest,
+    HoldList,
+    HoldRequest,
+    HoldResponse,
+    VoidRequest,
+)
+from api.limits import page_size
 from api.problems import responses
-from api.services import Caller, IdempotencyKey, Svc
-from api.trusted import TrustedController
+from api.services import Caller, IdempotencyKey, Services, Svc
+from api.trusted import TrustedController, actor
 from domain import accounts
 from domain.commands import CloseHold, PlaceHold
-from domain.holds import hold_state
+from domain.holds import hold_state, visible
 from infra import eventstore
 from infra.db import connection
+from projections import holds
 from service.results import HoldResult, hold_result
 
 HoldId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+Status = Annotated[
+    Literal["pending", "captured", "voided", "expired"] | None,
+    QueryParameter(name="status", required=False, description="Only holds in this status"),
+]
+Cursor = Annotated[
+    str | None,
+    QueryParameter(
+        name="cursor",
+        required=False,
+        pattern=r"^[1-9][0-9]{0,17}$",
+        description="`nextCursor` of the previous page; omit for the newest holds",
+    ),
+]
+Limit = Annotated[
+    int,
+    QueryParameter(name="limit", ge=1, le=1000, description="Page size, capped by MAX_PAGE_SIZE"),
+]
 
 
-def answer(result: HoldResult) -> HoldResponse:
+def answer(result: HoldResult | holds.ListedHold) -> HoldResponse:
     """The wire form of a hold."""
     return HoldResponse(
         hold_id=result.hold_id,
         status=result.status,  # type: ignore[arg-type]  # one of domain.holds.HoldStatus
-        player=result.player,
+        player=result.player or "",  # a listed hold's player row may lag behind it
         asset=result.asset,
         amount=result.amount,
         expires_at=result.expires_at,
@@ -90,11 +119,13 @@ class HoldController(TrustedController):
         """Sends the captured amount to the treasury; status becomes `captured`."""
         body = data or CaptureRequest()
         command = CloseHold(
-            hold_id=hold_id, outcome="capture", amount=body.amount, metadata=body.metadata
+            hold_id=hold_id,
+            outcome="capture",
+            amount=body.amount,
+            reason=body.reason,
+            metadata=body.metadata,
         )
-        return answer(
-            await services.ledger.close_hold(command, principal.player_id, idempotency_key)
-        )
+        return await _close(services, principal, command, idempotency_key)
 
     @post(
         "/{hold_id:str}/void",
@@ -115,15 +146,45 @@ class HoldController(TrustedController):
     ) -> HoldResponse:
         """Releases the whole hold; status becomes `voided`."""
         body = data or VoidRequest()
-        command = CloseHold(hold_id=hold_id, outcome="void", metadata=body.metadata)
-        return answer(
-            await services.ledger.close_hold(command, principal.player_id, idempotency_key)
+        command = CloseHold(
+            hold_id=hold_id, outcome="void", reason=body.reason, metadata=body.metadata
+        )
+        return await _close(services, principal, command, idempotency_key)
+
+    @get("/", summary="Your holds, newest first", responses=responses(400, 401, 403))
+    async def list_holds(
+        self,
+        principal: Caller,
+        services: Svc,
+        status: Status = None,
+        cursor: Cursor = None,
+        limit: Limit = 20,
+    ) -> HoldList:
+        """The holds this account placed (every hold, for an admin), from the holds read model
+        (a write shows after the projection's lag); `nextCursor` pages to older holds."""
+        mine = None if actor(principal).role == "admin" else principal.player_id
+        size = page_size(limit, services.settings.max_page_size)
+        before = int(cursor) if cursor else None
+        async with connection(services.pool) as conn:
+            # one more than the page: whether there is a next one
+            rows = await holds.listed(conn, mine, status, before, size + 1)
+        page = rows[:size]
+        more = len(rows) > size
+        return HoldList(
+            holds=[answer(r) for r in page], next_cursor=str(page[-1].position) if more else None
         )
 
     @get("/{hold_id:str}", summary="A hold", responses=responses(400, 401, 403, 404))
-    async def show(self, services: Svc, hold_id: HoldId) -> HoldResponse:
-        """The hold's terms and status, from its stream."""
+    async def show(self, principal: Caller, services: Svc, hold_id: HoldId) -> HoldResponse:
+        """The hold's terms and status, from its stream (its placer's, or an admin's, to see)."""
         async with connection(services.pool) as conn:
             events = await eventstore.read_stream(conn, accounts.hold_account(hold_id), limit=2)
         state = hold_state(hold_id, events[0] if events else None, events[-1] if events else None)
-        return answer(hold_result(state))
+        return answer(hold_result(visible(state, actor(principal))))
+
+
+async def _close(
+    services: Services, principal: Principal, command: CloseHold, key: str | None
+) -> HoldResponse:
+    who = actor(principal)
+    return answer(await services.ledger.close_hold(command, who.account, key, role=who.role))

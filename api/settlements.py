@@ -8,7 +8,7 @@ from api.body import StrictBody
 from api.economy_schemas import SettlementRequest, SettlementResponse
 from api.problems import responses
 from api.services import Caller, IdempotencyKey, Svc
-from api.trusted import TrustedController
+from api.trusted import TrustedController, actor
 from domain.commands import Payout, Settle
 
 
@@ -37,9 +37,11 @@ class SettlementController(TrustedController):
             holds=tuple(data.holds),
             payouts=tuple(Payout(to=p.to, amount=p.amount) for p in data.payouts),
             memo=data.memo,
+            reason=data.reason,
             metadata=data.metadata,
         )
-        result = await services.ledger.settle(command, principal.player_id, idempotency_key)
+        who = actor(principal)  # its own holds only (an admin's: any, with a reason)
+        result = await services.ledger.settle(command, who.account, idempotency_key, role=who.role)
         return SettlementResponse(
             settlement_id=result.settlement_id,
             transfer_id=result.transfer_id,

@@ -2,13 +2,15 @@
 
 from typing import Any
 
+import msgspec
 from litestar import Controller
 from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from api.auth import principal_of
+from api.auth import Principal, principal_of
+from domain.holds import Actor
 from infra import credentials
 from infra.db import connection as pooled
 
@@ -24,6 +26,16 @@ async def require_trusted(
         login = await credentials.by_player(conn, principal.player_id)
     if principal.role not in TRUSTED or login is None or login.role not in TRUSTED:
         raise PermissionDeniedException(detail="this needs a service or admin account")
+    if principal.role != login.role:  # an admin demoted since the token: a service from now on
+        connection.scope["user"] = msgspec.structs.replace(principal, role="service")
+
+
+def actor(principal: Principal) -> Actor:
+    """Who the caller is to a hold: admin only when the token and the credentials table both
+    say so (require_trusted has made sure of it), a game server otherwise."""
+    return Actor(
+        account=principal.player_id, role="admin" if principal.role == "admin" else "service"
+    )
 
 
 class TrustedController(Controller):

@@ -130,9 +130,11 @@ class CloseHold(Command, frozen=True, kw_only=True):
     """Capture (`amount` of it, all when None), void or expire a pending hold."""
 
     tag: ClassVar[str] = "CloseHold"
+    added: ClassVar[dict[str, Any]] = {"reason": None}
     hold_id: str
     outcome: Literal["capture", "void", "expire"]
     amount: int | None = None
+    reason: str | None = None  # why (required of an admin closing a hold it did not place)
 
 
 TradeOutcome = Literal["accept", "decline", "cancel", "expire"]
@@ -169,9 +171,11 @@ class Settle(Command, frozen=True, kw_only=True):
     """Capture every listed hold into one pot and pay the winners; the rest is the rake."""
 
     tag: ClassVar[str] = "Settle"
+    added: ClassVar[dict[str, Any]] = {"reason": None}
     holds: tuple[str, ...]
     payouts: tuple[Payout, ...]
     memo: str | None = None
+    reason: str | None = None  # why (required of an admin settling holds it did not place)
 
 
 class EconomyRules(msgspec.Struct, frozen=True, kw_only=True):

@@ -158,6 +158,11 @@ class HoldNotPending(DomainError):
     category = "conflict"
 
 
+class ReasonRequired(DomainError):
+    slug = "reason_required"
+    title = "A reason is required"
+
+
 class InvalidMetadata(DomainError):
     slug = "invalid_metadata"
     title = "The metadata is not allowed"

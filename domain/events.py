@@ -154,6 +154,10 @@ class HoldPlaced(Event, frozen=True, kw_only=True, tag="hold_placed"):
     expires_at: datetime
     memo: str | None = None
     occurred_at: datetime
+    # The player id of the service or admin account that placed the hold: only it (or an admin,
+    # giving a reason) may read or close it. None on holds placed before it was recorded: their
+    # placer is unknown, so only an admin may close them.
+    placed_by: str | None = None
 
 
 class DebtChanged(Event, frozen=True, kw_only=True, tag="debt_changed"):

@@ -15,6 +15,7 @@ from domain.errors import (
     HoldNotPending,
     InsufficientFunds,
     InvalidAmount,
+    ReasonRequired,
     UnknownAsset,
     UnknownHold,
 )
@@ -23,6 +24,9 @@ from domain.ledger import NO_STREAM, Append, Decision, PlayerState, apply_legs
 from domain.ports import StoredEvent
 
 HoldStatus = Literal["pending", "captured", "voided", "expired"]
+# Who acts on a hold: a game server (`service`), an operator (`admin`), or the ledger's own
+# writer (`system`: the expirer, which expires every due hold whoever placed it).
+Role = Literal["service", "admin", "system"]
 PLACED_VERSION = 1
 CLOSE_CODES: dict[str, TransferCode] = {
     "capture": "hold_capture",
@@ -47,11 +51,44 @@ class HoldState(msgspec.Struct, frozen=True, kw_only=True):
     closed_at: datetime | None = None
 
 
+class Actor(msgspec.Struct, frozen=True, kw_only=True):
+    """The caller of a hold's read or close: its account (player id) and its role."""
+
+    account: str
+    role: Role
+
+
+def unknown_hold(hold_id: str) -> UnknownHold:
+    """The one answer for a hold that does not exist or is not the caller's to see."""
+    return UnknownHold("no such hold", holdId=hold_id)
+
+
 def hold_state(hold_id: str, first: StoredEvent | None, head: StoredEvent | None) -> HoldState:
     """A hold from its stream's first event (the terms) and newest (the outcome)."""
     if first is None or not isinstance(first.event, HoldPlaced) or head is None:
-        raise UnknownHold("no such hold", holdId=hold_id)
+        raise unknown_hold(hold_id)
     return settled(first.event, head.version, head.event)
+
+
+def visible(hold: HoldState, by: Actor) -> HoldState:
+    """The hold, if `by` may see it: the account that placed it, an admin or the system. To any
+    other caller it does not exist, with the very answer of a hold never placed, so one game
+    server cannot even learn that another's hold exists. A hold placed before the placer was
+    recorded (`placed_by` None) is no game server's."""
+    if by.role in ("admin", "system") or hold.placed.placed_by == by.account:
+        return hold
+    raise unknown_hold(hold.placed.hold_id)
+
+
+def check_closer(hold: HoldState, by: Actor, reason: str | None) -> None:
+    """`by` may close the hold: its placer or the system, or an admin who says why (the reason
+    is recorded on the closing transfer)."""
+    visible(hold, by)
+    if by.role == "admin" and hold.placed.placed_by != by.account and not reason:
+        raise ReasonRequired(
+            "an operator closing a hold it did not place must give a reason",
+            holdId=hold.placed.hold_id,
+        )
 
 
 def settled(placed: HoldPlaced, version: int, event: Event) -> HoldState:
@@ -79,6 +116,7 @@ def decide_place_hold(
     player: PlayerState,
     cmd: PlaceHold,
     *,
+    placed_by: str,
     hold_id: str,
     transfer_id: str,
     username: str,
@@ -109,6 +147,7 @@ def decide_place_hold(
         expires_at=now + timedelta(seconds=cmd.expires_in),
         memo=cmd.memo,
         occurred_at=now,
+        placed_by=placed_by,
     )
     return Decision(
         appends=(
@@ -146,11 +185,13 @@ def decide_close_hold(
     player: PlayerState,
     cmd: CloseHold,
     *,
+    by: Actor,
     transfer_id: str,
     now: datetime,
 ) -> Decision:
     """Capture part or all of a pending hold (the rest goes back), void it, or expire it."""
     terms = hold.placed
+    check_closer(hold, by, cmd.reason)  # first: a stranger learns nothing of the hold's state
     _check_close(hold, cmd, now)
     captured = (
         (cmd.amount if cmd.amount is not None else terms.amount) if cmd.outcome == "capture" else 0
@@ -173,6 +214,7 @@ def decide_close_hold(
             mirror=mirror,
             memo=terms.memo,
             hold_id=terms.hold_id,
+            reason=cmd.reason,
         )
 
     appends = [

@@ -13,7 +13,7 @@ from domain import accounts
 from domain.commands import Settle
 from domain.errors import HoldNotPending, InvalidAmount, MixedAssets, PayoutsExceedPot
 from domain.events import Leg, Transferred
-from domain.holds import PLACED_VERSION, HoldState
+from domain.holds import PLACED_VERSION, Actor, HoldState, check_closer
 from domain.ledger import Append, Decision, PlayerState, apply_legs
 
 
@@ -22,11 +22,14 @@ def decide_settle(
     winners: dict[str, PlayerState],
     cmd: Settle,
     *,
+    by: Actor,
     settlement_id: str,
     transfer_id: str,
     now: datetime,
 ) -> Decision:
     """One transfer from the holds to the winners (`winners`: username -> state) and the rake."""
+    for hold in holds:  # first: a stranger learns nothing of another's holds
+        check_closer(hold, by, cmd.reason)
     asset, pot = _check(holds, cmd, now)
     paid = per_winner(cmd)
     legs = [Leg(accounts.hold_account(h.placed.hold_id), asset, -h.placed.amount) for h in holds]
@@ -47,6 +50,7 @@ def decide_settle(
             mirror=mirror,
             memo=cmd.memo,
             settlement_id=settlement_id,
+            reason=cmd.reason,
         )
 
     appends = []

@@ -31,6 +31,8 @@ class HoldRow:
     captured: int | None = None
     placed_at: datetime | None = None
     closed_at: datetime | None = None
+    placed_by: str | None = None
+    placed_position: int | None = None
 
 
 def fold(events: Sequence[StoredEvent]) -> dict[str, HoldRow]:
@@ -50,6 +52,7 @@ def _apply(row: HoldRow, stored: StoredEvent) -> None:
     if isinstance(event, HoldPlaced):
         row.player_id, row.asset, row.amount = event.player_id, event.asset, event.amount
         row.expires_at, row.memo, row.placed_at = event.expires_at, event.memo, event.occurred_at
+        row.placed_by, row.placed_position = event.placed_by, stored.global_position
     elif isinstance(event, Transferred) and event.code in STATUS_OF_CODE:
         row.status = STATUS_OF_CODE[event.code]
         # A settlement captures the whole hold: its amount, from this batch or the row (SQL).
@@ -64,12 +67,14 @@ def _apply(row: HoldRow, stored: StoredEvent) -> None:
 
 _UPSERT = """
 INSERT INTO {rm_holds} AS h (hold_id, player_id, asset, amount, expires_at, memo, status,
-                             captured, version, placed_at, closed_at)
+                             captured, version, placed_at, closed_at, placed_by, placed_position)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[],
                      $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::timestamptz[],
-                     $11::timestamptz[])
+                     $11::timestamptz[], $12::text[], $13::bigint[])
 ON CONFLICT (hold_id) DO UPDATE SET
     player_id  = coalesce(h.player_id, EXCLUDED.player_id),
+    placed_by  = coalesce(h.placed_by, EXCLUDED.placed_by),
+    placed_position = coalesce(h.placed_position, EXCLUDED.placed_position),
     asset      = coalesce(h.asset, EXCLUDED.asset),
     amount     = coalesce(h.amount, EXCLUDED.amount),
     expires_at = coalesce(h.expires_at, EXCLUDED.expires_at),
@@ -102,6 +107,8 @@ async def apply_batch(conn: Conn, rows: dict[str, HoldRow], tables: Tables) -> N
         [r.version for r in ordered],
         [r.placed_at for r in ordered],
         [r.closed_at for r in ordered],
+        [r.placed_by for r in ordered],
+        [r.placed_position for r in ordered],
     )
 
 
@@ -147,3 +154,46 @@ class PendingHold:
 async def pending(conn: Conn, limit: int) -> list[PendingHold]:
     """Every pending hold, soonest expiry first (the operator's view)."""
     return [PendingHold(*r) for r in await conn.fetch(_PENDING, limit)]
+
+
+# GET /holds: a game server's own holds (or every hold, for an admin), newest first, one page
+# before the cursor: the position of the hold's first event in the log. One statement per case
+# rather than a `$n IS NULL OR` arm, so a generic plan still walks the placer's index range.
+_LISTED = """
+SELECT h.hold_id, h.status, p.username, h.asset, h.amount, h.expires_at, h.captured, h.memo,
+       h.placed_position
+  FROM rm_holds AS h LEFT JOIN rm_players AS p USING (player_id)
+ WHERE h.amount IS NOT NULL AND h.placed_position < $1 AND ($2::text IS NULL OR h.status = $2)
+       {placer}
+ ORDER BY h.placed_position DESC LIMIT $3
+"""
+_LISTED_BY = _LISTED.format(placer="AND h.placed_by = $4")
+_LISTED_ALL = _LISTED.format(placer="")
+_NEWEST = 2**63 - 1  # before every position: the first page
+
+
+@dataclass(frozen=True)
+class ListedHold:
+    """A hold as GET /holds lists it; `position` orders the list and pages it."""
+
+    hold_id: str
+    status: str
+    player: str | None  # the username (None while the players model has not caught up)
+    asset: str
+    amount: int
+    expires_at: datetime
+    captured: int | None
+    memo: str | None
+    position: int
+
+
+async def listed(
+    conn: Conn, placed_by: str | None, status: str | None, before: int | None, limit: int
+) -> list[ListedHold]:
+    """Holds placed by `placed_by` (every hold when None), newest first, before `before`."""
+    args = (before or _NEWEST, status, limit)
+    if placed_by is None:
+        rows = await conn.fetch(_LISTED_ALL, *args)
+    else:
+        rows = await conn.fetch(_LISTED_BY, *args, placed_by)
+    return [ListedHold(*r) for r in rows]

@@ -4,7 +4,7 @@ losers re-decide on the winner's outcome and are refused with hold-not-pending."
 
 from domain import accounts
 from domain.commands import CloseHold
-from domain.holds import decide_close_hold, hold_state, settled
+from domain.holds import Actor, Role, decide_close_hold, hold_state, settled
 from domain.ledger import Decision
 from domain.state import player_state
 from service.context import Context
@@ -12,16 +12,21 @@ from service.job import Heads, Job
 from service.results import HoldResult, hold_result
 
 
-def close_hold(ctx: Context, cmd: CloseHold, key: str | None, caller: str) -> Job[HoldResult]:
-    """The job that captures, voids or expires hold `cmd.hold_id` for `caller`."""
+def close_hold(
+    ctx: Context, cmd: CloseHold, key: str | None, caller: str, role: Role = "service"
+) -> Job[HoldResult]:
+    """The job that captures, voids or expires hold `cmd.hold_id` for `caller` (in `role`)."""
     transfer_id = ctx.new_id()
     stream = accounts.hold_account(cmd.hold_id)
+    by = Actor(account=caller, role=role)
 
     async def decide(heads: Heads) -> tuple[Decision, HoldResult]:
         hold = hold_state(cmd.hold_id, await heads.first(stream), await heads.latest(stream))
         player_id = hold.placed.player_id
         player = player_state(player_id, await heads.latest(accounts.player_account(player_id)))
-        decision = decide_close_hold(hold, player, cmd, transfer_id=transfer_id, now=ctx.clock())
+        decision = decide_close_hold(
+            hold, player, cmd, by=by, transfer_id=transfer_id, now=ctx.clock()
+        )
         [closing] = decision.appends[0].events
         after = settled(hold.placed, hold.version + 1, closing)
         return decision, hold_result(after, transfer_id)

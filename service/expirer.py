@@ -59,7 +59,9 @@ async def expire_due(pool: asyncpg.Pool, ledger: LedgerService, now: datetime | 
     expired = 0
     for hold_id in holds:
         with contextlib.suppress(DomainError):  # closed first (the read model lagged)
-            await ledger.close_hold(CloseHold(hold_id=hold_id, outcome="expire"), ACTOR)
+            # as the system: a hold expires whoever placed it (and whether that is known)
+            expire = CloseHold(hold_id=hold_id, outcome="expire")
+            await ledger.close_hold(expire, ACTOR, role="system")
             expired += 1
     for trade_id in trades:
         with contextlib.suppress(DomainError):  # accepted, declined or cancelled first

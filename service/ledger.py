@@ -28,6 +28,7 @@ from domain.commands import (
     UseItem,
 )
 from domain.events import CatalogApplied
+from domain.holds import Role
 from domain.ports import EventStore
 from infra import ids
 from infra.catalog import load_catalog
@@ -187,9 +188,11 @@ class LedgerService:
         """Set a player's funds aside for a game server (service/place_hold.py)."""
         return await self.pipeline.run(place_hold(self.ctx, cmd, key, caller))
 
-    async def close_hold(self, cmd: CloseHold, caller: str, key: str | None = None) -> HoldResult:
+    async def close_hold(
+        self, cmd: CloseHold, caller: str, key: str | None = None, *, role: Role = "service"
+    ) -> HoldResult:
         """Capture, void or expire a pending hold (service/close_hold.py)."""
-        return await self.pipeline.run(close_hold(self.ctx, cmd, key, caller))
+        return await self.pipeline.run(close_hold(self.ctx, cmd, key, caller, role))
 
     async def offer_trade(self, cmd: OfferTrade, key: str | None = None) -> TradeResult:
         """Escrow what a player gives and offer it to another (service/offer_trade.py)."""
@@ -199,9 +202,11 @@ class LedgerService:
         """Accept, decline, cancel or expire an open trade (service/close_trade.py)."""
         return await self.pipeline.run(close_trade(self.ctx, cmd, key))
 
-    async def settle(self, cmd: Settle, caller: str, key: str | None = None) -> SettleResult:
+    async def settle(
+        self, cmd: Settle, caller: str, key: str | None = None, *, role: Role = "service"
+    ) -> SettleResult:
         """Capture a match's holds into one pot and pay the winners (service/settle.py)."""
-        return await self.pipeline.run(settle(self.ctx, cmd, key, caller))
+        return await self.pipeline.run(settle(self.ctx, cmd, key, caller, role))
 
     async def sign_up(
         self, cmd: SignUp, password_hash: str, key: str | None = None, role: str = "player"

@@ -24,6 +24,7 @@ def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, caller: str) -> Jo
         decision = decide_place_hold(
             player,
             cmd,
+            placed_by=caller,
             hold_id=hold_id,
             transfer_id=transfer_id,
             username=await username(heads, player_id),

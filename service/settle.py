@@ -6,7 +6,7 @@ import msgspec
 
 from domain import accounts
 from domain.commands import Settle
-from domain.holds import hold_state
+from domain.holds import Actor, Role, hold_state, visible
 from domain.ledger import Decision, PlayerState
 from domain.settlements import decide_settle, per_winner, pot_of
 from domain.state import player_state
@@ -26,15 +26,20 @@ class SettleResult(msgspec.Struct, frozen=True, kw_only=True):
     rake: int
 
 
-def settle(ctx: Context, cmd: Settle, key: str | None, caller: str) -> Job[SettleResult]:
-    """The job that settles a match for `caller` (a game server)."""
+def settle(
+    ctx: Context, cmd: Settle, key: str | None, caller: str, role: Role = "service"
+) -> Job[SettleResult]:
+    """The job that settles a match for `caller` (a game server, or an admin)."""
     settlement_id, transfer_id = ctx.new_id(), ctx.new_id()
+    by = Actor(account=caller, role=role)
     streams = [accounts.hold_account(h) for h in cmd.holds]
     claims = [accounts.username_stream(name) for name in per_winner(cmd)]
 
     async def decide(heads: Heads) -> tuple[Decision, SettleResult]:
+        # Each hold is checked as it is loaded: listing another's hold beside one that does not
+        # exist answers for whichever comes first, never telling which of them exists.
         holds = [
-            hold_state(hold_id, await heads.first(stream), await heads.latest(stream))
+            visible(hold_state(hold_id, await heads.first(stream), await heads.latest(stream)), by)
             for hold_id, stream in zip(cmd.holds, streams, strict=True)
         ]
         winners: dict[str, PlayerState] = {}
@@ -46,6 +51,7 @@ def settle(ctx: Context, cmd: Settle, key: str | None, caller: str) -> Job[Settl
             holds,
             winners,
             cmd,
+            by=by,
             settlement_id=settlement_id,
             transfer_id=transfer_id,
             now=ctx.clock(),

@@ -73,6 +73,7 @@ EVENTS: list[Event] = [
         amount=100,
         expires_at=NOW,
         occurred_at=NOW,
+        placed_by="s1",
     ),
     TradeOffered(
         trade_id="d1",
@@ -140,6 +141,18 @@ def test_a_row_as_stored_by_schema_version_1_still_decodes() -> None:
         state_after={"diamond": MAX_AMOUNT},
         occurred_at=NOW,
     )
+
+
+def test_a_hold_stored_before_its_placer_was_recorded_decodes_with_the_placer_unknown() -> None:
+    payload = (
+        '{"type": "hold_placed", "hold_id": "h1", "transfer_id": "t2", "player_id": "p1", '
+        '"username": "Alice", "asset": "diamond", "amount": 100, "memo": null, '
+        '"expires_at": "2026-01-02T03:04:05Z", "occurred_at": "2026-01-02T03:04:05Z"}'
+    )
+    event = codec.decode("hold_placed", 1, payload)
+    assert isinstance(event, HoldPlaced)
+    assert (event.hold_id, event.amount, event.placed_by) == ("h1", 100, None)
+    assert msgspec.json.decode(codec.encode(EVENTS[7]))["placed_by"] == "s1"  # snake_case
 
 
 def test_a_leg_is_stored_as_a_compact_triple() -> None:

@@ -18,7 +18,7 @@ from domain.errors import (
     UnknownPlayer,
 )
 from domain.events import HoldPlaced, Transferred
-from domain.holds import HoldState, decide_close_hold, decide_place_hold
+from domain.holds import Actor, HoldState, decide_close_hold, decide_place_hold
 from domain.ledger import Decision, PlayerState, imbalances
 from service.ledger import LedgerService
 from tests.fakes import NOW, FakeEventStore
@@ -26,6 +26,7 @@ from tests.invariants import violations
 
 RULES = EconomyRules(genesis_supply=100_000, shard_count=2, hold_max_seconds=3_600)
 HOLD = accounts.hold_account("h1")
+SERVER = Actor(account="server", role="service")
 
 
 def given(diamonds: int = 500, version: int = 4) -> PlayerState:
@@ -37,6 +38,7 @@ def when_placed(amount: int = 100, asset: str = CURRENCY, expires_in: int = 60) 
     return decide_place_hold(
         given(),
         cmd,
+        placed_by="server",
         hold_id="h1",
         transfer_id="t1",
         username="alice",
@@ -56,7 +58,9 @@ def when_closed(
     outcome: str, amount: int | None = None, *, hold: HoldState | None = None, at: datetime = NOW
 ) -> Decision:
     cmd = CloseHold(hold_id="h1", outcome=outcome, amount=amount)  # type: ignore[arg-type]
-    return decide_close_hold(hold or pending(), given(400, 5), cmd, transfer_id="t2", now=at)
+    return decide_close_hold(
+        hold or pending(), given(400, 5), cmd, by=SERVER, transfer_id="t2", now=at
+    )
 
 
 def test_placing_moves_the_amount_into_the_hold_and_opens_its_stream() -> None:
@@ -70,6 +74,7 @@ def test_placing_moves_the_amount_into_the_hold_and_opens_its_stream() -> None:
     [placed] = hold.events
     assert isinstance(placed, HoldPlaced)
     assert placed.expires_at == NOW + timedelta(seconds=60)
+    assert placed.placed_by == "server"
 
 
 @pytest.mark.parametrize(
@@ -192,7 +197,8 @@ async def test_capture_void_and_expiry_race_for_one_outcome() -> None:
     assert len(won) == 1
     assert [type(o) for o in outcomes if isinstance(o, BaseException)] == [HoldNotPending]
     clock.now = NOW + timedelta(seconds=60)
+    expire = CloseHold(hold_id=held.hold_id, outcome="expire")
     with pytest.raises(HoldNotPending):
-        await ledger.close_hold(CloseHold(hold_id=held.hold_id, outcome="expire"), "expirer")
+        await ledger.close_hold(expire, "expirer", role="system")
     assert store.version(accounts.hold_account(held.hold_id)) == 2
     assert violations(store.transfers(), RULES.genesis_supply) == []

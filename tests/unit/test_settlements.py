@@ -17,7 +17,7 @@ from domain.errors import (
     UnknownPlayer,
 )
 from domain.events import HoldPlaced, Transferred
-from domain.holds import HoldState, settled
+from domain.holds import Actor, HoldState, settled
 from domain.ledger import Decision, PlayerState
 from domain.settlements import decide_settle
 from service.ledger import LedgerService
@@ -39,6 +39,7 @@ def hold(
         amount=amount,
         expires_at=NOW + timedelta(seconds=60),
         occurred_at=NOW,
+        placed_by="server",
     )
     return HoldState(placed=placed, version=1, status=status)  # type: ignore[arg-type]
 
@@ -58,6 +59,7 @@ def when_settled(
         list(holds),
         {"winner": WINNER},
         cmd,
+        by=Actor(account="server", role="service"),
         settlement_id="s1",
         transfer_id="x1",
         now=at,  # type: ignore[arg-type]
