@@ -103,10 +103,12 @@ async def treasury(conn: Conn, cut: Cut) -> list[str]:
 
 
 async def held(conn: Conn, cut: Cut) -> list[str]:
-    """rm_holds: the pending holds and their amounts."""
+    """rm_holds: the pending holds, their amounts and who placed them (GET /holds lists them)."""
     expected = {hold: terms for hold, terms in cut.holds.items() if terms is not None}
-    rows = await conn.fetch("SELECT hold_id, asset, amount FROM rm_holds WHERE status = 'pending'")
-    actual = {r["hold_id"]: (r["asset"], r["amount"]) for r in rows}
+    rows = await conn.fetch(
+        "SELECT hold_id, asset, amount, placed_by FROM rm_holds WHERE status = 'pending'"
+    )
+    actual = {r["hold_id"]: (r["asset"], r["amount"], r["placed_by"]) for r in rows}
     return list(_diff("rm_holds", expected, actual))
 
 

@@ -39,8 +39,8 @@ class Cut:
     inflow_credited: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     versions: dict[str, int] = field(default_factory=dict)
     profiles: dict[str, PlayerRegistered] = field(default_factory=dict)
-    # hold id -> (asset, amount) while pending, None once captured, voided or expired
-    holds: dict[str, tuple[str, int] | None] = field(default_factory=dict)
+    # hold id -> (asset, amount, placed_by) while pending, None once captured, voided or expired
+    holds: dict[str, tuple[str, int, str | None] | None] = field(default_factory=dict)
     # trade id -> what its offer escrowed while open, None once accepted, declined, ...
     trades: dict[str, dict[str, int] | None] = field(default_factory=dict)
 
@@ -52,7 +52,7 @@ class Cut:
             if isinstance(event, PlayerRegistered):
                 self.profiles[player] = event
         if isinstance(event, HoldPlaced):
-            self.holds[event.hold_id] = (event.asset, event.amount)
+            self.holds[event.hold_id] = (event.asset, event.amount, event.placed_by)
         elif accounts.is_hold(stream) and isinstance(event, Transferred):
             # Its close (a settlement's copy on a second hold's stream is a mirror: still a close)
             self.holds[accounts.hold_id_of(stream)] = None

@@ -41,7 +41,9 @@ async def economy(ledger: LedgerService) -> tuple[str, str]:
     closed = await ledger.place_hold(
         PlaceHold(player="ann", asset=CURRENCY, amount=30, expires_in=60), "server"
     )
-    await ledger.close_hold(CloseHold(hold_id=closed.hold_id, outcome="capture", amount=10), "s")
+    await ledger.close_hold(
+        CloseHold(hold_id=closed.hold_id, outcome="capture", amount=10), "server"
+    )
     return ben, kept.hold_id
 
 

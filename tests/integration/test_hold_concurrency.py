@@ -63,7 +63,9 @@ async def test_capture_void_and_expiry_leave_exactly_one_outcome(
             closes = [
                 ledger.close_hold(CloseHold(hold_id=hold.hold_id, outcome="capture"), "server"),
                 ledger.close_hold(CloseHold(hold_id=hold.hold_id, outcome="void"), "server"),
-                expirer.close_hold(CloseHold(hold_id=hold.hold_id, outcome="expire"), "expirer"),
+                expirer.close_hold(
+                    CloseHold(hold_id=hold.hold_id, outcome="expire"), "expirer", role="system"
+                ),
             ]
             done, errors = await race(closes)
             assert len(done) == 1, errors
