@@ -44,19 +44,17 @@ async def test_another_game_server_gets_unknown_hold_and_writes_nothing(
     assert missing[0] == 404
     assert missing[1]["type"] == "unknown-hold"
     url = f"/holds/{hold}"
+    payouts = [{"to": rich_player.username, "amount": 100}]
     attempts = [
-        client.get(url, headers=b.auth),
-        client.post(f"{url}/capture", json={"amount": 10}, headers=b.auth),
-        client.post(f"{url}/capture", headers=b.auth),
-        client.post(f"{url}/void", json={"reason": "mine now"}, headers=b.auth),
-        client.post(
-            "/settlements",
-            json={"holds": [hold], "payouts": [{"to": rich_player.username, "amount": 100}]},
-            headers={**b.auth, "Idempotency-Key": "take-it"},
-        ),
+        ("GET", url, None),
+        ("POST", f"{url}/capture", {"amount": 10}),
+        ("POST", f"{url}/capture", None),
+        ("POST", f"{url}/void", {"reason": "mine now"}),
+        ("POST", "/settlements", {"holds": [hold], "payouts": payouts}),
     ]
-    for attempt in attempts:
-        reply = await attempt
+    for method, path, body in attempts:
+        headers = {**b.auth, "Idempotency-Key": f"take-{len(path)}"}
+        reply = await client.request(method, path, json=body, headers=headers)
         assert without_id(reply) == missing, reply.text  # no hint that the hold exists
         assert reply.json()["holdId"] == hold
     assert await versions(app, *streams) == before
