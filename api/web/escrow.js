@@ -59,7 +59,10 @@ function voidButton(root, hold) {
   const button = h("button", { type: "button", class: "ghost", dataset: { void: hold.holdId } },
     "Void", h("span", { class: "visually-hidden" }, ` the hold of ${hold.player}`));
   bindButton(button, async () => {
-    await post(`/holds/${encodeURIComponent(hold.holdId)}/void`, undefined, { key: newKey() });
+    // The API asks an operator for a reason when the hold is a game server's (it is recorded
+    // on the void); its refusal shows in the error box like any other.
+    const reason = $("[data-escrow-reason]", root).value.trim();
+    await post(`/holds/${encodeURIComponent(hold.holdId)}/void`, reason ? { reason } : undefined, { key: newKey() });
     say($("[data-escrow-ok]", root), `Voided the hold of ${hold.player}: ${amountsText({ [hold.asset]: hold.amount })} went back.`);
     button.closest("tr")?.remove();
   }, $("[data-escrow-error]", root));

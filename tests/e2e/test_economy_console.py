@@ -2,13 +2,14 @@
 wallet, and the operator voiding a pending hold from the list of what is set aside."""
 
 import asyncio
+import sys
 from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.harness import ADMIN, Server
+from tests.e2e.harness import ADMIN, ROOT, ConsoleErrors, Server
 from tests.e2e.test_operator_journey import log_in
 
 pytestmark = pytest.mark.xdist_group("e2e")
@@ -80,12 +81,31 @@ async def test_the_wallet_shows_what_holds_and_offers_set_aside(page: Page, serv
     await expect(page.locator("[data-balance]")).to_have_text("50")
 
 
-async def test_the_operator_voids_a_pending_hold(page: Page, server: Server) -> None:
+async def game_server(server: Server, name: str) -> dict[str, str]:
+    """A `service` account made with the CLI (the admin's password); its auth header."""
+    made = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "api.cli", "admin", "create", name, "--role", "service"),
+        cwd=ROOT,
+        env=server.env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    said, _ = await asyncio.wait_for(made.communicate(), 60)
+    assert made.returncode == 0, said.decode()
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        login = await client.post("/login", json={"username": name, "password": ADMIN[1]})
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+async def test_the_operator_voids_a_pending_hold(
+    page: Page, server: Server, console: ConsoleErrors
+) -> None:
+    arena = await game_server(server, "arena")
     async with httpx.AsyncClient(base_url=server.url) as client:
         staked = await player(client, "vic")
         admin = await admin_auth(client)
         body = {"player": "vic", "asset": "diamond", "amount": 60, "expiresIn": 600, "memo": "m9"}
-        hold = (await client.post("/holds", json=body, headers=admin)).json()
+        hold = (await client.post("/holds", json=body, headers=arena)).json()
         await until(client, "/admin/escrow", admin, lambda e: e["holds"])
 
         await log_in(page, *ADMIN)
@@ -93,6 +113,11 @@ async def test_the_operator_voids_a_pending_hold(page: Page, server: Server) -> 
         row = page.locator(f'[data-open-holds] tr[data-hold="{hold["holdId"]}"]')
         await expect(row).to_contain_text("vic")
         await expect(row).to_contain_text("m9")
+        # A game server's hold: the operator says why, or the void is refused inline.
+        console.expected.add(422)
+        await row.get_by_role("button", name="Void the hold of vic").click()
+        await expect(page.locator("[data-escrow-error]")).to_contain_text("must give a reason")
+        await page.get_by_label("Reason for a void").fill("arena crashed mid-match")
         await row.get_by_role("button", name="Void the hold of vic").click()
         await expect(page.locator("[data-escrow-ok]")).to_contain_text("Voided the hold of vic")
         await expect(row).to_have_count(0)
