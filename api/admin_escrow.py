@@ -1,7 +1,8 @@
 """What holds and trade offers set aside right now, for the operator (admin token).
 
 Read from the holds and trades read models, so a hold or offer shows after the projection's lag.
-An operator voids a hold through POST /holds/{id}/void, which admits admin tokens.
+An operator voids a hold through POST /holds/{id}/void, which admits admin tokens (with a
+`reason`, recorded on the void, when the hold is a game server's: domain/holds.py).
 """
 
 from datetime import datetime
