@@ -12,6 +12,8 @@ UPDATE rm_holds AS h
   FROM events AS e
  WHERE e.stream_id = 'hold:' || h.hold_id AND e.version = 1;
 
--- GET /holds: one game server's holds, newest first, one backward range per page. Named as
--- CREATE TABLE (LIKE ... INCLUDING ALL) names it, so rebuilt tables match.
+-- GET /holds: one game server's holds (an operator's: every hold), newest first, one backward
+-- range per page. Named as CREATE TABLE (LIKE ... INCLUDING ALL) names them, so rebuilt tables
+-- match.
 CREATE INDEX rm_holds_placed_by_placed_position_idx ON rm_holds (placed_by, placed_position);
+CREATE INDEX rm_holds_placed_position_idx ON rm_holds (placed_position);

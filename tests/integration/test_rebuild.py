@@ -36,6 +36,7 @@ CANONICAL_INDEXES = {
     "rm_holds_expires_at_idx",
     "rm_holds_player_id_idx",
     "rm_holds_placed_by_placed_position_idx",
+    "rm_holds_placed_position_idx",
     "rm_trades_pkey",
     "rm_trades_expires_at_idx",
     "rm_trades_offerer_id_idx",
