@@ -26,7 +26,9 @@ async def require_trusted(
         login = await credentials.by_player(conn, principal.player_id)
     if principal.role not in TRUSTED or login is None or login.role not in TRUSTED:
         raise PermissionDeniedException(detail="this needs a service or admin account")
-    if principal.role != login.role:  # an admin demoted since the token: a service from now on
+    # The lesser of the token's role and the table's: an admin demoted since its token was
+    # issued acts as a game server at once (a hold's owner check reads this role).
+    if principal.role != login.role:
         connection.scope["user"] = msgspec.structs.replace(principal, role="service")
 
 
