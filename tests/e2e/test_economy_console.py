@@ -106,7 +106,11 @@ async def test_the_operator_voids_a_pending_hold(
         admin = await admin_auth(client)
         body = {"player": "vic", "asset": "diamond", "amount": 60, "expiresIn": 600, "memo": "m9"}
         hold = (await client.post("/holds", json=body, headers=arena)).json()
-        await until(client, "/admin/escrow", admin, lambda e: e["holds"])
+
+        def listed(escrow: dict[str, Any]) -> bool:  # this hold: the server keeps earlier ones
+            return hold["holdId"] in {h["holdId"] for h in escrow["holds"]}
+
+        await until(client, "/admin/escrow", admin, listed)
 
         await log_in(page, *ADMIN)
         await page.get_by_role("button", name="Operator").click()
