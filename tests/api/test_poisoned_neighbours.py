@@ -18,12 +18,8 @@ async def test_nul_metadata_fails_its_own_request_and_no_honest_purchase(
     honest = [
         client.post("/purchase", json={"item": "gold_coin"}, headers=p.auth) for p in players * 8
     ]
-    poisoned = [
-        client.post(
-            "/purchase", json={"item": "gold_coin", "metadata": {"note": "a\u0000b"}}, headers=p.auth
-        )
-        for p in players[:4]
-    ]
+    nul = {"item": "gold_coin", "metadata": {"note": "a\u0000b"}}
+    poisoned = [client.post("/purchase", json=nul, headers=p.auth) for p in players[:4]]
     answers = await asyncio.gather(*honest, *poisoned)
     assert [a.status_code for a in answers[:64]] == [200] * 64
     for answer in answers[64:]:
