@@ -17,7 +17,7 @@ from typing import Any
 import structlog
 
 from domain.errors import DomainError
-from infra.faults import refusal
+from infra.faults import UNAVAILABLE, refusal
 from service.job import Job, Outcome
 
 _log = structlog.get_logger(__name__)
@@ -44,8 +44,30 @@ async def halves(jobs: Sequence[Job[Any]], write: Write) -> list[Outcome]:
     in the group.
     """
     middle = len(jobs) // 2
-    first = await write(jobs[:middle])
-    return [*first, *await write(jobs[middle:])]
+    return await in_turn([(jobs[:middle], write), (jobs[middle:], write)])
+
+
+async def in_turn(parts: Sequence[tuple[Sequence[Job[Any]], Write]]) -> list[Outcome]:
+    """The outcomes of a group's parts, each written (by its own `Write`) after the one before.
+
+    A part that raises has committed nothing (a part that commits returns its outcomes). If no
+    part has committed yet, the error is the whole group's, as it would have been unsplit;
+    after that, it is the failing part's only, so a job that committed is never answered with
+    an error. The database being away also answers the parts not tried yet.
+    """
+    outcomes: list[Outcome] = []
+    for index, (part, write) in enumerate(parts):
+        try:
+            outcomes += await write(part)
+        except Exception as error:
+            if not outcomes:
+                raise
+            away = isinstance(error, UNAVAILABLE)
+            untried = [job for later, _ in parts[index + 1 :] for job in later] if away else []
+            outcomes += [Outcome(error=error) for _ in [*part, *untried]]
+            if away:
+                break
+    return outcomes
 
 
 async def blame(jobs: Sequence[Job[Any]], error: Exception, rehearse: Rehearse) -> list[Outcome]:

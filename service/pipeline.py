@@ -25,7 +25,7 @@ from domain.ports import EventStore, IdempotencyRace, IdempotencyRecord, Key, Se
 from infra import ids, metrics
 from infra.faults import UNAVAILABLE
 from service.idempotency import fingerprint, record, replay, reused
-from service.isolation import BatchAborted, aborted, alone, blame, halves
+from service.isolation import BatchAborted, aborted, alone, blame, halves, in_turn
 from service.job import Heads, Job, Outcome
 
 __all__ = ["BatchAborted", "Committer", "Pipeline", "count", "utc_now"]
@@ -158,11 +158,16 @@ class Pipeline:
         lost = set(losers)
         rest = [job for i, job in enumerate(jobs) if i not in lost]
         again = [jobs[i] for i in losers]
-        done = iter(await self._attempts(rest, False, number))
-        await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
-        retried = iter(
-            await self._attempts(again, False, number + 1, _contended(again, lost_on, number))
-        )
+
+        async def now(part: Sequence[Job[Any]]) -> list[Outcome]:
+            return await self._attempts(part, False, number)
+
+        async def later(part: Sequence[Job[Any]]) -> list[Outcome]:
+            await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
+            return await self._attempts(part, False, number + 1, _contended(part, lost_on, number))
+
+        outcomes = await in_turn([(rest, now), (again, later)])
+        done, retried = iter(outcomes[: len(rest)]), iter(outcomes[len(rest) :])
         return [next(retried) if i in lost else next(done) for i in range(len(jobs))]
 
     async def _isolate(

@@ -158,3 +158,21 @@ async def test_a_lost_race_and_a_refused_job_in_one_group(
     assert isinstance(outcomes[1].error, RuntimeError)
     assert [balance(store, p) for n, p in enumerate(players) if n != 1] == [(90, 3)] * 3
     assert balance(store, players[1]) == (100, 2)
+
+
+async def test_a_job_that_committed_is_never_answered_with_a_later_parts_error() -> None:
+    ledger, store, players = await economy(8)
+    start = store.statements
+
+    def refuse(write: Write) -> Exception | None:
+        if store.statements - start >= 7:  # the database goes away as the second half is written
+            return asyncpg.InterfaceError("connection is closed")
+        return RuntimeError("boom") if poisoned(write) else None
+
+    store.refuse = refuse
+    outcomes = await ledger.pipeline.write(buys(ledger, players, bad=1))
+    # 8 fail, 0-3 fail, 0-1 fail, 0 commits, 1 fails alone, 2-3 commit, then 4-7 find it away.
+    assert [o.result is not None for o in outcomes] == [True, False, True, True] + [False] * 4
+    assert isinstance(outcomes[1].error, RuntimeError)
+    assert all(isinstance(o.error, asyncpg.InterfaceError) for o in outcomes[4:])
+    assert store.statements - start == 7
