@@ -2,7 +2,8 @@
 
 Each transfer carries its own idempotency key and gets its own result. `atomic: true` applies
 all or none; otherwise each stands alone. Either way the whole batch is one database statement
-(one commit), which is how it goes past the one-commit-per-transfer limit.
+(one commit), which is how it goes past the one-commit-per-transfer limit. The keys are the
+game server's own: a player's key never answers for one of its transfers.
 """
 
 from typing import Annotated, Any, Literal
@@ -13,7 +14,7 @@ from litestar.params import JSONBody
 from msgspec import Meta
 
 from api.body import StrictBody
-from api.problems import STATUS_BY_CATEGORY, responses, slug_of
+from api.problems import STATUS_BY_CATEGORY, from_unexpected, responses, slug_of
 from api.schemas import (
     Amount,
     CurrencyCode,
@@ -24,12 +25,14 @@ from api.schemas import (
     Request,
     Response,
 )
-from api.services import Svc
+from api.services import Caller, Svc
 from api.trusted import TrustedController
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
+from domain.errors import DomainError
 from service.batch import BatchItem, Outcome, execute
 
+STATUSES = ("ok", "replayed", "error")
 MAX_BATCH = 1000
 # 1,000 transfers of ~100 bytes each do not fit the API's 64 KiB default.
 MAX_BATCH_BYTES = 512 * 1024
@@ -60,10 +63,11 @@ class BatchRequest(Request):
 
 
 class BatchResult(Response):
-    """What happened to one transfer: `ok` with the new state, or a problem."""
+    """What happened to one transfer: `ok` with the new state, `replayed` with the state an
+    earlier transfer under the same key left (nothing written now), or a problem."""
 
     index: int
-    status: Literal["ok", "error"]
+    status: Literal["ok", "replayed", "error"]
     transfer_id: str | None = None
     balance: int | None = None
     version: int | None = None
@@ -71,11 +75,13 @@ class BatchResult(Response):
 
 
 class BatchResponse(Response):
-    """Per-transfer results in request order, and how many were applied."""
+    """Per-transfer results in request order: how many this request applied, replayed and
+    failed."""
 
     results: list[BatchResult]
     applied: int
     failed: int
+    replayed: int
 
 
 def _item(transfer: BatchTransfer) -> BatchItem:
@@ -101,21 +107,32 @@ def _result(index: int, outcome: Outcome) -> BatchResult:
     if outcome.result is not None:
         return BatchResult(
             index=index,
-            status="ok",
+            status="replayed" if outcome.replayed else "ok",
             transfer_id=outcome.result.transfer_id,
             balance=outcome.result.balances.get(CURRENCY, 0),
             version=outcome.result.version,
         )
     error = outcome.error
     assert error is not None
-    problem = {
+    return BatchResult(index=index, status="error", problem=_problem(error))
+
+
+def _problem(error: Exception) -> dict[str, Any]:
+    if not isinstance(error, DomainError):  # this transfer's alone: logged, a 500 for it only
+        unexpected = from_unexpected(error)
+        return {
+            "type": unexpected.type_,
+            "title": unexpected.title,
+            "detail": unexpected.detail,
+            "status": unexpected.status_code,
+        }
+    return {
         "type": slug_of(error),
         "title": error.title,
         "detail": error.detail,
         "status": STATUS_BY_CATEGORY.get(error.category, 422),
         **msgspec.to_builtins(error.context),
     }
-    return BatchResult(index=index, status="error", problem=problem)
 
 
 class BatchController(TrustedController):
@@ -131,13 +148,22 @@ class BatchController(TrustedController):
         status_code=200,
         summary="Post up to 1,000 transfers in one request",
         request_max_body_size=MAX_BATCH_BYTES,
-        responses=responses(400, 401, 403, 409, 413),
+        responses=responses(400, 401, 403, 409, 413, 422),
     )
-    async def transfers(self, services: Svc, data: JSONBody[BatchRequest]) -> BatchResponse:
-        """Each transfer's own result; with `atomic`, none applied unless all succeed."""
+    async def transfers(
+        self, principal: Caller, services: Svc, data: JSONBody[BatchRequest]
+    ) -> BatchResponse:
+        """Each transfer's own result; with `atomic`, none applied unless all succeed (and a
+        key named twice is refused with 422 before anything is applied)."""
+        items = [_item(t) for t in data.transfers]
         outcomes = await execute(
-            services.ledger, [_item(t) for t in data.transfers], atomic=data.atomic
+            services.ledger, items, atomic=data.atomic, caller=principal.player_id
         )
         results = [_result(index, outcome) for index, outcome in enumerate(outcomes)]
-        applied = sum(r.status == "ok" for r in results)
-        return BatchResponse(results=results, applied=applied, failed=len(results) - applied)
+        tally = {status: sum(r.status == status for r in results) for status in STATUSES}
+        return BatchResponse(
+            results=results,
+            applied=tally["ok"],
+            failed=tally["error"],
+            replayed=tally["replayed"],
+        )

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-import asyncpg
 import msgspec
 import structlog
 from litestar.exceptions import HTTPException, ValidationException
@@ -26,6 +25,7 @@ from litestar.plugins.problem_details import (
 )
 
 from domain.errors import DomainError
+from infra.faults import UNAVAILABLE
 
 _log = structlog.get_logger(__name__)
 
@@ -52,19 +52,9 @@ _HTTP_SLUGS: Mapping[int, tuple[str, str]] = {
     429: ("rate-limited", "Too many requests; retry later"),
 }
 
-# Failures of the database connection (not of a statement): refused, reset, timed out, server
-# shutting down or full. The client can retry; the driver's text stays in our logs.
-DB_UNAVAILABLE: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,  # also asyncio's, and asyncpg's command and pool timeouts
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.OperatorInterventionError,
-    asyncpg.InsufficientResourcesError,
-    asyncpg.QueryCanceledError,
-    # The driver's protocol out of step with a connection the server has just dropped.
-    asyncpg.exceptions.InternalClientError,
-)
+# The database being away (infra/faults.py): a 503, and no reason to split a group commit.
+DB_UNAVAILABLE = UNAVAILABLE
+
 _RESERVED = frozenset({"type", "title", "status", "detail", "instance", "error"})
 
 # What a player should read when a body field is refused, by its JSON path in msgspec's message.

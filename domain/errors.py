@@ -107,6 +107,23 @@ class IdempotencyKeyReused(DomainError):
     title = "The idempotency key was used with a different request"
 
 
+class DuplicateIdempotencyKey(DomainError):
+    slug = "duplicate_idempotency_key"
+    title = "An atomic batch names the same idempotency key twice"
+
+
+class InvalidText(DomainError):
+    slug = "invalid_text"
+    title = "The request has text that cannot be stored"
+    category = "invalid"
+
+
+class InvalidInput(DomainError):
+    slug = "invalid_input"
+    title = "The request has a value that cannot be stored"
+    category = "invalid"
+
+
 class InvalidIdempotencyKey(DomainError):
     slug = "invalid_idempotency_key"
     title = "The idempotency key is not allowed"

@@ -23,8 +23,13 @@ class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """What is stored with the events under a caller's idempotency key."""
+    """What is stored with the events under a caller's idempotency key.
 
+    A key belongs to who sent it (`caller`) and to what it acts on (`scope`): a player's key
+    never answers for a game server's write on that player, nor the reverse (note 13).
+    """
+
+    caller: str
     scope: str
     key: str
     fingerprint: str
@@ -56,7 +61,7 @@ class Write(msgspec.Struct, frozen=True, kw_only=True):
     login: Credential | None = None
 
 
-Key = tuple[str, str]  # (scope, idempotency key)
+Key = tuple[str, str, str]  # (caller, scope, idempotency key)
 
 
 class Session(Protocol):
@@ -88,6 +93,12 @@ class Session(Protocol):
 class EventStore(Protocol):
     """Opens sessions; `locks` names advisory locks held (in order) until the session ends."""
 
-    def session(self, locks: Sequence[str] = ()) -> AbstractAsyncContextManager[Session]:
-        """A session on one connection; with locks, one transaction holding them."""
+    def session(
+        self, locks: Sequence[str] = (), *, rehearsal: bool = False
+    ) -> AbstractAsyncContextManager[Session]:
+        """A session on one connection; with locks, one transaction holding them.
+
+        A rehearsal's writes are all undone when it ends: it tells whether a write would fail,
+        and how, without keeping anything (an atomic group looking for the job that fails it).
+        """
         ...

@@ -10,7 +10,7 @@ import msgspec
 
 from domain.events import SCHEMA_VERSION, Transferred, event_type_of
 from domain.ledger import Append
-from domain.ports import IdempotencyRace, IdempotencyRecord, StoredEvent
+from domain.ports import IdempotencyRace, IdempotencyRecord, Key, StoredEvent
 from infra import codec
 from infra.conflicts import conflict
 from infra.db import Conn
@@ -18,15 +18,10 @@ from infra.db import Conn
 __all__ = ["IdempotencyRace", "IdempotencyRecord", "StoredEvent"]
 
 
-# One statement, so the key and the events commit together without a BEGIN/COMMIT round trip.
 # The chain trigger refuses a version that does not follow the stream's head.
 _APPEND = """
-WITH key AS (
-    INSERT INTO idempotency_keys (scope, key, fingerprint, response)
-    SELECT $6::text, $7::text, $8::text, $9::jsonb WHERE $7::text IS NOT NULL
-)
 INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata)
-SELECT s, v, t, $5::int, p, $10::jsonb
+SELECT s, v, t, $5::int, p, $6::jsonb
   FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS r(s, v, t, p, n)
  ORDER BY n
 """
@@ -52,11 +47,6 @@ SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 AND version
 
 _READ_AT = f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version = $2"
 
-_IDEMPOTENT = """
-SELECT scope, key, fingerprint, response::text AS response
-  FROM idempotency_keys WHERE scope = $1 AND key = $2
-"""
-
 
 def _rows(appends: tuple[Append, ...]) -> tuple[list[str], list[int], list[str], list[str]]:
     streams, versions, types, payloads = [], [], [], []
@@ -70,28 +60,15 @@ def _rows(appends: tuple[Append, ...]) -> tuple[list[str], list[int], list[str],
 
 
 async def append(
-    conn: Conn,
-    appends: tuple[Append, ...],
-    *,
-    metadata: dict[str, Any] | None = None,
-    idempotency: IdempotencyRecord | None = None,
+    conn: Conn, appends: tuple[Append, ...], *, metadata: dict[str, Any] | None = None
 ) -> None:
-    """Write every append atomically, or raise StreamVersionConflict / IdempotencyRace."""
-    key = idempotency
+    """Write every append atomically (no key: commands go through `append_batch`), or raise
+    StreamVersionConflict."""
     try:
         await conn.execute(
-            _APPEND,
-            *_rows(appends),
-            SCHEMA_VERSION,
-            key.scope if key else None,
-            key.key if key else None,
-            key.fingerprint if key else None,
-            key.response if key else None,
-            msgspec.json.encode(metadata or {}).decode(),
+            _APPEND, *_rows(appends), SCHEMA_VERSION, msgspec.json.encode(metadata or {}).decode()
         )
     except asyncpg.UniqueViolationError as error:
-        if error.constraint_name == "idempotency_keys_pkey":
-            raise IdempotencyRace from error
         raise conflict(appends, error) from error
 
 
@@ -155,12 +132,6 @@ async def purge_idempotency_keys(conn: Conn, older_than_days: int, chunk: int = 
             return removed
 
 
-async def find_idempotent(conn: Conn, scope: str, key: str) -> IdempotencyRecord | None:
-    """The record stored under a caller's key, if any."""
-    row = await conn.fetchrow(_IDEMPOTENT, scope, key)
-    return IdempotencyRecord(**dict(row)) if row else None
-
-
 _FIND_TRANSFER = f"""
 SELECT {_COLUMNS} FROM events
  WHERE stream_id = $1 AND event_type = 'transferred' AND payload->>'transfer_id' = $2
@@ -179,20 +150,14 @@ async def find_transfer(conn: Conn, stream: str, transfer_id: str) -> Transferre
 # Many commands' events and keys in one statement: the batch endpoint and group commit.
 _APPEND_BATCH = """
 WITH keys AS (
-    INSERT INTO idempotency_keys (scope, key, fingerprint, response)
-    SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::jsonb[])
+    INSERT INTO idempotency_keys (caller, scope, key, fingerprint, response)
+    SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
 )
 INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata)
 SELECT s, v, t, $5::int, p, m
-  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $10::jsonb[])
+  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $11::jsonb[])
        WITH ORDINALITY AS r(s, v, t, p, m, n)
  ORDER BY n
-"""
-
-_FIND_IDEMPOTENT_MANY = """
-SELECT k.scope, k.key, k.fingerprint, k.response::text AS response
-  FROM idempotency_keys k
-  JOIN unnest($1::text[], $2::text[]) AS q(scope, key) ON k.scope = q.scope AND k.key = q.key
 """
 
 
@@ -222,6 +187,7 @@ async def append_batch(
             _APPEND_BATCH,
             *columns[:4],
             SCHEMA_VERSION,
+            [k.caller for k in keys],
             [k.scope for k in keys],
             [k.key for k in keys],
             [k.fingerprint for k in keys],
@@ -238,46 +204,46 @@ async def append_batch(
 
 # The heads of many streams and the records under many keys, in one round trip: the two
 # shapes are padded to one row type (a head row has no key columns, a key row no event).
+# A key is its caller's, or a row stored before keys had callers (caller '', migration 010),
+# which answers whoever asks, as it did then; a caller's own row comes first.
 _HEADS_AND_KEYS = f"""
-SELECT e.*, NULL::text AS k_scope, NULL::text AS k_key, NULL::text AS k_fingerprint,
-       NULL::text AS k_response
+SELECT e.*, NULL::text AS k_caller, NULL::text AS k_scope, NULL::text AS k_key,
+       NULL::text AS k_fingerprint, NULL::text AS k_response
   FROM unnest($1::text[]) AS s(id)
  CROSS JOIN LATERAL (
      SELECT {_COLUMNS} FROM events WHERE stream_id = s.id ORDER BY version DESC LIMIT 1
  ) AS e
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, k.scope, k.key, k.fingerprint, k.response::text
-  FROM idempotency_keys k
-  JOIN unnest($2::text[], $3::text[]) AS q(scope, key) ON k.scope = q.scope AND k.key = q.key
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, q.caller, q.scope, q.key, k.fingerprint,
+       k.response::text
+  FROM unnest($2::text[], $3::text[], $4::text[]) AS q(caller, scope, key)
+ CROSS JOIN LATERAL (
+     SELECT fingerprint, response FROM idempotency_keys
+      WHERE scope = q.scope AND key = q.key AND caller IN (q.caller, '')
+      ORDER BY caller = '' LIMIT 1
+ ) AS k
 """
 
 
 async def heads_and_keys(
-    conn: Conn, streams: list[str], pairs: list[tuple[str, str]]
-) -> tuple[dict[str, StoredEvent], dict[tuple[str, str], IdempotencyRecord]]:
-    """`latest_many` and `find_idempotent_many` in one round trip (one query without keys)."""
-    if not pairs:
+    conn: Conn, streams: list[str], keys: list[Key]
+) -> tuple[dict[str, StoredEvent], dict[Key, IdempotencyRecord]]:
+    """`latest_many` and the records under (caller, scope, key) triples, in one round trip."""
+    if not keys:
         return await latest_many(conn, streams), {}
     heads: dict[str, StoredEvent] = {}
-    records: dict[tuple[str, str], IdempotencyRecord] = {}
-    rows = await conn.fetch(_HEADS_AND_KEYS, streams, [p[0] for p in pairs], [p[1] for p in pairs])
-    for row in rows:
+    records: dict[Key, IdempotencyRecord] = {}
+    callers, scopes, names = (list(column) for column in zip(*keys, strict=True))
+    for row in await conn.fetch(_HEADS_AND_KEYS, streams, callers, scopes, names):
         if row["k_key"] is None:
             heads[row["stream_id"]] = stored_event(row)
             continue
         record = IdempotencyRecord(
+            caller=row["k_caller"],
             scope=row["k_scope"],
             key=row["k_key"],
             fingerprint=row["k_fingerprint"],
             response=row["k_response"],
         )
-        records[record.scope, record.key] = record
+        records[record.caller, record.scope, record.key] = record
     return heads, records
-
-
-async def find_idempotent_many(
-    conn: Conn, pairs: list[tuple[str, str]]
-) -> dict[tuple[str, str], IdempotencyRecord]:
-    """The records stored under many (scope, key) pairs, in one round trip."""
-    rows = await conn.fetch(_FIND_IDEMPOTENT_MANY, [p[0] for p in pairs], [p[1] for p in pairs])
-    return {(r["scope"], r["key"]): IdempotencyRecord(**dict(r)) for r in rows}

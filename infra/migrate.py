@@ -36,15 +36,16 @@ async def applied(conn: Conn) -> set[int]:
     return {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
 
 
-async def migrate(conn: Conn) -> list[str]:
-    """Apply what is missing; return the names applied. Safe to run concurrently."""
+async def migrate(conn: Conn, *, target: int | None = None) -> list[str]:
+    """Apply what is missing (up to version `target`); return the names applied. Safe to run
+    concurrently."""
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_ID)
     try:
         await conn.execute(_TABLE)
         done = await applied(conn)
         names = []
         for version, name, path in available():
-            if version in done:
+            if version in done or (target is not None and version > target):
                 continue
             async with conn.transaction():
                 await conn.execute(path.read_text())

@@ -66,12 +66,27 @@ class PgEventStore:
         self.pool = pool
 
     @contextlib.asynccontextmanager
-    async def session(self, locks: Sequence[str] = ()) -> AsyncIterator[Session]:
-        """A pooled connection; with locks, a transaction that holds them until it ends."""
+    async def session(
+        self, locks: Sequence[str] = (), *, rehearsal: bool = False
+    ) -> AsyncIterator[Session]:
+        """A pooled connection; with locks, a transaction that holds them until it ends; for a
+        rehearsal, a transaction that is always rolled back."""
         async with connection(self.pool) as conn:
-            if not locks:
+            if not locks and not rehearsal:
                 yield PgSession(conn)
                 return
-            async with conn.transaction():
-                await conn.execute(_LOCKS, list(locks))
+            async with _rolled_back(conn) if rehearsal else conn.transaction():
+                if locks:
+                    await conn.execute(_LOCKS, list(locks))
                 yield PgSession(conn)
+
+
+@contextlib.asynccontextmanager
+async def _rolled_back(conn: Conn) -> AsyncIterator[None]:
+    """A transaction that never commits: what it wrote is gone when it ends."""
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        yield
+    finally:
+        await transaction.rollback()

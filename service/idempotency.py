@@ -7,7 +7,7 @@ import msgspec
 
 from domain.commands import Command
 from domain.errors import IdempotencyKeyReused
-from domain.ports import IdempotencyRecord
+from domain.ports import IdempotencyRecord, Key
 
 R = TypeVar("R", bound=msgspec.Struct)
 
@@ -31,10 +31,15 @@ def fingerprint(command: Command) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def record(scope: str, key: str, digest: str, result: msgspec.Struct) -> IdempotencyRecord:
-    """What is stored under the key, in the same statement as the command's events."""
+def record(key: Key, digest: str, result: msgspec.Struct) -> IdempotencyRecord:
+    """What is stored under the (caller, scope, key), in the same statement as the events."""
+    caller, scope, name = key
     return IdempotencyRecord(
-        scope=scope, key=key, fingerprint=digest, response=msgspec.json.encode(result).decode()
+        caller=caller,
+        scope=scope,
+        key=name,
+        fingerprint=digest,
+        response=msgspec.json.encode(result).decode(),
     )
 
 

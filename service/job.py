@@ -11,7 +11,7 @@ from domain.commands import Command
 from domain.errors import DomainError
 from domain.events import Transferred
 from domain.ledger import Decision
-from domain.ports import Credential, Session, StoredEvent
+from domain.ports import Credential, Key, Session, StoredEvent
 
 R = TypeVar("R", bound=msgspec.Struct)
 
@@ -72,6 +72,10 @@ class Job(Generic[R]):
     `decide` gets the loaded heads and returns the decision with the result the caller sees
     (stored under the key). `streams` is asked again on every attempt (a top-up's shard may
     change); `finish` runs once after the last attempt.
+
+    The idempotency key belongs to `caller` (who sent the command) and `scope` (what it acts
+    on). The caller is the scope itself unless someone else acts there: a game server's batch
+    top-up for a player, an operator's reversal (DESIGN-NOTES note 13).
     """
 
     command: Command
@@ -83,12 +87,25 @@ class Job(Generic[R]):
     login: Credential | None = None
     finish: Callable[[], None] = _nothing
     metadata: dict[str, Any] = field(default_factory=dict)  # stored with its events
+    caller: str | None = None  # None: the scope sends its own commands
+
+    def idempotency(self) -> Key | None:
+        """Where the job's key is stored and looked up: (caller, scope, key); None without one."""
+        if self.key is None:
+            return None
+        return (self.caller or self.scope, self.scope, self.key)
 
 
 @dataclass
 class Outcome:
-    """What happened to one job: a result, or the error that refused it."""
+    """What happened to one job: a result, or the error that refused it.
+
+    `error` is a DomainError, or, for a job whose write failed alone for a reason nobody
+    foresaw, that exception (answered 500 for this job only). `replayed`: the result is an
+    earlier request's, found under the same key; nothing was written for it.
+    """
 
     result: Any = None
-    error: DomainError | None = None
+    error: DomainError | Exception | None = None
     written: bool = False
+    replayed: bool = False

@@ -149,11 +149,18 @@ class LedgerService:
         """Any job through the pipeline: the public hook for commands defined elsewhere."""
         return await self.pipeline.run(job)
 
-    def job(self, command: TopUp | Purchase, key: str | None = None) -> Job[TransferResult]:
-        """The job of a money command (for `service.batch`)."""
+    def job(
+        self, command: TopUp | Purchase, key: str | None = None, caller: str | None = None
+    ) -> Job[TransferResult]:
+        """The job of a money command sent by `caller` (for `service.batch`)."""
         if isinstance(command, TopUp):
-            return top_up(self.ctx, command, key)
-        return purchase(self.ctx, command, key)
+            job = top_up(self.ctx, command, key)
+        else:
+            job = purchase(self.ctx, command, key)
+        if caller is not None:  # a game server acting on the player: its key, its name
+            job.caller = caller
+            job.metadata["actor"] = caller
+        return job
 
     async def top_up(self, cmd: TopUp, key: str | None = None) -> TransferResult:
         """The treasury pays the player (service/top_up.py)."""

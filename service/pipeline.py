@@ -4,7 +4,8 @@ Every command is a Job (service/job.py). The pipeline owns, once for all of them
 heads a job names (with its idempotency key, in one round trip), the replay of a retried key,
 the key's record written in the same statement as the events, the bounded retry with jitter
 and lock escalation, and the metrics and log fields. Group commit (service/group.py) is only
-how jobs reach `write`: alone, or many concurrent ones in one statement.
+how jobs reach `write`: alone, or many concurrent ones in one statement, where one job's failing
+write never fails the others (service/isolation.py).
 """
 
 import asyncio
@@ -22,8 +23,12 @@ from domain.errors import DomainError, StreamVersionConflict
 from domain.metadata import check_metadata, stamp
 from domain.ports import EventStore, IdempotencyRace, IdempotencyRecord, Key, Session, Write
 from infra import ids, metrics
+from infra.faults import UNAVAILABLE
 from service.idempotency import fingerprint, record, replay, reused
+from service.isolation import BatchAborted, aborted, alone, blame, halves, in_turn
 from service.job import Heads, Job, Outcome
+
+__all__ = ["BatchAborted", "Committer", "Pipeline", "count", "utc_now"]
 
 MAX_ATTEMPTS = 12
 # A lost race on a treasury shard is retried on another shard without waiting: the next
@@ -93,7 +98,8 @@ class Pipeline:
         """Decide and write every job in one statement; with `atomic`, all or none.
 
         A job refused by its decision gets its error and the others are still written (unless
-        `atomic`). A conflict with another writer re-reads and re-decides them all.
+        `atomic`). A conflict with another writer re-reads and re-decides them all. A write
+        that fails otherwise is split until the failure has one job (service/isolation.py).
         """
         try:
             return await self._attempts(jobs, atomic)
@@ -108,13 +114,12 @@ class Pipeline:
         first: int = 0,
         contended: Sequence[str] = (),
     ) -> list[Outcome]:
-        digests = [fingerprint(job.command) for job in jobs]
         batch = {"batch": self.new_id()} if len(jobs) > 1 else {}
         for number in range(first, MAX_ATTEMPTS):
             plan: _Plan | None = None
             try:
                 async with self.store.session(list(contended)) as session:
-                    plan = await self._plan(session, jobs, digests, batch)
+                    plan = await self._plan(session, jobs, batch)
                     if atomic and any(o.error is not None for o in plan.outcomes):
                         return aborted(plan.outcomes)
                     if plan.writes:
@@ -131,6 +136,10 @@ class Pipeline:
                 continue
             except IdempotencyRace:  # the other request's record is there now: replay it
                 continue
+            except UNAVAILABLE:  # the database is away: every job of the group waits alike
+                raise
+            except Exception as error:  # whatever it is, only its job gets it
+                return await self._isolate(jobs, atomic, error, number, contended)
             if plan.writes:
                 self.on_commit()
             return plan.outcomes
@@ -149,28 +158,64 @@ class Pipeline:
         lost = set(losers)
         rest = [job for i, job in enumerate(jobs) if i not in lost]
         again = [jobs[i] for i in losers]
-        done = iter(await self._attempts(rest, False, number))
-        await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
-        retried = iter(
-            await self._attempts(again, False, number + 1, _contended(again, lost_on, number))
-        )
+
+        async def now(part: Sequence[Job[Any]]) -> list[Outcome]:
+            return await self._attempts(part, False, number)
+
+        async def later(part: Sequence[Job[Any]]) -> list[Outcome]:
+            await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(number, 6)))
+            return await self._attempts(part, False, number + 1, _contended(part, lost_on, number))
+
+        outcomes = await in_turn([(rest, now), (again, later)])
+        done, retried = iter(outcomes[: len(rest)]), iter(outcomes[len(rest) :])
         return [next(retried) if i in lost else next(done) for i in range(len(jobs))]
 
-    async def _plan(
+    async def _isolate(
         self,
-        session: Session,
         jobs: Sequence[Job[Any]],
-        digests: list[str],
-        batch: dict[str, str],
+        atomic: bool,
+        error: Exception,
+        number: int,
+        contended: Sequence[str],
+    ) -> list[Outcome]:
+        """A group whose write failed for a reason of its own: only the failing job gets it."""
+        if len(jobs) == 1:
+            return [alone(error)]
+        if atomic:
+            return await blame(jobs, error, self._rehearse)
+
+        async def again(part: Sequence[Job[Any]]) -> list[Outcome]:
+            locks = _contended(part, contended, number) if contended else ()
+            return await self._attempts(part, False, number, locks)
+
+        return await halves(jobs, again)
+
+    async def _rehearse(self, jobs: Sequence[Job[Any]]) -> Exception | None:
+        """How writing `jobs` fails now (None when it does not), with nothing kept."""
+        try:
+            async with self.store.session(rehearsal=True) as session:
+                plan = await self._plan(session, jobs, {})
+                if plan.writes:
+                    await session.append(plan.writes)
+        except (StreamVersionConflict, IdempotencyRace):
+            return None  # another writer moved first: not the failure looked for
+        except UNAVAILABLE:
+            raise
+        except Exception as error:  # the failure looked for, whatever it is
+            return error
+        return None
+
+    async def _plan(
+        self, session: Session, jobs: Sequence[Job[Any]], batch: dict[str, str]
     ) -> _Plan:
-        keys = [(job.scope, job.key) for job in jobs if job.key is not None]
+        keys = [key for job in jobs if (key := job.idempotency()) is not None]
         streams = list(dict.fromkeys(s for job in jobs for s in job.streams()))
         loaded, records = await session.load(streams, keys)
         heads = Heads(session, {s: loaded.get(s) for s in streams})
         plan = _Plan()
         written = 0
-        for job, digest in zip(jobs, digests, strict=True):
-            outcome = await self._one(job, digest, heads, records, plan, batch)
+        for job in jobs:
+            outcome = await self._one(job, heads, records, plan, batch)
             plan.outcomes.append(outcome)
             plan.touched.append(
                 frozenset(a.stream for w in plan.writes[written:] for a in w.appends)
@@ -181,22 +226,23 @@ class Pipeline:
     async def _one(
         self,
         job: Job[Any],
-        digest: str,
         heads: Heads,
         records: dict[Key, IdempotencyRecord],
         plan: _Plan,
         batch: dict[str, str],
     ) -> Outcome:
-        pair = (job.scope, job.key) if job.key is not None else None
+        key = job.idempotency()
         try:
             check_metadata(job.command.metadata)
-            if pair is not None and pair in records:
-                return Outcome(result=replay(records[pair], digest, job.result_type))
-            if pair is not None and pair in plan.seen:  # the same key twice in one group
-                earlier, index = plan.seen[pair]
+            digest = fingerprint(job.command) if key is not None else ""
+            if key is not None and key in records:
+                found = replay(records[key], digest, job.result_type)
+                return Outcome(result=found, replayed=True)
+            if key is not None and key in plan.seen:  # the same key twice in one group
+                earlier, index = plan.seen[key]
                 if earlier != digest:
-                    raise reused(pair[1])
-                return plan.outcomes[index]
+                    raise reused(key[2])
+                return Outcome(result=plan.outcomes[index].result, replayed=True)
             decision, result = await job.decide(heads)
         except DomainError as error:
             return Outcome(error=error)
@@ -209,30 +255,20 @@ class Pipeline:
             "transfer_id": getattr(result, "transfer_id", None),
             **batch,
         }
-        if pair is not None:
-            meta["idempotency_key"] = pair[1]
-            plan.seen[pair] = (digest, len(plan.outcomes))
-        kept = record(pair[0], pair[1], digest, result) if pair is not None else None
+        if key is not None:
+            meta["idempotency_key"] = key[2]
+            plan.seen[key] = (digest, len(plan.outcomes))
+        kept = record(key, digest, result) if key is not None else None
         plan.writes.append(
             Write(appends=decision.appends, metadata=meta, record=kept, login=job.login)
         )
         return Outcome(result=result, written=True)
 
 
-class BatchAborted(DomainError):
-    slug = "batch_aborted"
-    title = "Not applied: another transfer of the atomic batch failed"
-
-
-def aborted(outcomes: list[Outcome]) -> list[Outcome]:
-    """An atomic group's outcomes when one failed: every other one is aborted, unwritten."""
-    abort = "not applied: another transfer of this atomic batch failed"
-    return [o if o.error is not None else Outcome(error=BatchAborted(abort)) for o in outcomes]
-
-
 def count(job: Job[Any], outcome: Outcome) -> None:
     """The `gameledger_commands` metric for one job."""
-    slug = outcome.error.slug if outcome.error is not None else "ok"
+    error = outcome.error
+    slug = "ok" if error is None else getattr(error, "slug", "internal_error")
     metrics.COMMANDS.labels(job.command.tag, slug).inc()
 
 

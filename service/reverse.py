@@ -44,4 +44,5 @@ def reverse(ctx: Context, cmd: Reverse, key: str | None) -> Job[TransferResult]:
         decide=decide,
         result_type=TransferResult,
         streams=lambda: (stream, claim),
+        caller=cmd.actor,  # the operator's key, never the player's
     )

@@ -4,7 +4,7 @@ expected versions, so unit tests run the real write side (service/) without a da
 import asyncio
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 
 from domain.assets import DEFAULT_CATALOG, Catalog
@@ -22,7 +22,9 @@ class FakeEventStore:
     """Streams in memory; an append is all-or-nothing and checks every expected version.
 
     A session yields to the event loop between its reads and its append (as a database round
-    trip would), so commands run concurrently interleave and race like real ones.
+    trip would), so commands run concurrently interleave and race like real ones. `refuse`
+    stands for a statement PostgreSQL refuses: the error it returns for a write fails the
+    whole statement that carries that write.
     """
 
     def __init__(self) -> None:
@@ -31,7 +33,9 @@ class FakeEventStore:
         self.keys: dict[Key, IdempotencyRecord] = {}
         self.logins: list[Credential] = []
         self.sessions = 0
+        self.statements = 0  # appends tried, rehearsals included
         self.locked: list[Sequence[str]] = []
+        self.refuse: Callable[[Write], Exception | None] = lambda write: None
 
     def version(self, stream: str) -> int:
         """The stream's latest version (0 when it does not exist)."""
@@ -46,18 +50,24 @@ class FakeEventStore:
         """Write a decision directly, or raise StreamVersionConflict and write nothing."""
         self.write([Write(appends=decision.appends, metadata={})])
 
-    def write(self, writes: Sequence[Write]) -> None:
-        """Every write's events, keys and logins, or none of them."""
+    def write(self, writes: Sequence[Write], *, keep: bool = True) -> None:
+        """Every write's events, keys and logins, or none of them (none either unless `keep`)."""
+        self.statements += 1
+        for w in writes:
+            if (error := self.refuse(w)) is not None:
+                raise error
         appends = [a for w in writes for a in w.appends]
-        if any(w.record and (w.record.scope, w.record.key) in self.keys for w in writes):
+        if any(w.record and _key(w.record) in self.keys for w in writes):
             raise IdempotencyRace
         self._check(appends)
+        if not keep:
+            return
         for append in appends:
             for event in append.events:
                 self._write(append.stream, event)
         for w in writes:
             if w.record is not None:
-                self.keys[w.record.scope, w.record.key] = w.record
+                self.keys[_key(w.record)] = w.record
             if w.login is not None:
                 self.logins.append(w.login)
 
@@ -66,12 +76,14 @@ class FakeEventStore:
         return [s.event for s in self.log if isinstance(s.event, Transferred)]
 
     @contextlib.asynccontextmanager
-    async def session(self, locks: Sequence[str] = ()) -> AsyncIterator["FakeSession"]:
+    async def session(
+        self, locks: Sequence[str] = (), *, rehearsal: bool = False
+    ) -> AsyncIterator["FakeSession"]:
         """A session (the locks are recorded: one event loop needs none)."""
         self.sessions += 1
         if locks:
             self.locked.append(locks)
-        yield FakeSession(self)
+        yield FakeSession(self, rehearsal)
 
     def _check(self, appends: list[Append]) -> None:
         versions: dict[str, int] = {}
@@ -96,17 +108,24 @@ class FakeEventStore:
 class FakeSession:
     """The Session port over a FakeEventStore."""
 
-    def __init__(self, store: FakeEventStore) -> None:
+    def __init__(self, store: FakeEventStore, rehearsal: bool = False) -> None:
         self.store = store
+        self.rehearsal = rehearsal
 
     async def load(
         self, streams: Sequence[str], keys: Sequence[Key]
     ) -> tuple[dict[str, StoredEvent], dict[Key, IdempotencyRecord]]:
         """Heads and records, then a yield: a rival may write before this session appends."""
         heads = {s: h for s in streams if (h := self.store.head(s)) is not None}
-        records = {k: self.store.keys[k] for k in keys if k in self.store.keys}
+        records = {k: found for k in keys if (found := self._record(k)) is not None}
         await _yield()
         return heads, records
+
+    def _record(self, key: Key) -> IdempotencyRecord | None:
+        # The caller's own record, or one stored before keys had callers (caller ''), as
+        # infra/eventstore.py looks them up.
+        _, scope, name = key
+        return self.store.keys.get(key) or self.store.keys.get(("", scope, name))
 
     async def latest(self, stream: str) -> StoredEvent | None:
         """The newest event of a stream."""
@@ -125,8 +144,15 @@ class FakeSession:
         return None
 
     async def append(self, writes: Sequence[Write]) -> None:
-        """All or nothing, like one statement."""
-        self.store.write(writes)
+        """All or nothing, like one statement; a rehearsal's, nothing either way."""
+        if self.rehearsal:
+            self.store.write(writes, keep=False)
+        else:
+            self.store.write(writes)
+
+
+def _key(record: IdempotencyRecord) -> Key:
+    return (record.caller, record.scope, record.key)
 
 
 async def _yield() -> None:

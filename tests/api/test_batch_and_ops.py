@@ -70,9 +70,10 @@ async def test_a_replayed_batch_key_applies_once(
             {"kind": "top_up", "playerId": player.user_id, "amount": 25, "idempotencyKey": "once"}
         ]
     }
-    first = await client.post("/batch/transfers", json=body, headers=server.auth)
-    again = await client.post("/batch/transfers", json=body, headers=server.auth)
-    assert first.json()["results"] == again.json()["results"]
+    first = (await client.post("/batch/transfers", json=body, headers=server.auth)).json()
+    again = (await client.post("/batch/transfers", json=body, headers=server.auth)).json()
+    assert again["results"] == [{**first["results"][0], "status": "replayed"}]
+    assert (first["applied"], again["applied"], again["replayed"]) == (1, 0, 1)
     balance = await client.get("/balance", headers=player.auth)
     assert balance.json()["balance"] == 25
 

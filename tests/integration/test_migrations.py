@@ -69,3 +69,23 @@ async def test_the_migrated_events_table_has_the_columns_the_ledger_relies_on(db
         "hash": ("bytea", "NO"),
     }
     assert key == "PRIMARY KEY (stream_id, version)"
+
+
+async def test_idempotency_keys_are_unique_per_caller_scope_and_key(db_dsn: str) -> None:
+    conn = await asyncpg.connect(db_dsn)
+    try:
+        columns = {
+            r["column_name"]: (r["data_type"], r["is_nullable"], r["column_default"])
+            for r in await conn.fetch(
+                "SELECT column_name, data_type, is_nullable, column_default"
+                " FROM information_schema.columns WHERE table_name = 'idempotency_keys'"
+            )
+        }
+        key = await conn.fetchval(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conname = 'idempotency_keys_pkey'"  # infra/eventstore.py names it
+        )
+    finally:
+        await conn.close()
+    assert columns["caller"] == ("text", "NO", None)  # every new row names its caller
+    assert key == "PRIMARY KEY (scope, key, caller)"
