@@ -33,6 +33,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("model", "harness.model", "the API equals a model after every step"),
     Scenario("feed", "harness.feed", "JetStream holds every event once, across a SIGKILL"),
     Scenario("economy", "harness.economy", "gifts, trades and settled matches, with a SIGKILL"),
+    Scenario(
+        "hostile-neighbours",
+        "harness.hostile_neighbours",
+        "poisoned text, stolen keys, header floods and another server's holds",
+    ),
 )
 
 
