@@ -19,7 +19,7 @@ from litestar import Litestar
 
 from api.app import create_app
 from api.cli_admin import create_admin
-from api.limits import Limits, Policy
+from api.limits import Limits, Policy, Slowdown
 from domain.commands import EconomyRules
 from infra import credentials
 from infra.config import Settings
@@ -28,8 +28,9 @@ SECRET = "test-secret-" + "s" * 60  # 64+ bytes, so HS512 can be tried with it t
 PASSWORD = "correct horse battery"
 FAST_HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 RELAXED = Limits(
-    login_per_account=Policy(limit=1000, period=60.0),
+    login_per_account_address=Policy(limit=1000, period=60.0),
     login_per_address=Policy(limit=1000, period=60.0),
+    login_slowdown=Slowdown(after=1000),
     signup_per_address=Policy(limit=1000, period=60.0),
 )
 
