@@ -31,6 +31,18 @@ async def test_a_privileged_account_buys_nothing(
     assert await state(client, privileged) == before
 
 
+async def test_a_promoted_player_can_no_longer_buy_or_use_items(
+    app: Litestar, client: httpx.AsyncClient, api_settings: Settings, rich_player: Player
+) -> None:
+    bought = await client.post("/purchase", json={"item": "treasure_box"}, headers=rich_player.auth)
+    assert bought.status_code == 200, bought.text
+    await account(app, client, api_settings, "service", name=rich_player.username)
+    before = await state(client, rich_player)
+    for path, body in (("/purchase", {"item": "gold_coin"}), ("/items/treasure_box/use", {})):
+        not_a_player(await client.post(path, json=body, headers=rich_player.auth), "This account")
+    assert await state(client, rich_player) == before
+
+
 async def test_grants_reach_players_only(
     app: Litestar, client: httpx.AsyncClient, api_settings: Settings, privileged: Player
 ) -> None:
