@@ -1,4 +1,5 @@
-"""Signup, login, refresh and logout: the public doors, throttled per address and per account."""
+"""Signup, login, refresh and logout: the public doors, throttled per address and per account
+(api/limits.py)."""
 
 from typing import Any
 
@@ -75,8 +76,12 @@ class AccountController(Controller):
         """A token for the account; the same 401 whether the username exists or not.
         `refresh: true` adds a rotating refresh token; `accessTtl` shortens the token's life."""
         address = client_address(request)
-        services.throttles.check_login(data.username, address)
+        throttles = services.throttles
+        delay = throttles.check_login(data.username, address)
         try:
+            # Before the lookup and the hash, holding no connection; every attempt on a slowed
+            # account waits alike, so the wait tells nothing about the password.
+            await throttles.slow_down(delay)
             async with connection(services.pool) as conn:
                 login = await credentials.by_username(conn, data.username)
             # Verified even when the account does not exist, so both answers take as long.
@@ -84,11 +89,11 @@ class AccountController(Controller):
                 login.password_hash if login else None, data.password
             )
         except BaseException:
-            services.throttles.login_aborted(data.username, address)
+            throttles.login_aborted(data.username, address)
             raise
         if login is None or not matches:  # check_login already counted the attempt
             raise unauthorized("the username or the password is wrong")
-        services.throttles.login_succeeded(data.username, address)
+        throttles.login_succeeded(data.username, address)
         if services.passwords.needs_rehash(login.password_hash):
             await _rehash(services, login.player_id, data.password)
         answer = await sessions.open_session(

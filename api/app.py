@@ -55,6 +55,7 @@ from infra.catalog_store import CatalogFollower
 from infra.config import ConfigError, Settings, load_settings
 from infra.db import create_pool
 from infra.revocations import RevocationListener, connector
+from infra.roles import RolesFollower
 from infra.stores import Stores
 from infra.waker import Waker
 from service.ledger import LedgerService
@@ -147,12 +148,16 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         pool = await _open_pool(parts.dsn, settings)
         waker = Waker(pool)
         await waker.start()
+        # The service and admin accounts, which hold no wallet: a role change holds within a second.
+        roles = RolesFollower(connector(parts.dsn, settings))
+        await roles.start()
         ledger = LedgerService(
             pool,
             catalog=load_catalog(settings.catalog_file),
             rules=settings.economy,
             clock=parts.clock,
             on_commit=waker.poke,
+            roles=roles,
         )
         if settings.group_commit:
             ledger.start_group_commit()
@@ -189,6 +194,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             await ledger.close()
             await waker.stop()
             await revocations.stop()
+            await roles.stop()
             await catalogs.stop()
             await pool.close()
 

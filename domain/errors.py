@@ -297,3 +297,15 @@ class ReceiptAlreadyUsed(DomainError):
     slug = "receipt_already_used"
     title = "The receipt was already credited to another player"
     category = "conflict"
+
+
+class NotAPlayer(DomainError):
+    slug = "not_a_player"
+    title = "Service and admin accounts hold no wallet"
+
+
+class RolesUnavailable(DomainError):
+    # The answer a stale copy of the revocations gets too: the same 503, the same retry.
+    slug = "database_unavailable"
+    title = "The database is unavailable"
+    category = "unavailable"

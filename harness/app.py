@@ -19,14 +19,15 @@ import argon2
 from litestar import Litestar
 
 from api.app import create_app
-from api.limits import Limits, Policy
+from api.limits import Limits, Policy, Slowdown
 from service.pipeline import utc_now
 
 SKEW_ENV = "GAMELEDGER_SCENARIO_CLOCK_SKEW"
 CHEAP_HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 RELAXED = Limits(
-    login_per_account=Policy(limit=100_000, period=60.0),
+    login_per_account_address=Policy(limit=100_000, period=60.0),
     login_per_address=Policy(limit=100_000, period=60.0),
+    login_slowdown=Slowdown(after=100_000),
     signup_per_address=Policy(limit=100_000, period=60.0),
 )
 

@@ -59,11 +59,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     group_commit: bool = True
     # Load balancers whose X-Forwarded-For names the client (api/limits.py), as normalised CIDRs.
     trusted_proxies: tuple[str, ...] = ()
-    # The throttles (api/limits.py): failed logins per account and per client address within
-    # the login window, signups per client address within the signup window.
+    # The throttles (api/limits.py; README: Login and signup throttles). Failed logins refuse
+    # per account from one address (the name predates that) and per address; per account from
+    # all addresses they only slow answers (LOGIN_DELAY_*). Signups count per address.
     login_failures_per_account: int = 5
     login_failures_per_address: int = 50
     login_window_seconds: float = 300.0
+    login_delay_after: int = 5
+    login_delay_first_seconds: float = 0.1
+    login_delay_max_seconds: float = 3.0
     signups_per_address: int = 20
     signup_window_seconds: float = 3600.0
     economy: EconomyRules = EconomyRules()
@@ -126,6 +130,9 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "LOGIN_FAILURES_PER_ACCOUNT": ("login_failures_per_account", int),
     "LOGIN_FAILURES_PER_ADDRESS": ("login_failures_per_address", int),
     "LOGIN_WINDOW_SECONDS": ("login_window_seconds", float),
+    "LOGIN_DELAY_AFTER": ("login_delay_after", int),
+    "LOGIN_DELAY_FIRST_SECONDS": ("login_delay_first_seconds", float),
+    "LOGIN_DELAY_MAX_SECONDS": ("login_delay_max_seconds", float),
     "SIGNUPS_PER_ADDRESS": ("signups_per_address", int),
     "SIGNUP_WINDOW_SECONDS": ("signup_window_seconds", float),
     "MAX_BODY_BYTES": ("max_body_bytes", int),
@@ -247,10 +254,10 @@ _POSITIVE = {
     "LOGIN_FAILURES_PER_ACCOUNT", "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_SECONDS",
     "SIGNUPS_PER_ADDRESS", "SIGNUP_WINDOW_SECONDS", "GIFT_DAILY_LIMIT", "HOLD_MAX_SECONDS",
     "NATS_DUPLICATE_WINDOW_SECONDS", "WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_RETRY_SECONDS",
-    "WEBHOOK_BACKOFF_SECONDS",
+    "WEBHOOK_BACKOFF_SECONDS", "LOGIN_DELAY_AFTER",
 }  # fmt: skip
 _NOT_NEGATIVE = {"DB_POOL_MIN", "IDEMPOTENCY_RETENTION_DAYS", "GENESIS_SUPPLY", "REFERRAL_BONUS"}
-_NOT_NEGATIVE |= {"NATS_RETENTION_DAYS"}
+_NOT_NEGATIVE |= {"NATS_RETENTION_DAYS", "LOGIN_DELAY_FIRST_SECONDS", "LOGIN_DELAY_MAX_SECONDS"}
 
 
 def _validate(s: Settings) -> None:
@@ -278,6 +285,8 @@ def _validate_numbers(s: Settings) -> None:
         if value < 0 or (value == 0 and var in _POSITIVE):
             expected = "more than 0" if var in _POSITIVE else "0 or more"
             raise ConfigError(f"{var}={value}: expected {expected}")
+    if s.login_delay_max_seconds > 30:  # longer would lock an owner out as surely as a refusal
+        raise ConfigError(f"LOGIN_DELAY_MAX_SECONDS={s.login_delay_max_seconds}: at most 30")
 
 
 def _number(s: Settings, var: str) -> float:

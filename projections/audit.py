@@ -13,7 +13,7 @@ import msgspec
 
 from domain import accounts
 from domain.assets import CURRENCY
-from infra import codec
+from infra import codec, credentials
 from infra.db import Conn
 from projections import audit_models, audit_sql, cursor
 from projections.audit_catalog import Catalogs
@@ -32,6 +32,7 @@ CHECKS: dict[str, str] = {
     "catalog": "purchases paid a price option, drop rolls landed where their catalog version says",
     "read_models": "the live read models equal the replay up to their checkpoints",
     "receipts": "every store credit has exactly one receipt claim; every refund reverses one",
+    "privileged_balances": "no service or admin account holds a balance",
 }
 MAX_DETAILS = 100
 _CUTS = ("players", "accounts", "treasury", "holds", "trades")
@@ -71,10 +72,12 @@ async def run_audit(
         findings = replay.findings
         findings["hash_chain"] += await audit_sql.broken_chain(conn)
         findings["read_models"] += await _compare(conn, replay, cuts)
+        privileged = await credentials.privileged(conn)
     findings["supply"] += _supply(replay, genesis_supply)
     findings["shard_budgets"] += _shard_balances(replay)
     findings["held"] += _held(replay)
     findings["receipts"] += replay.receipts.findings()
+    findings["privileged_balances"] += _privileged_balances(replay, privileged)
     checks = [_check(name, findings.get(name, [])) for name in CHECKS]
     return AuditReport(
         ok=all(c.ok for c in checks),
@@ -172,6 +175,17 @@ def _held(replay: Replay) -> list[str]:
         have = nonzero(replay.ledger.balances[accounts.trade_account(trade)])
         if have != (give or {}):
             found.append(f"{accounts.trade_account(trade)}: holds {have}, its stream says {give}")
+    return found
+
+
+def _privileged_balances(replay: Replay, privileged: list[tuple[str, str, str]]) -> list[str]:
+    # Roles live in the credentials table, read in the same snapshot as the log: a balance here
+    # was forced in before the rule (domain/roles.py), or held by a player before a promotion.
+    found = []
+    for player_id, username, role in privileged:
+        held = nonzero(replay.ledger.balances.get(accounts.player_account(player_id), {}))
+        if held:
+            found.append(f"{username} ({role}, {player_id}): holds {held}")
     return found
 
 

@@ -5,6 +5,7 @@ wins; the losers re-decide on the winner's outcome and are refused with trade-no
 from domain import accounts
 from domain.commands import CloseTrade
 from domain.ledger import Decision
+from domain.roles import require_player
 from domain.state import player_state
 from domain.trades import check_close, decide_close_trade, settled, trade_state
 from service.context import Context
@@ -26,7 +27,10 @@ def close_trade(ctx: Context, cmd: CloseTrade, key: str | None) -> Job[TradeResu
         terms = trade.offered
         offerer = player_state(terms.offerer_id, await heads.latest(_player(terms.offerer_id)))
         recipient = None
-        if cmd.outcome == "accept":
+        if cmd.outcome == "accept":  # a swap pays both: neither may be privileged by now
+            privileged = await ctx.roles.privileged()
+            require_player(privileged, terms.recipient_id, terms.recipient)
+            require_player(privileged, terms.offerer_id, terms.offerer)
             head = await heads.latest(_player(terms.recipient_id))
             recipient = player_state(terms.recipient_id, head)
         decision = decide_close_trade(

@@ -8,6 +8,7 @@ from domain.errors import UnknownPlayer
 from domain.events import Claimed, PlayerRegistered
 from domain.gifts import GiftWindow, decide_gift
 from domain.ledger import Decision
+from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
 from service.job import Heads, Job
@@ -24,9 +25,12 @@ def gift(ctx: Context, cmd: Gift, key: str | None) -> Job[TransferResult]:
     async def decide(heads: Heads) -> tuple[Decision, TransferResult]:
         sender = player_state(cmd.sender_id, await heads.latest(stream))
         receiver_id = await owner(heads, claim, cmd.to)
+        names = (await username(heads, cmd.sender_id), await username(heads, receiver_id))
+        privileged = await ctx.roles.privileged()
+        require_player(privileged, cmd.sender_id)
+        require_player(privileged, receiver_id, names[1])
         receiver_stream = accounts.player_account(receiver_id)
         receiver = player_state(receiver_id, await heads.latest(receiver_stream))
-        names = (await username(heads, cmd.sender_id), await username(heads, receiver_id))
         decision = decide_gift(
             sender,
             receiver,

@@ -7,6 +7,7 @@ from domain import accounts
 from domain.commands import Grant
 from domain.credits import decide_grant
 from domain.ledger import Decision, ShardState
+from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
 from service.debts import repaid_first
@@ -29,6 +30,7 @@ def grant(ctx: Context, cmd: Grant, key: str | None, caller: str) -> Job[Transfe
 
     async def decide(heads: Heads) -> tuple[Decision, TransferResult]:
         player_id = await owner(heads, claim, cmd.player)
+        require_player(await ctx.roles.privileged(), player_id, cmd.player)
         player = player_state(player_id, await heads.latest(accounts.player_account(player_id)))
 
         def pay(shard: ShardState) -> Decision:

@@ -30,6 +30,7 @@ from domain.commands import (
 from domain.events import CatalogApplied
 from domain.holds import Role
 from domain.ports import EventStore
+from domain.roles import Roles
 from infra import ids
 from infra.catalog import load_catalog
 from infra.config import Settings
@@ -72,6 +73,7 @@ class LedgerService:
         clock: Callable[[], datetime] = utc_now,
         new_id: Callable[[], str] = ids.new_id,
         on_commit: Callable[[], None] = lambda: None,
+        roles: Roles | None = None,
     ) -> None:
         if store is None:
             assert pool is not None, "a pool or a store"
@@ -80,6 +82,8 @@ class LedgerService:
         self.store = store
         self.pipeline = Pipeline(store, clock=clock, new_id=new_id, on_commit=on_commit)
         self.ctx = Context(catalog, rules, clock, new_id, ShardPicker(rules.shard_count))
+        if roles is not None:
+            self.ctx.roles = roles
         self.base_catalog = catalog  # version 0: the configured file
         self.group: GroupCommitter | None = None
 

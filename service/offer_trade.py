@@ -6,6 +6,7 @@ from domain import accounts
 from domain.commands import OfferTrade
 from domain.events import TradeOffered
 from domain.ledger import Decision
+from domain.roles import require_player
 from domain.state import player_state
 from domain.trades import TradeState, decide_offer_trade
 from service.context import Context
@@ -24,6 +25,9 @@ def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None) -> Job[TradeResu
         offerer = player_state(cmd.offerer_id, await heads.latest(stream))
         recipient_id = await owner(heads, claim, cmd.to)
         names = (await username(heads, cmd.offerer_id), await username(heads, recipient_id))
+        privileged = await ctx.roles.privileged()
+        require_player(privileged, cmd.offerer_id)
+        require_player(privileged, recipient_id, names[1])
         decision = decide_offer_trade(
             offerer,
             recipient_id,

@@ -5,6 +5,7 @@ from domain import accounts
 from domain.commands import Purchase
 from domain.ledger import Decision
 from domain.players import decide_purchase
+from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
 from service.job import Heads, Job
@@ -17,6 +18,7 @@ def purchase(ctx: Context, cmd: Purchase, key: str | None) -> Job[TransferResult
     stream = accounts.player_account(cmd.player_id)
 
     async def decide(heads: Heads) -> tuple[Decision, TransferResult]:
+        require_player(await ctx.roles.privileged(), cmd.player_id)
         player = player_state(cmd.player_id, await heads.latest(stream))
         decision = decide_purchase(
             player,

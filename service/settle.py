@@ -8,6 +8,7 @@ from domain import accounts
 from domain.commands import Settle
 from domain.holds import Actor, Role, hold_state, visible
 from domain.ledger import Decision, PlayerState
+from domain.roles import require_player
 from domain.settlements import decide_settle, per_winner, pot_of
 from domain.state import player_state
 from service.context import Context
@@ -43,8 +44,10 @@ def settle(
             for hold_id, stream in zip(cmd.holds, streams, strict=True)
         ]
         winners: dict[str, PlayerState] = {}
+        privileged = await ctx.roles.privileged()
         for name in per_winner(cmd):
             player_id = await owner(heads, accounts.username_stream(name), name)
+            require_player(privileged, player_id, name)  # game servers pay players only
             stream = accounts.player_account(player_id)
             winners[name] = player_state(player_id, await heads.latest(stream))
         decision = decide_settle(

@@ -10,6 +10,7 @@ from domain.events import Claimed
 from domain.ledger import Decision, PlayerState, ShardState
 from domain.players import decide_signup
 from domain.ports import Credential
+from domain.roles import require_player_referrer
 from domain.state import player_state
 from service.context import Context
 from service.job import Heads, Job
@@ -37,7 +38,7 @@ def sign_up(
     async def decide(heads: Heads) -> tuple[Decision, SignUpResult]:
         if await heads.latest(claims[0]):
             raise UsernameTaken("this username is taken", username=cmd.username)
-        referrer = await _referrer(heads, cmd.referral_code)
+        referrer = await _referrer(ctx, heads, cmd.referral_code)
         code = new_referral_code()
 
         def open_account(shard: ShardState | None) -> Decision:
@@ -81,11 +82,12 @@ def sign_up(
     )
 
 
-async def _referrer(heads: Heads, code: str | None) -> PlayerState | None:
+async def _referrer(ctx: Context, heads: Heads, code: str | None) -> PlayerState | None:
     if code is None:
         return None
     claim = await heads.first(accounts.referral_stream(code))
     if claim is None or not isinstance(claim.event, Claimed):
         raise UnknownReferralCode("no player has this referral code", referralCode=code)
     owner = claim.event.owner
+    require_player_referrer(await ctx.roles.privileged(), owner, code)
     return player_state(owner, await heads.latest(accounts.player_account(owner)))

@@ -12,6 +12,7 @@ from domain.events import Claimed
 from domain.ledger import Decision, PlayerState, ShardState
 from domain.ports import StoredEvent
 from domain.receipts import check_buyer, decide_store_credit, grant_of
+from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
 from service.debts import repaid_first
@@ -35,6 +36,7 @@ def store_credit(ctx: Context, cmd: StoreCredit) -> Job[TransferResult]:
 
     async def decide(heads: Heads) -> tuple[Decision, TransferResult]:
         check_buyer(cmd)
+        require_player(await ctx.roles.privileged(), cmd.player_id)
         player = player_state(cmd.player_id, await heads.latest(stream))
         claimed = await heads.first(claim)
         if claimed is not None:

@@ -7,6 +7,7 @@ from domain import accounts
 from domain.commands import TopUp
 from domain.ledger import Decision, ShardState
 from domain.players import decide_top_up
+from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
 from service.debts import repaid_first
@@ -28,6 +29,7 @@ def top_up(ctx: Context, cmd: TopUp, key: str | None) -> Job[TransferResult]:
         return stream, accounts.shard_account(held[-1], cmd.currency), debts
 
     async def decide(heads: Heads) -> tuple[Decision, TransferResult]:
+        require_player(await ctx.roles.privileged(), cmd.player_id, cmd.player_id)
         player = player_state(cmd.player_id, await heads.latest(stream))
 
         def pay(shard: ShardState) -> Decision:

@@ -9,6 +9,7 @@ import msgspec
 from domain import accounts
 from domain.commands import UseItem
 from domain.ledger import Decision
+from domain.roles import require_player
 from domain.shop import decide_use
 from domain.state import player_state
 from service.context import Context
@@ -32,6 +33,7 @@ def use_item(ctx: Context, cmd: UseItem, key: str | None) -> Job[UseResult]:
     stream = accounts.player_account(cmd.player_id)
 
     async def decide(heads: Heads) -> tuple[Decision, UseResult]:
+        require_player(await ctx.roles.privileged(), cmd.player_id)
         player = player_state(cmd.player_id, await heads.latest(stream))
         decision = decide_use(
             player,

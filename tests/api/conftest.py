@@ -19,7 +19,7 @@ from litestar import Litestar
 
 from api.app import create_app
 from api.cli_admin import create_admin
-from api.limits import Limits, Policy
+from api.limits import Limits, Policy, Slowdown
 from domain.commands import EconomyRules
 from infra import credentials
 from infra.config import Settings
@@ -28,8 +28,9 @@ SECRET = "test-secret-" + "s" * 60  # 64+ bytes, so HS512 can be tried with it t
 PASSWORD = "correct horse battery"
 FAST_HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 RELAXED = Limits(
-    login_per_account=Policy(limit=1000, period=60.0),
+    login_per_account_address=Policy(limit=1000, period=60.0),
     login_per_address=Policy(limit=1000, period=60.0),
+    login_slowdown=Slowdown(after=1000),
     signup_per_address=Policy(limit=1000, period=60.0),
 )
 
@@ -195,3 +196,36 @@ async def fresh_history(
         if not page["stale"]:
             return page
     raise AssertionError("the history stayed stale")
+
+
+async def account(
+    app: Litestar, client: httpx.AsyncClient, settings: Settings, role: str, name: str = ""
+) -> Player:
+    """A service or admin account made, or a player promoted, as `gameledger admin create`
+    does, and logged in once this process knows its role (the role change's NOTIFY arrives
+    within a moment; the poll within 0.2 s)."""
+    name = name or f"{role}_{uuid.uuid4().hex[:8]}"
+    await create_admin(app.state.pool, settings, name, PASSWORD, FAST_HASHER, role=role)
+    async with app.state.pool.acquire() as conn:
+        found = await credentials.by_username(conn, name)
+    assert found is not None
+    roles = app.state.services.ledger.ctx.roles
+    for _ in range(500):
+        if found.player_id in await roles.privileged():
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the role change never reached the process")
+    login = await client.post("/login", json={"username": name, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    token = login.json()["token"]
+    mine = await client.get("/balance", headers={"Authorization": f"Bearer {token}"})
+    return Player(found.player_id, name, mine.json()["referralCode"], token)
+
+
+@pytest.fixture(params=["service", "admin"])
+async def privileged(
+    request: pytest.FixtureRequest, app: Litestar, client: httpx.AsyncClient, api_settings: Settings
+) -> Player:
+    """A service (game-server) account, then an admin account: neither holds a wallet."""
+    return await account(app, client, api_settings, request.param)

@@ -89,12 +89,14 @@ async def admin_account(db_dsn: str, api_settings: Settings) -> str:
 
 @pytest.fixture
 def live(db_dsn: str, api_settings: Settings, admin_account: str) -> Iterator[Live]:
-    """The app over real HTTP, with a funded admin."""
+    """The app over real HTTP, with an admin (which holds no wallet: the money routes answer it
+    422 `not-a-player`, as documented)."""
     app = create_app(api_settings, db_dsn, hasher=FAST_HASHER, limits=RELAXED)
     with serving(app) as url:
         login = httpx.post(f"{url}/login", json={"username": admin_account, "password": PASSWORD})
         headers = {"Authorization": f"Bearer {login.json()['token']}"}
-        assert httpx.post(f"{url}/top-up", json={"amount": 5000}, headers=headers).is_success
+        refused = httpx.post(f"{url}/top-up", json={"amount": 5000}, headers=headers)
+        assert refused.json()["type"] == "not-a-player"
         yield Live(url, headers)
 
 

@@ -6,7 +6,7 @@ import httpx
 import msgspec
 import pytest
 
-from api.limits import Limits, Policy
+from api.limits import Limits, Policy, Slowdown
 from infra.config import Settings
 from tests.api.conftest import PASSWORD
 from tests.api.test_limits import rate_limited
@@ -19,7 +19,8 @@ BALANCER = "10.9.0.5"
 def limits() -> Limits:
     """Three failed logins per address, and per account loose enough never to interfere."""
     return Limits(
-        login_per_account=Policy(limit=1000, period=60.0),
+        login_per_account_address=Policy(limit=1000, period=60.0),
+        login_slowdown=Slowdown(after=1000),
         login_per_address=Policy(limit=3, period=60.0),
         signup_per_address=Policy(limit=2, period=60.0),
     )
