@@ -6,6 +6,7 @@ from domain.commands import PlaceHold
 from domain.events import HoldPlaced
 from domain.holds import HoldState, decide_place_hold
 from domain.ledger import Decision
+from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
 from service.gift import owner, username
@@ -20,6 +21,7 @@ def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, caller: str) -> Jo
 
     async def decide(heads: Heads) -> tuple[Decision, HoldResult]:
         player_id = await owner(heads, claim, cmd.player)
+        require_player(await ctx.roles.privileged(), player_id, cmd.player)
         player = player_state(player_id, await heads.latest(accounts.player_account(player_id)))
         decision = decide_place_hold(
             player,

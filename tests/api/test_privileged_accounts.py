@@ -125,3 +125,13 @@ async def test_a_privileged_accounts_referral_code_is_refused(
     assert await state(client, privileged) == before
     # Nothing was written: the name is still free, and the player signs up without the code.
     assert (await client.post("/signup", json=body)).status_code == 201
+
+
+async def test_no_hold_is_placed_on_a_privileged_account(
+    app: Litestar, client: httpx.AsyncClient, api_settings: Settings, privileged: Player
+) -> None:
+    server = await account(app, client, api_settings, "service")
+    before = await state(client, privileged)
+    body = {"player": privileged.username, "asset": "diamond", "amount": 1, "expiresIn": 600}
+    not_a_player(await client.post("/holds", json=body, headers=server.auth), privileged.username)
+    assert await state(client, privileged) == before
