@@ -46,6 +46,7 @@ from api.receipts import ReceiptController
 from api.services import DEPENDENCIES, Services
 from api.settlements import SettlementController
 from api.store_notifications import ReceiptAdminController, StoreNotificationController
+from api.text_guard import text_guard_middleware
 from api.trades import TradeController
 from api.transfers import TransferController
 from api.webhooks import WebhookController
@@ -129,7 +130,9 @@ def create_app(
         ],
         lifespan=[_lifespan(parts)],
         dependencies=DEPENDENCIES,
-        middleware=[observability_middleware, linger_middleware],
+        # Outermost first: the guard sits inside the log and the lingering drain, so its refusals
+        # are logged, counted and read to the end like any other answer.
+        middleware=[observability_middleware, linger_middleware, text_guard_middleware],
         plugins=[problems.plugin()],
         request_max_body_size=settings.max_body_bytes,
         cors_config=cors(settings.origins),
