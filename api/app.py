@@ -21,7 +21,7 @@ import structlog
 from litestar import Litestar
 from litestar.datastructures import ResponseHeader
 
-from api import problems
+from api import metrics_access, problems
 from api.accounts import AccountController
 from api.admin import AdminController
 from api.admin_catalog import CatalogAdminController
@@ -132,7 +132,12 @@ def create_app(
         dependencies=DEPENDENCIES,
         # Outermost first: the guard sits inside the log and the lingering drain, so its refusals
         # are logged, counted and read to the end like any other answer.
-        middleware=[observability_middleware, linger_middleware, text_guard_middleware],
+        middleware=[
+            observability_middleware,
+            linger_middleware,
+            *metrics_access.middleware(settings),
+            text_guard_middleware,
+        ],
         plugins=[problems.plugin()],
         request_max_body_size=settings.max_body_bytes,
         cors_config=cors(settings.origins),
@@ -147,6 +152,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         settings = parts.settings
+        metrics_access.warn_if_open(settings)
         pool = await _open_pool(parts.dsn, settings)
         waker = Waker(pool)
         await waker.start()

@@ -20,12 +20,11 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
-from litestar import Request
 from litestar.enums import ScopeType
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from api.problems import problem
+from api.problems import answer, problem
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # An escaped NUL or surrogate; a surrogate pair matches too, and the decode below clears it.
@@ -42,7 +41,7 @@ def text_guard_middleware(app: ASGIApp) -> ASGIApp:
             return
         refusal = _in_request_head(scope)
         if refusal is not None:
-            await _answer(refusal, scope, receive, send)
+            await answer(refusal, scope, receive, send)
             return
         await app(scope, _checked_body(receive), send)
 
@@ -143,13 +142,3 @@ def _printable(text: str) -> str:
 
 def _header_name(name: bytes) -> str:
     return "-".join(part.capitalize() for part in name.decode("latin-1").split("-"))
-
-
-async def _answer(
-    refusal: ProblemDetailsException, scope: Scope, receive: Receive, send: Send
-) -> None:
-    """Answer before the app: the outer middleware still log, count and drain the request."""
-    request: Request[Any, Any, Any] = Request(scope, receive, send)
-    response = refusal.to_response(request).to_asgi_response(app=None, request=request)
-    await response(scope, receive, send)
-

@@ -79,9 +79,7 @@ async def test_lone_surrogate_escapes_are_refused_anywhere_in_the_body(
         (rb'{"amount": 5, "metadata": {"note": "ok\udfffok"}}', "metadata.note"),
         (rb'{"amount": 5, "metadata": {"\udc00": "v"}}', "metadata.\\udc00"),
     ):
-        reply = await client.post(
-            "/top-up", content=raw, headers={**rich_player.auth, **JSON}
-        )
+        reply = await client.post("/top-up", content=raw, headers={**rich_player.auth, **JSON})
         refused_as_invalid_text(reply, field)
     assert await events(app) == before
     # A surrogate pair is one character (an emoji): stored like any other.
