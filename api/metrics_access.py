@@ -35,7 +35,7 @@ async def metrics_guard(
     if settings.metrics_port is not None and _local_port(connection.scope) != settings.metrics_port:
         raise NotFoundException(detail="metrics are served on METRICS_PORT")
     if settings.metrics_token is not None:
-        scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+        scheme, _space, token = connection.headers.get("authorization", "").partition(" ")
         right = hmac.compare_digest(token.strip().encode(), settings.metrics_token.encode())
         if scheme.lower() != "bearer" or not right:
             raise NotAuthorizedException(

@@ -75,9 +75,9 @@ def _in_request_head(scope: Scope) -> ProblemDetailsException | None:
         for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
             if _UNSTORABLE.search(key) or _UNSTORABLE.search(value):
                 return invalid_text("query", _printable(key))
-    for name, value in scope["headers"]:
+    for name, raw in scope["headers"]:
         # Header bytes are read as Latin-1, so NUL is the only character to fear.
-        if b"\x00" in value or b"\x00" in name:
+        if b"\x00" in raw or b"\x00" in name:
             return invalid_text("header", _header_name(name))
     return None
 

@@ -6,9 +6,9 @@ Signatures come from the `standardwebhooks` package: `webhook-id`, `webhook-time
 Server-side request forgery: only http(s) URLs, and no address of this host (loopback, the
 unspecified address, the host's own interfaces), of a private network (10/8, 172.16/12,
 192.168/16, fc00::/7, the carrier-grade 100.64/10) or of the link-local and cloud metadata
-ranges, unless WEBHOOK_ALLOW_NETWORKS lists it. The check runs at registration and again before every
-attempt (DNS may have changed), redirects are never followed, and proxies from the environment
-are ignored.
+ranges, unless WEBHOOK_ALLOW_NETWORKS lists it. The check runs at registration and again before
+every attempt (DNS may have changed), redirects are never followed, and proxies from the
+environment are ignored.
 """
 
 import asyncio
