@@ -43,6 +43,7 @@ from api.ops import OpsController
 from api.passwords import Passwords
 from api.players import PlayerController
 from api.receipts import ReceiptController
+from api.schema_ui import schema_assets
 from api.services import DEPENDENCIES, Services
 from api.settlements import SettlementController
 from api.store_notifications import ReceiptAdminController, StoreNotificationController
@@ -127,6 +128,7 @@ def create_app(
             AdminToolsController,
             WebhookController,
             console_router,
+            schema_assets,
         ],
         lifespan=[_lifespan(parts)],
         dependencies=DEPENDENCIES,
