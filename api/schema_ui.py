@@ -2,7 +2,7 @@
 
 No CDN and no `@latest`: the page works offline and shows the same viewer until someone
 upgrades it on purpose. The minified assets of `swagger-ui-dist` (Apache-2.0, its LICENSE and
-NOTICE beside them) live in `api/web/swagger-ui/`; to upgrade, `npm pack swagger-ui-dist@X`,
+NOTICE beside them) live in `api/vendor/swagger-ui/`; to upgrade, `npm pack swagger-ui-dist@X`,
 copy the same files over and change VERSION. The version is in the assets' URLs, so browsers may
 keep them for a year.
 """
@@ -19,7 +19,7 @@ from litestar.response import File
 
 VERSION = "5.35.0"
 ASSETS_PATH = f"/schema/assets/{VERSION}"
-_DIR = Path(__file__).parent / "web" / "swagger-ui"
+_DIR = Path(__file__).parent / "vendor" / "swagger-ui"
 _MEDIA_TYPES = {
     "swagger-ui-bundle.js": "text/javascript",
     "swagger-ui-standalone-preset.js": "text/javascript",
