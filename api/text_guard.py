@@ -112,8 +112,10 @@ def _in_body(body: bytes) -> str | None:
         return None
     try:
         document = json.loads(body, strict=False)  # keeps NUL and lone surrogates
-    except (ValueError, RecursionError):
+    except ValueError:
         return None  # not JSON: the route's own decoder refuses it
+    except RecursionError:
+        return "(body)"  # too deep to look inside, and a suspect escape somewhere: refuse
     for path, text in _strings(document):
         if _UNSTORABLE.search(text):
             return path or "(body)"

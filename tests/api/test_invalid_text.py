@@ -107,6 +107,7 @@ async def test_a_nul_in_the_idempotency_key_header_is_refused_before_any_write(
         (rb'"\u0000"', "(body)"),
         (rb'[{"a": ["x", "\u0000"]}]', "[0].a[1]"),
         (b"not json \x00", None),
+        (b"[" * 5000 + rb'"\u0000"' + b"]" * 5000, "(body)"),
     ],
 )
 def test_the_body_check_names_the_first_unstorable_field(body: bytes, field: str | None) -> None:
