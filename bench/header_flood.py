@@ -7,7 +7,7 @@ e.g. `python -m bench.header_flood bounded python -m uvicorn api.app:create_app 
 Prints one JSON line: the answers to 15 KiB and 17 KiB of headers, a 9 KiB request line and
 2 MB of headers; the resident memory of the server's processes before and after 20 requests of
 50 MB headers (4 at a time, each one header sent in 64 KiB writes); `GET /health` requests/s
-with wrk before and after. docs/performance.md ("Header limits") has the table.
+with wrk before and after. docs/performance.md ("Issue 20") has the table.
 """
 
 import concurrent.futures
