@@ -21,7 +21,7 @@ import structlog
 from litestar import Litestar
 from litestar.datastructures import ResponseHeader
 
-from api import problems
+from api import metrics_access, problems
 from api.accounts import AccountController
 from api.admin import AdminController
 from api.admin_catalog import CatalogAdminController
@@ -43,9 +43,11 @@ from api.ops import OpsController
 from api.passwords import Passwords
 from api.players import PlayerController
 from api.receipts import ReceiptController
+from api.schema_ui import schema_assets
 from api.services import DEPENDENCIES, Services
 from api.settlements import SettlementController
 from api.store_notifications import ReceiptAdminController, StoreNotificationController
+from api.text_guard import text_guard_middleware
 from api.trades import TradeController
 from api.transfers import TransferController
 from api.webhooks import WebhookController
@@ -127,10 +129,18 @@ def create_app(
             AdminToolsController,
             WebhookController,
             console_router,
+            schema_assets,
         ],
         lifespan=[_lifespan(parts)],
         dependencies=DEPENDENCIES,
-        middleware=[observability_middleware, linger_middleware],
+        # Outermost first: the guard sits inside the log and the lingering drain, so its refusals
+        # are logged, counted and read to the end like any other answer.
+        middleware=[
+            observability_middleware,
+            linger_middleware,
+            *metrics_access.middleware(settings),
+            text_guard_middleware,
+        ],
         plugins=[problems.plugin()],
         request_max_body_size=settings.max_body_bytes,
         cors_config=cors(settings.origins),
@@ -145,6 +155,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         settings = parts.settings
+        metrics_access.warn_if_open(settings)
         pool = await _open_pool(parts.dsn, settings)
         waker = Waker(pool)
         await waker.start()

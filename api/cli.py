@@ -78,7 +78,7 @@ async def _seed(args: argparse.Namespace, dsn: str) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from api import server  # uvicorn, only for the command that serves
 
     if settings.database_url:
         dsn, owned = settings.database_url, False
@@ -95,20 +95,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: None)
         print(f"gameledger: serving on http://{settings.host}:{settings.port}", file=sys.stderr)
-        uvicorn.run(
-            "api.app:create_app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_level="warning",
-            access_log=False,
-            # uvicorn would otherwise believe X-Forwarded-For from loopback peers, letting a
-            # local client pick its own throttle key; TRUSTED_PROXIES decides instead.
-            proxy_headers=False,
-            timeout_graceful_shutdown=10,
-            lifespan="on",
-        )
+        server.run(settings)
     finally:
         if owned and not args.keep_database:
             embedded.stop("pg")

@@ -2,8 +2,9 @@
 
 from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+
+from api import schema_ui
 
 
 def cors(origins: list[str]) -> CORSConfig | None:
@@ -21,13 +22,13 @@ def cors(origins: list[str]) -> CORSConfig | None:
 
 
 def openapi() -> OpenAPIConfig:
-    """The OpenAPI document's title, path (`/schema`) and bearer security scheme."""
+    """The OpenAPI document's title, path (`/schema`, Swagger UI) and bearer security scheme."""
     return OpenAPIConfig(
         title="gameledger",
         version="1.0.0",
         description="Double-entry ledger for a game economy: wallets, shop, treasury, audit.",
         path="/schema",
-        render_plugins=[ScalarRenderPlugin()],
+        render_plugins=[schema_ui.render_plugin()],  # self-hosted, pinned (api/schema_ui.py)
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")

@@ -10,6 +10,7 @@ from litestar import Controller, Response, get
 from litestar.datastructures import CacheControlHeader, State
 
 from api.health import PROBE_TIMEOUT, probes_of
+from api.metrics_access import metrics_guard
 from api.services import Svc
 from infra import metrics, migrate
 from projections import queries
@@ -40,6 +41,7 @@ class OpsController(Controller):
         summary="Prometheus metrics",
         media_type=metrics.CONTENT_TYPE,
         include_in_schema=False,
+        guards=[metrics_guard],
     )
     async def scrape(self, services: Svc, state: State) -> Response[bytes]:
         """Counters and histograms of every worker, gauges refreshed from the database."""

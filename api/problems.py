@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 import structlog
+from litestar import Request
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.problem_details import (
@@ -23,6 +24,7 @@ from litestar.plugins.problem_details import (
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
+from litestar.types import Receive, Scope, Send
 
 from domain.errors import DomainError
 from infra.faults import UNAVAILABLE
@@ -177,6 +179,15 @@ def from_unexpected(error: Exception) -> ProblemDetailsException:
     trace = "".join(traceback.format_exception(error))
     _log.error("unexpected error", error_type=type(error).__name__, traceback=trace)
     return problem(500, "internal-error", "Internal error", "An unexpected error occurred.")
+
+
+async def answer(
+    refusal: ProblemDetailsException, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Answer `refusal` from a middleware, before any route runs (outer middleware still log)."""
+    request: Request[Any, Any, Any] = Request(scope, receive, send)
+    response = refusal.to_response(request).to_asgi_response(app=None, request=request)
+    await response(scope, receive, send)
 
 
 def plugin() -> ProblemDetailsPlugin:

@@ -10,6 +10,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from api.server import UVICORN_ARGS
+
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
@@ -54,6 +56,7 @@ def serving(
             "--log-level",
             "warning",
             "--no-access-log",
+            *UVICORN_ARGS,
         ],
         env={**os.environ, **env},
     )

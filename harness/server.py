@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from api.server import UVICORN_ARGS
 from harness import processes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +79,7 @@ class ServerProcess:
             *self.wrapper, sys.executable, "-m", "uvicorn", self.factory, "--factory",
             "--host", "127.0.0.1", "--port", str(self.port),
             "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "5",
+            *UVICORN_ARGS,
             cwd=ROOT, env=self.env, stdout=self._log, stderr=self._log,
         )  # fmt: skip
         self.starts += 1
@@ -117,6 +119,19 @@ class ServerProcess:
         """Remove the log file."""
         self._log.close()
         self.log_path.unlink(missing_ok=True)
+
+
+class ServeCommand(ServerProcess):
+    """`gameledger serve` itself (not bare uvicorn): its signals, server and sockets."""
+
+    async def start(self, ready_timeout: float = 60.0) -> float:
+        """Start `gameledger serve` on this port and wait for /health to answer 200."""
+        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(self.port)}
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "api.cli", "serve", cwd=ROOT, env=env,
+            stdout=self._log, stderr=self._log)  # fmt: skip
+        await self.wait_ready(ready_timeout)
+        return 0.0
 
 
 @contextlib.asynccontextmanager

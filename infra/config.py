@@ -15,6 +15,7 @@ from infra.config_checks import (
     check_origin,
     masked,
     validate_feed,
+    validate_metrics,
     validate_stores,
 )
 
@@ -47,6 +48,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Rotating refresh tokens (POST /token/refresh) for clients that can refresh.
     refresh_ttl_seconds: int = 30 * 86400
     max_body_bytes: int = 65536
+    max_header_bytes: int = 16384  # request line and headers (api/server.py): 431 past it
     max_page_size: int = 100
     db_pool_min: int = 2
     db_pool_max: int = 20
@@ -97,6 +99,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     apple_online_checks: bool = True
     google_package_name: str | None = None
     google_license_key: str | None = None  # the Play Console's base64 RSA public key
+    # Who may scrape /metrics: api/metrics_access.py.
+    metrics_token: str | None = None
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     @property
     def top_up_open(self) -> bool:
@@ -136,6 +142,7 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "SIGNUPS_PER_ADDRESS": ("signups_per_address", int),
     "SIGNUP_WINDOW_SECONDS": ("signup_window_seconds", float),
     "MAX_BODY_BYTES": ("max_body_bytes", int),
+    "MAX_HEADER_BYTES": ("max_header_bytes", int),
     "MAX_PAGE_SIZE": ("max_page_size", int),
     "DB_POOL_MIN": ("db_pool_min", int),
     "DB_POOL_MAX": ("db_pool_max", int),
@@ -163,6 +170,9 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "APPLE_ONLINE_CHECKS": ("apple_online_checks", bool),
     "GOOGLE_PACKAGE_NAME": ("google_package_name", str),
     "GOOGLE_LICENSE_KEY": ("google_license_key", str),
+    "METRICS_TOKEN": ("metrics_token", str),
+    "METRICS_PORT": ("metrics_port", int),
+    "METRICS_HOST": ("metrics_host", str),
 }
 _ECONOMY: dict[str, str] = {
     "GENESIS_SUPPLY": "genesis_supply",
@@ -249,7 +259,8 @@ _VARS = {field: var for var, (field, _) in _FIELDS.items()}
 # Zero workers, pool, timeout, page or body size, token lifetime, shards or purchase size would
 # refuse every request; a negative bonus would debit the new player.
 _POSITIVE = {
-    "WORKERS", "TOKEN_TTL_SECONDS", "REFRESH_TTL_SECONDS", "MAX_BODY_BYTES", "MAX_PAGE_SIZE",
+    "WORKERS", "TOKEN_TTL_SECONDS", "REFRESH_TTL_SECONDS", "MAX_BODY_BYTES", "MAX_HEADER_BYTES",
+    "MAX_PAGE_SIZE",
     "DB_POOL_MAX", "DB_COMMAND_TIMEOUT", "TREASURY_SHARDS", "TOP_UP_MAX", "MAX_QUANTITY",
     "LOGIN_FAILURES_PER_ACCOUNT", "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_SECONDS",
     "SIGNUPS_PER_ADDRESS", "SIGNUP_WINDOW_SECONDS", "GIFT_DAILY_LIMIT", "HOLD_MAX_SECONDS",
@@ -273,6 +284,7 @@ def _validate(s: Settings) -> None:
         check_origin(origin)
     validate_feed(s)
     validate_stores(s)
+    validate_metrics(s)
     if s.production and (s.jwt_secret is None or len(s.jwt_secret.encode()) < 32):
         raise ConfigError("JWT_SECRET: at least 32 bytes are required in production")
 

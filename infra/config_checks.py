@@ -37,6 +37,15 @@ def validate_stores(s: "Settings") -> None:
         raise ConfigError("GOOGLE_LICENSE_KEY: the app's license public key is required")
 
 
+def validate_metrics(s: "Settings") -> None:
+    if s.metrics_port is not None and not 0 < s.metrics_port < 65536:
+        raise ConfigError(f"METRICS_PORT={s.metrics_port}: expected 1-65535")
+    if s.metrics_port == s.port:
+        raise ConfigError(f"METRICS_PORT={s.metrics_port}: the API's own PORT; choose another")
+    if s.metrics_token is not None and len(s.metrics_token.encode()) < 16:
+        raise ConfigError("METRICS_TOKEN: at least 16 bytes (a random string)")
+
+
 def check_origin(origin: str) -> None:
     # An origin is scheme://host[:port]; a wildcard would let any site call the API.
     parts = urlsplit(origin)
@@ -48,8 +57,9 @@ def check_origin(origin: str) -> None:
 def masked(settings: "Settings") -> dict[str, Any]:
     """The configuration as a dict with secrets masked, for `gameledger config`."""
     data: dict[str, Any] = msgspec.to_builtins(settings)
-    if data.get("jwt_secret"):
-        data["jwt_secret"] = MASK
+    for secret in ("jwt_secret", "metrics_token"):
+        if data.get(secret):
+            data[secret] = MASK
     if data.get("database_url"):
         data["database_url"] = _mask_url(data["database_url"])
     return data

@@ -4,10 +4,11 @@ Signatures come from the `standardwebhooks` package: `webhook-id`, `webhook-time
 `webhook-signature` = `v1,` + base64(HMAC-SHA256(secret, "id.timestamp.body")).
 
 Server-side request forgery: only http(s) URLs, and no address of this host (loopback, the
-unspecified address, the host's own interfaces) or of the link-local and cloud metadata ranges,
-unless WEBHOOK_ALLOW_NETWORKS lists it. The check runs at registration and again before every
-attempt (DNS may have changed), redirects are never followed, and proxies from the environment
-are ignored.
+unspecified address, the host's own interfaces), of a private network (10/8, 172.16/12,
+192.168/16, fc00::/7, the carrier-grade 100.64/10) or of the link-local and cloud metadata
+ranges, unless WEBHOOK_ALLOW_NETWORKS lists it. The check runs at registration and again before
+every attempt (DNS may have changed), redirects are never followed, and proxies from the
+environment are ignored.
 """
 
 import asyncio
@@ -28,14 +29,15 @@ from standardwebhooks import Webhook
 from domain.errors import InvalidWebhookUrl
 from infra.config import Network
 
-# This host and the metadata services: 169.254.169.254 (AWS, GCP, Azure, OpenStack) lies in the
-# link-local range; fd00:ec2::254 is AWS's IPv6 endpoint and 100.100.100.200 Alibaba Cloud's.
+# This host, the private networks behind it, and the metadata services: 169.254.169.254 (AWS,
+# GCP, Azure, OpenStack) lies in the link-local range, AWS's IPv6 endpoint fd00:ec2::254 in the
+# unique-local fc00::/7 and Alibaba Cloud's 100.100.100.200 in the carrier-grade 100.64/10.
 REFUSED: tuple[Network, ...] = tuple(
     ipaddress.ip_network(cidr)
     for cidr in (
         "127.0.0.0/8", "::1/128", "0.0.0.0/8", "::/128", "169.254.0.0/16", "fe80::/10",
-        "fd00:ec2::254/128", "100.100.100.200/32", "224.0.0.0/4", "ff00::/8",
-        "255.255.255.255/32",
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7",
+        "224.0.0.0/4", "ff00::/8", "255.255.255.255/32",
     )
 )  # fmt: skip
 MAX_BACKOFF = 3600.0  # retries at least hourly until the deadline
@@ -71,7 +73,7 @@ def check_scheme(url: str) -> tuple[str, int]:
 
 
 def refused(address: str, allow: tuple[Network, ...]) -> bool:
-    """True when `address` is this host's or a metadata range's, and not explicitly allowed."""
+    """True when `address` is this host's, private or a metadata range's, and not allowed."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
@@ -91,7 +93,9 @@ async def check_url(url: str, allow: tuple[Network, ...]) -> None:
         address = str(info[4][0])
         if refused(address, allow):
             raise InvalidWebhookUrl(
-                f"{host} resolves to {address}: this host or a metadata range", url=url
+                f"{host} resolves to {address}: this host, a private network or a metadata"
+                " range (WEBHOOK_ALLOW_NETWORKS may allow it)",
+                url=url,
             )
 
 

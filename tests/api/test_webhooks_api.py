@@ -32,7 +32,14 @@ async def test_an_operator_manages_an_endpoint_through_its_life(
 async def test_unsafe_urls_and_unknown_events_are_refused_and_players_are_not_admins(
     client: httpx.AsyncClient, admin: Player, player: Player
 ) -> None:
-    for url in ("ftp://93.184.215.14/x", "http://127.0.0.1:8080/", "http://169.254.169.254/"):
+    private = (
+        "http://10.1.2.3/hook",
+        "http://172.16.0.1/",
+        "http://192.168.1.1/",
+        "http://[fc00::1]/",
+    )
+    for url in ("ftp://93.184.215.14/x", "http://127.0.0.1:8080/", "http://169.254.169.254/",
+                *private):  # fmt: skip
         answer = await client.post(
             "/admin/webhooks", json={"url": url, "events": ["*"]}, headers=admin.auth
         )

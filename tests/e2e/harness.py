@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from api.server import UVICORN_ARGS
 from tests.conftest import scratch_database
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ def run_server(env: dict[str, str]) -> Iterator[Server]:
         "--log-level",
         "warning",
         "--no-access-log",
+        *UVICORN_ARGS,
     ]
     with tempfile.NamedTemporaryFile(prefix="gameledger-e2e-", suffix=".log", delete=False) as out:
         log = Path(out.name)

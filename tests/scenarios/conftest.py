@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from api.server import UVICORN_ARGS
 from harness.server import ROOT, SCENARIO_APP, free_port, service_env
 
 
@@ -18,7 +19,7 @@ def live_server(db_dsn: str) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 - our interpreter, our module
         [sys.executable, "-m", "uvicorn", SCENARIO_APP, "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+         "--port", str(port), "--log-level", "warning", "--no-access-log", *UVICORN_ARGS],
         cwd=ROOT, env=service_env(db_dsn),
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

@@ -14,7 +14,7 @@ import asyncpg
 import httpx
 import pytest
 
-from harness.server import ROOT, ServerProcess, service_env
+from harness.server import ROOT, ServeCommand, ServerProcess, service_env
 from projections.audit import run_audit
 from projections.queries import projector_status
 
@@ -32,18 +32,6 @@ async def _player(client: httpx.AsyncClient, funds: int) -> dict[str, str]:
         assert (await client.post("/top-up", json={"amount": step}, headers=headers)).is_success
         funds -= step
     return headers
-
-
-class ServeCommand(ServerProcess):
-    """`gameledger serve` itself (not bare uvicorn): its signal handling is under test."""
-
-    async def start(self, ready_timeout: float = 60.0) -> float:
-        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(self.port)}
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "api.cli", "serve", cwd=ROOT, env=env,
-            stdout=self._log, stderr=self._log)  # fmt: skip
-        await self.wait_ready(ready_timeout)
-        return 0.0
 
 
 @pytest.fixture

@@ -1,14 +1,17 @@
 """The feed's pure parts: ids, subjects, bodies, webhook matching, backoff and settings."""
 
 import random
+import socket
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from domain.errors import InvalidWebhookUrl
 from domain.events import Leg, PlayerRegistered, Transferred
 from infra.config import ConfigError, load_settings
 from infra.eventstore import StoredEvent
-from infra.webhook_sender import MAX_BACKOFF, backoff, next_step
+from infra.webhook_sender import MAX_BACKOFF, allowed, backoff, check_url, next_step
 from projections.feed_message import body, event_id, parse_event_id, subject
 from projections.webhooks import matches
 
@@ -97,3 +100,20 @@ def test_feed_settings_are_read_and_checked() -> None:
             load_settings(bad)
     allowed = load_settings({"WEBHOOK_ALLOW_NETWORKS": "127.0.0.1/32"}).webhook_allow_networks
     assert allowed == ("127.0.0.1/32",)
+
+
+async def test_a_name_that_resolves_to_a_private_address_is_refused_unless_allowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # DNS answers at delivery time: a public-looking name may point into the private network.
+    real = socket.getaddrinfo
+
+    def resolve(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        if host != "hooks.example":
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.7.9", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with pytest.raises(InvalidWebhookUrl, match=r"192\.168\.7\.9"):
+        await check_url("https://hooks.example/in", ())
+    await check_url("https://hooks.example/in", allowed(("192.168.0.0/16",)))

@@ -1,0 +1,29 @@
+"""`/schema` works offline: its page loads only pinned assets the service serves itself."""
+
+import re
+
+import httpx
+
+from api.schema_ui import VERSION
+
+
+async def test_the_docs_page_loads_only_same_origin_assets_that_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/schema")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    urls = re.findall(r"""<(?:script|link)[^>]*?(?:src|href)=["']([^"']+)["']""", page.text)
+    assert len(urls) == 4, urls  # the favicon, the stylesheet and two scripts
+    for url in urls:
+        assert url.startswith("/"), url
+        assert not url.startswith("//"), url
+        asset = await client.get(url)
+        assert asset.status_code == 200, url
+        kind = asset.headers["content-type"]
+        assert kind.startswith(("text/javascript", "text/css", "image/svg+xml")), (url, kind)
+    pinned = [url for url in urls if VERSION in url]
+    assert len(pinned) == 3
+    cached = await client.get(pinned[0])
+    assert "max-age=31536000" in cached.headers["cache-control"]
+    assert (await client.get(f"/schema/assets/{VERSION}/swagger-ui.js")).status_code == 404
