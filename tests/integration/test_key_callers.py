@@ -35,7 +35,7 @@ async def test_a_key_stored_before_the_migration_still_replays(
     conn = await asyncpg.connect(empty_db_dsn)
     try:
         await store_a_key_as_before_callers(conn, command)
-        assert await migrate.migrate(conn) == ["010_idempotency_callers"]
+        assert (await migrate.migrate(conn))[0] == "010_idempotency_callers"
     finally:
         await conn.close()
     pool = await create_pool(empty_db_dsn, settings)
