@@ -65,9 +65,9 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
 
 async def _generated(outcome: Outcome, api: Api, dsn: str, examples: int) -> None:
     """schemathesis over every operation, as an admin (who may call them all)."""
+    # An operator holds no wallet (422 not-a-player on every wallet route), which is one more
+    # documented answer for schemathesis to check.
     token = await operator_token(api, dsn)
-    funded = await api.call("POST", "/top-up", json={"amount": 5000}, token=token)
-    outcome.check(funded.status == 200, f"the admin's top-up answered {funded.status}")
     report = await schemathesis(api.base, token, examples, quick=outcome.quick)
     outcome.figure("schemathesis examples per operation", examples)
     outcome.figure("schemathesis seed", str(report.seed))  # to reproduce: --seed

@@ -17,9 +17,9 @@ from harness.wire import Frames, WriteSpotter, ready_status, upstream_of
 Mode = Literal["pass", "blackhole", "reset", "latency"]
 LEDGER_WRITES = (b"INSERT INTO EVENTS",)
 # The write statement of infra/eventstore.py (`_APPEND_BATCH`, every command, alone or in a
-# group) names its commands' idempotency keys in $7, a text[]: the proxy reads them to say how
-# many keys each dropped acknowledgement covered.
-GROUP_KEYS = (b"$7::TEXT[]", 6)
+# group) names its commands' idempotency keys in $8, a text[] (after the callers' $6 and the
+# scopes' $7): the proxy reads them to say how many keys each dropped acknowledgement covered.
+GROUP_KEYS = (b"$8::TEXT[]", 7)
 
 
 class FaultProxy:
