@@ -28,12 +28,13 @@ from infra.eventstore import StoredEvent
 from infra.waker import CHANNEL
 from projections.audit import run_audit, summary
 from projections.cursor import START, Cursor, read_after, stored
+from projections.overdue import ReadModelOverdue
 from projections.progress import Progress
 from projections.rebuild import RebuildBusy, rebuild
 from projections.registry import PROJECTIONS, select
 from projections.replay import ReplayStep, replay, resolve_stream
 from projections.runner import RunnerOptions, serve, wait
-from service.writers import run_writers
+from service.writers import writers
 
 
 def register(subparsers: Any) -> None:
@@ -82,7 +83,7 @@ async def _project(args: argparse.Namespace, dsn: str) -> int:
         names = tuple(p.name for p in select(args.names))
     except ValueError as error:
         return _fail(str(error), 2)
-    sweeper = None if args.no_sweeper else run_writers
+    sweeper = None if args.no_sweeper else writers(ReadModelOverdue)
     await serve(dsn, load_settings(), RunnerOptions(names=names, sweeper=sweeper))
     return 0
 
