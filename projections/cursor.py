@@ -5,11 +5,13 @@ the last position seen" skips a writer that took an early position and committed
 row carries its writer's transaction id instead; below `pg_snapshot_xmin` every transaction has
 ended, so no row can still appear there. Reading only below that horizon, in
 (transaction_id, global_position) order, after the stored pair, never skips and never repeats.
+
+The reads themselves are the event store's (infra/eventstore_reads.py); here are the
+checkpoints that hold each reader's cursor, and the locks around them.
 """
 
 from infra import eventstore_reads
 from infra.db import Conn
-from infra.eventstore import stored_event
 from infra.eventstore_reads import Batch, Cursor, head, pending, read_after
 
 __all__ = ["Batch", "Cursor", "head", "pending", "read_after"]
@@ -40,10 +42,6 @@ _ERROR = """
 INSERT INTO projector_checkpoints AS c (name, last_error) VALUES ($1, $2)
 ON CONFLICT (name) DO UPDATE SET last_error = EXCLUDED.last_error, updated_at = now()
 """
-
-
-# The event a row of the log holds, upcast to the current schema: the event store's decoder.
-stored = stored_event
 
 
 async def behind(conn: Conn, name: str, target: int) -> bool:

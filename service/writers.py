@@ -3,7 +3,6 @@ the sweeper (treasury shards) and the expirer (holds and trades), each under its
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 import asyncpg
 
@@ -13,23 +12,10 @@ from service.expirer import run_expirer
 from service.sweeper import Elector, run_sweeper
 
 
-class Writers(Protocol):
-    """What the projector runner starts beside the projectors (`RunnerOptions.sweeper`)."""
-
-    def __call__(
-        self,
-        pool: asyncpg.Pool,
-        settings: Settings,
-        stop: asyncio.Event,
-        *,
-        leader: Elector,
-        interval: float = 1.0,
-    ) -> Awaitable[None]: ...
-
-
-def writers(overdue: Callable[[asyncpg.Pool], Overdue]) -> Writers:
-    """The sweeper and the expirer; `overdue` builds the expirer's port over the runner's pool
-    (the read side's implementation is injected by whoever composes the process)."""
+def writers(overdue: Callable[[asyncpg.Pool], Overdue]) -> Callable[..., Awaitable[None]]:
+    """The sweeper and the expirer, as the projector runner starts them (`RunnerOptions.sweeper`);
+    `overdue` builds the expirer's port over the runner's pool (the read side's implementation,
+    injected by whoever composes the process)."""
 
     async def run(
         pool: asyncpg.Pool,
