@@ -247,14 +247,15 @@ def _task(work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
 
 async def _projectors(parts: AppParts, stop: asyncio.Event) -> None:
     """The projectors and the sweeper, restarted with back-off if they fail."""
+    from projections.overdue import ReadModelOverdue
     from projections.runner import RunnerOptions, run_projectors  # the API can run without them
-    from service.writers import run_writers
+    from service.writers import writers
 
     delay = 0.5
     while not stop.is_set():
         try:
             await run_projectors(
-                parts.dsn, parts.settings, stop, RunnerOptions(sweeper=run_writers)
+                parts.dsn, parts.settings, stop, RunnerOptions(sweeper=writers(ReadModelOverdue))
             )
         except Exception:  # a crash must not take the API down: log, wait, restart
             _log.exception("projectors stopped; restarting")

@@ -22,8 +22,6 @@ import structlog
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
-from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.middleware.base import DefineMiddleware
 
 from api import problems
 from infra import credentials
@@ -249,18 +247,6 @@ async def require_player(
 async def _current(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     tokens: Tokens = connection.app.state.tokens
     await tokens.current()
-
-
-class BearerAuth(AbstractAuthenticationMiddleware):
-    """The same check as a middleware, for controllers that still use one (api/batch.py)."""
-
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Any:
-        """The principal of the request's token, or a 401."""
-        await _current(connection)
-        return AuthenticationResult(user=principal_of(connection), auth=None)
-
-
-bearer_auth = DefineMiddleware(BearerAuth)
 
 
 async def require_admin(

@@ -14,7 +14,7 @@ from litestar.params import JSONBody
 from msgspec import Meta
 
 from api.body import StrictBody
-from api.problems import STATUS_BY_CATEGORY, from_unexpected, responses, slug_of
+from api.problems import as_member, responses
 from api.schemas import (
     Amount,
     CurrencyCode,
@@ -29,7 +29,6 @@ from api.services import Caller, Svc
 from api.trusted import TrustedController
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
-from domain.errors import DomainError
 from service.batch import BatchItem, Outcome, execute
 
 STATUSES = ("ok", "replayed", "error")
@@ -114,25 +113,7 @@ def _result(index: int, outcome: Outcome) -> BatchResult:
         )
     error = outcome.error
     assert error is not None
-    return BatchResult(index=index, status="error", problem=_problem(error))
-
-
-def _problem(error: Exception) -> dict[str, Any]:
-    if not isinstance(error, DomainError):  # this transfer's alone: logged, a 500 for it only
-        unexpected = from_unexpected(error)
-        return {
-            "type": unexpected.type_,
-            "title": unexpected.title,
-            "detail": unexpected.detail,
-            "status": unexpected.status_code,
-        }
-    return {
-        "type": slug_of(error),
-        "title": error.title,
-        "detail": error.detail,
-        "status": STATUS_BY_CATEGORY.get(error.category, 422),
-        **msgspec.to_builtins(error.context),
-    }
+    return BatchResult(index=index, status="error", problem=as_member(error))
 
 
 class BatchController(TrustedController):

@@ -20,20 +20,21 @@ from domain.events import (
     TrancheChanged,
     Transferred,
 )
-from infra import catalog_store
+from infra import catalog_store, eventstore_reads
 from infra.catalog import load_catalog
 from infra.config import load_settings
 from infra.db import Conn, Pool, create_pool
 from infra.eventstore import StoredEvent
 from infra.waker import CHANNEL
 from projections.audit import run_audit, summary
-from projections.cursor import START, Cursor, read_after, stored
+from projections.cursor import START, Cursor, read_after
+from projections.overdue import ReadModelOverdue
 from projections.progress import Progress
 from projections.rebuild import RebuildBusy, rebuild
 from projections.registry import PROJECTIONS, select
 from projections.replay import ReplayStep, replay, resolve_stream
 from projections.runner import RunnerOptions, serve, wait
-from service.writers import run_writers
+from service.writers import writers
 
 
 def register(subparsers: Any) -> None:
@@ -82,7 +83,7 @@ async def _project(args: argparse.Namespace, dsn: str) -> int:
         names = tuple(p.name for p in select(args.names))
     except ValueError as error:
         return _fail(str(error), 2)
-    sweeper = None if args.no_sweeper else run_writers
+    sweeper = None if args.no_sweeper else writers(ReadModelOverdue)
     await serve(dsn, load_settings(), RunnerOptions(names=names, sweeper=sweeper))
     return 0
 
@@ -180,19 +181,6 @@ def _event_line(stored: StoredEvent) -> str:
     )
 
 
-_TAIL = """
-SELECT * FROM (SELECT stream_id, version, global_position, event_type, schema_version,
-                      payload, recorded_at
-                 FROM events ORDER BY global_position DESC LIMIT $1) AS tail
- ORDER BY global_position
-"""
-_HORIZON = """
-SELECT transaction_id, global_position FROM events
- WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY transaction_id DESC, global_position DESC LIMIT 1
-"""
-
-
 async def _events(args: argparse.Namespace, dsn: str) -> int:
     if args.limit < 0:
         return _fail("--limit must be 0 or more", 2)
@@ -200,13 +188,12 @@ async def _events(args: argparse.Namespace, dsn: str) -> int:
         # One snapshot: following starts at its horizon, and what the tail printed above that
         # horizon is skipped once, so nothing is printed twice and nothing is missed.
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            rows = await conn.fetch(_TAIL, args.limit)
-            start = await conn.fetchrow(_HORIZON)
-        for row in rows:
-            print(_event_line(stored(row)))
+            events = await eventstore_reads.tail(conn, args.limit)
+            start = await eventstore_reads.horizon(conn)
+        for event in events:
+            print(_event_line(event))
         if args.follow:
-            cursor = Cursor(*start) if start else START
-            await _follow(conn, cursor, {row["global_position"] for row in rows})
+            await _follow(conn, start or START, {event.global_position for event in events})
     return 0
 
 

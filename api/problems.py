@@ -181,6 +181,26 @@ def from_unexpected(error: Exception) -> ProblemDetailsException:
     return problem(500, "internal-error", "Internal error", "An unexpected error occurred.")
 
 
+def as_member(error: Exception) -> dict[str, Any]:
+    """A problem as one member of a larger answer (a batch item that failed alone): the type,
+    title, detail, status and context it would have as a whole answer."""
+    if not isinstance(error, DomainError):  # this item's alone: logged, a 500 for it only
+        unexpected = from_unexpected(error)
+        return {
+            "type": unexpected.type_,
+            "title": unexpected.title,
+            "detail": unexpected.detail,
+            "status": unexpected.status_code,
+        }
+    return {
+        "type": slug_of(error),
+        "title": error.title,
+        "detail": error.detail,
+        "status": STATUS_BY_CATEGORY.get(error.category, 422),
+        **msgspec.to_builtins(error.context),
+    }
+
+
 async def answer(
     refusal: ProblemDetailsException, scope: Scope, receive: Receive, send: Send
 ) -> None:

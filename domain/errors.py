@@ -124,12 +124,6 @@ class InvalidInput(DomainError):
     category = "invalid"
 
 
-class InvalidIdempotencyKey(DomainError):
-    slug = "invalid_idempotency_key"
-    title = "The idempotency key is not allowed"
-    category = "invalid"
-
-
 class InvalidWebhookUrl(DomainError):
     slug = "invalid_webhook_url"
     title = "Webhooks are only delivered to public http(s) addresses"

@@ -102,3 +102,16 @@ class EventStore(Protocol):
         and how, without keeping anything (an atomic group looking for the job that fails it).
         """
         ...
+
+
+class Overdue(Protocol):
+    """The escrows whose expiry has passed, oldest first. The read side answers from its holds
+    and trades read models, so the expirer (the write side) holds none of their SQL."""
+
+    async def holds(self, now: datetime, limit: int) -> list[str]:
+        """Pending holds due at `now`."""
+        ...
+
+    async def trades(self, now: datetime, limit: int) -> list[str]:
+        """Open trade offers due at `now`."""
+        ...

@@ -12,9 +12,6 @@ from infra.follower import Connect, Follower
 
 CHANNEL = "gameledger_catalog"
 _NOTIFY = "SELECT pg_notify($1, '')"
-_ALL = """
-SELECT stream_id, version, global_position, event_type, schema_version, payload, recorded_at
-  FROM events WHERE stream_id = $1 ORDER BY version"""
 # What players (and holds) hold of each asset: issued - shards - inflow, per the projection.
 _HELD = "SELECT asset, circulating FROM rm_treasury"
 
@@ -30,8 +27,8 @@ async def head(conn: Conn) -> Catalog | None:
 async def versions(conn: Conn, base: Catalog) -> dict[int, Catalog]:
     """Every catalog by version: `base` (the configured file) as 0, then each one applied."""
     found = {0: base}
-    for row in await conn.fetch(_ALL, accounts.CATALOG_STREAM):
-        event = eventstore.stored_event(row).event
+    for stored in await eventstore.read_stream(conn, accounts.CATALOG_STREAM):
+        event = stored.event
         if isinstance(event, CatalogApplied):
             found[event.catalog.version] = event.catalog
     return found

@@ -1,6 +1,8 @@
 """The PostgreSQL event store: append with expected versions, read streams and heads.
 
-SQL for the `events` and `idempotency_keys` tables lives here, beside the code that owns them.
+SQL for the `events` and `idempotency_keys` tables lives here, beside the code that owns them,
+and nowhere else: the reads of the read side and the operators (the projectors' cursor, the
+audit, replay, the feed, the status page) are the event store's too, in eventstore_reads.py.
 """
 
 from typing import Any

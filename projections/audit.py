@@ -13,7 +13,7 @@ import msgspec
 
 from domain import accounts
 from domain.assets import CURRENCY
-from infra import codec, credentials
+from infra import codec, credentials, eventstore_reads
 from infra.db import Conn
 from projections import audit_models, audit_sql, cursor
 from projections.audit_catalog import Catalogs
@@ -95,20 +95,9 @@ def _check(name: str, found: list[str]) -> Check:
     return Check(name=name, ok=not found, description=CHECKS[name], details=details)
 
 
-def _select_all() -> str:
-    flags = ", ".join(
-        f"(transaction_id, global_position) <= (${2 * i + 1}::xid8, ${2 * i + 2}::bigint)"
-        for i in range(len(_CUTS))
-    )
-    return f"""
-SELECT stream_id, version, event_type, schema_version, payload, ARRAY[{flags}] AS included
-  FROM events ORDER BY global_position"""
-
-
 async def _replay(conn: Conn, cuts: dict[str, cursor.Cursor], catalogs: Catalogs | None) -> Replay:
     replay = Replay(cuts={name: Cut() for name in _CUTS}, catalogs=catalogs)
-    args = [value for name in _CUTS for value in cuts[name]]
-    async for row in conn.cursor(_select_all(), *args, prefetch=5000):
+    async for row in eventstore_reads.scan(conn, [cuts[name] for name in _CUTS]):
         stream, version = row["stream_id"], row["version"]
         try:
             event = codec.decode(row["event_type"], row["schema_version"], row["payload"])

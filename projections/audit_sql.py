@@ -1,78 +1,32 @@
 """Audit checks that are best done inside the database: the hash chain and the history table.
 
-Both read whole tables in one pass over an index and return only the rows that are wrong.
+Both read whole tables in one pass over an index and return only the rows that are wrong (the
+statements are the event store's: infra/eventstore_reads.py); here they become report lines.
 """
 
+from infra import eventstore_reads
 from infra.db import Conn
 from projections.cursor import Cursor
 
 REPORT_LIMIT = 100
 
-# The same digest as the events_chain trigger (migrations/001_events.sql): sha256 of the
-# previous version's stored hash ('' for version 1) and the row's content. Recomputed from the
-# stored previous hash, an edited row fails on itself, and a deleted one breaks its successor.
-_CHAIN = """
-SELECT stream_id, version, previous IS DISTINCT FROM version - 1 AND version > 1 AS gap
-  FROM (SELECT stream_id, version, hash,
-               lag(version) OVER w AS previous,
-               sha256(CASE WHEN version = 1 THEN ''::bytea ELSE lag(hash) OVER w END
-                      || convert_to(stream_id || '|' || version || '|' || event_type || '|'
-                                    || schema_version || '|' || payload::text, 'UTF8')) AS digest
-          FROM events WINDOW w AS (PARTITION BY stream_id ORDER BY version)) AS chained
- WHERE digest IS DISTINCT FROM hash
- ORDER BY stream_id, version
- LIMIT $1
-"""
-
 
 async def broken_chain(conn: Conn) -> list[str]:
     """One line per event whose hash does not follow from its content and its predecessor."""
     return [
-        f"{r['stream_id']} v{r['version']}: "
+        f"{stream} v{version}: "
         + (
             "the event before it is missing"
-            if r["gap"]
+            if gap
             else "hash does not match its content or the previous event's hash"
         )
-        for r in await conn.fetch(_CHAIN, REPORT_LIMIT)
+        for stream, version, gap in await eventstore_reads.chain_breaks(conn, REPORT_LIMIT)
     ]
-
-
-# What rm_history should hold for the events the history projector has applied: built here from
-# the stored JSON, independently of the fold.
-_HISTORY = """
-WITH expected AS (
-    SELECT substr(stream_id, length('player:') + 1) AS player_id, version,
-           payload->>'transfer_id' AS transfer_id, payload->>'code' AS code,
-           (SELECT jsonb_agg(jsonb_build_object('account', l->0, 'asset', l->1, 'amount', l->2))
-              FROM jsonb_array_elements(payload->'legs') AS l) AS legs,
-           coalesce((payload->'state_after'->>'diamond')::bigint, 0) AS balance_after,
-           payload->'state_after' AS state_after, payload->>'item' AS item,
-           (payload->>'quantity')::bigint AS quantity, payload->>'reverses' AS reverses,
-           payload->>'reason' AS reason, payload->>'counterparty' AS counterparty,
-           payload->>'memo' AS memo, payload->>'hold_id' AS hold_id,
-           coalesce(payload->'metadata', '{}'::jsonb) AS metadata,
-           payload->>'trade_id' AS trade_id
-      FROM events
-     WHERE event_type = 'transferred' AND starts_with(stream_id, 'player:')
-       AND (transaction_id, global_position) <= ($1::xid8, $2::bigint)
-)
-SELECT coalesce(e.player_id, h.player_id) AS player_id, coalesce(e.version, h.version) AS version,
-       e.player_id IS NULL AS extra, h.player_id IS NULL AS missing
-  FROM expected AS e FULL JOIN rm_history AS h USING (player_id, version)
- WHERE (e.transfer_id, e.code, e.legs, e.balance_after, e.state_after, e.item, e.quantity,
-        e.reverses, e.reason, e.counterparty, e.memo, e.hold_id, e.metadata, e.trade_id)
-       IS DISTINCT FROM
-       (h.transfer_id, h.code, h.legs, h.balance_after, h.state_after, h.item, h.quantity,
-        h.reverses, h.reason, h.counterparty, h.memo, h.hold_id, h.metadata, h.trade_id)
- ORDER BY 1, 2
- LIMIT $3
-"""
 
 
 async def history_differences(conn: Conn, cut: Cursor) -> list[str]:
     """One line per rm_history row that differs from the log (up to the projector's cut)."""
-    rows = await conn.fetch(_HISTORY, cut.transaction_id, cut.global_position, REPORT_LIMIT)
+    rows = await eventstore_reads.history_mismatches(conn, cut, REPORT_LIMIT)
     return [
         f"rm_history[{r['player_id']} v{r['version']}]: "
         + ("not in the log" if r["extra"] else "missing" if r["missing"] else "differs")

@@ -5,12 +5,16 @@ the last position seen" skips a writer that took an early position and committed
 row carries its writer's transaction id instead; below `pg_snapshot_xmin` every transaction has
 ended, so no row can still appear there. Reading only below that horizon, in
 (transaction_id, global_position) order, after the stored pair, never skips and never repeats.
+
+The reads themselves are the event store's (infra/eventstore_reads.py); here are the
+checkpoints that hold each reader's cursor, and the locks around them.
 """
 
-from typing import NamedTuple
-
+from infra import eventstore_reads
 from infra.db import Conn
-from infra.eventstore import StoredEvent, stored_event
+from infra.eventstore_reads import Batch, Cursor, head, pending, read_after
+
+__all__ = ["Batch", "Cursor", "head", "pending", "read_after"]
 
 # Advisory lock classes (first key); the second key is hashtext() of the projector's name.
 LOCK_BATCH = 0x676C01  # held by a batch transaction: one writer of a read model at a time
@@ -18,51 +22,7 @@ LOCK_ACTIVE = 0x676C02  # held by a session: which process is the active project
 LOCK_REBUILD = 0x676C03  # held by a session: one rebuild of a projection at a time
 
 
-class Cursor(NamedTuple):
-    """A position in the tailing order."""
-
-    transaction_id: int
-    global_position: int
-
-
 START = Cursor(0, 0)
-
-
-class Batch(NamedTuple):
-    """Events read after a cursor, and the cursor after the last of them."""
-
-    events: list[StoredEvent]
-    last: Cursor
-
-
-_READ = """
-SELECT transaction_id, global_position, stream_id, version, event_type, schema_version,
-       payload, recorded_at
-  FROM events
- WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-   AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
- ORDER BY transaction_id, global_position
- LIMIT $3
-"""
-
-# Events after the cursor of the last read that it did not reach: committed above the horizon it
-# read under (a writer was still open below them), so poll again soon. Asked after the cursor,
-# not against a fresh horizon: the horizon may have moved on since that read, and the events
-# between the two would then be neither read nor pending (catch_up returned without them).
-_PENDING = """
-SELECT EXISTS (SELECT 1 FROM events
-                WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint))
-"""
-
-_HEAD = "SELECT coalesce(max(global_position), 0) FROM events"
-
-# Events committed at or before `target` that the cursor has not passed (scans only the rows
-# after the cursor, on the events_cursor index).
-_BEHIND = """
-SELECT EXISTS (SELECT 1 FROM events
-                WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-                  AND global_position <= $3)
-"""
 
 _LOAD = "SELECT transaction_id, global_position FROM projector_checkpoints WHERE name = $1"
 
@@ -84,33 +44,26 @@ ON CONFLICT (name) DO UPDATE SET last_error = EXCLUDED.last_error, updated_at = 
 """
 
 
-# The event a row of the log holds, upcast to the current schema: the event store's decoder.
-stored = stored_event
-
-
-async def read_after(conn: Conn, cursor: Cursor, limit: int) -> Batch:
-    """Up to `limit` events after `cursor`, all below the horizon, in tailing order."""
-    rows = await conn.fetch(_READ, cursor.transaction_id, cursor.global_position, limit)
-    if not rows:
-        return Batch([], cursor)
-    last = Cursor(rows[-1]["transaction_id"], rows[-1]["global_position"])
-    return Batch([stored(row) for row in rows], last)
-
-
-async def pending(conn: Conn, after: Cursor) -> bool:
-    """True when committed events wait after `after` (the cursor a batch read up to)."""
-    return bool(await conn.fetchval(_PENDING, after.transaction_id, after.global_position))
-
-
-async def head(conn: Conn) -> int:
-    """The highest global position visible now (a target to catch up to)."""
-    return int(await conn.fetchval(_HEAD))
-
-
 async def behind(conn: Conn, name: str, target: int) -> bool:
     """True while `name`'s checkpoint has not passed every event up to position `target`."""
-    cursor = await load(conn, name)
-    return bool(await conn.fetchval(_BEHIND, *cursor, target))
+    return await eventstore_reads.behind(conn, await load(conn, name), target)
+
+
+# Has a checkpoint passed the stream's last event at or before a version? One statement, so the
+# position and the checkpoint come from one snapshot.
+_PASSED = f"""
+SELECT coalesce((c.transaction_id, c.global_position) >= (e.transaction_id, e.global_position),
+                false)
+  FROM ({eventstore_reads.last_position_sql("$2", "$3")}) AS e
+  LEFT JOIN projector_checkpoints AS c ON c.name = $1
+"""
+
+
+async def passed(conn: Conn, name: str, stream: str, version: int) -> bool | None:
+    """Whether `name`'s checkpoint has passed the stream's event at `version` (None: no event
+    at or before it)."""
+    result: bool | None = await conn.fetchval(_PASSED, name, stream, version)
+    return result
 
 
 async def load(conn: Conn, name: str) -> Cursor:

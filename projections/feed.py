@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
-from infra import metrics
+from infra import eventstore_reads, metrics
 from infra.broker import Broker, Published
 from infra.config import Settings
 from infra.db import Conn
@@ -112,14 +112,10 @@ async def step(pool: asyncpg.Pool, broker: Broker, prefix: str, limit: int) -> F
     )
 
 
-_AT = "SELECT transaction_id, global_position FROM events WHERE stream_id = $1 AND version = $2"
-
-
 async def _advance_to(conn: Conn, key: tuple[str, int]) -> int:
-    row = await conn.fetchrow(_AT, *key)
-    if row is None:
+    target = await eventstore_reads.position_of(conn, *key)
+    if target is None:
         raise FeedMismatch(f"the stream's last event {key[0]}@{key[1]} is not in this ledger")
-    target = cursor.Cursor(row["transaction_id"], row["global_position"])
     moved = 0
     at = await cursor.load(conn, CHECKPOINT)
     while at < target:

@@ -13,17 +13,13 @@ import msgspec
 
 from domain.assets import CURRENCY
 from domain.events import Event, Transferred, event_type_of
+from infra import eventstore_reads
 from infra.broker import Message
 from infra.db import Conn
 from infra.eventstore import StoredEvent
 from projections.history import LegView
 
 _encode = msgspec.json.Encoder().encode
-
-_METADATA = """
-SELECT global_position, metadata::text AS metadata FROM events
- WHERE global_position = ANY($1::bigint[])
-"""
 
 
 def event_id(stream_id: str, version: int) -> str:
@@ -90,8 +86,7 @@ def body(stored: StoredEvent, metadata: dict[str, Any]) -> dict[str, Any]:
 
 async def metadata_of(conn: Conn, events: Sequence[StoredEvent]) -> dict[int, dict[str, Any]]:
     """Each event's metadata (who asked, through what) by global position."""
-    rows = await conn.fetch(_METADATA, [e.global_position for e in events])
-    return {r["global_position"]: msgspec.json.decode(r["metadata"]) for r in rows}
+    return await eventstore_reads.metadata_at(conn, [e.global_position for e in events])
 
 
 async def messages(conn: Conn, events: Sequence[StoredEvent], prefix: str) -> list[Message]:

@@ -130,6 +130,16 @@ async def held(conn: Conn, player_id: str) -> dict[str, int]:
 
 PROJECTION = Projection(name="holds", tables=("rm_holds",), apply=project)
 
+_DUE = """
+SELECT hold_id FROM rm_holds WHERE status = 'pending' AND expires_at <= $1
+ ORDER BY expires_at LIMIT $2
+"""
+
+
+async def due(conn: Conn, now: datetime, limit: int) -> list[str]:
+    """Pending holds whose expiry has passed, oldest first (what the expirer closes)."""
+    return [r["hold_id"] for r in await conn.fetch(_DUE, now, limit)]
+
 
 _PENDING = """
 SELECT h.hold_id, p.username, h.asset, h.amount, h.expires_at, h.memo

@@ -11,15 +11,11 @@ from typing import Any
 
 import msgspec
 
+from domain import accounts
 from domain.errors import UnknownPlayer, UnknownVersion
+from infra import eventstore_reads
 from infra.db import Conn
 from projections.queries import wait_covered
-
-_PROFILE = """
-SELECT (SELECT max(version) FROM events WHERE stream_id = 'player:' || $1) AS head,
-       (SELECT payload::text FROM events WHERE stream_id = 'player:' || $1 AND version = 1)
-       AS registration
-"""
 
 AT_VERSION = """
 SELECT version, occurred_at, state_after::text AS state FROM rm_history
@@ -63,10 +59,9 @@ async def wallet_at(
     wait_seconds: float = 2.0,
 ) -> PastWallet:
     """The wallet after the last event at or before `version` or `at` (the latest without)."""
-    profile: Any = await conn.fetchrow(_PROFILE, player_id)
-    if profile["head"] is None:
+    head, first = await eventstore_reads.head_and_first(conn, accounts.player_account(player_id))
+    if head is None or first is None:
         raise UnknownPlayer("no such player", playerId=player_id)
-    head: int = profile["head"]
     if version is not None and version > head:
         raise UnknownVersion(
             f"the player's stream has no version {version}; its latest is {head}",
@@ -79,7 +74,7 @@ async def wallet_at(
         row = await conn.fetchrow(AT_TIME, player_id, at)
     else:
         row = await conn.fetchrow(AT_VERSION, player_id, target)
-    registered = _registration.decode(profile["registration"])
+    registered = _registration.decode(first)
     return _wallet(player_id, registered, row, at, stale=not fresh)
 
 

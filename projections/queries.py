@@ -12,8 +12,10 @@ from typing import Any
 
 import msgspec
 
-from domain.events import DebtChanged
-from infra import codec
+from domain import accounts
+from domain.assets import CURRENCY
+from domain.events import DebtChanged, Transferred
+from infra import codec, eventstore, eventstore_reads
 from infra.db import Conn
 from projections import cursor, holds, trades
 from projections.history import LegView
@@ -58,25 +60,28 @@ LEFT JOIN LATERAL (
               GROUP BY asset) AS sums) AS hd ON true
 """
 
-# The stream head and the projected wallet in one statement, so both come from one snapshot.
+# The stream head and the projected wallet in one statement, so both come from one snapshot
+# ($1 the player id, $2 their stream, $3 their debt stream).
+_DEBT_HEAD = "event_type AS debt_type, schema_version AS debt_schema, payload::text AS debt"
 _PLAYER = (
-    """
+    f"""
 SELECT h.head, p.username, p.referral_code, p.balance, p.version, i.items, i.quantities,
        hd.held_assets, hd.held_amounts, d.debt_type, d.debt_schema, d.debt
-  FROM (SELECT max(version) AS head FROM events WHERE stream_id = 'player:' || $1) AS h
+  FROM ({eventstore_reads.head_sql("$2")}) AS h
   LEFT JOIN rm_players AS p ON p.player_id = $1
   LEFT JOIN LATERAL (
        SELECT array_agg(item ORDER BY item) AS items,
               array_agg(quantity ORDER BY item) AS quantities
          FROM rm_inventory WHERE player_id = $1 AND quantity > 0) AS i ON true
-  LEFT JOIN LATERAL (
-       SELECT event_type AS debt_type, schema_version AS debt_schema, payload::text AS debt
-         FROM events WHERE stream_id = 'debt:' || $1 ORDER BY version DESC LIMIT 1) AS d ON true
+  LEFT JOIN LATERAL ({eventstore_reads.latest_sql("$3", _DEBT_HEAD)}) AS d ON true
 """
     + _HELD
 )
 
-_REGISTRATION = "SELECT payload FROM events WHERE stream_id = 'player:' || $1 AND version = 1"
+
+async def _fetch_player(conn: Conn, player_id: str) -> Any:
+    streams = accounts.player_account(player_id), accounts.debt_stream(player_id)
+    return await conn.fetchrow(_PLAYER, player_id, *streams)
 
 
 async def player_view(
@@ -84,7 +89,7 @@ async def player_view(
 ) -> PlayerView | None:
     """The player's wallet once it reflects `min_version` (default: the stream's head)."""
     deadline = time.monotonic() + wait_seconds
-    row: Any = await conn.fetchrow(_PLAYER, player_id)
+    row: Any = await _fetch_player(conn, player_id)
     if row["head"] is None:
         return None
     target = row["head"] if min_version is None else min(min_version, row["head"])
@@ -92,14 +97,15 @@ async def player_view(
     while (row["version"] or 0) < target and time.monotonic() + pause < deadline:
         await asyncio.sleep(pause)
         pause = min(pause * 2, 0.05)
-        row = await conn.fetchrow(_PLAYER, player_id)
+        row = await _fetch_player(conn, player_id)
     return await _player(conn, player_id, row, stale=(row["version"] or 0) < target)
 
 
 async def _player(conn: Conn, player_id: str, row: Any, *, stale: bool) -> PlayerView:
     username, code = row["username"], row["referral_code"]
     if username is None:  # not projected yet: the registration event has the profile
-        payload = msgspec.json.decode(await conn.fetchval(_REGISTRATION, player_id))
+        _, first = await eventstore_reads.head_and_first(conn, accounts.player_account(player_id))
+        payload = msgspec.json.decode(first or "{}")
         username, code = payload["username"], payload["referral_code"]
     return PlayerView(
         player_id=player_id,
@@ -121,15 +127,6 @@ def _debt(row: Any) -> dict[str, int]:
     event = codec.decode(row["debt_type"], row["debt_schema"], row["debt"])
     return dict(event.debt_after) if isinstance(event, DebtChanged) else {}
 
-
-# Has the history projector passed the player's event at the wanted version?
-_COVERED = """
-SELECT coalesce((c.transaction_id, c.global_position) >= (e.transaction_id, e.global_position),
-                false)
-  FROM events AS e LEFT JOIN projector_checkpoints AS c ON c.name = 'history'
- WHERE e.stream_id = 'player:' || $1 AND e.version <= $2
- ORDER BY e.version DESC LIMIT 1
-"""
 
 _legs = msgspec.json.Decoder(list[LegView])
 _state = msgspec.json.Decoder(dict[str, int])
@@ -165,7 +162,7 @@ async def wait_covered(conn: Conn, player_id: str, version: int, seconds: float)
     deadline = time.monotonic() + seconds
     pause = 0.005
     while True:
-        covered = await conn.fetchval(_COVERED, player_id, version)
+        covered = await cursor.passed(conn, "history", accounts.player_account(player_id), version)
         if covered is None or covered:  # no such event: nothing to wait for
             return True
         if time.monotonic() + pause >= deadline:
@@ -200,25 +197,28 @@ SELECT asset, shards, inflow, inflow_credited, issued, circulating, updated_at
   FROM rm_treasury ORDER BY asset
 """
 
-_SHARDS = """
+_SHARDS = f"""
 SELECT a.account, a.balance, e.version, (e.payload->>'budget_after')::bigint AS budget
   FROM rm_accounts AS a
-  LEFT JOIN LATERAL (SELECT version, payload FROM events WHERE stream_id = a.account
-                      ORDER BY version DESC LIMIT 1) AS e ON true
- WHERE starts_with(a.account, 'treasury:shard:') AND a.asset = 'diamond'
+  LEFT JOIN LATERAL ({eventstore_reads.latest_sql("a.account", "version, payload")}) AS e ON true
+ WHERE starts_with(a.account, $1) AND a.asset = $2
 """
 
-_GENESIS = """
-SELECT leg->>1 AS asset, (-sum((leg->>2)::bigint))::bigint AS minted
-  FROM events, jsonb_array_elements(payload->'legs') AS leg
- WHERE stream_id = 'treasury' AND version = 1 AND leg->>0 LIKE 'issuer:%'
- GROUP BY 1
-"""
+
+async def _genesis(conn: Conn) -> dict[str, int]:
+    """What the treasury's first event minted, per asset (what its issuers gave)."""
+    stored = await eventstore.read_at(conn, accounts.TREASURY_STREAM, 1)
+    minted: dict[str, int] = {}
+    if stored is not None and isinstance(stored.event, Transferred):
+        for leg in stored.event.legs:
+            if accounts.is_issuer(leg.account):
+                minted[leg.asset] = minted.get(leg.asset, 0) - leg.amount
+    return minted
 
 
 async def treasury_view(conn: Conn) -> TreasuryView:
     """Treasury totals per asset (as projected) and each shard's budget (from its stream)."""
-    genesis = {r["asset"]: r["minted"] for r in await conn.fetch(_GENESIS)}
+    genesis = await _genesis(conn)
     assets = [
         AssetTotals(
             asset=r["asset"],
@@ -241,13 +241,15 @@ async def treasury_view(conn: Conn) -> TreasuryView:
             balance=r["balance"],
             version=r["version"] or 0,
         )
-        for r in await conn.fetch(_SHARDS)
+        for r in await conn.fetch(_SHARDS, accounts.SHARD_PREFIX, CURRENCY)
     ]
     return TreasuryView(assets=assets, shards=sorted(shards, key=lambda s: s.index))
 
 
-# Lag is counted up to a cap so a far-behind projector cannot make the status page slow.
-_STATUS = """
+_LAG = eventstore_reads.lag_sql(
+    "coalesce(c.transaction_id, '0'::xid8)", "coalesce(c.global_position, 0)"
+)
+_STATUS = f"""
 SELECT n.name, c.transaction_id, c.global_position, c.events_applied, c.last_error,
        c.updated_at, lag.events AS lag_events,
        coalesce(extract(epoch FROM clock_timestamp() - lag.oldest), 0)::float8 AS lag_seconds,
@@ -255,12 +257,7 @@ SELECT n.name, c.transaction_id, c.global_position, c.events_applied, c.last_err
           FROM pg_stat_activity WHERE backend_xid IS NOT NULL) AS horizon_age
   FROM (SELECT unnest($1::text[]) AS name UNION SELECT name FROM projector_checkpoints) AS n
   LEFT JOIN projector_checkpoints AS c ON c.name = n.name
- CROSS JOIN LATERAL (
-       SELECT count(*) AS events, min(recorded_at) AS oldest
-         FROM (SELECT recorded_at FROM events AS e
-                WHERE (e.transaction_id, e.global_position)
-                      > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.global_position, 0))
-                LIMIT 1000000) AS behind) AS lag
+ CROSS JOIN LATERAL ({_LAG}) AS lag
  ORDER BY n.name
 """
 

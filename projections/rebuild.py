@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
+from infra import eventstore_reads
 from infra.db import Conn
 from projections import cursor
 from projections.model import Projection
@@ -70,7 +71,7 @@ async def _rebuild_one(
         raise RebuildBusy(f"a rebuild of {projection.name} is already running")
     try:
         await _prepare(conn, projection)
-        bar = progress(projection.name, await conn.fetchval("SELECT count(*) FROM events"))
+        bar = progress(projection.name, await eventstore_reads.count(conn))
         events = await _fill(conn, projection, batch_size, bar)
         caught_up = await _swap(conn, projection, batch_size)
         events += caught_up

@@ -11,10 +11,18 @@ from typing import Any
 import msgspec
 
 from domain import accounts, trades
-from domain.events import Claimed, Event, HoldPlaced, TradeOffered, TrancheChanged, Transferred
+from domain.events import (
+    Claimed,
+    Event,
+    HoldPlaced,
+    TradeOffered,
+    TrancheChanged,
+    Transferred,
+    event_type_of,
+)
 from domain.holds import STATUS_OF_CODE
+from infra import eventstore_reads
 from infra.db import Conn
-from projections.cursor import stored
 
 
 class ReplayStep(msgspec.Struct, kw_only=True):
@@ -28,32 +36,21 @@ class ReplayStep(msgspec.Struct, kw_only=True):
     state_after: dict[str, Any]
 
 
-_READ = """
-SELECT stream_id, version, global_position, event_type, schema_version, payload, recorded_at
-  FROM events
- WHERE stream_id = $1 AND ($2::bigint IS NULL OR version <= $2)
-   AND ($3::timestamptz IS NULL OR recorded_at <= $3)
- ORDER BY version
-"""
-
-
 async def replay(
     conn: Conn, stream: str, until_version: int | None = None, at: datetime | None = None
 ) -> list[ReplayStep]:
     """The stream's events up to `until_version` and/or time `at`, each with its state after."""
-    rows = await conn.fetch(_READ, stream, until_version, at)
     state: dict[str, Any] = {}
     steps = []
-    for row in rows:
-        event = stored(row).event
-        state = evolve(stream, state, event)
+    for stored in await eventstore_reads.read_until(conn, stream, until_version, at):
+        state = evolve(stream, state, stored.event)
         steps.append(
             ReplayStep(
-                version=row["version"],
-                position=row["global_position"],
-                recorded_at=row["recorded_at"],
-                event_type=row["event_type"],
-                event=msgspec.to_builtins(event),
+                version=stored.version,
+                position=stored.global_position,
+                recorded_at=stored.recorded_at,
+                event_type=event_type_of(stored.event),
+                event=msgspec.to_builtins(stored.event),
                 state_after=state,
             )
         )
@@ -85,16 +82,12 @@ def evolve(stream: str, state: dict[str, Any], event: Event) -> dict[str, Any]:
     return {**state, "balances": dict(state.get("balances", {}))}
 
 
-_CLAIM = "SELECT payload->>'owner' FROM events WHERE stream_id = $1 AND version = 1"
-_EXISTS = "SELECT EXISTS (SELECT 1 FROM events WHERE stream_id = $1)"
-
-
 async def resolve_stream(conn: Conn, name: str) -> str | None:
     """A raw stream id, a username or a player id, as the stream it names (None if none)."""
     if ":" in name or name == accounts.TREASURY_STREAM:
-        return name if await conn.fetchval(_EXISTS, name) else None
-    owner = await conn.fetchval(_CLAIM, accounts.username_stream(name))
+        return name if await eventstore_reads.exists(conn, name) else None
+    owner = await eventstore_reads.claim_owner(conn, accounts.username_stream(name))
     if owner is not None:
         return accounts.player_account(owner)
     stream = accounts.player_account(name)
-    return stream if await conn.fetchval(_EXISTS, stream) else None
+    return stream if await eventstore_reads.exists(conn, stream) else None

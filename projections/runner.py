@@ -52,7 +52,8 @@ class RunnerOptions:
     # time come in one batch (one transaction, one checkpoint write) instead of one each.
     settle_interval: float = 0.02
     standby_interval: float = 1.0
-    # The sweeper (service/sweeper.py `run_sweeper`), run under the leader's role; None: none.
+    # The write side's background writers (service/writers.py: the sweeper and the expirer,
+    # each under its own role), started beside the projectors; None: none.
     sweeper: "Sweeper | None" = None
     sweep_interval: float = 1.0
 
@@ -141,7 +142,7 @@ async def run_projectors(
     stop: asyncio.Event,
     options: RunnerOptions | None = None,
 ) -> None:
-    """Run every projector (and the sweeper) until `stop` is set."""
+    """Run every projector (and the background writers) until `stop` is set."""
     opts = options or RunnerOptions()
     projections = select(opts.names)
     async with _pool(dsn_or_pool, settings, len(projections) + 3) as pool:

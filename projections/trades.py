@@ -149,6 +149,17 @@ async def open_trades(conn: Conn, limit: int) -> list[TradeView]:
     return [_view(r) for r in await conn.fetch(sql_open, limit) if r["give"] is not None]
 
 
+_DUE = """
+SELECT trade_id FROM rm_trades WHERE status = 'open' AND expires_at <= $1
+ ORDER BY expires_at LIMIT $2
+"""
+
+
+async def due(conn: Conn, now: datetime, limit: int) -> list[str]:
+    """Open trades whose expiry has passed, oldest first (what the expirer closes)."""
+    return [r["trade_id"] for r in await conn.fetch(_DUE, now, limit)]
+
+
 def _view(row: Any) -> TradeView:
     return TradeView(
         trade_id=row["trade_id"],

@@ -5,8 +5,9 @@ A writer, so it lives on the write side; the projector runner starts it beside t
 (service/writers.py). One process at a time holds its role (an advisory lock), but safety never
 rests on that: an expiry appends the hold's version 2 like a capture or a void, so whichever
 comes first wins and the others are refused. It is durable because it keeps nothing in memory:
-every tick it re-reads the due holds and trades from their read models, so after a restart (or
-a takeover by another process) it finds the ones still pending or open.
+every tick it asks the read side again which holds and trades are due (the `Overdue` port,
+answered from their read models by projections/overdue.py), so after a restart (or a takeover
+by another process) it finds the ones still pending or open.
 """
 
 import asyncio
@@ -18,8 +19,8 @@ import structlog
 
 from domain.commands import CloseHold, CloseTrade
 from domain.errors import DomainError
+from domain.ports import Overdue
 from infra.config import Settings
-from infra.db import Conn
 from service.ledger import LedgerService
 from service.pipeline import utc_now
 from service.sweeper import Elector
@@ -29,33 +30,11 @@ ACTOR = "expirer"
 BATCH = 500
 _log = structlog.get_logger(__name__)
 
-# The holds and trades projections' tables (projections/holds.py, projections/trades.py): read
-# here as the sweeper reads rm_treasury, so the write side does not import the read side.
-_DUE = """
-SELECT hold_id FROM rm_holds WHERE status = 'pending' AND expires_at <= $1
- ORDER BY expires_at LIMIT $2
-"""
-_DUE_TRADES = """
-SELECT trade_id FROM rm_trades WHERE status = 'open' AND expires_at <= $1
- ORDER BY expires_at LIMIT $2
-"""
 
-
-async def due(conn: Conn, now: datetime, limit: int = BATCH) -> list[str]:
-    """Pending holds whose expiry has passed, oldest first."""
-    return [r["hold_id"] for r in await conn.fetch(_DUE, now, limit)]
-
-
-async def due_trades(conn: Conn, now: datetime, limit: int = BATCH) -> list[str]:
-    """Open trades whose expiry has passed, oldest first."""
-    return [r["trade_id"] for r in await conn.fetch(_DUE_TRADES, now, limit)]
-
-
-async def expire_due(pool: asyncpg.Pool, ledger: LedgerService, now: datetime | None = None) -> int:
+async def expire_due(overdue: Overdue, ledger: LedgerService, now: datetime | None = None) -> int:
     """Expire every pending hold and open trade due at `now`; how many this call expired."""
     moment = now or utc_now()
-    async with pool.acquire() as conn:
-        holds, trades = await due(conn, moment), await due_trades(conn, moment)
+    holds, trades = await overdue.holds(moment, BATCH), await overdue.trades(moment, BATCH)
     expired = 0
     for hold_id in holds:
         with contextlib.suppress(DomainError):  # closed first (the read model lagged)
@@ -76,13 +55,14 @@ async def run_expirer(
     stop: asyncio.Event,
     *,
     leader: Elector,
+    overdue: Overdue,
     interval: float = 1.0,
 ) -> None:
     """Expire due holds and trades every `interval` s while this process holds the role."""
     ledger = LedgerService.configured(pool, settings, on_commit=leader.wake_all)
     while not stop.is_set():
         try:
-            if await leader.holds(ROLE) and (count := await expire_due(pool, ledger)):
+            if await leader.holds(ROLE) and (count := await expire_due(overdue, ledger)):
                 _log.info("holds and trades expired", count=count)
         except Exception:  # the expirer must outlive a database hiccup
             _log.exception("expiry failed")

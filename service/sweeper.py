@@ -1,7 +1,8 @@
 """The sweeper: refills treasury shards with the purchase income the projection has folded.
 
-A writer, so it lives on the write side; the projector runner starts it (projections/runner.py
-takes it as `RunnerOptions.sweeper`, so the read side never imports the write side).
+A writer, so it lives on the write side; the projector runner starts it with the expirer
+(service/writers.py, handed to projections/runner.py as `RunnerOptions.sweeper`, so the read
+side never imports the write side).
 
 It must be a single writer (an advisory lock elects it), and it may move only
 `inflow_credited` (folded so far, never ahead of the log) minus what its own stream says it

@@ -13,6 +13,7 @@ from domain.commands import CloseHold, EconomyRules, PlaceHold
 from domain.errors import HoldNotPending
 from projections import holds
 from projections.audit import run_audit, summary
+from projections.overdue import ReadModelOverdue
 from projections.runner import catch_up
 from service.expirer import expire_due
 from service.ledger import LedgerService
@@ -98,10 +99,10 @@ async def test_the_expirer_finds_due_holds_in_the_read_model_after_a_restart(
     async with pool.acquire() as conn:
         assert await holds.held(conn, player) == {CURRENCY: 200}
     # A new process (nothing in memory) after the first expiry: it re-reads what is due.
-    restarted = later(pool, 120, write_mode)
+    restarted, due = later(pool, 120, write_mode), ReadModelOverdue(pool)
     try:
-        assert await expire_due(pool, restarted, utc_now() + timedelta(seconds=120)) == 1
-        assert await expire_due(pool, restarted, utc_now() + timedelta(seconds=120)) == 0
+        assert await expire_due(due, restarted, utc_now() + timedelta(seconds=120)) == 1
+        assert await expire_due(due, restarted, utc_now() + timedelta(seconds=120)) == 0
     finally:
         await restarted.close()
     await catch_up(pool)

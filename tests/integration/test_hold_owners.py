@@ -17,6 +17,7 @@ from domain.state import player_state
 from infra import eventstore
 from infra.db import Conn
 from projections.audit import run_audit, summary
+from projections.overdue import ReadModelOverdue
 from projections.rebuild import rebuild
 from projections.runner import catch_up
 from service.expirer import expire_due
@@ -89,7 +90,8 @@ async def test_an_old_hold_has_no_placer_only_an_admin_closes_it_and_the_expirer
         rules=ledger.rules,
         clock=lambda: utc_now() + timedelta(seconds=120),
     )
-    assert await expire_due(pool, expirer, utc_now() + timedelta(seconds=120)) == 1
+    due = ReadModelOverdue(pool)
+    assert await expire_due(due, expirer, utc_now() + timedelta(seconds=120)) == 1
 
     await catch_up(pool)
     statuses = {r["hold_id"]: r["status"] for r in await pool.fetch("SELECT * FROM rm_holds")}

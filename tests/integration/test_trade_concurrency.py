@@ -14,6 +14,7 @@ from domain.commands import CloseTrade, OfferTrade, Purchase, TradeOutcome
 from domain.errors import TradeNotOpen
 from infra import eventstore
 from projections import trades
+from projections.overdue import ReadModelOverdue
 from projections.runner import catch_up
 from service.expirer import expire_due
 from service.ledger import LedgerService
@@ -133,10 +134,10 @@ async def test_the_expirer_gives_due_offers_back_after_a_restart(
     )
     await catch_up(pool)
     # A new process (nothing in memory) after the first expiry: it re-reads what is due.
-    restarted = later(pool, 120, write_mode)
+    restarted, due = later(pool, 120, write_mode), ReadModelOverdue(pool)
     try:
-        assert await expire_due(pool, restarted, utc_now() + timedelta(seconds=120)) == 1
-        assert await expire_due(pool, restarted, utc_now() + timedelta(seconds=120)) == 0
+        assert await expire_due(due, restarted, utc_now() + timedelta(seconds=120)) == 1
+        assert await expire_due(due, restarted, utc_now() + timedelta(seconds=120)) == 0
     finally:
         await restarted.close()
     await catch_up(pool)

@@ -1,0 +1,281 @@
+"""The event store's reads for the read side and the operators: the projectors' tailing cursor,
+the audit, replay, the feed, the status page and the event tail.
+
+With infra/eventstore.py (appends, and the reads of the command path) this is the only SQL on
+the `events` table. Read models that must see a stream's head in their own snapshot (one round
+trip) compose the statement parts at the end of this module instead of writing their own.
+"""
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import asyncpg
+import msgspec
+
+from domain.accounts import PLAYER_PREFIX
+from infra.db import Conn
+from infra.eventstore import StoredEvent, stored_event
+
+
+class Cursor(NamedTuple):
+    """A position in the tailing order."""
+
+    transaction_id: int
+    global_position: int
+
+
+class Batch(NamedTuple):
+    """Events read after a cursor, and the cursor after the last of them."""
+
+    events: list[StoredEvent]
+    last: Cursor
+
+
+# The tailing read (projections/cursor.py says why the horizon makes it gap-free).
+_READ = """
+SELECT transaction_id, global_position, stream_id, version, event_type, schema_version,
+       payload, recorded_at
+  FROM events
+ WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+   AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
+ ORDER BY transaction_id, global_position
+ LIMIT $3
+"""
+
+# Events after the cursor of the last read that it did not reach: committed above the horizon it
+# read under (a writer was still open below them), so poll again soon. Asked after the cursor,
+# not against a fresh horizon: the horizon may have moved on since that read, and the events
+# between the two would then be neither read nor pending (catch_up returned without them).
+_PENDING = """
+SELECT EXISTS (SELECT 1 FROM events
+                WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint))
+"""
+
+_HEAD = "SELECT coalesce(max(global_position), 0) FROM events"
+
+# Events committed at or before `target` that the cursor has not passed (scans only the rows
+# after the cursor, on the events_cursor index).
+_BEHIND = """
+SELECT EXISTS (SELECT 1 FROM events
+                WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+                  AND global_position <= $3)
+"""
+
+
+async def read_after(conn: Conn, cursor: Cursor, limit: int) -> Batch:
+    """Up to `limit` events after `cursor`, all below the horizon, in tailing order."""
+    rows = await conn.fetch(_READ, cursor.transaction_id, cursor.global_position, limit)
+    if not rows:
+        return Batch([], cursor)
+    last = Cursor(rows[-1]["transaction_id"], rows[-1]["global_position"])
+    return Batch([stored_event(row) for row in rows], last)
+
+
+async def pending(conn: Conn, after: Cursor) -> bool:
+    """True when committed events wait after `after` (the cursor a batch read up to)."""
+    return bool(await conn.fetchval(_PENDING, after.transaction_id, after.global_position))
+
+
+async def head(conn: Conn) -> int:
+    """The highest global position visible now (a target to catch up to)."""
+    return int(await conn.fetchval(_HEAD))
+
+
+async def behind(conn: Conn, cursor: Cursor, target: int) -> bool:
+    """True while `cursor` has not passed every event up to position `target`."""
+    return bool(await conn.fetchval(_BEHIND, *cursor, target))
+
+
+_HORIZON = """
+SELECT transaction_id, global_position FROM events
+ WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ ORDER BY transaction_id DESC, global_position DESC LIMIT 1
+"""
+
+_TAIL = """
+SELECT * FROM (SELECT stream_id, version, global_position, event_type, schema_version,
+                      payload, recorded_at
+                 FROM events ORDER BY global_position DESC LIMIT $1) AS tail
+ ORDER BY global_position
+"""
+
+_AT = "SELECT transaction_id, global_position FROM events WHERE stream_id = $1 AND version = $2"
+
+_METADATA = """
+SELECT global_position, metadata::text AS metadata FROM events
+ WHERE global_position = ANY($1::bigint[])
+"""
+
+_COUNT = "SELECT count(*) FROM events"
+
+
+async def horizon(conn: Conn) -> Cursor | None:
+    """The last event below the horizon (None: none yet): where following the log starts."""
+    row = await conn.fetchrow(_HORIZON)
+    return Cursor(row["transaction_id"], row["global_position"]) if row else None
+
+
+async def tail(conn: Conn, limit: int) -> list[StoredEvent]:
+    """The newest `limit` events of the log, oldest first."""
+    return [stored_event(row) for row in await conn.fetch(_TAIL, limit)]
+
+
+async def position_of(conn: Conn, stream: str, version: int) -> Cursor | None:
+    """Where an event stands in the tailing order (None: no such event)."""
+    row = await conn.fetchrow(_AT, stream, version)
+    return Cursor(row["transaction_id"], row["global_position"]) if row else None
+
+
+async def metadata_at(conn: Conn, positions: list[int]) -> dict[int, dict[str, Any]]:
+    """The metadata stored with the events at these global positions."""
+    rows = await conn.fetch(_METADATA, positions)
+    return {r["global_position"]: msgspec.json.decode(r["metadata"]) for r in rows}
+
+
+async def count(conn: Conn) -> int:
+    """How many events the log holds."""
+    return int(await conn.fetchval(_COUNT))
+
+
+_REPLAY = """
+SELECT stream_id, version, global_position, event_type, schema_version, payload, recorded_at
+  FROM events
+ WHERE stream_id = $1 AND ($2::bigint IS NULL OR version <= $2)
+   AND ($3::timestamptz IS NULL OR recorded_at <= $3)
+ ORDER BY version
+"""
+
+_EXISTS = "SELECT EXISTS (SELECT 1 FROM events WHERE stream_id = $1)"
+
+_OWNER = "SELECT payload->>'owner' FROM events WHERE stream_id = $1 AND version = 1"
+
+_HEAD_AND_FIRST = """
+SELECT (SELECT max(version) FROM events WHERE stream_id = $1) AS head,
+       (SELECT payload::text FROM events WHERE stream_id = $1 AND version = 1) AS first
+"""
+
+
+async def read_until(
+    conn: Conn, stream: str, until_version: int | None, at: datetime | None
+) -> list[StoredEvent]:
+    """A stream's events up to `until_version` and/or time `at` (each optional), in order."""
+    return [stored_event(row) for row in await conn.fetch(_REPLAY, stream, until_version, at)]
+
+
+async def exists(conn: Conn, stream: str) -> bool:
+    """True when the stream has an event."""
+    return bool(await conn.fetchval(_EXISTS, stream))
+
+
+async def claim_owner(conn: Conn, stream: str) -> str | None:
+    """Who a claim stream (a username, a referral code) belongs to."""
+    owner: str | None = await conn.fetchval(_OWNER, stream)
+    return owner
+
+
+async def head_and_first(conn: Conn, stream: str) -> tuple[int | None, str | None]:
+    """A stream's head version and its first event's stored JSON, from one snapshot."""
+    row: Any = await conn.fetchrow(_HEAD_AND_FIRST, stream)  # one row, always
+    return row["head"], row["first"]
+
+
+async def scan(conn: Conn, cuts: Sequence[Cursor]) -> AsyncIterator[asyncpg.Record]:
+    """Every stored row (undecoded: the audit reports what will not decode), oldest first, with
+    `included[i]`: whether the row is at or before `cuts[i]`. Inside a transaction."""
+    flags = ", ".join(
+        f"(transaction_id, global_position) <= (${2 * i + 1}::xid8, ${2 * i + 2}::bigint)"
+        for i in range(len(cuts))
+    )
+    sql = f"""
+SELECT stream_id, version, event_type, schema_version, payload, ARRAY[{flags}] AS included
+  FROM events ORDER BY global_position"""
+    async for row in conn.cursor(sql, *[value for cut in cuts for value in cut], prefetch=5000):
+        yield row
+
+
+# The same digest as the events_chain trigger (migrations/001_events.sql): sha256 of the
+# previous version's stored hash ('' for version 1) and the row's content. Recomputed from the
+# stored previous hash, an edited row fails on itself, and a deleted one breaks its successor.
+_CHAIN = """
+SELECT stream_id, version, previous IS DISTINCT FROM version - 1 AND version > 1 AS gap
+  FROM (SELECT stream_id, version, hash,
+               lag(version) OVER w AS previous,
+               sha256(CASE WHEN version = 1 THEN ''::bytea ELSE lag(hash) OVER w END
+                      || convert_to(stream_id || '|' || version || '|' || event_type || '|'
+                                    || schema_version || '|' || payload::text, 'UTF8')) AS digest
+          FROM events WINDOW w AS (PARTITION BY stream_id ORDER BY version)) AS chained
+ WHERE digest IS DISTINCT FROM hash
+ ORDER BY stream_id, version
+ LIMIT $1
+"""
+
+
+async def chain_breaks(conn: Conn, limit: int) -> list[tuple[str, int, bool]]:
+    """(stream, version, a predecessor is missing) of each event whose hash does not follow."""
+    return [(r["stream_id"], r["version"], r["gap"]) for r in await conn.fetch(_CHAIN, limit)]
+
+
+# What rm_history should hold for the player events up to a cut, built from the stored JSON
+# (independently of the fold), set against what it holds: one statement, so here with the log.
+_HISTORY = """
+WITH expected AS (
+    SELECT substr(stream_id, length($4::text) + 1) AS player_id, version,
+           payload->>'transfer_id' AS transfer_id, payload->>'code' AS code,
+           (SELECT jsonb_agg(jsonb_build_object('account', l->0, 'asset', l->1, 'amount', l->2))
+              FROM jsonb_array_elements(payload->'legs') AS l) AS legs,
+           coalesce((payload->'state_after'->>'diamond')::bigint, 0) AS balance_after,
+           payload->'state_after' AS state_after, payload->>'item' AS item,
+           (payload->>'quantity')::bigint AS quantity, payload->>'reverses' AS reverses,
+           payload->>'reason' AS reason, payload->>'counterparty' AS counterparty,
+           payload->>'memo' AS memo, payload->>'hold_id' AS hold_id,
+           coalesce(payload->'metadata', '{}'::jsonb) AS metadata,
+           payload->>'trade_id' AS trade_id
+      FROM events
+     WHERE event_type = 'transferred' AND starts_with(stream_id, $4)
+       AND (transaction_id, global_position) <= ($1::xid8, $2::bigint)
+)
+SELECT coalesce(e.player_id, h.player_id) AS player_id, coalesce(e.version, h.version) AS version,
+       e.player_id IS NULL AS extra, h.player_id IS NULL AS missing
+  FROM expected AS e FULL JOIN rm_history AS h USING (player_id, version)
+ WHERE (e.transfer_id, e.code, e.legs, e.balance_after, e.state_after, e.item, e.quantity,
+        e.reverses, e.reason, e.counterparty, e.memo, e.hold_id, e.metadata, e.trade_id)
+       IS DISTINCT FROM
+       (h.transfer_id, h.code, h.legs, h.balance_after, h.state_after, h.item, h.quantity,
+        h.reverses, h.reason, h.counterparty, h.memo, h.hold_id, h.metadata, h.trade_id)
+ ORDER BY 1, 2
+ LIMIT $3
+"""
+
+
+async def history_mismatches(conn: Conn, cut: Cursor, limit: int) -> list[asyncpg.Record]:
+    """rm_history rows that differ from the log up to `cut` (player_id, version, extra,
+    missing)."""
+    return list(await conn.fetch(_HISTORY, *cut, limit, PLAYER_PREFIX))
+
+
+# Statement parts for read-model queries that join a stream's head in their own snapshot.
+# `stream` is SQL naming the stream id: a parameter (`$2`) or a column (`a.account`).
+def head_sql(stream: str) -> str:
+    """The stream's highest version, as `head` (NULL: no such stream)."""
+    return f"SELECT max(version) AS head FROM events WHERE stream_id = {stream}"
+
+
+def latest_sql(stream: str, columns: str) -> str:
+    """`columns` of the stream's newest event (one backward index probe)."""
+    return f"SELECT {columns} FROM events WHERE stream_id = {stream} ORDER BY version DESC LIMIT 1"
+
+
+def last_position_sql(stream: str, version: str) -> str:
+    """Where the stream's last event at or before `version` stands in the tailing order."""
+    return f"""SELECT transaction_id, global_position FROM events
+ WHERE stream_id = {stream} AND version <= {version} ORDER BY version DESC LIMIT 1"""
+
+
+# Counted up to a cap so a far-behind projector cannot make the status page slow.
+def lag_sql(transaction_id: str, global_position: str) -> str:
+    """How many events (`events`) and since when (`oldest`) stand after a cursor."""
+    return f"""SELECT count(*) AS events, min(recorded_at) AS oldest
+  FROM (SELECT recorded_at FROM events AS e
+         WHERE (e.transaction_id, e.global_position) > ({transaction_id}, {global_position})
+         LIMIT 1000000) AS behind"""
