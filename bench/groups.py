@@ -177,7 +177,7 @@ def measure_service(ctx: Context) -> list[Measure]:
     """Our service over HTTP: purchases, top-ups, balance reads; memory; without group commit."""
     plan = ctx.plan
     with servers.serving(
-        "api.app:create_app", ctx.env(), workers=plan.workers, ready_path="/health"
+        "api.http.app:create_app", ctx.env(), workers=plan.workers, ready_path="/health"
     ) as (base, pid):
         rows = [extra.memory_row("idle", pid)]
         tokens = workload.login_all(base, ctx.names)
@@ -210,7 +210,7 @@ def measure_batch(ctx: Context) -> list[Measure]:
     """The batch endpoint from one game server, on one and on two connections."""
     server_name = asyncio.run(extra.service_account(ctx.dsn))
     with servers.serving(
-        "api.app:create_app", ctx.env(), workers=ctx.plan.workers, ready_path="/health"
+        "api.http.app:create_app", ctx.env(), workers=ctx.plan.workers, ready_path="/health"
     ) as (base, _):
         log("batch endpoint")
         [token] = workload.login_all(base, [server_name])

@@ -13,7 +13,7 @@ import itertools
 from collections import Counter
 from typing import Any
 
-from api.cli_admin import create_admin
+from cli.admin import create_admin
 from harness import tokens
 from harness.app import CHEAP_HASHER
 from harness.checks import audit

@@ -1,4 +1,4 @@
-"""What `gameledger scenario` runs (api/cli_scenarios.py loads it by name)."""
+"""What `gameledger scenario` runs (cli/scenarios.py loads it by name)."""
 
 import asyncio
 import importlib

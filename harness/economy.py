@@ -20,7 +20,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from api.cli_admin import create_admin
+from cli.admin import create_admin
 from harness.app import CHEAP_HASHER
 from harness.checks import audit, dump_models
 from harness.client import PASSWORD, Api, Player, Reply, new_key

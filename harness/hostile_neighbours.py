@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.cli_admin import create_admin
+from cli.admin import create_admin
 from harness.app import CHEAP_HASHER
 from harness.checks import audit
 from harness.client import PASSWORD, RETRYABLE, Api, Player, Reply

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from api.app import create_app
-from api.cli_admin import create_admin
-from api.limits import Limits, Policy, Slowdown
+from api.http.app import create_app
+from api.http.limits import Limits, Policy, Slowdown
+from cli.admin import create_admin
 from domain.commands import EconomyRules
 from infra import credentials
 from infra.config import Settings

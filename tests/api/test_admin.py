@@ -3,7 +3,7 @@
 import httpx
 from litestar import Litestar
 
-from api.cli_admin import create_admin
+from cli.admin import create_admin
 from infra import credentials
 from infra.config import Settings
 from tests.api.conftest import FAST_HASHER, PASSWORD, Player, fresh_history, settled

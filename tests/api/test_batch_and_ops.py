@@ -5,7 +5,7 @@ import uuid
 import httpx
 from litestar import Litestar
 
-from api.cli_admin import create_admin
+from cli.admin import create_admin
 from infra.config import Settings
 from tests.api.conftest import FAST_HASHER, PASSWORD, Player, settled
 

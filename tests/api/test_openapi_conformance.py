@@ -25,8 +25,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.app import create_app
-from api.cli_admin import create_admin
+from api.http.app import create_app
+from cli.admin import create_admin
 from infra.config import Settings
 from infra.db import create_pool
 from tests.api.conftest import FAST_HASHER, PASSWORD, RELAXED, SECRET

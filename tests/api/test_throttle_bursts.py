@@ -13,7 +13,7 @@ import httpx
 import pytest
 from litestar.exceptions import TooManyRequestsException
 
-from api.limits import Limits, Policy, Slowdown, Throttles, Window
+from api.http.limits import Limits, Policy, Slowdown, Throttles, Window
 from tests.api.conftest import PASSWORD, Player
 
 Clients = Callable[[str], httpx.AsyncClient]

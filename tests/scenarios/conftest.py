@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from api.server import UVICORN_ARGS
+from api.http.server import UVICORN_ARGS
 from harness.server import ROOT, SCENARIO_APP, free_port, service_env
 
 

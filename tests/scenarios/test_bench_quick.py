@@ -38,7 +38,7 @@ def _bench(server_dsn: str, out: Path, *args: str) -> subprocess.CompletedProces
         "LOG_LEVEL": "WARNING",
     }
     return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "api.cli", "bench", "--quick", "--out", str(out), *args],
+        [sys.executable, "-m", "cli.main", "bench", "--quick", "--out", str(out), *args],
         env=env,
         capture_output=True,
         text=True,

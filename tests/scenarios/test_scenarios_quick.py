@@ -35,7 +35,7 @@ def test_clock_holds_without_libfaketime(server_dsn: str) -> None:
 
 def _passes(name: str, env: dict[str, str]) -> None:
     with subprocess.Popen(  # noqa: S603 - our interpreter, our command line
-        [sys.executable, "-m", "api.cli", "scenario", name, "--quick"],
+        [sys.executable, "-m", "cli.main", "scenario", name, "--quick"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     ) as process:  # fmt: skip
         try:

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from api import cli
+from cli import main as cli
 
 
 @pytest.mark.parametrize("argv", [["scenario", "double-spend"], ["bench", "--quick"]])
