@@ -7,10 +7,10 @@ from pathlib import Path
 
 from bench import load, servers, workload
 from bench.stats import Measure
-from cli.admin import create_admin
 from infra.config import Settings
 from infra.db import create_pool
 from projections.rebuild import rebuild
+from service.admins import create_admin
 
 SERVICE_SETTINGS = Settings(environment="test")
 

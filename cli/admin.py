@@ -9,23 +9,14 @@ import argparse
 import getpass
 import os
 import sys
-import time
-from typing import Any, Literal
+from typing import Any
 
-import argon2
-import asyncpg
-
-from api.http import sessions
-from api.http.auth import LEEWAY
 from cli.main import prepare
-from domain.commands import SignUp
-from domain.errors import DomainError, InvalidPassword, UnknownPlayer
-from infra import credentials
-from infra.catalog import load_catalog
-from infra.config import Settings, load_settings
+from domain.errors import DomainError, InvalidPassword
+from infra.config import load_settings
 from infra.db import create_pool
-from service.ledger import LedgerService
-from service.passwords import Passwords
+from service import sessions
+from service.admins import create_admin
 
 PASSWORD_ENV = "GAMELEDGER_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a secret
 
@@ -83,35 +74,13 @@ def read_password() -> str:
     return password
 
 
-async def create_admin(
-    pool: asyncpg.Pool,
-    settings: Settings,
-    username: str,
-    password: str,
-    hasher: argon2.PasswordHasher | None = None,
-    role: str = "admin",
-) -> Literal["created", "promoted"]:
-    """Sign up `username` with the admin (or service) role, or promote the existing login."""
-    password_hash = await Passwords(hasher).hash(password)
-    async with pool.acquire() as conn:
-        login = await credentials.by_username(conn, username)
-        if login is not None:
-            await credentials.set_role(conn, login.player_id, role, password_hash)
-            return "promoted"
-    ledger = LedgerService(
-        pool, catalog=load_catalog(settings.catalog_file), rules=settings.economy
-    )
-    await ledger.sign_up(SignUp(username=username), password_hash, role=role)
-    return "created"
-
-
 async def _revoke(args: argparse.Namespace, dsn: str) -> int:
     settings = load_settings()
     try:
         await prepare(dsn, settings)
         pool = await create_pool(dsn, settings, min_size=1, max_size=2)
         try:
-            count = await revoke_sessions(pool, settings, args.username)
+            count = await sessions.revoke_username(pool, args.username, settings.token_ttl_seconds)
         finally:
             await pool.close()
     except DomainError as error:
@@ -119,13 +88,3 @@ async def _revoke(args: argparse.Namespace, dsn: str) -> int:
         return 1
     print(f"{args.username}: every session revoked ({count} refresh sessions ended)")
     return 0
-
-
-async def revoke_sessions(pool: asyncpg.Pool, settings: Settings, username: str) -> int:
-    """Revoke every token of `username` (UnknownPlayer if none); the refresh families ended."""
-    async with pool.acquire() as conn:
-        login = await credentials.by_username(conn, username)
-    if login is None:
-        raise UnknownPlayer("no player has this username", username=username)
-    mark = sessions.player_mark(login.player_id, time.time(), settings.token_ttl_seconds, LEEWAY)
-    return await sessions.revoke_player(pool, mark)

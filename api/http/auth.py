@@ -30,6 +30,7 @@ from infra import credentials
 from infra.config import ConfigError
 from infra.db import connection as pooled
 from infra.sessions import Revocation
+from service.sessions import LEEWAY
 
 _log = structlog.get_logger(__name__)
 
@@ -37,7 +38,6 @@ ALGORITHM = "HS256"
 ISSUER = "gameledger"
 AUDIENCE = "gameledger-api"
 MIN_SECRET_BYTES = 32
-LEEWAY = 5  # seconds a token is accepted past its expiry: clock skew between hosts
 ROLES = frozenset({"player", "admin", "service"})
 _REQUIRED = ["exp", "iat", "sub", "iss", "aud", "role"]
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="gameledger"'}

@@ -18,6 +18,7 @@ from infra.config import Network, Settings
 from infra.stores import Stores
 from service.ledger import LedgerService
 from service.passwords import Passwords
+from service.sessions import Sessions
 
 # Printable ASCII, which every client library sends unchanged; spaces only inside, because
 # servers strip them from the ends of header values.
@@ -66,6 +67,11 @@ class Services:
     def wallet(self, balances: dict[str, int]) -> dict[str, int]:
         """Every catalog currency's balance, zeros included."""
         return {code: balances.get(code, 0) for code in self.catalog.currency_codes()}
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        """Logins, refresh rotation and revocation (service/sessions.py) over this app's parts."""
+        return Sessions(self.pool, self.tokens, self.passwords, self.settings.refresh_ttl_seconds)
 
     @cached_property
     def trusted_proxies(self) -> tuple[Network, ...]:

@@ -11,7 +11,7 @@ from litestar import Controller, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from api.http import reads, sessions
+from api.http import reads
 from api.http.auth import require_admin
 from api.http.body import StrictBody
 from api.http.past import At, BalanceAtResponse, Version, balance_at
@@ -142,11 +142,7 @@ class AdminController(Controller):
     async def revoke_sessions(self, services: Svc, username: UsernamePath) -> None:
         """Every access and refresh token the player holds is refused, by every worker within
         a second; logging in again opens a new session."""
-        async with connection(services.pool) as conn:
-            login = await credentials.by_username(conn, username)
-        if login is None:
-            raise UnknownPlayer("no player has this username", username=username)
-        await sessions.revoke_all(services, login.player_id)
+        await services.sessions.revoke_all(username)
 
     @post(
         "/transfers/{transfer_id:str}/reversal",

@@ -8,11 +8,10 @@ from litestar import Controller, Request, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody
 
-from api.http import sessions
 from api.http.auth import require_player, unauthorized
 from api.http.body import StrictBody
 from api.http.problems import responses
-from api.http.services import Caller, IdempotencyKey, Services, Svc, client_address
+from api.http.services import Caller, IdempotencyKey, Svc, client_address
 from api.player.schemas import (
     LoginRequest,
     LoginResponse,
@@ -21,8 +20,7 @@ from api.player.schemas import (
     SignupResponse,
 )
 from domain.commands import SignUp
-from infra import credentials
-from infra.db import connection
+from service.sessions import Session, SessionRefused
 
 _log = structlog.get_logger(__name__)
 
@@ -82,25 +80,17 @@ class AccountController(Controller):
             # Before the lookup and the hash, holding no connection; every attempt on a slowed
             # account waits alike, so the wait tells nothing about the password.
             await throttles.slow_down(delay)
-            async with connection(services.pool) as conn:
-                login = await credentials.by_username(conn, data.username)
-            # Verified even when the account does not exist, so both answers take as long.
-            matches = await services.passwords.verify(
-                login.password_hash if login else None, data.password
-            )
+            login = await services.sessions.check_password(data.username, data.password)
         except BaseException:
             throttles.login_aborted(data.username, address)
             raise
-        if login is None or not matches:  # check_login already counted the attempt
+        if login is None:  # check_login already counted the attempt
             raise unauthorized("the username or the password is wrong")
         throttles.login_succeeded(data.username, address)
-        if services.passwords.needs_rehash(login.password_hash):
-            await _rehash(services, login.player_id, data.password)
-        answer = await sessions.open_session(
-            services, login, refresh=data.refresh, access_ttl=data.access_ttl
+        session = await services.sessions.log_in(
+            login, data.password, refresh=data.refresh, access_ttl=data.access_ttl
         )
-        _log.info("logged in", player_id=login.player_id, refresh=data.refresh)
-        return answer
+        return _answer(session)
 
     @post(
         "/token/refresh",
@@ -113,7 +103,11 @@ class AccountController(Controller):
     async def refresh(self, data: JSONBody[RefreshRequest], services: Svc) -> LoginResponse:
         """The next pair; the refresh token presented is used up, and presenting it again
         revokes its whole session (every refresh and access token it led to)."""
-        return await sessions.rotate(services, data.refresh_token, data.access_ttl)
+        try:
+            session = await services.sessions.rotate(data.refresh_token, data.access_ttl)
+        except SessionRefused as refused:
+            raise unauthorized(refused.detail) from None
+        return _answer(session)
 
     @post(
         "/logout",
@@ -125,11 +119,19 @@ class AccountController(Controller):
     )
     async def logout(self, principal: Caller, services: Svc) -> None:
         """The presented token is refused from now on, by every worker within a second."""
-        await sessions.log_out(services, principal)
+        try:
+            await services.sessions.log_out(
+                principal.player_id, principal.token_id, principal.family, principal.expires_at
+            )
+        except SessionRefused as refused:
+            raise unauthorized(refused.detail) from None
 
 
-async def _rehash(services: Services, player_id: str, password: str) -> None:
-    # The parameters changed since this hash was made: upgrade it while we hold the password.
-    fresh = await services.passwords.hash(password)
-    async with connection(services.pool) as conn:
-        await credentials.rehash(conn, player_id, fresh)
+def _answer(session: Session) -> LoginResponse:
+    return LoginResponse(
+        token=session.token,
+        expires_in=session.expires_in,
+        token_type="Bearer",  # noqa: S106 - the scheme, not a secret
+        refresh_token=session.refresh_token,
+        refresh_expires_in=session.refresh_expires_in,
+    )

@@ -26,9 +26,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.http.app import create_app
-from cli.admin import create_admin
 from infra.config import Settings
 from infra.db import create_pool
+from service.admins import create_admin
 from tests.api.conftest import FAST_HASHER, PASSWORD, RELAXED, SECRET
 
 CHECKS = [
