@@ -1,4 +1,4 @@
-"""The measurement groups `gameledger bench --only` can pick, in the order a full run takes them.
+"""The measurement groups `python -m bench --only` can pick, in the order a full run takes them.
 
 Each group starts what it needs (a uvicorn server, a pool, a projector process) and stops it,
 so any subset runs on its own; all but limits and baseline use the bench players of `Context`.

@@ -31,8 +31,7 @@ _PLUGINS = (
     "cli.balance",
     "cli.catalog",
     "cli.receipts",
-    "cli.bench",
-    "cli.scenarios",
+    "cli.tooling",
 )
 _FEED_PLUGINS = ("cli.feed",)  # the change feed and webhooks (issue 16)
 
@@ -143,12 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `gameledger` console script."""
-    args = build_parser().parse_args(argv)
+    return run(build_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command (`local`, or `func` on the database) with the command line's
+    settings, logging and one-line failures (the tooling's entry points use it too)."""
     try:
         settings = load_settings()
         # LOG_FORMAT and LOG_LEVEL hold for every command that logs (`project` runs for days);
         # `config` only prints.
-        if args.command != "config":
+        if getattr(args, "command", None) != "config":
             infra_logging.configure(settings.log_format, settings.log_level)
         if hasattr(args, "local"):
             result: int = args.local(args, settings)

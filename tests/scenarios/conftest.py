@@ -48,5 +48,5 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def scenario_env() -> dict[str, str]:
-    """The environment for `gameledger scenario` subprocesses."""
+    """The environment for `python -m harness scenario` subprocesses."""
     return {**os.environ, "LOG_LEVEL": "WARNING"}

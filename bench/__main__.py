@@ -1,22 +1,23 @@
-"""`gameledger bench [--quick] [--only GROUPS] [--soak SECONDS]`: the benchmark (bench/).
+"""`python -m bench [--quick] [--only GROUPS] [--soak SECONDS]`: the benchmark (`make bench`).
 
-The benchmark is development tooling, beside this package in a checkout and not in the wheel:
-it is loaded by name when the command runs, so the product never imports it.
+The benchmark is development tooling, run from a checkout: the product never imports it and the
+wheel does not ship it.
 """
 
 import argparse
 import asyncio
-import importlib
 import sys
 from pathlib import Path
-from typing import Any
+
+from bench import run as bench
+from cli.main import run
 
 GROUPS = "limits, baseline, inprocess, service, batch, lag, soak, rebuild"
 
 
-def register(subparsers: Any) -> None:
-    """Add the `bench` subcommand."""
-    parser = subparsers.add_parser("bench", help="measure our service beside the machine's limits")
+def build_parser() -> argparse.ArgumentParser:
+    """The benchmark's options."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "--quick", action="store_true", help="a short run that only checks it works"
     )
@@ -35,27 +36,24 @@ def register(subparsers: Any) -> None:
         help="length of the memory soak under mixed load (default: 600, or 3 with --quick)",
     )
     parser.set_defaults(func=_bench)
+    return parser
 
 
 async def _bench(args: argparse.Namespace, dsn: str) -> int:
     try:
-        bench = importlib.import_module("bench.run")
-    except ModuleNotFoundError as error:
-        if error.name not in ("bench", "bench.run"):
-            raise
-        print("gameledger: the benchmark is development tooling (bench/): run it from a checkout",
-              file=sys.stderr)  # fmt: skip
-        return 2
-    try:
         only = bench.parse_only(args.only)
     except ValueError as error:
-        print(f"gameledger: --only: {error}", file=sys.stderr)
+        print(f"bench: --only: {error}", file=sys.stderr)
         return 2
     if args.soak is not None and args.soak <= 0:
-        print("gameledger: --soak must be a positive number of seconds", file=sys.stderr)
+        print("bench: --soak must be a positive number of seconds", file=sys.stderr)
         return 2
     # The harness drives its own event loops and subprocesses: leave this loop alone.
     await asyncio.to_thread(
         bench.run, dsn, quick=args.quick, out_dir=args.out, only=only, soak_seconds=args.soak
     )
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(build_parser().parse_args()))
