@@ -36,9 +36,12 @@ tools:
 
 # The scenarios run after the rest: some hold transactions open on purpose, and the projectors'
 # horizon is cluster-wide, so they would slow the projections of tests running beside them.
-test: $(STAMP) tools
-	$(BIN)/python -m pytest -n 2 -q --ignore=tests/scenarios
+test: test-fast
 	$(BIN)/python -m pytest -n 2 -q tests/scenarios
+
+# The edit–test loop: everything but the scenarios and the bench (tests/scenarios).
+test-fast: $(STAMP) tools
+	$(BIN)/python -m pytest -n 2 -q --ignore=tests/scenarios
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
