@@ -7,6 +7,7 @@ COPY pyproject.toml README.md catalog.json ./
 COPY domain domain
 COPY projections projections
 COPY api api
+COPY cli cli
 COPY infra infra
 COPY service service
 COPY migrations migrations

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean install tools
+.PHONY: run test test-fast lint bench scenario clean install tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,12 @@ tools:
 
 # The scenarios run after the rest: some hold transactions open on purpose, and the projectors'
 # horizon is cluster-wide, so they would slow the projections of tests running beside them.
-test: $(STAMP) tools
-	$(BIN)/python -m pytest -n 2 -q --ignore=tests/scenarios
+test: test-fast
 	$(BIN)/python -m pytest -n 2 -q tests/scenarios
+
+# The edit–test loop: everything but the scenarios and the bench (tests/scenarios).
+test-fast: $(STAMP) tools
+	$(BIN)/python -m pytest -n 2 -q --ignore=tests/scenarios
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -46,8 +49,14 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The benchmark and the scenarios are development tooling, run from a checkout (not in the wheel).
 bench: $(STAMP) tools
-	$(BIN)/gameledger bench
+	$(BIN)/python -m bench
+
+# One scenario: `make scenario NAME=double-spend` (QUICK=1 for a short run; NAME=all for every one).
+scenario: $(STAMP) tools
+	@[ -n "$(NAME)" ] || { echo "usage: make scenario NAME=<scenario|all> [QUICK=1]"; exit 2; }
+	$(BIN)/python -m harness scenario $(NAME) $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(VENV) .gameledger .pytest_cache .mypy_cache .ruff_cache

@@ -1,1 +1,3 @@
-"""The outward faces: the Litestar HTTP API, the web console and the `gameledger` CLI."""
+"""The HTTP API in rooms: the kernel (http/), the player's routes (player/), the game servers'
+(game/), the operators' (ops/) and the web console (console/). Rooms import the kernel, never
+each other (pyproject.toml's import contracts)."""

@@ -1,1 +1,1 @@
-"""`gameledger bench`: our figures beside the same machine's limits, measured in one run."""
+"""`python -m bench`: our figures beside the same machine's limits, measured in one run."""

@@ -5,12 +5,12 @@ import json
 import uuid
 from pathlib import Path
 
-from api.cli_admin import create_admin
 from bench import load, servers, workload
 from bench.stats import Measure
 from infra.config import Settings
 from infra.db import create_pool
 from projections.rebuild import rebuild
+from service.admins import create_admin
 
 SERVICE_SETTINGS = Settings(environment="test")
 
@@ -144,7 +144,9 @@ def one_statement_purchases(
     """Purchases/s with GROUP_COMMIT=false (each command its own statement), same load as the
     plain run (which uses the default: group commit)."""
     solo = {**env, "GROUP_COMMIT": "false"}
-    serving = servers.serving("api.app:create_app", solo, workers=workers, ready_path="/health")
+    serving = servers.serving(
+        "api.http.app:create_app", solo, workers=workers, ready_path="/health"
+    )
     with serving as (base, _):
         tokens = workload.login_all(base, tokens_for)
         script = load.lua_rotating("POST", "/purchase", tokens, '{"item":"gold_coin"}')

@@ -1,4 +1,4 @@
-"""The measurement groups `gameledger bench --only` can pick, in the order a full run takes them.
+"""The measurement groups `python -m bench --only` can pick, in the order a full run takes them.
 
 Each group starts what it needs (a uvicorn server, a pool, a projector process) and stops it,
 so any subset runs on its own; all but limits and baseline use the bench players of `Context`.
@@ -177,7 +177,7 @@ def measure_service(ctx: Context) -> list[Measure]:
     """Our service over HTTP: purchases, top-ups, balance reads; memory; without group commit."""
     plan = ctx.plan
     with servers.serving(
-        "api.app:create_app", ctx.env(), workers=plan.workers, ready_path="/health"
+        "api.http.app:create_app", ctx.env(), workers=plan.workers, ready_path="/health"
     ) as (base, pid):
         rows = [extra.memory_row("idle", pid)]
         tokens = workload.login_all(base, ctx.names)
@@ -210,7 +210,7 @@ def measure_batch(ctx: Context) -> list[Measure]:
     """The batch endpoint from one game server, on one and on two connections."""
     server_name = asyncio.run(extra.service_account(ctx.dsn))
     with servers.serving(
-        "api.app:create_app", ctx.env(), workers=ctx.plan.workers, ready_path="/health"
+        "api.http.app:create_app", ctx.env(), workers=ctx.plan.workers, ready_path="/health"
     ) as (base, _):
         log("batch endpoint")
         [token] = workload.login_all(base, [server_name])

@@ -2,8 +2,8 @@
 
     python -m bench.header_flood NAME COMMAND...   (COMMAND serves the app on {PORT})
 
-e.g. `python -m bench.header_flood bounded python -m uvicorn api.app:create_app --factory
---port {PORT} --http api.server:BoundedHttpProtocol`, with DATABASE_URL and JWT_SECRET set.
+e.g. `python -m bench.header_flood bounded python -m uvicorn api.http.app:create_app --factory
+--port {PORT} --http api.http.server:BoundedHttpProtocol`, with DATABASE_URL and JWT_SECRET set.
 Prints one JSON line: the answers to 15 KiB and 17 KiB of headers, a 9 KiB request line and
 2 MB of headers; the resident memory of the server's processes before and after 20 requests of
 50 MB headers (4 at a time, each one header sent in 64 KiB writes); `GET /health` requests/s

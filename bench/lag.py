@@ -51,7 +51,7 @@ SELECT coalesce(max(extract(epoch FROM clock_timestamp() - xact_start)), 0)::flo
 def projector_process(dsn: str) -> Iterator[int]:
     """`gameledger project` in its own process; its pid. SIGTERM on exit."""
     env = {**os.environ, "DATABASE_URL": dsn, "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([sys.executable, "-m", "api.cli", "project"], env=env)
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", "project"], env=env)
     try:
         yield process.pid
     finally:

@@ -10,7 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from api.server import UVICORN_ARGS
+from api.http.server import UVICORN_ARGS
 
 
 def free_port() -> int:

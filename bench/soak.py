@@ -80,7 +80,7 @@ def soak(
     env: dict[str, str], names: list[str], *, workers: int, connections: int, seconds: float
 ) -> tuple[list[Measure], list[Sample]]:
     """Mixed load for `seconds` on a fresh service; the rows and the RSS samples."""
-    with servers.serving("api.app:create_app", env, workers=workers, ready_path="/health") as (
+    with servers.serving("api.http.app:create_app", env, workers=workers, ready_path="/health") as (
         base,
         pid,
     ):

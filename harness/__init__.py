@@ -1,4 +1,4 @@
-"""Reliability and adversarial scenarios: `gameledger scenario NAME [--quick]`.
+"""Reliability and adversarial scenarios: `python -m harness scenario NAME [--quick]`.
 
 Each scenario drives a real service process (uvicorn on a loopback port) against a real
 PostgreSQL, injects its faults, prints its figures and ends with the ledger audit. The registry

@@ -1,6 +1,6 @@
 """Abuse: failed-login and signup bursts are throttled; /health stays fast during a login burst.
 
-The service runs with its production throttles and argon2 parameters (`api.app:create_app`).
+The service runs with its production throttles and argon2 parameters (`api.http.app:create_app`).
 Accounts are made directly in the database, so the signup throttle is untouched until its own
 burst. Bursts are concurrent, as an attacker sends them: a throttle that counts an attempt
 only after verifying the password would let a whole burst through.
@@ -25,7 +25,7 @@ from service.ledger import LedgerService
 
 ACCOUNTS = 60
 LOGIN_BURST = 50
-PER_ACCOUNT, PER_ADDRESS, SIGNUPS = 5, 50, 20  # api.limits.Limits defaults
+PER_ACCOUNT, PER_ADDRESS, SIGNUPS = 5, 50, 20  # api.http.limits.Limits defaults
 
 
 async def run(server_dsn: str, quick: bool) -> Outcome:

@@ -13,7 +13,6 @@ import itertools
 from collections import Counter
 from typing import Any
 
-from api.cli_admin import create_admin
 from harness import tokens
 from harness.app import CHEAP_HASHER
 from harness.checks import audit
@@ -23,6 +22,7 @@ from harness.outcome import Outcome
 from harness.server import service_env, serving
 from infra.config import Settings
 from infra.db import create_pool
+from service.admins import create_admin
 
 QUERY_IDS = ("playerId", "userId", "player_id", "username")
 # Routes that end the session of the token they are called with, as they should: the attacker

@@ -3,7 +3,7 @@
 The scenarios sign up hundreds of players from one loopback address. Production argon2
 parameters would spend most of a quick run hashing, and the production signup throttle (20 per
 address per hour) would refuse most of them; neither is what these scenarios test. The abuse
-scenario runs `api.app:create_app` itself, with the production throttles and hashing.
+scenario runs `api.http.app:create_app` itself, with the production throttles and hashing.
 
 GAMELEDGER_SCENARIO_CLOCK_SKEW (seconds) shifts the wall clock the service reads, without root or
 libfaketime, through `create_app(clock=...)`: the ledger's clock (events' `occurred_at`) and the
@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 import argon2
 from litestar import Litestar
 
-from api.app import create_app
-from api.limits import Limits, Policy, Slowdown
+from api.http.app import create_app
+from api.http.limits import Limits, Policy, Slowdown
 from service.pipeline import utc_now
 
 SKEW_ENV = "GAMELEDGER_SCENARIO_CLOCK_SKEW"

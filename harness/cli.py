@@ -1,4 +1,4 @@
-"""What `gameledger scenario` runs (api/cli_scenarios.py loads it by name)."""
+"""What `python -m harness scenario` runs (harness/__main__.py parses the command)."""
 
 import asyncio
 import importlib

@@ -27,7 +27,7 @@ from harness.outcome import Outcome
 from harness.server import ServerProcess, service_env
 
 SKEW = 3600
-LEEWAY = 5  # api.auth.Tokens' leeway
+LEEWAY = 5  # service.sessions.LEEWAY, the tokens' leeway
 TOKEN_TTL = 900
 FAKETIME_ENV = "GAMELEDGER_SCENARIO_FAKETIME"
 

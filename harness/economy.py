@@ -20,7 +20,6 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from api.cli_admin import create_admin
 from harness.app import CHEAP_HASHER
 from harness.checks import audit, dump_models
 from harness.client import PASSWORD, Api, Player, Reply, new_key
@@ -33,6 +32,7 @@ from infra.db import Conn, create_pool
 from projections import holds, trades
 from projections.rebuild import rebuild
 from projections.runner import catch_up
+from service.admins import create_admin
 
 UNKNOWN = frozenset({0, 502, 503, 504})  # no definite answer: retry with the same key
 # Refusals a busy economy produces by design (a race lost, a wallet spent elsewhere).

@@ -1,4 +1,4 @@
-"""The change feed under load and a crash: `gameledger scenario feed [--quick]`.
+"""The change feed under load and a crash: `python -m harness scenario feed [--quick]`.
 
 A service with NATS_URL set serves HTTP clients that top up and buy; it is SIGKILLed once
 mid-run and restarted. When the load stops, JetStream's messages must equal the events table

@@ -20,7 +20,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.cli_admin import create_admin
 from harness.app import CHEAP_HASHER
 from harness.checks import audit
 from harness.client import PASSWORD, RETRYABLE, Api, Player, Reply
@@ -30,6 +29,7 @@ from harness.outcome import Outcome
 from harness.server import service_env, serving
 from infra.config import Settings
 from infra.db import create_pool
+from service.admins import create_admin
 
 STAKE = 20
 UNKNOWN = frozenset({0, 502, 503, 504})  # no definite answer: retry with the same key

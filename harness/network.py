@@ -15,7 +15,7 @@ import contextlib
 import time
 from collections import Counter
 
-from api.health import PROBE_TIMEOUT
+from api.ops.health import PROBE_TIMEOUT
 from domain.accounts import player_account
 from harness.checks import acknowledged_exactly_once, audit, caught_up
 from harness.client import Api, Player, Reply, new_key
@@ -32,7 +32,7 @@ COMMAND_TIMEOUT = 2.0
 # then waits as long again for PostgreSQL to acknowledge the cancellation, plus a connect.
 # Quick mode (CI, loaded machines) only requires an answer before the client's timeout.
 ANSWER_BOUND = 3 * COMMAND_TIMEOUT + 2.0
-# /health never waits for a cancellation (api/health.py): its probe's deadline, plus slack.
+# /health never waits for a cancellation (api/ops/health.py): its probe's deadline, plus slack.
 HEALTH_BOUND = PROBE_TIMEOUT + 1.0
 FAULTS: tuple[tuple[Mode, float], ...] = (("blackhole", 6.0), ("reset", 1.0), ("latency", 2.0))
 FIRST_CYCLE = 20  # purchases acknowledged before the first fault

@@ -78,7 +78,7 @@ class _Projector:
 
     async def start(self) -> None:
         self.process = await processes.spawn(
-            sys.executable, "-m", "api.cli", "project", cwd=ROOT, env=self.env,
+            sys.executable, "-m", "cli.main", "project", cwd=ROOT, env=self.env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
 

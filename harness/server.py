@@ -15,13 +15,13 @@ from pathlib import Path
 
 import httpx
 
-from api.server import UVICORN_ARGS
+from api.http.server import UVICORN_ARGS
 from harness import processes
 
 ROOT = Path(__file__).resolve().parents[1]
 # The real app with cheap password hashing and relaxed throttles (see harness/app.py).
 SCENARIO_APP = "harness.app:create_scenario_app"
-PRODUCTION_APP = "api.app:create_app"
+PRODUCTION_APP = "api.http.app:create_app"
 JWT_SECRET = "scenario-secret-" + "x" * 48  # throwaway servers on loopback
 
 
@@ -128,7 +128,7 @@ class ServeCommand(ServerProcess):
         """Start `gameledger serve` on this port and wait for /health to answer 200."""
         env = {**self.env, "HOST": "127.0.0.1", "PORT": str(self.port)}
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "api.cli", "serve", cwd=ROOT, env=env,
+            sys.executable, "-m", "cli.main", "serve", cwd=ROOT, env=env,
             stdout=self._log, stderr=self._log)  # fmt: skip
         await self.wait_ready(ready_timeout)
         return 0.0

@@ -7,7 +7,7 @@ from typing import Any
 
 import jwt
 
-from api.auth import ALGORITHM, AUDIENCE, ISSUER
+from api.http.auth import ALGORITHM, AUDIENCE, ISSUER
 from harness.server import JWT_SECRET
 
 

@@ -87,7 +87,7 @@ class Pipeline:
         count(job, outcome)
         if outcome.error is not None:
             raise outcome.error
-        # The request's log line (api/observability.py) then names the transfer and its stream.
+        # The request's log line (api/http/observability.py) then names the transfer and its stream.
         structlog.contextvars.bind_contextvars(
             stream=job.scope, transfer_id=getattr(outcome.result, "transfer_id", None)
         )

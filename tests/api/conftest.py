@@ -17,12 +17,12 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from api.app import create_app
-from api.cli_admin import create_admin
-from api.limits import Limits, Policy, Slowdown
+from api.http.app import create_app
+from api.http.limits import Limits, Policy, Slowdown
 from domain.commands import EconomyRules
 from infra import credentials
 from infra.config import Settings
+from service.admins import create_admin
 
 SECRET = "test-secret-" + "s" * 60  # 64+ bytes, so HS512 can be tried with it too
 PASSWORD = "correct horse battery"

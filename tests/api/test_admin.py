@@ -3,9 +3,9 @@
 import httpx
 from litestar import Litestar
 
-from api.cli_admin import create_admin
 from infra import credentials
 from infra.config import Settings
+from service.admins import create_admin
 from tests.api.conftest import FAST_HASHER, PASSWORD, Player, fresh_history, settled
 from tests.api.test_validation import assert_problem
 

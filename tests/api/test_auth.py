@@ -14,8 +14,8 @@ from litestar import Litestar
 from litestar.exceptions import NotAuthorizedException
 from prometheus_client import REGISTRY
 
-from api.auth import ALGORITHM, AUDIENCE, ISSUER, Tokens
-from api.jwt_secret import resolve_secret
+from api.http.auth import ALGORITHM, AUDIENCE, ISSUER, Tokens
+from api.http.jwt_secret import resolve_secret
 from infra import credentials
 from infra.config import ConfigError, Settings
 from tests.api.conftest import PASSWORD, SECRET, Player, SignUp

@@ -5,8 +5,8 @@ import uuid
 import httpx
 from litestar import Litestar
 
-from api.cli_admin import create_admin
 from infra.config import Settings
+from service.admins import create_admin
 from tests.api.conftest import FAST_HASHER, PASSWORD, Player, settled
 
 

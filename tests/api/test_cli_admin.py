@@ -16,7 +16,7 @@ async def gameledger(*args: str, env: dict[str, str]) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "api.cli",
+        "cli.main",
         *args,
         env={**os.environ, **env},
         stdout=asyncio.subprocess.PIPE,

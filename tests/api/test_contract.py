@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from api.app import create_app
+from api.http.app import create_app
 from infra.config import Settings
 from tests.api.conftest import PASSWORD, SECRET, Player, SignUp, fresh_history
 

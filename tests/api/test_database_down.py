@@ -11,8 +11,8 @@ import httpx
 import jwt
 import pytest
 
-from api.app import create_app
-from api.auth import ALGORITHM, AUDIENCE, ISSUER
+from api.http.app import create_app
+from api.http.auth import ALGORITHM, AUDIENCE, ISSUER
 from infra.config import Settings
 from tests.api.conftest import FAST_HASHER, PASSWORD, SECRET, Player, running
 from tests.api.test_validation import assert_problem

@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 from litestar import Litestar
 
-from api.limits import Limits, Policy
+from api.http.limits import Limits, Policy
 from infra.config import Settings
 from tests.api.conftest import PASSWORD, Player, SignUp
 

@@ -14,8 +14,8 @@ import httpx
 import msgspec
 import pytest
 
-from api.app import create_app
-from api.health import FRESH_SECONDS, PROBE_TIMEOUT, SharedProbe
+from api.http.app import create_app
+from api.ops.health import FRESH_SECONDS, PROBE_TIMEOUT, SharedProbe
 from harness.proxy import FaultProxy
 from harness.wire import through
 from infra.config import Settings

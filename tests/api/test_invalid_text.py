@@ -10,7 +10,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from api.text_guard import _in_body
+from api.http.text_guard import _in_body
 from infra.config import Settings
 from tests.api.conftest import PASSWORD, Player, SignUp
 from tests.api.test_batch_and_ops import _service

@@ -7,8 +7,8 @@ import httpx
 import msgspec
 import pytest
 
-from api.app import create_app
-from api.limits import Limits, Policy, Slowdown, Window
+from api.http.app import create_app
+from api.http.limits import Limits, Policy, Slowdown, Window
 from infra.config import Settings
 from tests.api.conftest import FAST_HASHER, PASSWORD, Player, fresh_history, running
 from tests.api.test_validation import assert_problem

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from api.limits import Limits, Policy, Slowdown, Throttles
+from api.http.limits import Limits, Policy, Slowdown, Throttles
 from tests.api.conftest import PASSWORD, Player
 from tests.api.test_limits import rate_limited
 
@@ -112,7 +112,7 @@ def test_the_delay_doubles_past_the_threshold_up_to_its_cap() -> None:
 
 
 def test_the_counters_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("api.limits.MAX_KEYS", 50)
+    monkeypatch.setattr("api.http.limits.MAX_KEYS", 50)
     throttles = Throttles(Limits(login_slowdown=SLOWDOWN), clock=lambda: 0.0)
     for n in range(1000):  # one account from many addresses
         throttles.check_login("alice", f"10.0.{n // 250}.{n % 250}")

@@ -7,7 +7,7 @@ import httpx
 import msgspec
 import pytest
 
-from api.app import create_app
+from api.http.app import create_app
 from infra.config import Settings
 from tests.api.conftest import FAST_HASHER, _client, running
 

@@ -25,10 +25,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.app import create_app
-from api.cli_admin import create_admin
+from api.http.app import create_app
 from infra.config import Settings
 from infra.db import create_pool
+from service.admins import create_admin
 from tests.api.conftest import FAST_HASHER, PASSWORD, RELAXED, SECRET
 
 CHECKS = [

@@ -7,8 +7,8 @@ import structlog
 from litestar.enums import ParamType
 from litestar.exceptions import NotAuthorizedException, ValidationException
 
-from api import problems
-from api.schemas import inventory, inventory_key
+from api.http import problems
+from api.http.schemas import inventory, inventory_key
 from domain import errors
 
 

@@ -6,7 +6,7 @@ import httpx
 import msgspec
 import pytest
 
-from api.limits import Limits, Policy, Slowdown
+from api.http.limits import Limits, Policy, Slowdown
 from infra.config import Settings
 from tests.api.conftest import PASSWORD
 from tests.api.test_limits import rate_limited

@@ -13,7 +13,7 @@ import httpx
 import msgspec
 import pytest
 
-from api import cli_receipts
+from cli import receipts as cli_receipts
 from infra.config import Settings
 from tests.api.conftest import Player, SignUp, settled
 from tests.catalogs import EXAMPLE_FILE

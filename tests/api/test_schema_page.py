@@ -4,7 +4,7 @@ import re
 
 import httpx
 
-from api.schema_ui import VERSION
+from api.http.schema_ui import VERSION
 
 
 async def test_the_docs_page_loads_only_same_origin_assets_that_answer(

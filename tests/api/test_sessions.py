@@ -16,8 +16,8 @@ import jwt
 import pytest
 from litestar import Litestar
 
-from api.app import create_app
-from api.limits import Limits
+from api.http.app import create_app
+from api.http.limits import Limits
 from infra.config import Settings
 from tests.api.conftest import FAST_HASHER, PASSWORD, Player, SignUp, running
 from tests.api.test_validation import assert_problem
@@ -143,7 +143,7 @@ async def gameledger(*args: str, dsn: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "api.cli",
+        "cli.main",
         *args,
         env={**os.environ, "DATABASE_URL": dsn, "JWT_SECRET": "", "LOG_LEVEL": "WARNING"},
         stdout=asyncio.subprocess.PIPE,

@@ -1,4 +1,4 @@
-"""Concurrent bursts against the login throttle (found by `gameledger scenario abuse`).
+"""Concurrent bursts against the login throttle (found by `python -m harness scenario abuse`).
 
 The throttle once counted a failure only after the slow password check, so every request of a
 concurrent burst passed the check first: 30 guesses at once were all verified against an
@@ -13,7 +13,7 @@ import httpx
 import pytest
 from litestar.exceptions import TooManyRequestsException
 
-from api.limits import Limits, Policy, Slowdown, Throttles, Window
+from api.http.limits import Limits, Policy, Slowdown, Throttles, Window
 from tests.api.conftest import PASSWORD, Player
 
 Clients = Callable[[str], httpx.AsyncClient]

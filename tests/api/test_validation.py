@@ -116,7 +116,7 @@ async def test_malformed_purchase_bodies_are_400(
         ({"username": "ab", "password": PASSWORD}, "invalid-body"),
         ({"username": "a" * 33, "password": PASSWORD}, "invalid-body"),
         ({"username": "bad name", "password": PASSWORD}, "invalid-body"),
-        # Text PostgreSQL cannot store is refused before any field rule (api/text_guard.py).
+        # Text PostgreSQL cannot store is refused before any field rule (api/http/text_guard.py).
         ({"username": "nul\u0000name", "password": PASSWORD}, "invalid-text"),
         # msgspec's `$` also matches before a final newline: the domain refuses it instead.
         ({"username": "alice\n", "password": PASSWORD}, "invalid-username"),

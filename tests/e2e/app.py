@@ -3,8 +3,8 @@
 
 from litestar import Litestar
 
-from api.app import create_app as create_api
-from api.console import console_router
+from api.console.routes import console_router
+from api.http.app import create_app as create_api
 
 
 def create_app() -> Litestar:

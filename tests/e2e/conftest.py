@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from api.cli import prepare
+from cli.main import prepare
 from infra.config import load_settings
 from tests.e2e import harness
 

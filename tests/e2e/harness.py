@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from api.server import UVICORN_ARGS
+from api.http.server import UVICORN_ARGS
 from tests.conftest import scratch_database
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def database(server_dsn: str, name: str, template: str) -> AbstractAsyncContextM
 
 def create_admin(env: dict[str, str]) -> None:
     """`gameledger admin create operator`, the password from GAMELEDGER_ADMIN_PASSWORD."""
-    cmd = [sys.executable, "-m", "api.cli", "admin", "create", ADMIN[0]]
+    cmd = [sys.executable, "-m", "cli.main", "admin", "create", ADMIN[0]]
     done = subprocess.run(  # noqa: S603 - a fixed command line of our own, no shell
         cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from api.cli import prepare
+from cli.main import prepare
 from infra.config import load_settings
 from tests.catalogs import EXAMPLE_FILE
 from tests.e2e import harness

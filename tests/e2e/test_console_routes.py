@@ -7,7 +7,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from api.console import CONTENT_SECURITY_POLICY, WEB_DIR, console_router
+from api.console.routes import CONTENT_SECURITY_POLICY, WEB_DIR, console_router
 
 
 @pytest.fixture

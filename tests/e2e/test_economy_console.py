@@ -84,7 +84,7 @@ async def test_the_wallet_shows_what_holds_and_offers_set_aside(page: Page, serv
 async def game_server(server: Server, name: str) -> dict[str, str]:
     """A `service` account made with the CLI (the admin's password); its auth header."""
     made = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "api.cli", "admin", "create", name, "--role", "service"),
+        *(sys.executable, "-m", "cli.main", "admin", "create", name, "--role", "service"),
         cwd=ROOT,
         env=server.env,
         stdout=asyncio.subprocess.PIPE,

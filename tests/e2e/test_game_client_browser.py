@@ -22,7 +22,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, Request, expect
 
-from api.cli import prepare
+from cli.main import prepare
 from infra.config import load_settings
 from tests.e2e import harness
 

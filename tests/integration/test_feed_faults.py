@@ -33,7 +33,7 @@ async def start_feed(dsn: str, settings: Settings) -> asyncio.subprocess.Process
         "LOG_LEVEL": "WARNING",
     }  # fmt: skip
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "api.cli", "feed", cwd=ROOT, env=env,
+        sys.executable, "-m", "cli.main", "feed", cwd=ROOT, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
 

@@ -9,7 +9,7 @@ import json
 import asyncpg
 import pytest
 
-from api.cli_projections import register
+from cli.projections import register
 from domain.commands import Purchase, TopUp
 from projections.replay import replay, resolve_stream
 from projections.runner import catch_up

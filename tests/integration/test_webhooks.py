@@ -11,11 +11,11 @@ import asyncpg
 import msgspec
 import pytest
 
-from api import webhook_admin
 from domain.commands import Purchase, TopUp
 from domain.errors import InvalidWebhookEvents, InvalidWebhookUrl
 from infra.config import Settings
 from infra.webhook_sender import allowed, check_url
+from service import webhooks as webhook_admin
 from service.ledger import LedgerService
 from tests.integration.feed_support import caught_up, feeding
 from tests.integration.projection_support import sign_up_players

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from api.server import UVICORN_ARGS
+from api.http.server import UVICORN_ARGS
 from harness.server import ROOT, SCENARIO_APP, free_port, service_env
 
 
@@ -48,5 +48,5 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def scenario_env() -> dict[str, str]:
-    """The environment for `gameledger scenario` subprocesses."""
+    """The environment for `python -m harness scenario` subprocesses."""
     return {**os.environ, "LOG_LEVEL": "WARNING"}

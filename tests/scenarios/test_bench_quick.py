@@ -1,4 +1,4 @@
-"""`gameledger bench --quick` runs from end to end (CI checks that it works, not its figures)."""
+"""`python -m bench --quick` runs from end to end (CI checks that it works, not its figures)."""
 
 import json
 import math
@@ -38,7 +38,7 @@ def _bench(server_dsn: str, out: Path, *args: str) -> subprocess.CompletedProces
         "LOG_LEVEL": "WARNING",
     }
     return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "api.cli", "bench", "--quick", "--out", str(out), *args],
+        [sys.executable, "-m", "bench", "--quick", "--out", str(out), *args],
         env=env,
         capture_output=True,
         text=True,

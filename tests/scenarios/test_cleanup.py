@@ -97,7 +97,7 @@ async def test_run_one_stops_what_a_raising_scenario_left_running(
 def test_a_sigtermed_scenario_stops_its_servers(server_dsn: str, forking_wrapper: Path) -> None:
     env = {**os.environ, "DATABASE_URL": server_dsn, "LOG_LEVEL": "WARNING"}
     with subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "scenario", "clock", "--quick"],
+        [sys.executable, "-m", "harness", "scenario", "clock", "--quick"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     ) as process:  # fmt: skip
         deadline = time.monotonic() + 120

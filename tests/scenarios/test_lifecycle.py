@@ -124,7 +124,7 @@ async def test_sigterm_under_load_finishes_in_flight_requests_and_exits_0(
 
 async def _projector(dsn: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "api.cli", "project", cwd=ROOT,
+        sys.executable, "-m", "cli.main", "project", cwd=ROOT,
         env=service_env(dsn), stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL)  # fmt: skip
 

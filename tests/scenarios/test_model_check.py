@@ -1,6 +1,6 @@
 """Model check under pytest: the state machine of harness/model.py against a live service.
 
-The same machine runs as `gameledger scenario model [--quick]`; here it is derandomized and
+The same machine runs as `python -m harness scenario model [--quick]`; here it is derandomized and
 checks a few hundred steps. GAMELEDGER_MODEL_EXAMPLES and GAMELEDGER_MODEL_STEPS scale it.
 """
 

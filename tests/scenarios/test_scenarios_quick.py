@@ -1,4 +1,4 @@
-"""Every reliability scenario in --quick mode, each as `gameledger scenario NAME --quick`.
+"""Every reliability scenario in --quick mode, each as `python -m harness scenario NAME --quick`.
 
 A subprocess per scenario: it owns its servers, proxies and signals, and a hung scenario is
 killed by the timeout here rather than holding the suite. The full runs and their figures are
@@ -35,7 +35,7 @@ def test_clock_holds_without_libfaketime(server_dsn: str) -> None:
 
 def _passes(name: str, env: dict[str, str]) -> None:
     with subprocess.Popen(  # noqa: S603 - our interpreter, our command line
-        [sys.executable, "-m", "api.cli", "scenario", name, "--quick"],
+        [sys.executable, "-m", "harness", "scenario", name, "--quick"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     ) as process:  # fmt: skip
         try:

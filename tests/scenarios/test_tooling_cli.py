@@ -1,10 +1,11 @@
-"""`gameledger scenario` and `bench` from an installed wheel, where the tooling is absent."""
+"""`gameledger scenario` and `bench` from an installed wheel, where the tooling is absent: they
+name the development entry points (`python -m harness scenario`, `python -m bench`)."""
 
 import sys
 
 import pytest
 
-from api import cli
+from cli import main as cli
 
 
 @pytest.mark.parametrize("argv", [["scenario", "double-spend"], ["bench", "--quick"]])
@@ -21,3 +22,17 @@ def test_without_the_tooling_the_command_says_so_in_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "development tooling" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "entry"),
+    [
+        (["scenario", "clock", "--quick"], "python -m harness scenario"),
+        (["bench"], "python -m bench"),
+    ],
+)
+def test_the_moved_commands_name_their_development_entry_point(
+    argv: list[str], entry: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv) == 2
+    assert entry in capsys.readouterr().err

@@ -6,7 +6,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from api.cli import main
+from cli.main import main
 from domain.assets import DEFAULT_CATALOG
 from domain.commands import EconomyRules
 from infra.catalog import load_catalog

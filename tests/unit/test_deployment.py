@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from api.cli import build_parser
+from cli.main import build_parser
 from infra.config import _ECONOMY, _FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]

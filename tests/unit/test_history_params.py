@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from litestar.exceptions import HTTPException
 
-from api.filters import history_filter, meta_filters, rfc3339
+from api.http.filters import history_filter, meta_filters, rfc3339
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from litestar.types import Message, Receive, Scope, Send
 
-from api.observability import observability_middleware
+from api.http.observability import observability_middleware
 from infra import metrics
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.limits import Limits, Policy, Slowdown
+from api.http.limits import Limits, Policy, Slowdown
 from infra.config import ConfigError, Settings, load_settings
 
 

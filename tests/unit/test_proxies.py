@@ -4,7 +4,7 @@ import ipaddress
 
 import pytest
 
-from api.limits import client_ip, parse_ip
+from api.http.limits import client_ip, parse_ip
 from infra.config import Network
 
 LB = (ipaddress.ip_network("10.9.0.0/16"), ipaddress.ip_network("fd00::/8"))

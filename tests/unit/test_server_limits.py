@@ -1,6 +1,6 @@
-"""The server's head counting (api/server.py), chunk by chunk as the socket delivers them."""
+"""The server's head counting (api/http/server.py), chunk by chunk as the socket delivers them."""
 
-from api.server import BoundedHttpProtocol
+from api.http.server import BoundedHttpProtocol
 
 KIB = 1024
 

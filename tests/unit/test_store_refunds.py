@@ -6,7 +6,7 @@ next treasury credit repays first. Every transfer stays balanced.
 
 import pytest
 
-from api.cli_projections import describe
+from cli.projections import describe
 from domain import accounts
 from domain.assets import DEFAULT_CATALOG, Catalog, StoreProduct
 from domain.commands import (

@@ -7,7 +7,7 @@ import pytest
 from litestar.exceptions import NotAuthorizedException
 from litestar.plugins.problem_details import ProblemDetailsException
 
-from api.auth import ALGORITHM, Tokens
+from api.http.auth import ALGORITHM, Tokens
 from infra.config import Settings
 from infra.revocations import RevocationCache
 from infra.sessions import Revocation

@@ -1,0 +1,1 @@
+"""The routes of game servers (service tokens): the batch, grants, holds and settlements."""

@@ -1,0 +1,190 @@
+"""Holds for game servers (a `service` or admin token): place, capture, void, look up, list.
+
+A hold belongs to the account that placed it: to another game server it does not exist (404
+`unknown-hold`, domain/holds.py decides). An admin may read and close any hold, giving a
+`reason` when it is not its own. A hold is read from its own stream (two events at most), so
+GET /holds/{id} is never stale; the list comes from the holds read model.
+"""
+
+from typing import Annotated, Literal
+
+from litestar import get, post
+from litestar.params import JSONBody, PathParameter, QueryParameter
+
+from api.game.schemas import (
+    CaptureRequest,
+    HoldList,
+    HoldRequest,
+    HoldResponse,
+    VoidRequest,
+)
+from api.http.auth import Principal
+from api.http.body import OptionalBody, StrictBody
+from api.http.limits import page_size
+from api.http.problems import responses
+from api.http.services import Caller, IdempotencyKey, Services, Svc
+from api.http.trusted import TrustedController, actor
+from domain import accounts
+from domain.commands import CloseHold, PlaceHold
+from domain.holds import hold_state, visible
+from infra import eventstore
+from infra.db import connection
+from projections import holds
+from service.results import HoldResult, hold_result
+
+HoldId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+Status = Annotated[
+    Literal["pending", "captured", "voided", "expired"] | None,
+    QueryParameter(name="status", required=False, description="Only holds in this status"),
+]
+Cursor = Annotated[
+    str | None,
+    QueryParameter(
+        name="cursor",
+        required=False,
+        pattern=r"^[1-9][0-9]{0,17}$",
+        description="`nextCursor` of the previous page; omit for the newest holds",
+    ),
+]
+Limit = Annotated[
+    int,
+    QueryParameter(name="limit", ge=1, le=1000, description="Page size, capped by MAX_PAGE_SIZE"),
+]
+
+
+def answer(result: HoldResult | holds.ListedHold) -> HoldResponse:
+    """The wire form of a hold."""
+    return HoldResponse(
+        hold_id=result.hold_id,
+        status=result.status,  # type: ignore[arg-type]  # one of domain.holds.HoldStatus
+        player=result.player or "",  # a listed hold's player row may lag behind it
+        asset=result.asset,
+        amount=result.amount,
+        expires_at=result.expires_at,
+        captured=result.captured,
+        memo=result.memo,
+    )
+
+
+class HoldController(TrustedController):
+    """Two-phase transfers: funds set aside now, captured or released later."""
+
+    path = "/holds"
+
+    @post(
+        "/",
+        dto=StrictBody[HoldRequest],
+        return_dto=None,
+        status_code=201,
+        summary="Set a player's funds aside",
+        responses=responses(400, 401, 403, 404, 409, 413, 422),
+    )
+    async def place(
+        self,
+        principal: Caller,
+        services: Svc,
+        data: JSONBody[HoldRequest],
+        idempotency_key: IdempotencyKey = None,
+    ) -> HoldResponse:
+        """Moves `amount` from the player's spendable balance into the hold (`pending`)."""
+        command = PlaceHold(
+            player=data.player,
+            asset=data.asset,
+            amount=data.amount,
+            expires_in=data.expires_in,
+            memo=data.memo,
+            metadata=data.metadata,
+        )
+        return answer(
+            await services.ledger.place_hold(command, principal.player_id, idempotency_key)
+        )
+
+    @post(
+        "/{hold_id:str}/capture",
+        dto=StrictBody[CaptureRequest],
+        return_dto=None,
+        status_code=200,
+        summary="Capture a hold (all, or `amount` of it; the rest is released)",
+        operation_class=OptionalBody,
+        responses=responses(400, 401, 403, 404, 409, 413, 422),
+    )
+    async def capture(
+        self,
+        principal: Caller,
+        services: Svc,
+        hold_id: HoldId,
+        data: JSONBody[CaptureRequest | None] = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> HoldResponse:
+        """Sends the captured amount to the treasury; status becomes `captured`."""
+        body = data or CaptureRequest()
+        command = CloseHold(
+            hold_id=hold_id,
+            outcome="capture",
+            amount=body.amount,
+            reason=body.reason,
+            metadata=body.metadata,
+        )
+        return await _close(services, principal, command, idempotency_key)
+
+    @post(
+        "/{hold_id:str}/void",
+        dto=StrictBody[VoidRequest],
+        return_dto=None,
+        status_code=200,
+        summary="Void a hold: everything goes back to the player",
+        operation_class=OptionalBody,
+        responses=responses(400, 401, 403, 404, 409, 413, 422),
+    )
+    async def void(
+        self,
+        principal: Caller,
+        services: Svc,
+        hold_id: HoldId,
+        data: JSONBody[VoidRequest | None] = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> HoldResponse:
+        """Releases the whole hold; status becomes `voided`."""
+        body = data or VoidRequest()
+        command = CloseHold(
+            hold_id=hold_id, outcome="void", reason=body.reason, metadata=body.metadata
+        )
+        return await _close(services, principal, command, idempotency_key)
+
+    @get("/", summary="Your holds, newest first", responses=responses(400, 401, 403))
+    async def list_holds(
+        self,
+        principal: Caller,
+        services: Svc,
+        status: Status = None,
+        cursor: Cursor = None,
+        limit: Limit = 20,
+    ) -> HoldList:
+        """The holds this account placed (every hold, for an admin), from the holds read model
+        (a write shows after the projection's lag); `nextCursor` pages to older holds."""
+        mine = None if actor(principal).role == "admin" else principal.player_id
+        size = page_size(limit, services.settings.max_page_size)
+        before = int(cursor) if cursor else None
+        async with connection(services.pool) as conn:
+            # one more than the page: whether there is a next one
+            rows = await holds.listed(conn, mine, status, before, size + 1)
+        page = rows[:size]
+        more = len(rows) > size
+        return HoldList(
+            holds=[answer(r) for r in page], next_cursor=str(page[-1].position) if more else None
+        )
+
+    @get("/{hold_id:str}", summary="A hold", responses=responses(400, 401, 403, 404))
+    async def show(self, principal: Caller, services: Svc, hold_id: HoldId) -> HoldResponse:
+        """The hold's terms and status, from its stream (its placer's, or an admin's, to see)."""
+        async with connection(services.pool) as conn:
+            events = await eventstore.read_stream(conn, accounts.hold_account(hold_id), limit=2)
+        state = hold_state(hold_id, events[0] if events else None, events[-1] if events else None)
+        return answer(hold_result(visible(state, actor(principal))))
+
+
+async def _close(
+    services: Services, principal: Principal, command: CloseHold, key: str | None
+) -> HoldResponse:
+    who = actor(principal)
+    return answer(await services.ledger.close_hold(command, who.account, key, role=who.role))

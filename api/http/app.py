@@ -1,0 +1,290 @@
+"""The Litestar application: `create_app()` (a uvicorn `--factory`) and its lifespan.
+
+The lifespan owns the pool, the write side, the NOTIFY waker and, when RUN_PROJECTORS is on,
+the projectors and the sweeper. The app starts even while PostgreSQL is away: `/health` then
+answers 503 and every other route 503 with problem details, and genesis is seeded as soon as
+the database answers.
+"""
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import argon2
+import asyncpg
+import structlog
+from litestar import Litestar
+from litestar.datastructures import ResponseHeader
+
+from api.console.routes import console_router
+from api.game.batch import BatchController
+from api.game.grants import GrantController
+from api.game.holds import HoldController
+from api.game.settlements import SettlementController
+from api.http import metrics_access, problems
+from api.http.auth import Tokens
+from api.http.http_config import cors, openapi
+from api.http.jwt_secret import resolve_secret
+from api.http.limits import Limits, Throttles
+from api.http.linger import linger_middleware
+from api.http.observability import observability_middleware
+from api.http.schema_ui import schema_assets
+from api.http.services import DEPENDENCIES, Services
+from api.http.text_guard import text_guard_middleware
+from api.ops.admin import AdminController
+from api.ops.catalog import CatalogAdminController
+from api.ops.escrow import EscrowController
+from api.ops.health import HealthController
+from api.ops.monitoring import OpsController
+from api.ops.projectors import AdminToolsController
+from api.ops.store_notifications import ReceiptAdminController, StoreNotificationController
+from api.ops.webhooks import WebhookController
+from api.player.accounts import AccountController
+from api.player.catalog import CatalogController, ItemUseController
+from api.player.players import PlayerController
+from api.player.receipts import ReceiptController
+from api.player.trades import TradeController
+from api.player.transfers import TransferController
+from infra import logging as infra_logging
+from infra.catalog import load_catalog
+from infra.catalog_store import CatalogFollower
+from infra.config import ConfigError, Settings, load_settings
+from infra.db import create_pool
+from infra.revocations import RevocationListener, connector
+from infra.roles import RolesFollower
+from infra.stores import Stores
+from infra.waker import Waker
+from service.ledger import LedgerService
+from service.passwords import Passwords
+from service.pipeline import utc_now
+
+_log = structlog.get_logger(__name__)
+
+# A stopping projector gets this long to finish its batch before it is cancelled.
+STOP_GRACE = 5.0
+
+
+@dataclass(frozen=True)
+class AppParts:
+    """What the lifespan needs besides the settings (tests swap the hasher and limits)."""
+
+    settings: Settings
+    dsn: str
+    tokens: Tokens
+    hasher: argon2.PasswordHasher | None
+    limits: Limits
+    clock: Callable[[], datetime]
+    stores: Stores
+
+
+def create_app(
+    settings: Settings | None = None,
+    dsn: str | None = None,
+    *,
+    hasher: argon2.PasswordHasher | None = None,
+    limits: Limits | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Litestar:
+    """The HTTP API; with no arguments, settings and DSN come from the environment.
+
+    `clock` is the wall clock of the ledger (events' `occurred_at`) and of the tokens (`iat`,
+    `exp`): the clock scenario runs instances an hour ahead and behind through it.
+    """
+    if settings is None:
+        settings = load_settings()
+        infra_logging.configure(settings.log_format, settings.log_level)
+    dsn = dsn or settings.database_url or os.environ.get("GAMELEDGER_DSN")
+    if not dsn:
+        raise ConfigError("DATABASE_URL: no database to serve (or run `gameledger serve`)")
+    tokens = Tokens(
+        resolve_secret(settings), settings.token_ttl_seconds, clock=lambda: clock().timestamp()
+    )
+    limits = limits or Limits.from_settings(settings)
+    parts = AppParts(settings, dsn, tokens, hasher, limits, clock, Stores.from_settings(settings))
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            AccountController,
+            PlayerController,
+            TransferController,
+            HoldController,
+            TradeController,
+            SettlementController,
+            EscrowController,
+            GrantController,
+            ReceiptController,
+            StoreNotificationController,
+            ReceiptAdminController,
+            CatalogController,
+            ItemUseController,
+            CatalogAdminController,
+            AdminController,
+            BatchController,
+            OpsController,
+            AdminToolsController,
+            WebhookController,
+            console_router,
+            schema_assets,
+        ],
+        lifespan=[_lifespan(parts)],
+        dependencies=DEPENDENCIES,
+        # Outermost first: the guard sits inside the log and the lingering drain, so its refusals
+        # are logged, counted and read to the end like any other answer.
+        middleware=[
+            observability_middleware,
+            linger_middleware,
+            *metrics_access.middleware(settings),
+            text_guard_middleware,
+        ],
+        plugins=[problems.plugin()],
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=cors(settings.origins),
+        openapi_config=openapi(),
+        response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
+        logging_config=None,
+        debug=False,
+    )
+
+
+def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        settings = parts.settings
+        metrics_access.warn_if_open(settings)
+        pool = await _open_pool(parts.dsn, settings)
+        waker = Waker(pool)
+        await waker.start()
+        # The service and admin accounts, which hold no wallet: a role change holds within a second.
+        roles = RolesFollower(connector(parts.dsn, settings))
+        await roles.start()
+        ledger = LedgerService(
+            pool,
+            catalog=load_catalog(settings.catalog_file),
+            rules=settings.economy,
+            clock=parts.clock,
+            on_commit=waker.poke,
+            roles=roles,
+        )
+        if settings.group_commit:
+            ledger.start_group_commit()
+        # A catalog applied while running reaches this process within a second.
+        catalogs = CatalogFollower(connector(parts.dsn, settings), ledger.use_catalog)
+        await catalogs.start()
+        app.state.pool = pool
+        revocations = RevocationListener(connector(parts.dsn, settings))
+        await revocations.start()
+        parts.tokens.revocations = revocations
+        app.state.tokens = parts.tokens
+        rebuilds: dict[str, asyncio.Task[None]] = {}
+        app.state.rebuilds = rebuilds
+        app.state.services = Services(
+            settings=settings,
+            pool=pool,
+            ledger=ledger,
+            tokens=parts.tokens,
+            passwords=Passwords(parts.hasher),
+            throttles=Throttles(parts.limits),
+            stores=parts.stores,
+        )
+        stop = asyncio.Event()
+        tasks = [] if await _try_genesis(ledger) else [_task(_seed_genesis(ledger, stop))]
+        if settings.run_projectors:
+            tasks.append(_task(_projectors(parts, stop)))
+        if settings.nats_url or settings.run_webhooks:
+            tasks.append(_task(_feed(parts, stop)))
+        try:
+            yield
+        finally:
+            stop.set()
+            await _finish([*tasks, *rebuilds.values()])
+            await ledger.close()
+            await waker.stop()
+            await revocations.stop()
+            await roles.stop()
+            await catalogs.stop()
+            await pool.close()
+
+    return lifespan
+
+
+async def _open_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
+    """The pool; if the database is away, an empty one that connects when it is back."""
+    try:
+        return await create_pool(dsn, settings)
+    except problems.DB_UNAVAILABLE as error:
+        _log.warning("database unavailable at startup", error_type=type(error).__name__)
+        return await create_pool(dsn, settings, min_size=0)
+
+
+async def _try_genesis(ledger: LedgerService) -> bool:
+    """Mint genesis if it is not there yet (idempotent); False while the database is away."""
+    try:
+        if await ledger.seed_genesis():
+            _log.info("genesis seeded")
+        await ledger.align_with_genesis()
+    except problems.DB_UNAVAILABLE:
+        return False
+    return True
+
+
+async def _seed_genesis(ledger: LedgerService, stop: asyncio.Event) -> None:
+    """Retry genesis in the background until the database answers."""
+    delay = 0.5
+    while not stop.is_set() and not await _try_genesis(ledger):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        delay = min(delay * 2, 10.0)
+
+
+def _task(work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    return asyncio.create_task(work)
+
+
+async def _projectors(parts: AppParts, stop: asyncio.Event) -> None:
+    """The projectors and the sweeper, restarted with back-off if they fail."""
+    from projections.overdue import ReadModelOverdue
+    from projections.runner import RunnerOptions, run_projectors  # the API can run without them
+    from service.writers import writers
+
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            await run_projectors(
+                parts.dsn, parts.settings, stop, RunnerOptions(sweeper=writers(ReadModelOverdue))
+            )
+        except Exception:  # a crash must not take the API down: log, wait, restart
+            _log.exception("projectors stopped; restarting")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 30.0)
+
+
+async def _feed(parts: AppParts, stop: asyncio.Event) -> None:
+    """The change feed and the webhooks (projections/feed_runner.py), restarted if they fail."""
+    from projections.feed_runner import run_feed
+
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            await run_feed(parts.dsn, parts.settings, stop)
+        except Exception:  # like the projectors: the API stays up whatever the feed does
+            _log.exception("feed stopped; restarting")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 30.0)
+
+
+async def _finish(tasks: list[asyncio.Task[None]]) -> None:
+    if not tasks:
+        return
+    done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE)
+    for task in pending:
+        task.cancel()
+    for task in [*done, *pending]:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task

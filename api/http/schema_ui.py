@@ -1,0 +1,60 @@
+"""The interactive docs at `/schema`: Swagger UI, pinned and served by the service itself.
+
+No CDN and no `@latest`: the page works offline and shows the same viewer until someone
+upgrades it on purpose. The minified assets of `swagger-ui-dist` (Apache-2.0, its LICENSE and
+NOTICE beside them) live in `api/http/vendor/swagger-ui/`; to upgrade, `npm pack swagger-ui-dist@X`,
+copy the same files over and change VERSION. The version is in the assets' URLs, so browsers may
+keep them for a year.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+from litestar import Router, get
+from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import NotFoundException
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.params import PathParameter
+from litestar.response import File
+
+VERSION = "5.35.0"
+ASSETS_PATH = f"/schema/assets/{VERSION}"
+_DIR = Path(__file__).parent / "vendor" / "swagger-ui"
+_MEDIA_TYPES = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui-standalone-preset.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+}
+
+
+def render_plugin() -> SwaggerRenderPlugin:
+    """Swagger UI at `/schema`, loading only this service's copies of its assets."""
+    return SwaggerRenderPlugin(
+        path="/",
+        js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+        css_url=f"{ASSETS_PATH}/swagger-ui.css",
+        standalone_preset_js_url=f"{ASSETS_PATH}/swagger-ui-standalone-preset.js",
+        favicon="<link rel='icon' type='image/svg+xml' href='/static/favicon.svg'>",
+    )
+
+
+AssetName = Annotated[str, PathParameter(pattern=r"^[a-z.-]{1,64}$")]
+
+
+@get("/{name:str}", include_in_schema=False, sync_to_thread=False)
+def asset(name: AssetName) -> File:
+    """One of the viewer's files, by name only."""
+    media_type = _MEDIA_TYPES.get(name)
+    if media_type is None:
+        raise NotFoundException(f"no schema asset named {name!r}")
+    return File(
+        path=_DIR / name, filename=name, media_type=media_type, content_disposition_type="inline"
+    )
+
+
+schema_assets = Router(
+    path=ASSETS_PATH,
+    route_handlers=[asset],
+    cache_control=CacheControlHeader(public=True, max_age=365 * 86400),
+    include_in_schema=False,
+)

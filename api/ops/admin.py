@@ -1,0 +1,199 @@
+"""The operators' API: economy, projectors, audit, stream replay and correcting transfers.
+
+Every route needs a bearer token whose role is admin, re-checked against the credentials table.
+Views never include credentials: password hashes are not ledger data.
+"""
+
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.datastructures import CacheControlHeader
+from litestar.params import JSONBody, PathParameter, QueryParameter
+
+from api.http import reads
+from api.http.auth import require_admin
+from api.http.body import StrictBody
+from api.http.past import At, BalanceAtResponse, Version, balance_at
+from api.http.problems import responses
+from api.http.schemas import inventory
+from api.http.services import Caller, IdempotencyKey, Svc
+from api.ops.schemas import (
+    AssetSupply,
+    EconomyResponse,
+    PlayerLookup,
+    Projector,
+    ProjectorsResponse,
+    RatePoint,
+    RateResponse,
+    ReversalRequest,
+    ReversalResponse,
+    Shard,
+)
+from domain import accounts
+from domain.assets import CURRENCY
+from domain.commands import Reverse
+from domain.errors import UnknownPlayer
+from infra import credentials
+from infra.db import connection
+from projections import queries
+from projections.views import ProjectorStatus
+
+TransferId = Annotated[str, PathParameter(pattern=r"^[0-9A-Za-z_-]{1,64}$")]
+UsernamePath = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_.\-]{3,32}$")]
+Minutes = Annotated[int, QueryParameter(name="minutes", ge=1, le=1440)]
+
+
+class AdminController(Controller):
+    """Operators' views and corrections."""
+
+    path = "/admin"
+    tags = ["admin"]  # noqa: RUF012 - Litestar reads these class attributes
+    guards = [require_admin]  # noqa: RUF012
+    security = [{"bearer": []}]  # noqa: RUF012
+    cache_control = CacheControlHeader(no_store=True)
+
+    @get("/economy", summary="Treasury and supply per asset", responses=responses(401, 403))
+    async def economy(self, services: Svc) -> EconomyResponse:
+        """Per asset: supply, treasury (shards + inflow) and circulating; shard budgets."""
+        async with connection(services.pool) as conn:
+            view = await queries.treasury_view(conn)
+        assets = [
+            AssetSupply(
+                asset=a.asset,
+                supply=a.issued,
+                treasury=a.treasury,
+                circulating=a.circulating,
+                shards=a.shards,
+                inflow=a.inflow,
+                inflow_credited=a.inflow_credited,
+                # int(): the query's sum() arrives as a Decimal (reported to its owner).
+                genesis=None if a.genesis is None else int(a.genesis),
+                updated_at=a.updated_at,
+            )
+            for a in view.assets
+        ]
+        shards = [Shard(**msgspec.structs.asdict(s)) for s in view.shards]  # same fields
+        treasury = next((a.treasury for a in assets if a.asset == CURRENCY), 0)
+        return EconomyResponse(assets=assets, shards=shards, treasury_balance=treasury)
+
+    @get(
+        "/economy/transfers-per-minute",
+        summary="Player transfers per minute",
+        responses=responses(400, 401, 403),
+    )
+    async def rate(self, services: Svc, minutes: Minutes = 60) -> RateResponse:
+        """Transfers per minute over the last `minutes`, oldest first."""
+        async with connection(services.pool) as conn:
+            points = await queries.transfers_per_minute(conn, minutes)
+        return RateResponse(points=[RatePoint(minute=m, transfers=n) for m, n in points])
+
+    @get("/projectors", summary="Projector status and lag", responses=responses(401, 403))
+    async def projectors(self, services: Svc) -> ProjectorsResponse:
+        """Each projector's checkpoint, lag in events and seconds, and last error."""
+        async with connection(services.pool) as conn:
+            status = await queries.projector_status(conn)
+        return ProjectorsResponse(projectors=[_projector(p) for p in status])
+
+    @get(
+        "/players/{username:str}",
+        summary="Find a player by username",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def player(self, services: Svc, username: UsernamePath) -> PlayerLookup:
+        """The player's ids, role and wallet."""
+        async with connection(services.pool) as conn:
+            login = await credentials.by_username(conn, username)
+            if login is None:
+                raise UnknownPlayer("no player has this username", username=username)
+            wallet = await reads.wallet(conn, login.player_id)
+        return PlayerLookup(
+            player_id=login.player_id,
+            username=wallet.username,
+            role=login.role,
+            stream_id=accounts.player_account(login.player_id),
+            referral_code=wallet.referral_code,
+            balance=wallet.balance,
+            version=wallet.version,
+            inventory=inventory(wallet.inventory, services.item_codes),
+        )
+
+    @get(
+        "/players/{username:str}/balance",
+        summary="A player's wallet now, after a version, or at a time",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def balance(
+        self, services: Svc, username: UsernamePath, at: At = None, version: Version = None
+    ) -> BalanceAtResponse:
+        """The wallet after the last event at or before `at` or `version` (the latest without)."""
+        async with connection(services.pool) as conn:
+            login = await credentials.by_username(conn, username)
+        if login is None:
+            raise UnknownPlayer("no player has this username", username=username)
+        return await balance_at(services, login.player_id, at, version)
+
+    @post(
+        "/players/{username:str}/revoke-sessions",
+        status_code=204,
+        summary="Revoke every session of a player",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def revoke_sessions(self, services: Svc, username: UsernamePath) -> None:
+        """Every access and refresh token the player holds is refused, by every worker within
+        a second; logging in again opens a new session."""
+        await services.sessions.revoke_all(username)
+
+    @post(
+        "/transfers/{transfer_id:str}/reversal",
+        dto=StrictBody[ReversalRequest],
+        return_dto=None,
+        status_code=200,
+        summary="Reverse a transfer with a correcting transfer",
+        responses=responses(400, 401, 403, 404, 409, 413, 422),
+    )
+    async def reverse(
+        self,
+        principal: Caller,
+        services: Svc,
+        transfer_id: TransferId,
+        data: JSONBody[ReversalRequest],
+        idempotency_key: IdempotencyKey = None,
+    ) -> ReversalResponse:
+        """A new transfer undoing `transfer_id` for the player, with the reason on the ledger."""
+        command = Reverse(
+            player_id=data.player_id,
+            transfer_id=transfer_id,
+            reason=data.reason,
+            actor=principal.player_id,
+            metadata=data.metadata,
+        )
+        result = await services.ledger.reverse(command, idempotency_key)
+        return ReversalResponse(
+            transfer_id=result.transfer_id,
+            reverses=transfer_id,
+            player_id=result.player_id,
+            balance=result.balances.get(CURRENCY, 0),
+            version=result.version,
+            inventory=inventory(result.balances, services.item_codes),
+        )
+
+
+def _projector(p: ProjectorStatus) -> Projector:
+    status: Literal["up-to-date", "behind", "failing"] = "up-to-date"
+    if p.last_error:
+        status = "failing"
+    elif p.lag_events:
+        status = "behind"
+    return Projector(
+        name=p.name,
+        status=status,
+        position=p.position,
+        transaction_id=p.transaction_id,
+        events_applied=p.events_applied,
+        lag_events=p.lag_events,
+        lag_seconds=p.lag_seconds,
+        last_error=p.last_error,
+        updated_at=p.updated_at,
+        horizon_age_seconds=p.horizon_age_seconds,
+    )

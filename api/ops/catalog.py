@@ -1,0 +1,55 @@
+"""The live catalog (admin): apply a new one while running. `gameledger catalog apply FILE`
+does the same from the command line (cli/catalog.py)."""
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, post
+from litestar.datastructures import CacheControlHeader
+from litestar.params import JSONBody
+
+from api.http.auth import require_admin
+from api.http.problems import responses
+from api.http.schemas import Response
+from api.http.services import Caller, Svc
+from domain.errors import CatalogRefused
+from infra.catalog import CatalogInvalid, parse_catalog
+from service.catalog import apply_catalog
+
+
+class AppliedResponse(Response):
+    """The version the catalog now has everywhere (within a second), and the currencies whose
+    genesis it minted."""
+
+    version: int
+    seeded: list[str]
+
+
+class CatalogAdminController(Controller):
+    """`POST /admin/catalog`: validate and apply a catalog (the `catalog.json` format)."""
+
+    path = "/admin/catalog"
+    tags = ["admin"]  # noqa: RUF012 - Litestar reads these class attributes
+    guards = [require_admin]  # noqa: RUF012
+    security = [{"bearer": []}]  # noqa: RUF012
+    cache_control = CacheControlHeader(no_store=True)
+
+    @post(
+        "/",
+        status_code=200,
+        summary="Apply a new catalog while running",
+        responses=responses(400, 401, 403, 409, 413, 422),
+    )
+    async def apply(
+        self, principal: Caller, services: Svc, data: JSONBody[dict[str, Any]]
+    ) -> AppliedResponse:
+        """Refused (422 catalog-refused, with `reasons`) when malformed, when a held currency or
+        item would disappear, when a code would change meaning or a drop table weighs zero."""
+        try:
+            catalog = parse_catalog(msgspec.json.encode(data))
+        except CatalogInvalid as error:
+            raise CatalogRefused(
+                f"the catalog is refused: {error}", reasons=error.reasons
+            ) from None
+        applied = await apply_catalog(services.ledger, catalog, actor=principal.player_id)
+        return AppliedResponse(version=applied.version, seeded=applied.seeded)

@@ -1,0 +1,221 @@
+"""The player's own wallet: balance, history, top-up and purchase (bearer token required).
+
+Every route acts on the token's subject only: none takes a player id from the client.
+"""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import CacheControlHeader
+from litestar.openapi.spec import Example
+from litestar.params import JSONBody, QueryParameter
+
+from api.http import reads
+from api.http.auth import require_player
+from api.http.body import OptionalBody, StrictBody
+from api.http.filters import history_filter
+from api.http.limits import page_size
+from api.http.past import At, BalanceAtResponse, Version, balance_at
+from api.http.problems import problem, responses
+from api.http.schemas import BalanceResponse, HistoryPage, inventory
+from api.http.services import Caller, IdempotencyKey, Svc
+from api.player.schemas import PurchaseRequest, PurchaseResponse, TopUpRequest, TopUpResponse
+from domain.assets import CURRENCY
+from domain.commands import Purchase, TopUp
+from infra.db import connection
+
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+Cursor = Annotated[
+    str | None,
+    QueryParameter(
+        name="cursor",
+        required=False,
+        pattern=r"^[1-9][0-9]{0,17}$",
+        description="`nextCursor` of the previous page; omit for the newest entries",
+    ),
+]
+Code = Annotated[
+    str | None,
+    QueryParameter(
+        name="code",
+        required=False,
+        pattern=r"^[a-z][a-z_]{0,31}$",
+        description="Only transfers of this code (`purchase`, `top_up`, `gift`, ...)",
+    ),
+]
+AssetFilter = Annotated[
+    str | None,
+    QueryParameter(
+        name="asset",
+        required=False,
+        pattern=r"^[a-z][a-z0-9_]{0,31}$",
+        description="Only transfers with a leg in this asset (`diamond` or an item code)",
+    ),
+]
+Since = Annotated[
+    str | None,
+    QueryParameter(
+        name="from",
+        required=False,
+        description="Only transfers at or after this RFC 3339 time (inclusive)",
+        examples=[Example(value="2026-12-01T00:00:00Z")],
+    ),
+]
+Until = Annotated[
+    str | None,
+    QueryParameter(
+        name="to",
+        required=False,
+        description="Only transfers before this RFC 3339 time (exclusive)",
+        examples=[Example(value="2026-12-02T00:00:00Z")],
+    ),
+]
+Limit = Annotated[
+    int,
+    QueryParameter(name="limit", ge=1, le=1000, description="Page size, capped by MAX_PAGE_SIZE"),
+]
+
+
+class PlayerController(Controller):
+    """The authenticated player's wallet."""
+
+    path = "/"
+    tags = ["player"]  # noqa: RUF012 - Litestar reads these class attributes
+    guards = [require_player]  # noqa: RUF012
+    security = BEARER
+    cache_control = CacheControlHeader(no_store=True)
+
+    @get("/balance", summary="The wallet", responses=responses(400, 401, 404))
+    async def balance(
+        self, principal: Caller, services: Svc, at: At = None, version: Version = None
+    ) -> BalanceResponse | BalanceAtResponse:
+        """Balance, inventory and stream version; includes the player's own latest write.
+
+        With `at` (RFC 3339) or `version`: the wallet after the last event at or before it.
+        """
+        if at is not None or version is not None:
+            return await balance_at(services, principal.player_id, at, version)
+        async with connection(services.pool) as conn:
+            wallet = await reads.wallet(conn, principal.player_id)
+        return BalanceResponse(
+            username=wallet.username,
+            balance=wallet.balance,
+            version=wallet.version,
+            referral_code=wallet.referral_code,
+            inventory=inventory(wallet.inventory, services.item_codes),
+            wallet=services.wallet({CURRENCY: wallet.balance, **wallet.inventory}),
+            held=wallet.held,
+            debt=wallet.debt,
+        )
+
+    @get("/history", summary="The player's ledger entries", responses=responses(400, 401))
+    async def history(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        services: Svc,
+        cursor: Cursor = None,
+        limit: Limit = 20,
+        code: Code = None,
+        asset: AssetFilter = None,
+        since: Since = None,
+        until: Until = None,
+    ) -> HistoryPage:
+        """Newest first, one entry per transfer; `nextCursor` pages to older entries.
+
+        `code`, `asset`, `from`, `to` and any number of `meta.KEY=VALUE` (the write's
+        `metadata`) keep only the entries matching all of them; the cursor pages through those.
+        """
+        filters = history_filter(
+            code=code,
+            asset=asset,
+            since=since,
+            until=until,
+            pairs=request.query_params.multi_items(),
+        )
+        size = page_size(limit, services.settings.max_page_size)
+        async with connection(services.pool) as conn:
+            return await reads.history(
+                conn,
+                principal.player_id,
+                before=int(cursor) if cursor else None,
+                limit=size,
+                filters=filters,
+            )
+
+    @post(
+        "/top-up",
+        dto=StrictBody[TopUpRequest],
+        return_dto=None,
+        status_code=200,
+        summary="Add diamonds (or another currency) from the treasury",
+        operation_class=OptionalBody,
+        responses=responses(400, 401, 403, 404, 409, 413, 422),
+    )
+    async def top_up(
+        self,
+        principal: Caller,
+        services: Svc,
+        data: JSONBody[TopUpRequest | None] = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> TopUpResponse:
+        """A currency into the wallet (100 diamonds when the body is empty).
+
+        Only while PLAYER_TOP_UP is `open` (the development default): otherwise currency comes
+        from store receipts and service grants, and this answers 403 `top-up-disabled`.
+        """
+        if not services.settings.top_up_open:
+            raise problem(
+                403,
+                "top-up-disabled",
+                "Players cannot top up on this server",
+                "PLAYER_TOP_UP is off: currency comes from store purchases and game-server grants",
+                error="Top-ups are not available here; buy currency in the store instead.",
+            )
+        body = data or TopUpRequest()
+        command = TopUp(
+            player_id=principal.player_id,
+            amount=body.amount,
+            currency=body.currency,
+            metadata=body.metadata,
+        )
+        result = await services.ledger.top_up(command, idempotency_key)
+        return TopUpResponse(
+            transfer_id=result.transfer_id,
+            balance=result.balances.get(CURRENCY, 0),
+            version=result.version,
+        )
+
+    @post(
+        "/purchase",
+        dto=StrictBody[PurchaseRequest],
+        return_dto=None,
+        status_code=200,
+        summary="Buy an item of the catalog",
+        responses=responses(400, 401, 404, 409, 413, 422),
+    )
+    async def purchase(
+        self,
+        principal: Caller,
+        services: Svc,
+        data: JSONBody[PurchaseRequest],
+        idempotency_key: IdempotencyKey = None,
+    ) -> PurchaseResponse:
+        """The price option's currencies to the treasury and the item (or a bundle's contents)
+        into the inventory, in one transfer."""
+        command = Purchase(
+            player_id=principal.player_id,
+            item=data.item,
+            quantity=data.quantity,
+            price=data.price,
+            metadata=data.metadata,
+        )
+        result = await services.ledger.purchase(command, idempotency_key)
+        return PurchaseResponse(
+            transfer_id=result.transfer_id,
+            balance=result.balances.get(CURRENCY, 0),
+            version=result.version,
+            inventory=inventory(result.balances, services.item_codes),
+            wallet=services.wallet(result.balances),
+        )
