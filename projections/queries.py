@@ -16,13 +16,13 @@ from domain.events import DebtChanged
 from infra import codec
 from infra.db import Conn
 from projections import cursor, holds, trades
-from projections.history import LegView
 from projections.history_query import NO_FILTER, HistoryFilter, page_sql
 from projections.registry import PROJECTIONS
 from projections.views import (
     AssetTotals,
     HistoryEntry,
     HistoryPage,
+    LegView,
     PlayerView,
     ProjectorStatus,
     ShardView,

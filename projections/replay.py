@@ -13,6 +13,7 @@ import msgspec
 from domain import accounts, trades
 from domain.events import Claimed, Event, HoldPlaced, TradeOffered, TrancheChanged, Transferred
 from domain.holds import STATUS_OF_CODE
+from infra import codec
 from infra.db import Conn
 from projections.cursor import stored
 
@@ -53,7 +54,7 @@ async def replay(
                 position=row["global_position"],
                 recorded_at=row["recorded_at"],
                 event_type=row["event_type"],
-                event=msgspec.to_builtins(event),
+                event=codec.as_v1(event),
                 state_after=state,
             )
         )
