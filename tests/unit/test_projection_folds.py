@@ -3,6 +3,7 @@
 import io
 from datetime import UTC, datetime, timedelta
 
+from domain.details import PurchaseDetails
 from domain.events import Claimed, Event, Leg, PlayerRegistered, TrancheChanged, Transferred
 from infra.eventstore import StoredEvent
 from projections import accounts, history, players, treasury
@@ -52,8 +53,7 @@ def purchase(player: str, cost: int, state: dict[str, int]) -> Transferred:
         legs=legs,
         state_after=state,
         occurred_at=T0,
-        item="gold_coin",
-        quantity=1,
+        details=PurchaseDetails(item="gold_coin", quantity=1),
     )
 
 
