@@ -17,7 +17,7 @@ from infra import codec
 from infra.broker import Message
 from infra.db import Conn
 from infra.eventstore import StoredEvent
-from projections.views import LegView
+from projections.views import Leg
 
 _encode = msgspec.json.Encoder().encode
 
@@ -68,7 +68,7 @@ def event_view(stored: StoredEvent) -> dict[str, Any]:
     view = {_camel(key): value for key, value in fields.items()}
     if isinstance(stored.event, Transferred):
         view["legs"] = msgspec.to_builtins(
-            [LegView(leg.account, leg.asset, leg.amount) for leg in stored.event.legs]
+            [Leg(leg.account, leg.asset, leg.amount) for leg in stored.event.legs]
         )
         view["balanceAfter"] = stored.event.state_after.get(CURRENCY, 0)
     return view

@@ -11,7 +11,7 @@ from domain.events import Transferred
 from infra.db import Conn
 from infra.eventstore import StoredEvent
 from projections.model import Projection, Tables, sql
-from projections.views import HistoryEntry, LegView
+from projections.views import HistoryEntry, Leg
 
 # The columns that show a transfer's details (domain/details.py), by their version-1 names.
 DETAIL_COLUMNS = (
@@ -48,7 +48,7 @@ def _row(player_id: str, version: int, event: Transferred) -> HistoryRow:
         version=version,
         transfer_id=event.transfer_id,
         code=event.code,
-        legs=[LegView(leg.account, leg.asset, leg.amount) for leg in event.legs],
+        legs=[Leg(leg.account, leg.asset, leg.amount) for leg in event.legs],
         balance_after=event.state_after.get(CURRENCY, 0),
         state_after=dict(event.state_after),
         occurred_at=event.occurred_at,

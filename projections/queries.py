@@ -22,7 +22,7 @@ from projections.views import (
     AssetTotals,
     HistoryEntry,
     HistoryPage,
-    LegView,
+    Leg,
     PlayerView,
     ProjectorStatus,
     ShardView,
@@ -131,7 +131,7 @@ SELECT coalesce((c.transaction_id, c.global_position) >= (e.transaction_id, e.gl
  ORDER BY e.version DESC LIMIT 1
 """
 
-_legs = msgspec.json.Decoder(list[LegView])
+_legs = msgspec.json.Decoder(list[Leg])
 _state = msgspec.json.Decoder(dict[str, int])
 _labels = msgspec.json.Decoder(dict[str, str])
 

@@ -21,12 +21,9 @@ class PlayerView(msgspec.Struct, kw_only=True):
     debt: dict[str, int] = msgspec.field(default_factory=dict)  # refunded currency already spent
 
 
-class LegView(msgspec.Struct, frozen=True):
+class Leg(msgspec.Struct, frozen=True):
     """One side of a transfer: a positive amount credits the account (an object, unlike the
-    compact stored array)."""
-
-    # The API's name for it since before the history had one type (the OpenAPI component).
-    __schema_name__ = "Leg"
+    compact stored array of domain.events.Leg)."""
 
     account: str
     asset: str
@@ -40,7 +37,7 @@ class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     transfer_id: str
     code: str
     version: int
-    legs: list[LegView]
+    legs: list[Leg]
     balance_after: int
     state_after: dict[str, int]
     occurred_at: datetime

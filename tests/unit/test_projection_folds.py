@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from domain.details import PurchaseDetails
 from domain.events import Claimed, Event, Leg, PlayerRegistered, TrancheChanged, Transferred
 from infra.eventstore import StoredEvent
-from projections import accounts, history, players, treasury
+from projections import accounts, history, players, treasury, views
 from projections.audit_replay import Cut, Replay
 from projections.progress import Progress
 from projections.replay import evolve
@@ -117,7 +117,7 @@ def test_history_has_a_row_per_player_transfer() -> None:
         ("alice", 2, "top_up", 100),
         ("alice", 3, "purchase", 90),
     ]
-    assert entries[1].legs[1] == history.LegView("treasury:inflow", "diamond", 10)
+    assert entries[1].legs[1] == views.Leg("treasury:inflow", "diamond", 10)
     assert (entries[1].item, entries[1].quantity) == ("gold_coin", 1)
 
 
