@@ -3,10 +3,10 @@
 import io
 from datetime import UTC, datetime, timedelta
 
-from domain.details import PurchaseDetails
+from domain.details import PurchaseDetails, SettlementDetails
 from domain.events import Claimed, Event, Leg, PlayerRegistered, TrancheChanged, Transferred
 from infra.eventstore import StoredEvent
-from projections import accounts, history, players, treasury, views
+from projections import accounts, history, holds, players, treasury, views
 from projections.audit_replay import Cut, Replay
 from projections.progress import Progress
 from projections.replay import evolve
@@ -210,3 +210,25 @@ def test_progress_is_silent_off_a_terminal() -> None:
     assert sink.getvalue() == ""
     assert bar.line().startswith("players")
     assert "100%" in bar.line()
+
+
+def test_a_settled_hold_shows_what_it_captured_without_its_terms_in_the_batch() -> None:
+    # The domain's rule (captured_by) reads the hold's own leg of the settlement: the fold needs
+    # no HoldPlaced from the same batch to know the whole hold went into the pot.
+    legs = (
+        Leg("hold:h1", "diamond", -20),
+        Leg("hold:h2", "diamond", -30),
+        Leg("player:p2", "diamond", 45),
+        Leg("treasury:inflow", "diamond", 5),
+    )
+    settlement = Transferred(
+        transfer_id="s",
+        code="settlement",
+        legs=legs,
+        state_after={},
+        occurred_at=T0,
+        mirror=True,
+        details=SettlementDetails(settlement_id="m1"),
+    )
+    [row] = holds.fold([at("hold:h2", 2, settlement, position=9)]).values()
+    assert (row.hold_id, row.status, row.captured) == ("h2", "captured", 30)
