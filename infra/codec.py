@@ -32,7 +32,9 @@ def transferred_v1(data: dict[str, Any]) -> dict[str, Any]:
     """A version-1 transfer as version 2: its kind's fields moved into `details`, by `code`.
 
     A kind's details are set when any of their fields is (a top-up has them only when it
-    repaid a debt); fields another kind would hold were always null and are dropped.
+    repaid a debt); fields another kind would hold were always null and are dropped. It reads
+    the variants' field names as version 2 has them: a later change to a variant needs its own
+    upcaster from version 2, and this one then keeps the version-2 names written out.
     """
     lifted = {key: value for key, value in data.items() if key not in _V1_DETAILS}
     kind = DETAILS_OF_CODE.get(data.get("code", ""))
