@@ -79,7 +79,8 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     """One balanced ledger transfer with all of its legs.
 
     `state_after` is the balance of the stream's own account per asset after this transfer,
-    so loading a stream's state reads one row however long the stream is.
+    so loading a stream's state reads one row however long the stream is. What only one kind of
+    transfer has (a purchase's price, a hold's id, a store's receipt) is in `details`.
     """
 
     transfer_id: str
