@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from bench.stats import Measure, summarise
 from domain import accounts
 from domain.commands import Purchase
+from domain.details import PurchaseDetails
 from domain.errors import DomainError, UnknownItem
 from domain.events import Leg, Transferred
 from domain.ledger import Append, Decision, PlayerState, apply_legs
@@ -45,8 +46,7 @@ def decide_item_only(
         legs=legs,
         state_after=apply_legs(player.balances, legs, account),
         occurred_at=ledger.ctx.clock(),
-        item=item.code,
-        quantity=cmd.quantity,
+        details=PurchaseDetails(item=item.code, quantity=cmd.quantity),
     )
     return Decision(appends=(Append(stream=account, expected=player.version, events=(transfer,)),))
 

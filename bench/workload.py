@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from bench.stats import Measure, summarise
 from domain import accounts
 from domain.commands import Purchase, SignUp, TopUp
+from domain.details import PurchaseDetails
 from domain.events import Leg, Transferred
 from domain.ledger import Append
 from infra import eventstore
@@ -78,8 +79,7 @@ async def grow_stream(pool: asyncpg.Pool, player_id: str, events: int, batch: in
                         legs=legs,
                         state_after=dict(balances),
                         occurred_at=now,
-                        item="gold_coin",
-                        quantity=1,
+                        details=PurchaseDetails(item="gold_coin", quantity=1),
                     )
                 )
             await eventstore.append(

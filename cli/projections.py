@@ -11,8 +11,8 @@ from typing import Any
 
 import msgspec
 
+from domain.details import StoreCreditDetails, StoreRefundDetails
 from domain.events import (
-    AnyEvent,
     Claimed,
     DebtChanged,
     Event,
@@ -20,7 +20,7 @@ from domain.events import (
     TrancheChanged,
     Transferred,
 )
-from infra import catalog_store, eventstore_reads
+from infra import catalog_store, codec, eventstore_reads
 from infra.catalog import load_catalog
 from infra.config import load_settings
 from infra.db import Conn, Pool, create_pool
@@ -143,7 +143,7 @@ async def _replay(args: argparse.Namespace, dsn: str) -> int:
 
 def _step_line(step: ReplayStep) -> str:
     state = " ".join(f"{k}={_compact(v)}" for k, v in step.state_after.items())
-    event: Event = msgspec.convert(step.event, AnyEvent)
+    event = codec.upcast(step.event_type, 1, step.event)  # replay shows version 1
     return (
         f"  v{step.version:<4} #{step.position:<8} {step.recorded_at:%Y-%m-%d %H:%M:%S} "
         f"{step.event_type:<17} {describe(event)}\n{'':>8}-> {state}"
@@ -160,7 +160,12 @@ def describe(event: Event) -> str:
     """A few words on what an event did."""
     if isinstance(event, Transferred):
         legs = ", ".join(f"{leg.account} {leg.amount:+} {leg.asset}" for leg in event.legs)
-        receipt = f" [{event.store} {event.receipt_id} {event.product_id}]" if event.store else ""
+        details = event.details
+        receipt = (
+            f" [{details.store} {details.receipt_id} {details.product_id}]"
+            if isinstance(details, StoreCreditDetails | StoreRefundDetails)
+            else ""
+        )
         return f"{event.code} {event.transfer_id}{receipt}: {legs}"
     if isinstance(event, TrancheChanged):
         return f"budget {event.delta:+} -> {event.budget_after} ({event.transfer_id})"

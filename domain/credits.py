@@ -6,11 +6,11 @@ behind them (README: Who may mint).
 """
 
 from datetime import datetime
-from typing import Any
 
 from domain import accounts
 from domain.assets import Catalog
 from domain.commands import EconomyRules, Grant
+from domain.details import AnyDetails, GrantDetails
 from domain.errors import InvalidAmount, UnknownAsset
 from domain.events import Leg, TransferCode, Transferred
 from domain.ledger import Append, Decision, PlayerState, ShardState, apply_legs
@@ -25,7 +25,7 @@ def decide_credit(
     code: TransferCode,
     transfer_id: str,
     now: datetime,
-    **fields: Any,
+    details: AnyDetails | None = None,
 ) -> Decision:
     """The shard pays the player `amount` of its currency in a transfer of `code`."""
     if shard.budget < amount:
@@ -38,7 +38,7 @@ def decide_credit(
         legs=legs,
         state_after=apply_legs(player.balances, legs, account),
         occurred_at=now,
-        **fields,
+        details=details,
     )
     return Decision(
         appends=(
@@ -79,5 +79,5 @@ def decide_grant(
         code="grant",
         transfer_id=transfer_id,
         now=now,
-        reason=cmd.reason,
+        details=GrantDetails(reason=cmd.reason),
     )

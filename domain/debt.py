@@ -11,6 +11,13 @@ import msgspec
 
 from domain import accounts
 from domain.commands import StoreRefund
+from domain.details import (
+    AnyDetails,
+    GrantDetails,
+    StoreCreditDetails,
+    StoreRefundDetails,
+    TopUpDetails,
+)
 from domain.events import Claimed, DebtChanged, Leg, Transferred
 from domain.ledger import NO_STREAM, Append, Decision, PlayerState, apply_legs
 from domain.ports import StoredEvent
@@ -70,11 +77,13 @@ def decide_refund(
         legs=legs,
         state_after=apply_legs(player.balances, legs, account),
         occurred_at=now,
-        reverses=credit.transfer_id,
-        reason=cmd.reason,
-        store=cmd.store,
-        receipt_id=cmd.receipt_id,
-        product_id=credit.product_id,
+        details=StoreRefundDetails(
+            store=cmd.store,
+            receipt_id=cmd.receipt_id,
+            product_id=_product_of(credit),
+            reverses=credit.transfer_id,
+            reason=cmd.reason,
+        ),
     )
     appends = [
         Append(stream=account, expected=player.version, events=(refund,)),
@@ -108,11 +117,24 @@ def repay_first(decision: Decision, debt: DebtState, now: datetime) -> Decision:
     after = dict(credit.state_after.items())
     for currency, amount in repaid.items():
         after[currency] = after.get(currency, 0) - amount
-    changed = msgspec.structs.replace(credit, legs=legs, state_after=after, repaid=repaid)
+    details = _with_repaid(credit.details, repaid)
+    changed = msgspec.structs.replace(credit, legs=legs, state_after=after, details=details)
     appends[index] = msgspec.structs.replace(appends[index], events=(changed,))
     owed = {c: n - repaid.get(c, 0) for c, n in debt.debts.items()}
     appends.append(debt.append(credit.transfer_id, owed, now))
     return Decision(appends=tuple(appends))
+
+
+def _with_repaid(details: AnyDetails | None, repaid: dict[str, int]) -> AnyDetails:
+    """The credit's details, saying what of it repaid the debt (a top-up has none before)."""
+    if isinstance(details, GrantDetails | StoreCreditDetails | TopUpDetails):
+        return msgspec.structs.replace(details, repaid=repaid)
+    return TopUpDetails(repaid=repaid)
+
+
+def _product_of(credit: Transferred) -> str | None:
+    details = credit.details
+    return details.product_id if isinstance(details, StoreCreditDetails) else None
 
 
 def _repaid_legs(

@@ -10,8 +10,11 @@ from typing import Literal
 import msgspec
 
 from domain.assets import Catalog
+from domain.details import AnyDetails
 
-SCHEMA_VERSION = 1
+# Version 2: a transfer's kind-particular fields moved from the top into `details`
+# (the upcaster of version 1 is in infra/codec.py).
+SCHEMA_VERSION = 2
 
 TransferCode = Literal[
     "genesis",
@@ -76,7 +79,8 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     """One balanced ledger transfer with all of its legs.
 
     `state_after` is the balance of the stream's own account per asset after this transfer,
-    so loading a stream's state reads one row however long the stream is.
+    so loading a stream's state reads one row however long the stream is. What only one kind of
+    transfer has (a purchase's price, a hold's id, a store's receipt) is in `details`.
     """
 
     transfer_id: str
@@ -84,37 +88,12 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     legs: tuple[Leg, ...]
     state_after: dict[str, int]
     occurred_at: datetime
-    item: str | None = None
-    quantity: int | None = None
-    reverses: str | None = None
-    reason: str | None = None
     # A transfer that touches several streams is appended to each of them, with each stream's
     # own `state_after`. Its legs are posted once, by the copy in the first stream: the others
     # say `mirror`, and every fold that sums legs skips them.
     mirror: bool = False
-    counterparty: str | None = None  # the other player's username (gifts)
-    memo: str | None = None
-    hold_id: str | None = None
     metadata: dict[str, str] = {}  # the caller's labels (domain/metadata.py)
-    # A purchase: the catalog version it was priced from and what it paid per currency, so
-    # replay and audit never price an old purchase from today's catalog.
-    catalog_version: int | None = None
-    paid: dict[str, int] | None = None
-    # A purchase of a bundle or an item use: the items it credited.
-    granted: dict[str, int] | None = None
-    # An item use with a drop table: per item used, the CSPRNG's draw in [0, total weight) and
-    # the drop it landed on (DESIGN-NOTES.md, note 11). Replay reads these, never rolls again.
-    rolls: tuple[int, ...] | None = None
-    drops: tuple[int, ...] | None = None
-    trade_id: str | None = None
-    settlement_id: str | None = None
-    # A store credit or refund: the store, its receipt's id (Apple's transactionId, Google's
-    # orderId) and the product, so replay and audit name the receipt.
-    store: str | None = None
-    receipt_id: str | None = None
-    product_id: str | None = None
-    # A credit that first repaid the player's debt: per currency, what went to the treasury.
-    repaid: dict[str, int] | None = None
+    details: AnyDetails | None = None  # what is particular to its kind (domain/details.py)
 
 
 class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):

@@ -6,6 +6,7 @@ from datetime import datetime
 from domain import accounts
 from domain.assets import Catalog
 from domain.commands import EconomyRules, Gift
+from domain.details import GiftDetails
 from domain.errors import GiftLimitExceeded, InsufficientFunds, SelfTransfer, UnknownAsset
 from domain.events import GiftBucket, GiftsSent, Leg, Transferred
 from domain.ledger import Append, Decision, PlayerState, apply_legs
@@ -77,8 +78,7 @@ def decide_gift(
             state_after=apply_legs(player.balances, legs, account),
             occurred_at=now,
             mirror=mirror,
-            counterparty=counterparty,
-            memo=cmd.memo,
+            details=GiftDetails(counterparty=counterparty, memo=cmd.memo),
         )
         return Append(stream=account, expected=player.version, events=(event,))
 

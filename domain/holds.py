@@ -11,6 +11,7 @@ import msgspec
 from domain import accounts
 from domain.assets import Catalog
 from domain.commands import CloseHold, EconomyRules, PlaceHold
+from domain.details import HoldDetails
 from domain.errors import (
     HoldNotPending,
     InsufficientFunds,
@@ -95,7 +96,7 @@ def settled(placed: HoldPlaced, version: int, event: Event) -> HoldState:
     """The hold once `event` (its stream's newest, at `version`) is written."""
     if not isinstance(event, Transferred) or event.code not in STATUS_OF_CODE:
         return HoldState(placed=placed, version=version, status="pending")
-    captured = captured_by(placed, event)
+    captured = captured_by(placed.hold_id, event)
     return HoldState(
         placed=placed,
         version=version,
@@ -105,10 +106,12 @@ def settled(placed: HoldPlaced, version: int, event: Event) -> HoldState:
     )
 
 
-def captured_by(placed: HoldPlaced, closing: Transferred) -> int:
-    """What the transfer that closed the hold captured of it."""
+def captured_by(hold_id: str, closing: Transferred) -> int:
+    """What the transfer that closed the hold captured of it: the inflow legs of a capture, or
+    a settlement's whole leg out of this hold (its pot also holds other holds' legs)."""
     if closing.code == "settlement":
-        return placed.amount
+        held = accounts.hold_account(hold_id)
+        return -sum(leg.amount for leg in closing.legs if leg.account == held)
     return sum(leg.amount for leg in closing.legs if leg.account == accounts.INFLOW)
 
 
@@ -134,8 +137,7 @@ def decide_place_hold(
         legs=legs,
         state_after=apply_legs(player.balances, legs, mine),
         occurred_at=now,
-        memo=cmd.memo,
-        hold_id=hold_id,
+        details=HoldDetails(hold_id=hold_id, memo=cmd.memo),
     )
     placed = HoldPlaced(
         hold_id=hold_id,
@@ -212,9 +214,7 @@ def decide_close_hold(
             state_after=apply_legs(balances, legs, account),
             occurred_at=now,
             mirror=mirror,
-            memo=terms.memo,
-            hold_id=terms.hold_id,
-            reason=cmd.reason,
+            details=HoldDetails(hold_id=terms.hold_id, memo=terms.memo, reason=cmd.reason),
         )
 
     appends = [

@@ -9,6 +9,7 @@ from datetime import datetime
 from domain import accounts
 from domain.assets import CURRENCY, Catalog
 from domain.commands import EconomyRules, Reverse, SignUp, TopUp
+from domain.details import ReversalDetails
 from domain.errors import (
     InsufficientFunds,
     InvalidAmount,
@@ -161,8 +162,7 @@ def decide_reversal(
         legs=legs,
         state_after=after,
         occurred_at=now,
-        reverses=original.transfer_id,
-        reason=cmd.reason,
+        details=ReversalDetails(reverses=original.transfer_id, reason=cmd.reason),
     )
     appends = [
         _player_append(player, (transfer,)),

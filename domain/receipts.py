@@ -14,6 +14,7 @@ from domain import accounts
 from domain.assets import Catalog
 from domain.commands import StoreCredit
 from domain.credits import decide_credit
+from domain.details import StoreCreditDetails
 from domain.errors import ReceiptWrongPlayer, UnknownStoreProduct
 from domain.events import Claimed
 from domain.ledger import NO_STREAM, Append, Decision, PlayerState, ShardState
@@ -71,10 +72,12 @@ def decide_store_credit(
         code="store_credit",
         transfer_id=transfer_id,
         now=now,
-        store=cmd.store,
-        receipt_id=cmd.receipt_id,
-        product_id=cmd.product_id,
-        catalog_version=catalog.version,
+        details=StoreCreditDetails(
+            store=cmd.store,
+            receipt_id=cmd.receipt_id,
+            product_id=cmd.product_id,
+            catalog_version=catalog.version,
+        ),
     )
     claim = Append(
         stream=accounts.receipt_stream(cmd.store, cmd.receipt_id),

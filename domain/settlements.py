@@ -11,6 +11,7 @@ from datetime import datetime
 
 from domain import accounts
 from domain.commands import Settle
+from domain.details import SettlementDetails
 from domain.errors import HoldNotPending, InvalidAmount, MixedAssets, PayoutsExceedPot
 from domain.events import Leg, Transferred
 from domain.holds import PLACED_VERSION, Actor, HoldState, check_closer
@@ -48,9 +49,9 @@ def decide_settle(
             state_after=apply_legs(balances, legs, stream),
             occurred_at=now,
             mirror=mirror,
-            memo=cmd.memo,
-            settlement_id=settlement_id,
-            reason=cmd.reason,
+            details=SettlementDetails(
+                settlement_id=settlement_id, memo=cmd.memo, reason=cmd.reason
+            ),
         )
 
     appends = []

@@ -9,6 +9,7 @@ from datetime import datetime
 from domain import accounts
 from domain.assets import CURRENCY, MAX_AMOUNT, Catalog, CatalogItem
 from domain.commands import EconomyRules, Purchase, UseItem
+from domain.details import PurchaseDetails, UseDetails
 from domain.errors import (
     InsufficientFunds,
     InvalidQuantity,
@@ -58,11 +59,13 @@ def decide_purchase(
         legs=legs,
         state_after=apply_legs(player.balances, legs, account),
         occurred_at=now,
-        item=item.code,
-        quantity=cmd.quantity,
-        catalog_version=catalog.version,
-        paid=paid,
-        granted=granted if item.grants else None,
+        details=PurchaseDetails(
+            item=item.code,
+            quantity=cmd.quantity,
+            catalog_version=catalog.version,
+            paid=paid,
+            granted=granted if item.grants else None,
+        ),
     )
     return Decision(appends=(_player_append(player, transfer),))
 
@@ -111,12 +114,14 @@ def decide_use(
         legs=legs,
         state_after=apply_legs(player.balances, legs, account),
         occurred_at=now,
-        item=item.code,
-        quantity=cmd.quantity,
-        catalog_version=catalog.version,
-        granted=granted,
-        rolls=rolls if drops is not None else None,
-        drops=drops,
+        details=UseDetails(
+            item=item.code,
+            quantity=cmd.quantity,
+            catalog_version=catalog.version,
+            granted=granted,
+            rolls=rolls if drops is not None else None,
+            drops=drops,
+        ),
     )
     return Decision(appends=(_player_append(player, transfer),))
 

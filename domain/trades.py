@@ -11,6 +11,7 @@ import msgspec
 from domain import accounts
 from domain.assets import Catalog
 from domain.commands import CloseTrade, EconomyRules, OfferTrade
+from domain.details import TradeDetails
 from domain.errors import (
     InsufficientFunds,
     InvalidAmount,
@@ -98,8 +99,7 @@ def decide_offer_trade(
         legs=tuple(legs),
         state_after=apply_legs(offerer.balances, legs, mine),
         occurred_at=now,
-        counterparty=names[1],
-        trade_id=trade_id,
+        details=TradeDetails(trade_id=trade_id, counterparty=names[1]),
     )
     offered = TradeOffered(
         trade_id=trade_id,
@@ -191,8 +191,7 @@ def decide_close_trade(
             state_after=apply_legs(balances, legs, stream),
             occurred_at=now,
             mirror=state is not None,  # the trade's own copy posts the legs
-            counterparty=counterparty,
-            trade_id=terms.trade_id,
+            details=TradeDetails(trade_id=terms.trade_id, counterparty=counterparty),
         )
         expected = state.version if state else OFFERED_VERSION
         return Append(stream=stream, expected=expected, events=(event,))

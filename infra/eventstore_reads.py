@@ -218,6 +218,7 @@ async def chain_breaks(conn: Conn, limit: int) -> list[tuple[str, int, bool]]:
 
 # What rm_history should hold for the player events up to a cut, built from the stored JSON
 # (independently of the fold), set against what it holds: one statement, so here with the log.
+# A transfer's details are in `details` since schema version 2, at the top before (`d`).
 _HISTORY = """
 WITH expected AS (
     SELECT substr(stream_id, length($4::text) + 1) AS player_id, version,
@@ -225,13 +226,14 @@ WITH expected AS (
            (SELECT jsonb_agg(jsonb_build_object('account', l->0, 'asset', l->1, 'amount', l->2))
               FROM jsonb_array_elements(payload->'legs') AS l) AS legs,
            coalesce((payload->'state_after'->>'diamond')::bigint, 0) AS balance_after,
-           payload->'state_after' AS state_after, payload->>'item' AS item,
-           (payload->>'quantity')::bigint AS quantity, payload->>'reverses' AS reverses,
-           payload->>'reason' AS reason, payload->>'counterparty' AS counterparty,
-           payload->>'memo' AS memo, payload->>'hold_id' AS hold_id,
+           payload->'state_after' AS state_after, d->>'item' AS item,
+           (d->>'quantity')::bigint AS quantity, d->>'reverses' AS reverses,
+           d->>'reason' AS reason, d->>'counterparty' AS counterparty,
+           d->>'memo' AS memo, d->>'hold_id' AS hold_id,
            coalesce(payload->'metadata', '{}'::jsonb) AS metadata,
-           payload->>'trade_id' AS trade_id
-      FROM events
+           d->>'trade_id' AS trade_id
+      FROM events, LATERAL (SELECT CASE WHEN schema_version = 1 THEN payload
+                                        ELSE payload->'details' END AS d) AS details
      WHERE event_type = 'transferred' AND starts_with(stream_id, $4)
        AND (transaction_id, global_position) <= ($1::xid8, $2::bigint)
 )

@@ -7,6 +7,7 @@ Prices and tables come from the catalog version recorded on the event, never tod
 from collections.abc import Mapping
 
 from domain.assets import Catalog, CatalogItem
+from domain.details import PurchaseDetails, UseDetails
 from domain.events import Transferred
 
 Catalogs = Mapping[int, Catalog]  # catalog version -> the catalog applied as that version
@@ -14,36 +15,35 @@ Catalogs = Mapping[int, Catalog]  # catalog version -> the catalog applied as th
 
 def findings(ref: str, event: Transferred, catalogs: Catalogs) -> list[str]:
     """What is wrong with a purchase's price or an item use's outcomes (empty when right)."""
-    if event.catalog_version is None or event.item is None:
+    details = event.details
+    if not isinstance(details, PurchaseDetails | UseDetails) or details.catalog_version is None:
         return []
-    catalog = catalogs.get(event.catalog_version)
+    catalog = catalogs.get(details.catalog_version)
     if catalog is None:
-        return [f"{ref}: names catalog version {event.catalog_version}, which is unknown"]
-    item = catalog.find(event.item)
+        return [f"{ref}: names catalog version {details.catalog_version}, which is unknown"]
+    item = catalog.find(details.item)
     if item is None:
-        return [f"{ref}: item '{event.item}' is not in catalog version {catalog.version}"]
-    if event.code == "purchase":
-        return _paid(ref, event, item)
-    if event.code == "item_use":
-        return _outcomes(ref, event, item)
-    return []
+        return [f"{ref}: item '{details.item}' is not in catalog version {catalog.version}"]
+    if isinstance(details, PurchaseDetails):
+        return _paid(ref, details, item)
+    return _outcomes(ref, details, item)
 
 
-def _paid(ref: str, event: Transferred, item: CatalogItem) -> list[str]:
-    quantity = event.quantity or 0
+def _paid(ref: str, details: PurchaseDetails, item: CatalogItem) -> list[str]:
+    quantity = details.quantity
     options = [{c: n * quantity for c, n in option.items()} for option in item.options()]
-    if event.paid not in options:
-        return [f"{ref}: paid {event.paid}, not a price option of '{item.code}' x{quantity}"]
+    if details.paid not in options:
+        return [f"{ref}: paid {details.paid}, not a price option of '{item.code}' x{quantity}"]
     return []
 
 
-def _outcomes(ref: str, event: Transferred, item: CatalogItem) -> list[str]:
+def _outcomes(ref: str, details: UseDetails, item: CatalogItem) -> list[str]:
     use = item.on_use
     if use is None or not use.drops:
         return []
-    rolls, drops = event.rolls or (), event.drops or ()
-    if len(rolls) != (event.quantity or 0) or len(drops) != len(rolls):
-        return [f"{ref}: {len(rolls)} rolls and {len(drops)} drops for {event.quantity} used"]
+    rolls, drops = details.rolls or (), details.drops or ()
+    if len(rolls) != details.quantity or len(drops) != len(rolls):
+        return [f"{ref}: {len(rolls)} rolls and {len(drops)} drops for {details.quantity} used"]
     found = []
     granted: dict[str, int] = {}
     for roll, drop in zip(rolls, drops, strict=True):
@@ -52,6 +52,6 @@ def _outcomes(ref: str, event: Transferred, item: CatalogItem) -> list[str]:
             continue
         for code, n in use.drops[drop].grants.items():
             granted[code] = granted.get(code, 0) + n
-    if not found and granted != (event.granted or {}):
-        found.append(f"{ref}: granted {event.granted}, its drops give {granted}")
+    if not found and granted != (details.granted or {}):
+        found.append(f"{ref}: granted {details.granted}, its drops give {granted}")
     return found

@@ -4,6 +4,7 @@ receipt's stream, naming it) and every refund reverses a store credit and holds 
 from dataclasses import dataclass, field
 
 from domain import accounts
+from domain.details import StoreCreditDetails, StoreRefundDetails
 from domain.events import Claimed, Event, Transferred
 
 
@@ -23,13 +24,15 @@ class Receipts:
         """Note one event if it is a store credit, a refund or a receipt's claim."""
         if isinstance(event, Claimed) and stream.startswith("receipt:"):
             self.claims.setdefault(stream, {})[version] = event.transfer_id
-        if not isinstance(event, Transferred) or event.mirror or event.receipt_id is None:
+        if not isinstance(event, Transferred) or event.mirror:
             return
-        receipt = accounts.receipt_stream(event.store or "", event.receipt_id)
-        if event.code == "store_credit":
+        details = event.details
+        if isinstance(details, StoreCreditDetails):
+            receipt = accounts.receipt_stream(details.store, details.receipt_id)
             self.credits[event.transfer_id] = receipt
-        elif event.code == "store_refund":
-            self.refunds[event.transfer_id] = (receipt, event.reverses)
+        elif isinstance(details, StoreRefundDetails):
+            receipt = accounts.receipt_stream(details.store, details.receipt_id)
+            self.refunds[event.transfer_id] = (receipt, details.reverses)
 
     def findings(self) -> list[str]:
         """What breaks the rule (empty when every credit and refund is as it must be)."""

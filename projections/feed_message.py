@@ -13,11 +13,11 @@ import msgspec
 
 from domain.assets import CURRENCY
 from domain.events import Event, Transferred, event_type_of
-from infra import eventstore_reads
+from infra import codec, eventstore_reads
 from infra.broker import Message
 from infra.db import Conn
 from infra.eventstore import StoredEvent
-from projections.history import LegView
+from projections.views import Leg
 
 _encode = msgspec.json.Encoder().encode
 
@@ -56,12 +56,14 @@ def subject(prefix: str, stored: StoredEvent) -> str:
 
 def event_view(stored: StoredEvent) -> dict[str, Any]:
     """The event's fields in camelCase, as the history shows a transfer."""
-    fields: dict[str, Any] = msgspec.to_builtins(stored.event)
+    # A transfer keeps its schema-version-1 shape (its details flat): what consumers received
+    # before version 2 (docs/feed.md).
+    fields = codec.as_v1(stored.event)
     fields.pop("type", None)
     view = {_camel(key): value for key, value in fields.items()}
     if isinstance(stored.event, Transferred):
         view["legs"] = msgspec.to_builtins(
-            [LegView(leg.account, leg.asset, leg.amount) for leg in stored.event.legs]
+            [Leg(leg.account, leg.asset, leg.amount) for leg in stored.event.legs]
         )
         view["balanceAfter"] = stored.event.state_after.get(CURRENCY, 0)
     return view

@@ -1,76 +1,59 @@
 """A player's ledger entries, newest first: one row per transfer in the player's stream."""
 
 from collections.abc import Sequence
-from datetime import datetime
 
 import msgspec
 
 from domain import accounts
 from domain.assets import CURRENCY
+from domain.details import flat
 from domain.events import Transferred
 from infra.db import Conn
 from infra.eventstore import StoredEvent
 from projections.model import Projection, Tables, sql
+from projections.views import HistoryEntry, Leg
+
+# The columns that show a transfer's details (domain/details.py), by their version-1 names.
+DETAIL_COLUMNS = (
+    "item",
+    "quantity",
+    "reverses",
+    "reason",
+    "counterparty",
+    "memo",
+    "hold_id",
+    "trade_id",
+)
 
 
-class LegView(msgspec.Struct, frozen=True):
-    """One leg as the history shows it (an object, unlike the compact stored array)."""
-
-    account: str
-    asset: str
-    amount: int
-
-
-class Entry(msgspec.Struct, frozen=True, kw_only=True):
-    """One history row."""
+class HistoryRow(HistoryEntry, frozen=True, kw_only=True):
+    """One history row: the player's entry and whose it is (the table's key with `version`)."""
 
     player_id: str
-    version: int
-    transfer_id: str
-    code: str
-    legs: tuple[LegView, ...]
-    balance_after: int
-    state_after: dict[str, int]
-    item: str | None
-    quantity: int | None
-    reverses: str | None
-    reason: str | None
-    occurred_at: datetime
-    counterparty: str | None = None
-    memo: str | None = None
-    hold_id: str | None = None
-    metadata: dict[str, str] = {}
-    trade_id: str | None = None
 
 
-def fold(events: Sequence[StoredEvent]) -> list[Entry]:
+def fold(events: Sequence[StoredEvent]) -> list[HistoryRow]:
     """The history rows of the batch's player transfers."""
     return [
-        _entry(accounts.player_id_of(stored.stream_id), stored.version, stored.event)
+        _row(accounts.player_id_of(stored.stream_id), stored.version, stored.event)
         for stored in events
         if accounts.is_player(stored.stream_id) and isinstance(stored.event, Transferred)
     ]
 
 
-def _entry(player_id: str, version: int, event: Transferred) -> Entry:
-    return Entry(
+def _row(player_id: str, version: int, event: Transferred) -> HistoryRow:
+    shown = flat(event)
+    return HistoryRow(
         player_id=player_id,
         version=version,
         transfer_id=event.transfer_id,
         code=event.code,
-        legs=tuple(LegView(leg.account, leg.asset, leg.amount) for leg in event.legs),
+        legs=[Leg(leg.account, leg.asset, leg.amount) for leg in event.legs],
         balance_after=event.state_after.get(CURRENCY, 0),
         state_after=dict(event.state_after),
-        item=event.item,
-        quantity=event.quantity,
-        reverses=event.reverses,
-        reason=event.reason,
         occurred_at=event.occurred_at,
-        counterparty=event.counterparty,
-        memo=event.memo,
-        hold_id=event.hold_id,
         metadata=dict(event.metadata),
-        trade_id=event.trade_id,
+        **{name: shown[name] for name in DETAIL_COLUMNS},
     )
 
 
@@ -88,7 +71,7 @@ ON CONFLICT (player_id, version) DO NOTHING
 _encode = msgspec.json.Encoder().encode
 
 
-async def apply_batch(conn: Conn, entries: list[Entry], tables: Tables) -> None:
+async def apply_batch(conn: Conn, entries: list[HistoryRow], tables: Tables) -> None:
     """One multi-row insert for the whole batch."""
     if not entries:
         return

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from domain import accounts
 from domain.events import HoldPlaced, Transferred
-from domain.holds import STATUS_OF_CODE
+from domain.holds import STATUS_OF_CODE, captured_by
 from infra.db import Conn
 from infra.eventstore import StoredEvent
 from projections.model import Projection, Tables, sql
@@ -55,12 +55,7 @@ def _apply(row: HoldRow, stored: StoredEvent) -> None:
         row.placed_by, row.placed_position = event.placed_by, stored.global_position
     elif isinstance(event, Transferred) and event.code in STATUS_OF_CODE:
         row.status = STATUS_OF_CODE[event.code]
-        # A settlement captures the whole hold: its amount, from this batch or the row (SQL).
-        row.captured = (
-            row.amount
-            if event.code == "settlement"
-            else sum(g.amount for g in event.legs if g.account == accounts.INFLOW)
-        )
+        row.captured = captured_by(row.hold_id, event)
         row.closed_at = event.occurred_at
     row.version = max(row.version, stored.version)
 
@@ -81,7 +76,7 @@ ON CONFLICT (hold_id) DO UPDATE SET
     memo       = coalesce(h.memo, EXCLUDED.memo),
     placed_at  = coalesce(h.placed_at, EXCLUDED.placed_at),
     status     = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.status ELSE h.status END,
-    captured   = CASE WHEN EXCLUDED.version > h.version THEN coalesce(EXCLUDED.captured, h.amount)
+    captured   = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.captured
                       ELSE h.captured END,
     closed_at  = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.closed_at
                       ELSE h.closed_at END,

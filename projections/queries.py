@@ -18,13 +18,13 @@ from domain.events import DebtChanged, Transferred
 from infra import codec, eventstore, eventstore_reads
 from infra.db import Conn
 from projections import cursor, holds, trades
-from projections.history import LegView
 from projections.history_query import NO_FILTER, HistoryFilter, page_sql
 from projections.registry import PROJECTIONS
 from projections.views import (
     AssetTotals,
     HistoryEntry,
     HistoryPage,
+    Leg,
     PlayerView,
     ProjectorStatus,
     ShardView,
@@ -128,7 +128,7 @@ def _debt(row: Any) -> dict[str, int]:
     return dict(event.debt_after) if isinstance(event, DebtChanged) else {}
 
 
-_legs = msgspec.json.Decoder(list[LegView])
+_legs = msgspec.json.Decoder(list[Leg])
 _state = msgspec.json.Decoder(dict[str, int])
 _labels = msgspec.json.Decoder(dict[str, str])
 

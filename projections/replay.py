@@ -21,7 +21,7 @@ from domain.events import (
     event_type_of,
 )
 from domain.holds import STATUS_OF_CODE
-from infra import eventstore_reads
+from infra import codec, eventstore_reads
 from infra.db import Conn
 
 
@@ -50,7 +50,7 @@ async def replay(
                 position=stored.global_position,
                 recorded_at=stored.recorded_at,
                 event_type=event_type_of(stored.event),
-                event=msgspec.to_builtins(stored.event),
+                event=codec.as_v1(stored.event),
                 state_after=state,
             )
         )

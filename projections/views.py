@@ -1,10 +1,10 @@
 """The shapes the read API returns (msgspec Structs: the HTTP layer encodes them as they are)."""
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
-
-from projections.history import LegView
+from msgspec import Meta
 
 
 class PlayerView(msgspec.Struct, kw_only=True):
@@ -21,24 +21,38 @@ class PlayerView(msgspec.Struct, kw_only=True):
     debt: dict[str, int] = msgspec.field(default_factory=dict)  # refunded currency already spent
 
 
-class HistoryEntry(msgspec.Struct, kw_only=True):
-    """One transfer as the player's history shows it."""
+class Leg(msgspec.Struct, frozen=True):
+    """One side of a transfer: a positive amount credits the account (an object, unlike the
+    compact stored array of domain.events.Leg)."""
+
+    account: str
+    asset: str
+    amount: int
+
+
+class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """One transfer of the player's stream: the history read model's row and the API's entry
+    (camelCase on the wire). A transfer's details appear flat, as schema version 1 had them."""
 
     transfer_id: str
     code: str
     version: int
-    legs: list[LegView]
+    legs: list[Leg]
     balance_after: int
     state_after: dict[str, int]
-    item: str | None
-    quantity: int | None
-    reverses: str | None
-    reason: str | None
     occurred_at: datetime
-    counterparty: str | None = None
+    item: str | None = None
+    quantity: int | None = None
+    reverses: str | None = None
+    reason: str | None = None
+    counterparty: Annotated[
+        str | None, Meta(description="The other player's username (gifts, trades)")
+    ] = None
     memo: str | None = None
     hold_id: str | None = None
-    metadata: dict[str, str] = {}
+    metadata: Annotated[
+        dict[str, str], Meta(description="The labels the write was given (`metadata`)")
+    ] = msgspec.field(default_factory=dict)
     trade_id: str | None = None
 
 

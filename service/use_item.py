@@ -8,6 +8,8 @@ import msgspec
 
 from domain import accounts
 from domain.commands import UseItem
+from domain.details import UseDetails
+from domain.events import Transferred
 from domain.ledger import Decision
 from domain.roles import require_player
 from domain.shop import decide_use
@@ -69,11 +71,12 @@ def _rolls(ctx: Context, cmd: UseItem) -> tuple[int, ...]:
 def _result(decision: Decision, transfer_id: str, player_id: str) -> UseResult:
     mine = player_append(decision, player_id)
     event = mine.events[-1]
-    granted = getattr(event, "granted", None) or {}
+    details = event.details if isinstance(event, Transferred) else None
+    granted = details.granted if isinstance(details, UseDetails) else None
     return UseResult(
         transfer_id=transfer_id,
         player_id=player_id,
         version=mine.expected + len(mine.events),
         balances=balances_after(mine),
-        granted=dict(granted),
+        granted=dict(granted or {}),
     )

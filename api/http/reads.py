@@ -58,30 +58,9 @@ async def history(
         conn, player_id, before_version=before, limit=limit, filters=filters
     )
     return schemas.HistoryPage(
-        entries=[_entry(e) for e in page.entries],
+        entries=page.entries,
         next_cursor=page.next_cursor,
         stale=page.stale,
-    )
-
-
-def _entry(entry: queries.HistoryEntry) -> schemas.HistoryEntry:
-    return schemas.HistoryEntry(
-        transfer_id=entry.transfer_id,
-        code=entry.code,
-        version=entry.version,
-        legs=[schemas.Leg(account=g.account, asset=g.asset, amount=g.amount) for g in entry.legs],
-        balance_after=entry.balance_after,
-        state_after=entry.state_after,
-        occurred_at=entry.occurred_at,
-        item=entry.item,
-        quantity=entry.quantity,
-        reverses=entry.reverses,
-        reason=entry.reason,
-        counterparty=entry.counterparty,
-        memo=entry.memo,
-        hold_id=entry.hold_id,
-        metadata=entry.metadata,
-        trade_id=entry.trade_id,
     )
 
 

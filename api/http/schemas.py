@@ -11,6 +11,7 @@ import msgspec
 from msgspec import Meta
 
 from domain.assets import AssetCode
+from projections.views import HistoryEntry
 
 # The largest integer a JavaScript client holds exactly; the ledger's own limits are tighter
 # (TOP_UP_MAX, MAX_QUANTITY) and are enforced by the domain with a 400 naming the bounds.
@@ -100,39 +101,6 @@ class BalanceResponse(Response):
             examples=[{"diamond": 70}],
         ),
     ] = msgspec.field(default_factory=dict)
-
-
-class Leg(Response):
-    """One side of a transfer: a positive amount credits the account."""
-
-    account: str
-    asset: str
-    amount: int
-
-
-class HistoryEntry(Response):
-    """One transfer of the player's stream."""
-
-    transfer_id: str
-    code: str
-    version: int
-    legs: list[Leg]
-    balance_after: int
-    state_after: dict[str, int]
-    occurred_at: datetime
-    item: str | None = None
-    quantity: int | None = None
-    reverses: str | None = None
-    reason: str | None = None
-    counterparty: Annotated[
-        str | None, Meta(description="The other player's username (gifts, trades)")
-    ] = None
-    memo: str | None = None
-    hold_id: str | None = None
-    metadata: Annotated[
-        dict[str, str], Meta(description="The labels the write was given (`metadata`)")
-    ] = msgspec.field(default_factory=dict)
-    trade_id: str | None = None
 
 
 class HistoryPage(Response):

@@ -38,6 +38,22 @@ async def test_a_gift_answers_the_senders_wallet_and_shows_in_the_receivers_hist
     assert mine["counterparty"] == friend.username
 
 
+async def test_a_history_entry_keeps_its_keys_in_their_order(
+    client: httpx.AsyncClient, rich_player: Player, sign_up: SignUp
+) -> None:
+    # One entry type serves the read model and the API: the JSON is the API's as it was.
+    friend = await sign_up()
+    await send(client, rich_player, {"to": friend.username, "asset": "diamond", "amount": 5})
+    [entry, *_] = (await client.get("/history", headers=friend.auth)).json()["entries"]
+    assert list(entry) == [
+        "transferId", "code", "version", "legs", "balanceAfter", "stateAfter", "occurredAt",
+        "item", "quantity", "reverses", "reason", "counterparty", "memo", "holdId", "metadata",
+        "tradeId",
+    ]  # fmt: skip
+    assert [list(leg) for leg in entry["legs"]] == [["account", "asset", "amount"]] * 2
+    assert (entry["item"], entry["holdId"], entry["metadata"]) == (None, None, {})
+
+
 @pytest.mark.parametrize(
     ("body", "status", "slug"),
     [

@@ -53,7 +53,7 @@ async def test_a_mixed_price_purchase_is_exactly_one_balanced_transfer(
         (accounts.player_account(ann), "star", -150),
         (accounts.INFLOW, "star", 150),
     }
-    assert transfer.paid == {"diamond": 20, "star": 150}
+    assert transfer.details.paid == {"diamond": 20, "star": 150}
 
 
 async def test_a_bundle_credits_its_contents(shop: LedgerService) -> None:

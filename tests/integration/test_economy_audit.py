@@ -17,6 +17,7 @@ from domain.commands import (
     Purchase,
     Settle,
 )
+from domain.details import HoldDetails, TradeDetails
 from domain.events import Transferred
 from domain.ledger import Append
 from infra import eventstore
@@ -90,7 +91,7 @@ async def test_a_hold_closed_without_moving_its_money_is_found(
             legs=(),
             state_after={},
             occurred_at=head.recorded_at,
-            hold_id=hold,
+            details=HoldDetails(hold_id=hold),
         )
         await eventstore.append(conn, (Append(stream=account, expected=1, events=(hollow,)),))
     found = failing(await audit(pool))
@@ -158,7 +159,7 @@ async def test_a_trade_closed_without_returning_its_escrow_is_found(
             legs=(),
             state_after={},
             occurred_at=head.recorded_at,
-            trade_id=open_trade,
+            details=TradeDetails(trade_id=open_trade),
         )
         await eventstore.append(conn, (Append(stream=account, expected=1, events=(hollow,)),))
     found = failing(await audit(pool))

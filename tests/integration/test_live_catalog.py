@@ -93,7 +93,9 @@ async def test_purchases_before_and_after_a_change_pay_their_own_price(
         purchases = [t for t in await all_transfers(conn) if t.transfer_id in set(bought)]
         await catch_up(pool)
         report = await run_audit(conn, catalogs=await catalog_store.versions(conn, CATALOG))
-    prices = {(t.catalog_version, t.paid["diamond"]) for t in purchases if t.paid}
+    prices = {
+        (t.details.catalog_version, t.details.paid["diamond"]) for t in purchases if t.details.paid
+    }
     assert prices == {(0, 10), (1, 15)}  # each purchase paid its own version's price
     assert report.ok, summary(report)
 

@@ -1,5 +1,6 @@
 """The audit's receipt check finds a credit without its claim and a refund of no credit."""
 
+from domain.details import StoreCreditDetails, StoreRefundDetails
 from domain.events import Claimed, Leg, Transferred
 from projections.audit_receipts import Receipts
 from tests.fakes import NOW
@@ -15,9 +16,11 @@ def transfer(transfer_id: str, code: str, reverses: str | None = None) -> Transf
         legs=(Leg("player:p1", "diamond", 0),),
         state_after={},
         occurred_at=NOW,
-        store="apple",
-        receipt_id="tx1",
-        reverses=reverses,
+        details=(
+            StoreRefundDetails(store="apple", receipt_id="tx1", reverses=reverses)
+            if code == "store_refund"
+            else StoreCreditDetails(store="apple", receipt_id="tx1", product_id="gems100")
+        ),
     )
 
 

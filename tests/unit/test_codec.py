@@ -7,6 +7,7 @@ import msgspec
 import pytest
 
 from domain.assets import MAX_AMOUNT
+from domain.details import GiftDetails, PurchaseDetails, ReversalDetails
 from domain.events import (
     EVENT_TYPES,
     SCHEMA_VERSION,
@@ -40,8 +41,7 @@ EVENTS: list[Event] = [
         ),
         state_after={"diamond": 0, "gold_coin": MAX_AMOUNT},
         occurred_at=NOW,
-        item="gold_coin",
-        quantity=3,
+        details=PurchaseDetails(item="gold_coin", quantity=3),
     ),
     Transferred(
         transfer_id="r1",
@@ -49,8 +49,7 @@ EVENTS: list[Event] = [
         legs=(),
         state_after={},
         occurred_at=NOW,
-        reverses="t1",
-        reason="refund",
+        details=ReversalDetails(reverses="t1", reason="refund"),
     ),
     TrancheChanged(transfer_id="t1", delta=-5, budget_after=0, occurred_at=NOW),
     Transferred(
@@ -60,8 +59,7 @@ EVENTS: list[Event] = [
         state_after={"diamond": 5},
         occurred_at=NOW,
         mirror=True,
-        counterparty="Alice",
-        memo="gg",
+        details=GiftDetails(counterparty="Alice", memo="gg"),
     ),
     GiftsSent(transfer_id="g1", window=(GiftBucket("diamond", 29_000_000, 5),), occurred_at=NOW),
     HoldPlaced(

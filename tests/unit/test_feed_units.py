@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from domain.details import PurchaseDetails
 from domain.errors import InvalidWebhookUrl
 from domain.events import Leg, PlayerRegistered, Transferred
 from infra.config import ConfigError, load_settings
@@ -20,7 +21,8 @@ NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 def purchase() -> StoredEvent:
     event = Transferred(
-        transfer_id="t1", code="purchase", occurred_at=NOW, item="gold_coin", quantity=1,
+        transfer_id="t1", code="purchase", occurred_at=NOW,
+        details=PurchaseDetails(item="gold_coin", quantity=1),
         legs=(Leg("player:p1", "diamond", -10), Leg("treasury:inflow", "diamond", 10)),
         state_after={"diamond": 90},
     )  # fmt: skip

@@ -75,9 +75,9 @@ def test_a_gift_is_one_transfer_on_both_streams_at_the_versions_read() -> None:
     assert (mine.mirror, theirs.mirror) == (False, True)  # legs posted once
     assert mine.state_after == {CURRENCY: 380}
     assert theirs.state_after == {CURRENCY: 127}
-    assert (mine.counterparty, theirs.counterparty) == ("bob", "alice")
+    assert (mine.details.counterparty, theirs.details.counterparty) == ("bob", "alice")
     assert mine.code == theirs.code == "gift"
-    assert theirs.memo == "gg"
+    assert theirs.details.memo == "gg"
 
 
 def test_items_can_be_gifted() -> None:
@@ -161,7 +161,7 @@ async def test_the_command_answers_the_senders_wallet_and_the_ledger_balances() 
     assert head is not None
     assert isinstance(head.event, Transferred)
     assert head.event.state_after == {CURRENCY: 120}
-    assert head.event.counterparty == "alice"
+    assert head.event.details.counterparty == "alice"
     assert violations(store.transfers(), RULES.genesis_supply) == []
 
 

@@ -100,12 +100,12 @@ def test_an_admin_closes_any_hold_with_a_reason_recorded_on_the_event() -> None:
             closed(hold, ADMIN, outcome)
         [event] = closed(hold, ADMIN, outcome, reason="stuck match").appends[0].events
         assert isinstance(event, Transferred)
-        assert event.reason == "stuck match"
+        assert event.details.reason == "stuck match"
     with pytest.raises(ReasonRequired):
         settled(hold, ADMIN)
     [event] = settled(hold, ADMIN, reason="match 7 replayed").appends[0].events
     assert isinstance(event, Transferred)
-    assert event.reason == "match 7 replayed"
+    assert event.details.reason == "match 7 replayed"
 
 
 def test_an_admin_needs_no_reason_to_close_its_own_hold() -> None:
@@ -191,4 +191,4 @@ async def test_an_admin_settles_anothers_hold_with_a_reason() -> None:
     assert (await ledger.settle(fixed, "ops", role="admin")).paid == 100
     head = store.head(accounts.hold_account(hold_id))
     assert head is not None
-    assert head.event.reason == "server-a is gone"  # type: ignore[attr-defined]
+    assert head.event.details.reason == "server-a is gone"  # type: ignore[attr-defined]

@@ -69,7 +69,7 @@ def test_placing_moves_the_amount_into_the_hold_and_opens_its_stream() -> None:
     [transfer] = player.events
     assert isinstance(transfer, Transferred)
     assert transfer.state_after == {CURRENCY: 400}
-    assert (transfer.code, transfer.hold_id, transfer.memo) == ("hold", "h1", "m1")
+    assert (transfer.code, transfer.details.hold_id, transfer.details.memo) == ("hold", "h1", "m1")
     assert imbalances(transfer.legs) == {}
     [placed] = hold.events
     assert isinstance(placed, HoldPlaced)

@@ -159,7 +159,11 @@ def test_purchase_is_one_transfer_paying_inflow_and_issuing_the_item() -> None:
         Leg(ME, "treasure_box", 2),
     }
     assert transfer.state_after == {CURRENCY: 20, "gold_coin": 1, "treasure_box": 2}
-    assert (transfer.code, transfer.item, transfer.quantity) == ("purchase", "treasure_box", 2)
+    assert (transfer.code, transfer.details.item, transfer.details.quantity) == (
+        "purchase",
+        "treasure_box",
+        2,
+    )
 
 
 def test_purchase_checks_and_writes_only_the_players_stream() -> None:
@@ -298,7 +302,11 @@ def test_reversing_a_purchase_refunds_from_a_shard_and_returns_the_item() -> Non
     player = given_player(50, treasure_box=1, version=4)
     decision = when_reversing(player, bought, given_shard(1000, index=3))
     reversal = then_transfer(decision)
-    assert (reversal.code, reversal.reverses, reversal.reason) == ("reversal", "t1", "oops")
+    assert (reversal.code, reversal.details.reverses, reversal.details.reason) == (
+        "reversal",
+        "t1",
+        "oops",
+    )
     assert set(reversal.legs) == {
         Leg(ME, CURRENCY, 50),
         Leg("treasury:shard:3", CURRENCY, -50),

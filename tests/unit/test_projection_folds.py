@@ -3,9 +3,10 @@
 import io
 from datetime import UTC, datetime, timedelta
 
+from domain.details import PurchaseDetails, SettlementDetails
 from domain.events import Claimed, Event, Leg, PlayerRegistered, TrancheChanged, Transferred
 from infra.eventstore import StoredEvent
-from projections import accounts, history, players, treasury
+from projections import accounts, history, holds, players, treasury, views
 from projections.audit_replay import Cut, Replay
 from projections.progress import Progress
 from projections.replay import evolve
@@ -52,8 +53,7 @@ def purchase(player: str, cost: int, state: dict[str, int]) -> Transferred:
         legs=legs,
         state_after=state,
         occurred_at=T0,
-        item="gold_coin",
-        quantity=1,
+        details=PurchaseDetails(item="gold_coin", quantity=1),
     )
 
 
@@ -117,7 +117,7 @@ def test_history_has_a_row_per_player_transfer() -> None:
         ("alice", 2, "top_up", 100),
         ("alice", 3, "purchase", 90),
     ]
-    assert entries[1].legs[1] == history.LegView("treasury:inflow", "diamond", 10)
+    assert entries[1].legs[1] == views.Leg("treasury:inflow", "diamond", 10)
     assert (entries[1].item, entries[1].quantity) == ("gold_coin", 1)
 
 
@@ -210,3 +210,25 @@ def test_progress_is_silent_off_a_terminal() -> None:
     assert sink.getvalue() == ""
     assert bar.line().startswith("players")
     assert "100%" in bar.line()
+
+
+def test_a_settled_hold_shows_what_it_captured_without_its_terms_in_the_batch() -> None:
+    # The domain's rule (captured_by) reads the hold's own leg of the settlement: the fold needs
+    # no HoldPlaced from the same batch to know the whole hold went into the pot.
+    legs = (
+        Leg("hold:h1", "diamond", -20),
+        Leg("hold:h2", "diamond", -30),
+        Leg("player:p2", "diamond", 45),
+        Leg("treasury:inflow", "diamond", 5),
+    )
+    settlement = Transferred(
+        transfer_id="s",
+        code="settlement",
+        legs=legs,
+        state_after={},
+        occurred_at=T0,
+        mirror=True,
+        details=SettlementDetails(settlement_id="m1"),
+    )
+    [row] = holds.fold([at("hold:h2", 2, settlement, position=9)]).values()
+    assert (row.hold_id, row.status, row.captured) == ("h2", "captured", 30)

@@ -64,13 +64,13 @@ def test_a_mixed_price_is_one_transfer_balanced_per_currency() -> None:
     }
     assert imbalances(transfer.legs) == {}
     assert transfer.state_after == {"diamond": 60, "star": 200, "treasure_box": 2}
-    assert transfer.paid == {"diamond": 40, "star": 300}
-    assert transfer.catalog_version == 0
+    assert transfer.details.paid == {"diamond": 40, "star": 300}
+    assert transfer.details.catalog_version == 0
 
 
 def test_the_default_price_option_is_the_first() -> None:
     transfer = the_transfer(when_buying(given_player(diamond=100, star=500), "treasure_box"))
-    assert transfer.paid == {"diamond": 50}
+    assert transfer.details.paid == {"diamond": 50}
 
 
 def test_a_mix_short_of_one_currency_names_what_is_missing() -> None:
@@ -91,7 +91,7 @@ def test_an_unknown_price_option_is_refused() -> None:
 
 def test_a_bundle_credits_its_contents_in_the_same_transfer() -> None:
     transfer = the_transfer(when_buying(given_player(diamond=250), "starter_pack", quantity=2))
-    assert transfer.granted == {"gold_coin": 20, "treasure_box": 2}
+    assert transfer.details.granted == {"gold_coin": 20, "treasure_box": 2}
     assert transfer.state_after == {"diamond": 50, "gold_coin": 20, "treasure_box": 2}
     assert imbalances(transfer.legs) == {}
 
@@ -115,7 +115,7 @@ def test_using_fixed_grants_burns_the_items_back_to_their_issuer() -> None:
     transfer = the_transfer(when_using(given_player(coin_pouch=3), "coin_pouch", quantity=2))
     assert transfer.code == "item_use"
     assert Leg(accounts.issuer_account("coin_pouch"), "coin_pouch", 2) in transfer.legs
-    assert transfer.granted == {"gold_coin": 6}
+    assert transfer.details.granted == {"gold_coin": 6}
     assert transfer.state_after == {"coin_pouch": 1, "gold_coin": 6}
     assert imbalances(transfer.legs) == {}
 
@@ -125,9 +125,9 @@ def test_a_drop_table_records_each_roll_and_the_drop_it_landed_on() -> None:
     transfer = the_transfer(
         when_using(given_player(treasure_box=3), "treasure_box", (0, 70, 99), 3)
     )
-    assert transfer.rolls == (0, 70, 99)
-    assert transfer.drops == (0, 1, 2)
-    assert transfer.granted == {"gold_coin": 25, "gem": 1}
+    assert transfer.details.rolls == (0, 70, 99)
+    assert transfer.details.drops == (0, 1, 2)
+    assert transfer.details.granted == {"gold_coin": 25, "gem": 1}
     assert transfer.state_after == {"treasure_box": 0, "gold_coin": 25, "gem": 1}
 
 

@@ -19,6 +19,7 @@ from domain.commands import (
     TopUp,
 )
 from domain.debt import DebtState, repay_first
+from domain.details import StoreCreditDetails, TopUpDetails
 from domain.errors import ReceiptAlreadyUsed, UnknownStoreProduct, UnknownTransfer
 from domain.events import DebtChanged, Leg, Transferred
 from domain.ledger import Append, Decision, imbalances
@@ -79,7 +80,7 @@ async def test_a_refund_before_spending_takes_everything_back(
     assert refund.balances["diamond"] == 0
     assert store.head(accounts.debt_stream(pid)) is None
     [taken] = [t for t in store.transfers() if t.transfer_id == refund.transfer_id]
-    assert (taken.code, taken.reverses, taken.receipt_id) == (
+    assert (taken.code, taken.details.reverses, taken.details.receipt_id) == (
         "store_refund",
         credit.transfer_id,
         "tx1",
@@ -120,7 +121,10 @@ def test_repayment_splits_the_credit_leg_and_stays_balanced() -> None:
         Leg("treasury:shard:0", "diamond", -100),
         Leg("treasury:inflow", "diamond", 100),
     )
-    assert (paid.state_after, paid.repaid) == ({"diamond": 0}, {"diamond": 100})
+    assert (paid.state_after, paid.details) == (
+        {"diamond": 0},
+        TopUpDetails(repaid={"diamond": 100}),
+    )
     assert repaid.appends[1].expected == 2
     assert repaid.appends[1].events[0].debt_after == {"diamond": 30}  # type: ignore[attr-defined]
     assert repay_first(decision, DebtState(player_id="p1"), NOW) == decision
@@ -133,9 +137,7 @@ def test_replay_lines_name_the_receipt_and_the_debt() -> None:
         legs=(),
         state_after={},
         occurred_at=NOW,
-        store="apple",
-        receipt_id="2000000123",
-        product_id="gems100",
+        details=StoreCreditDetails(store="apple", receipt_id="2000000123", product_id="gems100"),
     )
     assert describe(credit) == "store_credit c1 [apple 2000000123 gems100]: "
     debt = DebtChanged(transfer_id="r1", debt_after={"diamond": 70}, occurred_at=NOW)

@@ -86,7 +86,11 @@ def test_an_offer_escrows_what_it_gives_and_opens_the_trades_stream() -> None:
     [escrow] = player.events
     assert isinstance(escrow, Transferred)
     assert escrow.state_after == {CURRENCY: 10, "gold_coin": 3}
-    assert (escrow.code, escrow.trade_id, escrow.counterparty) == ("trade_offer", "t1", "bob")
+    assert (escrow.code, escrow.details.trade_id, escrow.details.counterparty) == (
+        "trade_offer",
+        "t1",
+        "bob",
+    )
     assert {(g.account, g.amount) for g in escrow.legs} == {(ALICE, -2), (TRADE, 2)}
     [offered] = trade.events
     assert isinstance(offered, TradeOffered)
@@ -131,7 +135,7 @@ def test_accepting_is_one_swap_on_the_trade_and_both_players() -> None:
     }
     assert offerer.events[0].state_after == {CURRENCY: 40, "gold_coin": 3}  # type: ignore[attr-defined]
     assert recipient.events[0].state_after == {CURRENCY: 70, "gold_coin": 2}  # type: ignore[attr-defined]
-    assert [m.counterparty for m in mirrors] == ["bob", "alice"]  # type: ignore[attr-defined]
+    assert [m.details.counterparty for m in mirrors] == ["bob", "alice"]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
