@@ -8,17 +8,16 @@ from domain.holds import Actor, Role, decide_close_hold, hold_state, settled
 from domain.ledger import Decision
 from domain.state import player_state
 from service.context import Context
-from service.job import Heads, Job
+from service.job import Caller, Heads, Job, actor
 from service.results import HoldResult, hold_result
 
 
-def close_hold(
-    ctx: Context, cmd: CloseHold, key: str | None, caller: str, role: Role = "service"
-) -> Job[HoldResult]:
-    """The job that captures, voids or expires hold `cmd.hold_id` for `caller` (in `role`)."""
+def close_hold(ctx: Context, cmd: CloseHold, key: str | None, sender: Caller) -> Job[HoldResult]:
+    """The job that captures, voids or expires hold `cmd.hold_id` for the sender (in its role)."""
     transfer_id = ctx.new_id()
     stream = accounts.hold_account(cmd.hold_id)
-    by = Actor(account=caller, role=role)
+    by = actor(sender)
+    caller = by.account
 
     async def decide(heads: Heads) -> tuple[Decision, HoldResult]:
         hold = hold_state(cmd.hold_id, await heads.first(stream), await heads.latest(stream))

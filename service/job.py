@@ -3,13 +3,14 @@
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast, get_args
 
 import msgspec
 
 from domain.commands import Command
 from domain.errors import DomainError
 from domain.events import Transferred
+from domain.holds import Actor, Role
 from domain.ledger import Decision
 from domain.ports import Credential, Key, Session, StoredEvent
 
@@ -55,6 +56,37 @@ class Heads:
                 event=append.events[-1],
                 recorded_at=now,
             )
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sends a command, beside what it asks (the command): the one convention for what a
+    job needs that is no part of the request's fingerprint.
+
+    `id` is the principal (None: the command's scope sends it itself); `role` is how it is
+    trusted ("service", "admin", "system"; a signup's: the role of the login it opens); a
+    signup's caller is the login it opens, so it carries the `password_hash` too (hashed anew on
+    every retry, it must stay out of the fingerprint that guards the key).
+    """
+
+    id: str | None = None
+    role: str | None = None  # None: the command's usual one
+    password_hash: str = ""
+
+
+def principal(caller: Caller) -> str:
+    """The principal a command needs to name (a hold's or a grant's game server)."""
+    if caller.id is None:
+        raise TypeError("this command needs its caller's id")
+    return caller.id
+
+
+def actor(caller: Caller) -> Actor:
+    """The caller as a hold or a settlement names it: account and role (service by default)."""
+    role = caller.role or "service"
+    if role not in get_args(Role):
+        raise TypeError(f"no escrow role {role!r}")
+    return Actor(account=principal(caller), role=cast(Role, role))
 
 
 def _no_streams() -> Sequence[str]:
