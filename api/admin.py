@@ -172,7 +172,7 @@ class AdminController(Controller):
             actor=principal.player_id,
             metadata=data.metadata,
         )
-        result = await services.ledger.reverse(command, idempotency_key)
+        result = await services.ledger.handle(command, idempotency_key)
         return ReversalResponse(
             transfer_id=result.transfer_id,
             reverses=transfer_id,

@@ -80,7 +80,7 @@ class ItemUseController(Controller):
             quantity=body.quantity,
             metadata=body.metadata,
         )
-        result = await services.ledger.use_item(command, idempotency_key)
+        result = await services.ledger.handle(command, idempotency_key)
         return UseResponse(
             transfer_id=result.transfer_id,
             granted=result.granted,

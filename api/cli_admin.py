@@ -25,6 +25,7 @@ from infra import credentials
 from infra.catalog import load_catalog
 from infra.config import Settings, load_settings
 from infra.db import create_pool
+from service.job import Sender
 from service.ledger import LedgerService
 
 PASSWORD_ENV = "GAMELEDGER_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a secret
@@ -101,7 +102,9 @@ async def create_admin(
     ledger = LedgerService(
         pool, catalog=load_catalog(settings.catalog_file), rules=settings.economy
     )
-    await ledger.sign_up(SignUp(username=username), password_hash, role=role)
+    await ledger.handle(
+        SignUp(username=username), caller=Sender(password_hash=password_hash, role=role)
+    )
     return "created"
 
 

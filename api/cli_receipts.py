@@ -36,7 +36,7 @@ async def _refund(args: argparse.Namespace, dsn: str) -> int:
         await ledger.align_with_genesis()
         await ledger.refresh_catalog()
         command = StoreRefund(store="google", receipt_id=args.order_id, reason=args.reason)
-        result = await ledger.store_refund(command)
+        result = await ledger.handle(command)
     except DomainError as error:
         print(f"gameledger: {error.detail}: {args.order_id}", file=sys.stderr)
         return 1

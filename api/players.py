@@ -187,7 +187,7 @@ class PlayerController(Controller):
             currency=body.currency,
             metadata=body.metadata,
         )
-        result = await services.ledger.top_up(command, idempotency_key)
+        result = await services.ledger.handle(command, idempotency_key)
         return TopUpResponse(
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),
@@ -218,7 +218,7 @@ class PlayerController(Controller):
             price=data.price,
             metadata=data.metadata,
         )
-        result = await services.ledger.purchase(command, idempotency_key)
+        result = await services.ledger.handle(command, idempotency_key)
         return PurchaseResponse(
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),

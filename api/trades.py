@@ -78,7 +78,7 @@ class TradeController(Controller):
             expires_in=data.expires_in,
             metadata=data.metadata,
         )
-        return answer(await services.ledger.offer_trade(command, idempotency_key))
+        return answer(await services.ledger.handle(command, idempotency_key))
 
     async def _close(
         self,
@@ -89,7 +89,7 @@ class TradeController(Controller):
         key: str | None,
     ) -> TradeResponse:
         command = CloseTrade(trade_id=trade_id, outcome=outcome, caller_id=principal.player_id)
-        return answer(await services.ledger.close_trade(command, key))
+        return answer(await services.ledger.handle(command, key))
 
     @post(
         "/{trade_id:str}/accept",

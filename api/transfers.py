@@ -47,7 +47,7 @@ class TransferController(Controller):
             memo=data.memo,
             metadata=data.metadata,
         )
-        result = await services.ledger.gift(command, idempotency_key)
+        result = await services.ledger.handle(command, idempotency_key)
         return TransferResponse(
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),

@@ -10,7 +10,7 @@ import msgspec
 
 from domain.commands import Purchase, TopUp
 from domain.errors import DuplicateIdempotencyKey
-from service.job import Caller, Outcome
+from service.job import Outcome, Sender
 from service.ledger import LedgerService
 from service.pipeline import BatchAborted
 
@@ -37,7 +37,7 @@ async def execute(
     if atomic:
         _refuse_duplicate_keys(items)
     commands = [(item.command, item.key) for item in items]
-    return await ledger.handle_many(commands, atomic=atomic, caller=Caller(id=caller))
+    return await ledger.handle_many(commands, atomic=atomic, caller=Sender(id=caller))
 
 
 def _refuse_duplicate_keys(items: list[BatchItem]) -> None:

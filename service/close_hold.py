@@ -4,15 +4,15 @@ losers re-decide on the winner's outcome and are refused with hold-not-pending."
 
 from domain import accounts
 from domain.commands import CloseHold
-from domain.holds import Actor, Role, decide_close_hold, hold_state, settled
+from domain.holds import decide_close_hold, hold_state, settled
 from domain.ledger import Decision
 from domain.state import player_state
 from service.context import Context
-from service.job import Caller, Heads, Job, actor
+from service.job import Heads, Job, Sender, actor
 from service.results import HoldResult, hold_result
 
 
-def close_hold(ctx: Context, cmd: CloseHold, key: str | None, sender: Caller) -> Job[HoldResult]:
+def close_hold(ctx: Context, cmd: CloseHold, key: str | None, sender: Sender) -> Job[HoldResult]:
     """The job that captures, voids or expires hold `cmd.hold_id` for the sender (in its role)."""
     transfer_id = ctx.new_id()
     stream = accounts.hold_account(cmd.hold_id)

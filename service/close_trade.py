@@ -9,13 +9,13 @@ from domain.roles import require_player
 from domain.state import player_state
 from domain.trades import check_close, decide_close_trade, settled, trade_state
 from service.context import Context
-from service.job import Caller, Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import TradeResult, trade_result
 
 EXPIRER = "expirer"  # the idempotency scope of expiries (they have no player)
 
 
-def close_trade(ctx: Context, cmd: CloseTrade, key: str | None, caller: Caller) -> Job[TradeResult]:
+def close_trade(ctx: Context, cmd: CloseTrade, key: str | None, caller: Sender) -> Job[TradeResult]:
     """The job that closes trade `cmd.trade_id` with `cmd.outcome`."""
     transfer_id = ctx.new_id()
     stream = accounts.trade_account(cmd.trade_id)

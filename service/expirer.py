@@ -20,6 +20,7 @@ from domain.commands import CloseHold, CloseTrade
 from domain.errors import DomainError
 from infra.config import Settings
 from infra.db import Conn
+from service.job import Sender
 from service.ledger import LedgerService
 from service.pipeline import utc_now
 from service.sweeper import Elector
@@ -61,11 +62,11 @@ async def expire_due(pool: asyncpg.Pool, ledger: LedgerService, now: datetime | 
         with contextlib.suppress(DomainError):  # closed first (the read model lagged)
             # as the system: a hold expires whoever placed it (and whether that is known)
             expire = CloseHold(hold_id=hold_id, outcome="expire")
-            await ledger.close_hold(expire, ACTOR, role="system")
+            await ledger.handle(expire, caller=Sender(ACTOR, "system"))
             expired += 1
     for trade_id in trades:
         with contextlib.suppress(DomainError):  # accepted, declined or cancelled first
-            await ledger.close_trade(CloseTrade(trade_id=trade_id, outcome="expire"))
+            await ledger.handle(CloseTrade(trade_id=trade_id, outcome="expire"))
             expired += 1
     return expired
 

@@ -11,11 +11,11 @@ from domain.ledger import Decision
 from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
-from service.job import Caller, Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import TransferResult, transfer_result
 
 
-def gift(ctx: Context, cmd: Gift, key: str | None, caller: Caller) -> Job[TransferResult]:
+def gift(ctx: Context, cmd: Gift, key: str | None, caller: Sender) -> Job[TransferResult]:
     """The job that moves `cmd.amount` of `cmd.asset` from the sender to `cmd.to`."""
     transfer_id = ctx.new_id()
     stream = accounts.player_account(cmd.sender_id)

@@ -12,12 +12,12 @@ from domain.state import player_state
 from service.context import Context
 from service.debts import repaid_first
 from service.gift import owner
-from service.job import Caller, Heads, Job, principal
+from service.job import Heads, Job, Sender, principal
 from service.results import TransferResult, transfer_result
 from service.shards import from_shards
 
 
-def grant(ctx: Context, cmd: Grant, key: str | None, sender: Caller) -> Job[TransferResult]:
+def grant(ctx: Context, cmd: Grant, key: str | None, sender: Sender) -> Job[TransferResult]:
     """The job that pays `cmd.amount` of `cmd.currency` from the treasury to `cmd.player`."""
     caller = principal(sender)
     transfer_id = ctx.new_id()

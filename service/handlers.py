@@ -4,7 +4,7 @@ builder here and nowhere else in the service layer.
 
 Every builder has one shape: (context, command, idempotency key, caller) → Job. What the
 request asks travels in the command; who sends it (and, for a signup, the login it opens)
-travels in the `Caller` (service/job.py).
+travels in the `Sender` (service/job.py).
 """
 
 from collections.abc import Callable
@@ -33,7 +33,7 @@ from service.close_trade import close_trade
 from service.context import Context
 from service.gift import gift
 from service.grant import grant
-from service.job import Caller, Job
+from service.job import Job, Sender
 from service.offer_trade import offer_trade
 from service.place_hold import place_hold
 from service.purchase import purchase
@@ -46,7 +46,7 @@ from service.top_up import top_up
 from service.treasury import sweep
 from service.use_item import use_item
 
-Handler = Callable[[Context, Any, str | None, Caller], Job[Any]]
+Handler = Callable[[Context, Any, str | None, Sender], Job[Any]]
 
 HANDLERS: dict[type[Command], Handler] = {
     SignUp: sign_up,

@@ -59,7 +59,7 @@ class Heads:
 
 
 @dataclass(frozen=True)
-class Caller:
+class Sender:
     """Who sends a command, beside what it asks (the command): the one convention for what a
     job needs that is no part of the request's fingerprint.
 
@@ -74,14 +74,14 @@ class Caller:
     password_hash: str = ""
 
 
-def principal(caller: Caller) -> str:
+def principal(caller: Sender) -> str:
     """The principal a command needs to name (a hold's or a grant's game server)."""
     if caller.id is None:
         raise TypeError("this command needs its caller's id")
     return caller.id
 
 
-def actor(caller: Caller) -> Actor:
+def actor(caller: Sender) -> Actor:
     """The caller as a hold or a settlement names it: account and role (service by default)."""
     role = caller.role or "service"
     if role not in get_args(Role):

@@ -22,12 +22,12 @@ from service import treasury
 from service.context import Context
 from service.group import GroupCommitter
 from service.handlers import HANDLERS
-from service.job import Caller, Job, Outcome
+from service.job import Job, Outcome, Sender
 from service.pipeline import Pipeline, count, utc_now
 from service.shards import ShardPicker
 
 _log = structlog.get_logger(__name__)
-NOBODY = Caller()  # the command's scope sends it itself
+NOBODY = Sender()  # the command's scope sends it itself
 
 
 class LedgerService:
@@ -123,7 +123,7 @@ class LedgerService:
         """Any job through the pipeline: the public hook for commands defined elsewhere."""
         return await self.pipeline.run(job)
 
-    def job(self, command: Command, key: str | None = None, caller: Caller = NOBODY) -> Job[Any]:
+    def job(self, command: Command, key: str | None = None, caller: Sender = NOBODY) -> Job[Any]:
         """The job `command` is, from the registry (service/handlers.py), sent by `caller`.
 
         When someone else acts on the command's scope (a game server's batch top-up for a
@@ -140,7 +140,7 @@ class LedgerService:
         return job
 
     async def handle(
-        self, command: Command, key: str | None = None, caller: Caller = NOBODY
+        self, command: Command, key: str | None = None, caller: Sender = NOBODY
     ) -> Any:
         """The one way in for a write: the command's job through the pipeline; its result."""
         return await self.pipeline.run(self.job(command, key, caller))
@@ -150,7 +150,7 @@ class LedgerService:
         commands: Sequence[tuple[Command, str | None]],
         *,
         atomic: bool,
-        caller: Caller = NOBODY,
+        caller: Sender = NOBODY,
     ) -> list[Outcome]:
         """Many commands (with their keys) decided in turn and written in one statement; with
         `atomic`, all or none. Each job's outcome, counted like a single command's."""

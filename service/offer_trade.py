@@ -11,11 +11,11 @@ from domain.state import player_state
 from domain.trades import TradeState, decide_offer_trade
 from service.context import Context
 from service.gift import owner, username
-from service.job import Caller, Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import TradeResult, trade_result
 
 
-def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None, caller: Caller) -> Job[TradeResult]:
+def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None, caller: Sender) -> Job[TradeResult]:
     """The job that escrows `cmd.give` and offers it to `cmd.to` for `cmd.want`."""
     trade_id, transfer_id = ctx.new_id(), ctx.new_id()
     stream = accounts.player_account(cmd.offerer_id)

@@ -10,11 +10,11 @@ from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
 from service.gift import owner, username
-from service.job import Caller, Heads, Job, principal
+from service.job import Heads, Job, Sender, principal
 from service.results import HoldResult, hold_result
 
 
-def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, sender: Caller) -> Job[HoldResult]:
+def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, sender: Sender) -> Job[HoldResult]:
     """The job that sets `cmd.amount` of the player's `cmd.asset` aside for the sender."""
     caller = principal(sender)
     hold_id, transfer_id = ctx.new_id(), ctx.new_id()

@@ -13,7 +13,7 @@ from domain.ports import Credential
 from domain.roles import require_player_referrer
 from domain.state import player_state
 from service.context import Context
-from service.job import Caller, Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import SignUpResult, balances_after, player_append
 from service.shards import from_shards, random_start
 
@@ -25,7 +25,7 @@ def new_referral_code() -> str:
     return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(10))
 
 
-def sign_up(ctx: Context, cmd: SignUp, key: str | None, login: Caller) -> Job[SignUpResult]:
+def sign_up(ctx: Context, cmd: SignUp, key: str | None, login: Sender) -> Job[SignUpResult]:
     """The job that opens a player with its login, paying referral bonuses for a valid code."""
     player_id = ctx.new_id()
     bonus_ids = (ctx.new_id(), ctx.new_id())

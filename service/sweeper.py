@@ -17,6 +17,7 @@ import asyncpg
 import structlog
 
 from domain.assets import CURRENCY
+from domain.commands import Sweep
 from domain.errors import StreamVersionConflict
 from infra import eventstore
 from infra.config import Settings
@@ -53,7 +54,7 @@ async def sweep_once(pool: asyncpg.Pool, ledger: LedgerService) -> int:
         if credited <= 0:
             continue
         try:
-            moved += await ledger.sweep(credited, currency)
+            moved += (await ledger.handle(Sweep(inflow_credited=credited, currency=currency))).moved
         except StreamVersionConflict:  # a top-up drew from the shard meanwhile: next tick
             continue
     return moved

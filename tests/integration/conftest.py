@@ -12,6 +12,7 @@ from domain.commands import EconomyRules, SignUp, TopUp
 from domain.events import Transferred
 from infra import codec
 from infra.db import Conn
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.conftest import scratch_database
 from tests.invariants import Balances, fold, violations
@@ -47,10 +48,12 @@ def wallet() -> WalletFactory:
     """A new player of `ledger` holding `diamonds`, in as few top-ups as the limit allows."""
 
     async def make(ledger: LedgerService, diamonds: int) -> str:
-        player = await ledger.sign_up(SignUp(username=f"player{next(_names)}"), "hash")
+        player = await ledger.handle(
+            SignUp(username=f"player{next(_names)}"), caller=Sender(password_hash="hash")
+        )
         while diamonds > 0:
             amount = min(diamonds, ledger.rules.top_up_max)
-            await ledger.top_up(TopUp(player_id=player.player_id, amount=amount))
+            await ledger.handle(TopUp(player_id=player.player_id, amount=amount))
             diamonds -= amount
         return player.player_id
 

@@ -200,13 +200,13 @@ async def test_a_keyed_purchase_reads_its_key_and_wallet_in_one_round_trip(
         cast(asyncpg.Pool, counting), catalog=DEFAULT_CATALOG, rules=ledger.rules
     )
     buy = Purchase(player_id=player, item="gold_coin")
-    first = await service.purchase(buy, key="k-1")
+    first = await service.handle(buy, key="k-1")
     assert counting.queries == 2  # the key and the head together, then the append
     counting.queries = 0
-    again = await service.purchase(buy, key="k-1")
+    again = await service.handle(buy, key="k-1")
     assert (counting.queries, again) == (1, first)  # a retry is answered from the key alone
     counting.queries = 0
-    second = await service.purchase(buy, key="k-2")
+    second = await service.handle(buy, key="k-2")
     assert counting.queries == 2
     assert (second.version, second.balances) == (first.version + 1, {CURRENCY: 80, "gold_coin": 2})
 
@@ -275,7 +275,7 @@ async def _reads_of_a_purchase(
     service: LedgerService, counting: "_CountingPool", player_id: str
 ) -> tuple[int, int]:
     counting.queries = counting.rows_read = 0
-    await service.purchase(Purchase(player_id=player_id, item="gold_coin"))
+    await service.handle(Purchase(player_id=player_id, item="gold_coin"))
     return counting.queries, counting.rows_read
 
 

@@ -43,7 +43,7 @@ async def test_a_key_stored_before_the_migration_still_replays(
     try:
         assert await ledger.seed_genesis()
         events = await pool.fetchval("SELECT count(*) FROM events")
-        assert await ledger.top_up(command, "reward-77") == OLD
+        assert await ledger.handle(command, "reward-77") == OLD
         # Who sent it then is unknown: it answers whoever sends it now, as it did before.
         [batch] = await execute(
             ledger, [BatchItem(command=command, key="reward-77")], atomic=False, caller="server"
