@@ -22,11 +22,10 @@ from api.passwords import Passwords
 from domain.commands import SignUp
 from domain.errors import DomainError, InvalidPassword, UnknownPlayer
 from infra import credentials
-from infra.catalog import load_catalog
 from infra.config import Settings, load_settings
 from infra.db import create_pool
+from service.bootstrap import bootstrap
 from service.job import Sender
-from service.ledger import LedgerService
 
 PASSWORD_ENV = "GAMELEDGER_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a secret
 
@@ -99,12 +98,12 @@ async def create_admin(
         if login is not None:
             await credentials.set_role(conn, login.player_id, role, password_hash)
             return "promoted"
-    ledger = LedgerService(
-        pool, catalog=load_catalog(settings.catalog_file), rules=settings.economy
-    )
-    await ledger.handle(
-        SignUp(username=username), caller=Sender(password_hash=password_hash, role=role)
-    )
+    ledger = bootstrap(settings, pool)
+    try:
+        opening = Sender(password_hash=password_hash, role=role)
+        await ledger.handle(SignUp(username=username), caller=opening)
+    finally:
+        await ledger.close()
     return "created"
 
 

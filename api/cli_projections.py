@@ -33,7 +33,7 @@ from projections.rebuild import RebuildBusy, rebuild
 from projections.registry import PROJECTIONS, select
 from projections.replay import ReplayStep, replay, resolve_stream
 from projections.runner import RunnerOptions, serve, wait
-from service.writers import run_writers
+from service.bootstrap import writers
 
 
 def register(subparsers: Any) -> None:
@@ -82,7 +82,7 @@ async def _project(args: argparse.Namespace, dsn: str) -> int:
         names = tuple(p.name for p in select(args.names))
     except ValueError as error:
         return _fail(str(error), 2)
-    sweeper = None if args.no_sweeper else run_writers
+    sweeper = None if args.no_sweeper else writers()
     await serve(dsn, load_settings(), RunnerOptions(names=names, sweeper=sweeper))
     return 0
 

@@ -18,7 +18,6 @@ import structlog
 
 from domain.commands import CloseHold, CloseTrade
 from domain.errors import DomainError
-from infra.config import Settings
 from infra.db import Conn
 from service.job import Sender
 from service.ledger import LedgerService
@@ -73,14 +72,13 @@ async def expire_due(pool: asyncpg.Pool, ledger: LedgerService, now: datetime | 
 
 async def run_expirer(
     pool: asyncpg.Pool,
-    settings: Settings,
+    ledger: LedgerService,
     stop: asyncio.Event,
     *,
     leader: Elector,
     interval: float = 1.0,
 ) -> None:
     """Expire due holds and trades every `interval` s while this process holds the role."""
-    ledger = LedgerService.configured(pool, settings, on_commit=leader.wake_all)
     while not stop.is_set():
         try:
             if await leader.holds(ROLE) and (count := await expire_due(pool, ledger)):

@@ -15,8 +15,6 @@ from domain.events import CatalogApplied
 from domain.ports import EventStore
 from domain.roles import Roles
 from infra import ids
-from infra.catalog import load_catalog
-from infra.config import Settings
 from infra.store import PgEventStore
 from service import treasury
 from service.context import Context
@@ -56,18 +54,6 @@ class LedgerService:
             self.ctx.roles = roles
         self.base_catalog = catalog  # version 0: the configured file
         self.group: GroupCommitter | None = None
-
-    @classmethod
-    def configured(
-        cls, pool: asyncpg.Pool, settings: Settings, on_commit: Callable[[], None]
-    ) -> "LedgerService":
-        """The ledger over `pool` with the configured catalog and economy (background writers)."""
-        return cls(
-            pool,
-            catalog=load_catalog(settings.catalog_file),
-            rules=settings.economy,
-            on_commit=on_commit,
-        )
 
     @property
     def catalog(self) -> Catalog:

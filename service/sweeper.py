@@ -71,6 +71,7 @@ async def purge_keys(pool: asyncpg.Pool, retention_days: int) -> int:
 
 async def run_sweeper(
     pool: asyncpg.Pool,
+    ledger: LedgerService,
     settings: Settings,
     stop: asyncio.Event,
     *,
@@ -78,7 +79,6 @@ async def run_sweeper(
     interval: float = 1.0,
 ) -> None:
     """Sweep every `interval` seconds while this process holds the sweeper role."""
-    ledger = LedgerService.configured(pool, settings, on_commit=leader.wake_all)
     aligned = False
     next_purge = 0.0
     while not stop.is_set():

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import asyncpg
 import pytest
 
-from domain.assets import DEFAULT_CATALOG
 from domain.commands import EconomyRules, SignUp, TopUp
 from domain.events import Transferred
 from infra import codec
@@ -16,6 +15,7 @@ from service.job import Sender
 from service.ledger import LedgerService
 from tests.conftest import scratch_database
 from tests.invariants import Balances, fold, violations
+from tests.ledgers import ledger_over
 from tests.nats_support import feed_settings, nats_url  # noqa: F401 - fixtures
 
 _names = itertools.count()
@@ -31,10 +31,8 @@ async def economy(pool: asyncpg.Pool, write_mode: str) -> AsyncIterator[LedgerFa
     made: list[LedgerService] = []
 
     async def make(rules: EconomyRules) -> LedgerService:
-        service = LedgerService(pool, catalog=DEFAULT_CATALOG, rules=rules)
+        service = ledger_over(pool, rules, group_commit=write_mode == "group commit")
         assert await service.seed_genesis()
-        if write_mode == "group commit":
-            service.start_group_commit()
         made.append(service)
         return service
 

@@ -19,13 +19,14 @@ from service.ledger import LedgerService
 from service.sweeper import sweep_once
 from tests.catalogs import example_catalog
 from tests.integration.conftest import all_transfers
+from tests.ledgers import ledger_over
 
 CATALOG = example_catalog()
 
 
 @pytest.fixture
 async def shop(pool: asyncpg.Pool) -> AsyncIterator[LedgerService]:
-    service = LedgerService(pool, catalog=CATALOG, rules=EconomyRules(shard_count=4))
+    service = ledger_over(pool, EconomyRules(shard_count=4), catalog=CATALOG)
     assert await service.seed_genesis()
     yield service
     await service.close()

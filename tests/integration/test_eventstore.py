@@ -23,6 +23,7 @@ from infra.db import Conn
 from service.ledger import LedgerService
 from tests.fakes import NOW
 from tests.integration.conftest import WalletFactory
+from tests.ledgers import ledger_over
 
 
 def claim(owner: str) -> Claimed:
@@ -183,9 +184,7 @@ async def test_a_long_wallet_loads_its_state_from_one_row(
     assert state.balances == {CURRENCY: 60, "gold_coin": 4_994}
 
     counting = _CountingPool(pool)
-    service = LedgerService(
-        cast(asyncpg.Pool, counting), catalog=DEFAULT_CATALOG, rules=ledger.rules
-    )
+    service = ledger_over(cast(asyncpg.Pool, counting), ledger.rules)
     short = await _reads_of_a_purchase(service, counting, fresh)
     long = await _reads_of_a_purchase(service, counting, veteran)
     assert long == short  # the same statements and rows read, whatever the stream's length
@@ -196,9 +195,7 @@ async def test_a_keyed_purchase_reads_its_key_and_wallet_in_one_round_trip(
 ) -> None:
     player = await wallet(ledger, 100)
     counting = _CountingPool(pool)
-    service = LedgerService(
-        cast(asyncpg.Pool, counting), catalog=DEFAULT_CATALOG, rules=ledger.rules
-    )
+    service = ledger_over(cast(asyncpg.Pool, counting), ledger.rules)
     buy = Purchase(player_id=player, item="gold_coin")
     first = await service.handle(buy, key="k-1")
     assert counting.queries == 2  # the key and the head together, then the append

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from domain import accounts
-from domain.assets import CURRENCY, DEFAULT_CATALOG
+from domain.assets import CURRENCY
 from domain.commands import CloseHold, EconomyRules, PlaceHold
 from domain.errors import HoldNotPending
 from projections import holds
@@ -22,6 +22,7 @@ from tests.conftest import WRITE_MODES
 from tests.integration.conftest import Audit, LedgerFactory
 from tests.integration.test_command_concurrency import race, versions
 from tests.integration.test_gift_concurrency import balance, named
+from tests.ledgers import ledger_over
 
 pytestmark = pytest.mark.parametrize("write_mode", WRITE_MODES, indirect=True)
 
@@ -31,15 +32,8 @@ ROUNDS = 50
 
 def later(pool: asyncpg.Pool, seconds: float, write_mode: str) -> LedgerService:
     """A second process whose clock is `seconds` ahead (the expirer, after the expiry)."""
-    ledger = LedgerService(
-        pool,
-        catalog=DEFAULT_CATALOG,
-        rules=RULES,
-        clock=lambda: utc_now() + timedelta(seconds=seconds),
-    )
-    if write_mode == "group commit":
-        ledger.start_group_commit()
-    return ledger
+    ahead = lambda: utc_now() + timedelta(seconds=seconds)  # noqa: E731
+    return ledger_over(pool, RULES, group_commit=write_mode == "group commit", clock=ahead)
 
 
 async def audited(pool: asyncpg.Pool) -> None:

@@ -24,6 +24,7 @@ from service.job import Sender
 from service.ledger import LedgerService
 from service.pipeline import utc_now
 from tests.integration.test_gift_concurrency import named
+from tests.ledgers import ledger_over
 
 _HOLD_PLACED = """
 INSERT INTO events (stream_id, version, event_type, payload) VALUES ($1, 1, 'hold_placed', $2)
@@ -85,12 +86,7 @@ async def test_an_old_hold_has_no_placer_only_an_admin_closes_it_and_the_expirer
     explained = msgspec.structs.replace(void, reason="placed before placers were recorded")
     assert (await ledger.handle(explained, caller=Sender("ops", "admin"))).status == "voided"
     # Two minutes on (the expirer's clock and the moment it looks for due holds): old-2 is due.
-    expirer = LedgerService(
-        pool,
-        catalog=DEFAULT_CATALOG,
-        rules=ledger.rules,
-        clock=lambda: utc_now() + timedelta(seconds=120),
-    )
+    expirer = ledger_over(pool, ledger.rules, clock=lambda: utc_now() + timedelta(seconds=120))
     assert await expire_due(pool, expirer, utc_now() + timedelta(seconds=120)) == 1
 
     await catch_up(pool)

@@ -7,7 +7,7 @@ import asyncpg
 import pytest
 
 from domain import accounts
-from domain.assets import CURRENCY, DEFAULT_CATALOG
+from domain.assets import CURRENCY
 from domain.commands import EconomyRules, Purchase, Reverse, SignUp, Sweep, TopUp
 from domain.errors import (
     AlreadyReversed,
@@ -24,6 +24,7 @@ from infra import eventstore
 from service.job import Sender
 from service.ledger import LedgerService
 from tests.integration.conftest import Audit, LedgerFactory, WalletFactory
+from tests.ledgers import ledger_over
 
 # What the treasury projector would fold: every credit the inflow account has received.
 _INFLOW_CREDITED = """
@@ -65,7 +66,7 @@ async def test_genesis_is_minted_once_however_many_processes_seed_at_once(
     pool: asyncpg.Pool, audit: Audit
 ) -> None:
     rules = EconomyRules(genesis_supply=1_000, shard_count=4)
-    services = [LedgerService(pool, catalog=DEFAULT_CATALOG, rules=rules) for _ in range(6)]
+    services = [ledger_over(pool, rules) for _ in range(6)]  # six processes
     seeded = await asyncio.gather(*(s.seed_genesis() for s in services))
     assert sorted(seeded) == [False] * 5 + [True]
     assert await services[0].seed_genesis() is False
@@ -276,7 +277,7 @@ async def test_a_ledger_configured_with_more_shards_than_genesis_funded_uses_gen
     # TREASURY_SHARDS only shapes genesis: a database seeded with 4 shards keeps 4, or top-ups
     # would start on unfunded shards and read their way to a funded one.
     await economy(EconomyRules(shard_count=4))
-    later = LedgerService(pool, catalog=DEFAULT_CATALOG, rules=EconomyRules(shard_count=64))
+    later = ledger_over(pool, EconomyRules(shard_count=64))
     assert await later.align_with_genesis() == 4
     assert later.rules.shard_count == 4
     player = await later.handle(SignUp(username="aligned"), caller=Sender(password_hash="hash"))

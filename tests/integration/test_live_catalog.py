@@ -22,6 +22,7 @@ from service.job import Sender
 from service.ledger import LedgerService
 from tests.catalogs import example_catalog
 from tests.integration.conftest import all_transfers
+from tests.ledgers import ledger_over
 
 CATALOG = example_catalog()
 RULES = EconomyRules(shard_count=4)
@@ -38,8 +39,8 @@ def repriced(catalog: Catalog, code: str, diamonds: int) -> Catalog:
 @pytest.fixture
 async def shops(pool: asyncpg.Pool) -> AsyncIterator[tuple[LedgerService, LedgerService]]:
     """Two processes' write sides over one database: `a` applies, `b` only follows."""
-    a = LedgerService(pool, catalog=CATALOG, rules=RULES)
-    b = LedgerService(pool, catalog=CATALOG, rules=RULES)
+    a = ledger_over(pool, RULES, catalog=CATALOG)  # two processes: one ledger each
+    b = ledger_over(pool, RULES, catalog=CATALOG)
     assert await a.seed_genesis()
     yield a, b
     await a.close()
