@@ -41,6 +41,8 @@ def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None, caller: Sender) 
         )
         [offered] = decision.appends[1].events
         assert isinstance(offered, TradeOffered)
+        players = (stream, accounts.player_account(recipient_id))
+        ctx.parties.remember(accounts.trade_account(trade_id), players)
         return decision, trade_result(TradeState(offered=offered, version=1, status="open"))
 
     return Job(

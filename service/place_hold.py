@@ -37,6 +37,7 @@ def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, sender: Sender) ->
         )
         [placed] = decision.appends[1].events
         assert isinstance(placed, HoldPlaced)
+        ctx.parties.remember(accounts.hold_account(hold_id), (accounts.player_account(player_id),))
         return decision, hold_result(HoldState(placed=placed, version=1, status="pending"))
 
     return Job(

@@ -68,7 +68,7 @@ async def test_accept_against_a_rival_leaves_exactly_one_outcome(
             other = CloseTrade(trade_id=trade.trade_id, outcome=rival, caller_id=rivals[rival])
             closes = [
                 ledger.handle(accept),
-                (expirer if rival == "expire" else ledger).close_trade(other),
+                (expirer if rival == "expire" else ledger).handle(other),
             ]
             done, errors = await race(closes)
             assert len(done) == 1, errors
