@@ -2,11 +2,11 @@
 the pipeline (a hold's expiry voids it; a trade's gives the escrow back to the offerer).
 
 A writer, so it lives on the write side; the projector runner starts it beside the sweeper
-(service/writers.py). One process at a time holds its role (an advisory lock), but safety never
-rests on that: an expiry appends the hold's version 2 like a capture or a void, so whichever
-comes first wins and the others are refused. It is durable because it keeps nothing in memory:
-every tick it re-reads the due holds and trades from their read models, so after a restart (or
-a takeover by another process) it finds the ones still pending or open.
+(service/bootstrap.py `writers`). One process at a time holds its role (an advisory lock), but
+safety never rests on that: an expiry appends the hold's version 2 like a capture or a void, so
+whichever comes first wins and the others are refused. It is durable because it keeps nothing in
+memory: every tick it re-reads the due holds and trades from their read models, so after a
+restart (or a takeover by another process) it finds the ones still pending or open.
 """
 
 import asyncio
