@@ -9,7 +9,6 @@ command, a test. Nothing else constructs a `LedgerService` for the product.
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol
 
 import asyncpg
 
@@ -48,22 +47,9 @@ def bootstrap(
     return ledger
 
 
-class Writers(Protocol):
-    """The background writers as the projector runner starts them (projections/runner.py)."""
-
-    def __call__(
-        self,
-        pool: asyncpg.Pool,
-        settings: Settings,
-        stop: asyncio.Event,
-        *,
-        leader: Elector,
-        interval: float = 1.0,
-    ) -> Awaitable[None]: ...
-
-
-def writers(ledger: LedgerService | None = None) -> Writers:
-    """The sweeper and the expirer, run together under the projector runner's leadership.
+def writers(ledger: LedgerService | None = None) -> Callable[..., Awaitable[None]]:
+    """The sweeper and the expirer, run together under the projector runner's leadership (as
+    its `RunnerOptions.sweeper`, projections/runner.py).
 
     Given the process's `ledger` (the app's), they write through it. A process that has none
     (`gameledger project`) bootstraps one when the runner starts them, once for both.
