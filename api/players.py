@@ -30,6 +30,7 @@ from api.services import Caller, IdempotencyKey, Svc
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
 from infra.db import connection
+from service.job import Sender
 
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -187,7 +188,7 @@ class PlayerController(Controller):
             currency=body.currency,
             metadata=body.metadata,
         )
-        result = await services.ledger.handle(command, idempotency_key)
+        result = await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
         return TopUpResponse(
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),
@@ -218,7 +219,7 @@ class PlayerController(Controller):
             price=data.price,
             metadata=data.metadata,
         )
-        result = await services.ledger.handle(command, idempotency_key)
+        result = await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
         return PurchaseResponse(
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),

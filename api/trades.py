@@ -22,6 +22,7 @@ from domain.trades import trade_state
 from infra import eventstore
 from infra.db import connection
 from projections import trades
+from service.job import Sender
 from service.results import TradeResult, trade_result
 
 TradeId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -78,7 +79,9 @@ class TradeController(Controller):
             expires_in=data.expires_in,
             metadata=data.metadata,
         )
-        return answer(await services.ledger.handle(command, idempotency_key))
+        return answer(
+            await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
+        )
 
     async def _close(
         self,
@@ -89,7 +92,7 @@ class TradeController(Controller):
         key: str | None,
     ) -> TradeResponse:
         command = CloseTrade(trade_id=trade_id, outcome=outcome, caller_id=principal.player_id)
-        return answer(await services.ledger.handle(command, key))
+        return answer(await services.ledger.handle(command, key, Sender(principal.player_id)))
 
     @post(
         "/{trade_id:str}/accept",
