@@ -11,7 +11,7 @@ from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
 from service.debts import repaid_first
-from service.gift import owner
+from service.gift import owner, owners_stream
 from service.job import Heads, Job, Sender, principal
 from service.results import TransferResult, transfer_result
 from service.shards import from_shards
@@ -63,6 +63,7 @@ def grant(ctx: Context, cmd: Grant, key: str | None, sender: Sender) -> Job[Tran
         decide=decide,
         result_type=TransferResult,
         streams=streams,
+        follow=owners_stream(claim),
         finish=finish,
         metadata={"actor": caller},
     )

@@ -10,7 +10,7 @@ from domain.roles import require_player
 from domain.state import player_state
 from domain.trades import TradeState, decide_offer_trade
 from service.context import Context
-from service.gift import owner, username
+from service.gift import owner, owners_stream, username
 from service.job import Heads, Job, Sender
 from service.results import TradeResult, trade_result
 
@@ -52,4 +52,5 @@ def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None, caller: Sender) 
         decide=decide,
         result_type=TradeResult,
         streams=lambda: (stream, claim),
+        follow=owners_stream(claim),
     )

@@ -9,7 +9,7 @@ from domain.ledger import Decision
 from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
-from service.gift import owner, username
+from service.gift import owner, owners_stream, username
 from service.job import Heads, Job, Sender, principal
 from service.results import HoldResult, hold_result
 
@@ -47,5 +47,6 @@ def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, sender: Sender) ->
         decide=decide,
         result_type=HoldResult,
         streams=lambda: (claim,),
+        follow=owners_stream(claim),
         metadata={"actor": caller},
     )
