@@ -72,7 +72,7 @@ class NoTreasuryLedger(LedgerService):
             result_type=TransferResult,
             streams=lambda: (stream,),
         )
-        result: TransferResult = await self.run(job)
+        result: TransferResult = await self.pipeline.run(job)
         return result
 
 

@@ -105,10 +105,6 @@ class LedgerService:
             await self.group.close()
             self.group = None
 
-    async def run(self, job: Job[Any]) -> Any:
-        """Any job through the pipeline: the public hook for commands defined elsewhere."""
-        return await self.pipeline.run(job)
-
     def job(self, command: Command, key: str | None = None, caller: Sender = NOBODY) -> Job[Any]:
         """The job `command` is, from the registry (service/handlers.py), sent by `caller`.
 
