@@ -17,8 +17,8 @@ from projections.cursor import LOCK_ACTIVE
 from projections.rebuild import rebuild
 from projections.registry import PROJECTIONS
 from projections.runner import RunnerOptions, catch_up, run_projectors
+from service.bootstrap import writers
 from service.ledger import LedgerService
-from service.sweeper import run_sweeper
 from tests.integration.projection_support import (
     FAST,
     dump_models,
@@ -206,7 +206,7 @@ async def test_sweeper_refills_shards_from_inflow(
     [pid] = await sign_up_players(ledger, 1)
     await ledger.handle(TopUp(player_id=pid, amount=1000))
     await ledger.handle(Purchase(player_id=pid, item="treasure_box", quantity=3))
-    options = RunnerOptions(poll_interval=0.02, sweep_interval=0.02, sweeper=run_sweeper)
+    options = RunnerOptions(poll_interval=0.02, sweep_interval=0.02, sweeper=writers())
     async with projectors(pool, options, Settings(economy=rules)), asyncio.timeout(10):
         while True:
             async with pool.acquire() as conn:
