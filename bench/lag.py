@@ -145,7 +145,7 @@ class OpenLoop:
         """One purchase; its acknowledgement goes to the watcher."""
         start = time.perf_counter()
         try:
-            result = await self.ledger.purchase(Purchase(player_id=player_id, item="gold_coin"))
+            result = await self.ledger.handle(Purchase(player_id=player_id, item="gold_coin"))
         except DomainError:
             self.errors += 1
             return

@@ -72,7 +72,7 @@ class NoTreasuryLedger(LedgerService):
             result_type=TransferResult,
             streams=lambda: (stream,),
         )
-        result: TransferResult = await self.run(job)
+        result: TransferResult = await self.pipeline.run(job)
         return result
 
 
@@ -114,7 +114,7 @@ async def with_and_without(
     """Command-layer purchases with and without the treasury leg, `seconds` each, in rounds of
     A-B-B-A slices of about a second, so a drift in the machine's load weighs on both alike."""
     plain = NoTreasuryLedger(pool=ledger.pool, catalog=ledger.catalog, rules=ledger.rules)
-    variants: dict[str, Buy] = {"with": ledger.purchase, "without": plain.purchase}
+    variants: dict[str, Buy] = {"with": ledger.handle, "without": plain.purchase}
     tallies = {name: Tally() for name in variants}
     rounds = max(1, round(seconds / 2))
     for name in ("with", "without", "without", "with") * rounds:

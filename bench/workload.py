@@ -16,6 +16,7 @@ from domain.details import PurchaseDetails
 from domain.events import Leg, Transferred
 from domain.ledger import Append
 from infra import eventstore
+from service.job import Sender
 from service.ledger import LedgerService
 
 PASSWORD = "bench-password-1"  # noqa: S105 - throwaway players of a throwaway database
@@ -27,11 +28,11 @@ async def make_players(ledger: LedgerService, count: int, funds: int) -> list[st
     names = []
     for index in range(count):
         name = f"bench{index}_{uuid.uuid4().hex[:6]}"
-        player = await ledger.sign_up(SignUp(username=name), hashed)
+        player = await ledger.handle(SignUp(username=name), caller=Sender(password_hash=hashed))
         remaining = funds
         while remaining > 0:
             step = min(remaining, ledger.rules.top_up_max)
-            await ledger.top_up(TopUp(player_id=player.player_id, amount=step))
+            await ledger.handle(TopUp(player_id=player.player_id, amount=step))
             remaining -= step
         names.append(name)
     return names
@@ -96,6 +97,6 @@ async def sequential_purchases(
     begin = time.perf_counter()
     for _ in range(count):
         start = time.perf_counter()
-        await ledger.purchase(Purchase(player_id=player_id, item="gold_coin"))
+        await ledger.handle(Purchase(player_id=player_id, item="gold_coin"))
         latencies.append(time.perf_counter() - start)
     return summarise(name, latencies, time.perf_counter() - begin)

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from domain.errors import CatalogRefused
-from infra.catalog import CatalogInvalid, load_catalog, parse_catalog
+from infra.catalog import CatalogInvalid, parse_catalog
 from infra.config import load_settings
 from infra.db import create_pool
+from service.bootstrap import bootstrap
 from service.catalog import apply_catalog
-from service.ledger import LedgerService
 
 
 def register(subparsers: Any) -> None:
@@ -32,11 +32,12 @@ async def _apply(args: argparse.Namespace, dsn: str) -> int:
         return _refused(error.reasons)
     pool = await create_pool(dsn, settings, min_size=1, max_size=2)
     try:
-        ledger = LedgerService(
-            pool, catalog=load_catalog(settings.catalog_file), rules=settings.economy
-        )
-        await ledger.align_with_genesis()
-        applied = await apply_catalog(ledger, catalog, actor="cli")
+        ledger = bootstrap(settings, pool)
+        try:
+            await ledger.align_with_genesis()
+            applied = await apply_catalog(ledger, catalog, actor="cli")
+        finally:
+            await ledger.close()
     except CatalogRefused as error:
         return _refused(list(error.context["reasons"]))
     finally:

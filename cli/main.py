@@ -17,10 +17,9 @@ import msgspec
 
 from infra import embedded, migrate
 from infra import logging as infra_logging
-from infra.catalog import load_catalog
 from infra.config import DATA_DIR, ConfigError, Settings, load_settings, masked
 from infra.db import create_pool
-from service.ledger import LedgerService
+from service.bootstrap import bootstrap
 
 Handler = Callable[[argparse.Namespace, str], Coroutine[Any, Any, int]]
 
@@ -50,10 +49,11 @@ async def prepare(dsn: str, settings: Settings) -> list[str]:
         await conn.close()
     pool = await create_pool(dsn, settings, min_size=1, max_size=2)
     try:
-        ledger = LedgerService(
-            pool, catalog=load_catalog(settings.catalog_file), rules=settings.economy
-        )
-        await ledger.seed_genesis()
+        ledger = bootstrap(settings, pool)
+        try:
+            await ledger.seed_genesis()
+        finally:
+            await ledger.close()
     finally:
         await pool.close()
     return applied

@@ -34,7 +34,7 @@ from projections.rebuild import RebuildBusy, rebuild
 from projections.registry import PROJECTIONS, select
 from projections.replay import ReplayStep, replay, resolve_stream
 from projections.runner import RunnerOptions, serve, wait
-from service.writers import writers
+from service.bootstrap import writers
 
 
 def register(subparsers: Any) -> None:

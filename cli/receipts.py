@@ -13,7 +13,7 @@ from domain.commands import StoreRefund
 from domain.errors import DomainError
 from infra.config import load_settings
 from infra.db import create_pool
-from service.ledger import LedgerService
+from service.bootstrap import bootstrap
 
 
 def register(subparsers: Any) -> None:
@@ -32,11 +32,14 @@ async def _refund(args: argparse.Namespace, dsn: str) -> int:
     settings = load_settings()
     pool = await create_pool(dsn, settings, min_size=1, max_size=2)
     try:
-        ledger = LedgerService.configured(pool, settings, on_commit=lambda: None)
-        await ledger.align_with_genesis()
-        await ledger.refresh_catalog()
-        command = StoreRefund(store="google", receipt_id=args.order_id, reason=args.reason)
-        result = await ledger.store_refund(command)
+        ledger = bootstrap(settings, pool)
+        try:
+            await ledger.align_with_genesis()
+            await ledger.refresh_catalog()
+            command = StoreRefund(store="google", receipt_id=args.order_id, reason=args.reason)
+            result = await ledger.handle(command)
+        finally:
+            await ledger.close()
     except DomainError as error:
         print(f"gameledger: {error.detail}: {args.order_id}", file=sys.stderr)
         return 1

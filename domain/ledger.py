@@ -11,7 +11,6 @@ from domain.errors import AmountOverflow
 from domain.events import Event, Leg
 
 NO_STREAM = 0
-ANY_VERSION = -1
 
 
 class Append(msgspec.Struct, frozen=True, kw_only=True):

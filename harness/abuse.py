@@ -21,6 +21,7 @@ from harness.server import PRODUCTION_APP, service_env, serving
 from infra.catalog import load_catalog
 from infra.config import Settings
 from infra.db import create_pool
+from service.job import Sender
 from service.ledger import LedgerService
 
 ACCOUNTS = 60
@@ -54,7 +55,7 @@ async def _accounts(dsn: str) -> list[str]:
         hashed = await asyncio.to_thread(argon2.PasswordHasher().hash, PASSWORD)
         names = [f"abuse_{n}" for n in range(ACCOUNTS)]
         for name in names:
-            await ledger.sign_up(SignUp(username=name), hashed)
+            await ledger.handle(SignUp(username=name), caller=Sender(password_hash=hashed))
         return names
     finally:
         await pool.close()

@@ -52,8 +52,8 @@ class RunnerOptions:
     # time come in one batch (one transaction, one checkpoint write) instead of one each.
     settle_interval: float = 0.02
     standby_interval: float = 1.0
-    # The write side's background writers (service/writers.py: the sweeper and the expirer,
-    # each under its own role), started beside the projectors; None: none.
+    # The write side's background writers (service/bootstrap.py `writers`: the sweeper and the
+    # expirer, each under its own role), started beside the projectors; None: none.
     sweeper: "Sweeper | None" = None
     sweep_interval: float = 1.0
 

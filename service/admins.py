@@ -8,9 +8,9 @@ import asyncpg
 
 from domain.commands import SignUp
 from infra import credentials
-from infra.catalog import load_catalog
 from infra.config import Settings
-from service.ledger import LedgerService
+from service.bootstrap import bootstrap
+from service.job import Sender
 from service.passwords import Passwords
 
 
@@ -29,8 +29,10 @@ async def create_admin(
         if login is not None:
             await credentials.set_role(conn, login.player_id, role, password_hash)
             return "promoted"
-    ledger = LedgerService(
-        pool, catalog=load_catalog(settings.catalog_file), rules=settings.economy
-    )
-    await ledger.sign_up(SignUp(username=username), password_hash, role=role)
+    ledger = bootstrap(settings, pool)
+    try:
+        opening = Sender(password_hash=password_hash, role=role)
+        await ledger.handle(SignUp(username=username), caller=opening)
+    finally:
+        await ledger.close()
     return "created"

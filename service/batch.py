@@ -10,9 +10,9 @@ import msgspec
 
 from domain.commands import Purchase, TopUp
 from domain.errors import DuplicateIdempotencyKey
-from service.job import Outcome
+from service.job import Outcome, Sender
 from service.ledger import LedgerService
-from service.pipeline import BatchAborted, count
+from service.pipeline import BatchAborted
 
 BatchCommand = TopUp | Purchase
 
@@ -36,11 +36,8 @@ async def execute(
     """
     if atomic:
         _refuse_duplicate_keys(items)
-    jobs = [ledger.job(item.command, item.key, caller) for item in items]
-    outcomes = await ledger.pipeline.write(jobs, atomic=atomic)
-    for job, outcome in zip(jobs, outcomes, strict=True):
-        count(job, outcome)
-    return outcomes
+    commands = [(item.command, item.key) for item in items]
+    return await ledger.handle_many(commands, atomic=atomic, caller=Sender(id=caller))
 
 
 def _refuse_duplicate_keys(items: list[BatchItem]) -> None:

@@ -1,21 +1,24 @@
-"""Accepting, declining, cancelling or expiring a trade: load the trade's stream, then the
-players' → decide_close_trade. All four append the trade's version 2, so exactly one of them
-wins; the losers re-decide on the winner's outcome and are refused with trade-not-open."""
+"""Accepting, declining, cancelling or expiring a trade: load the trade's stream with both players'
+(known from the offer, or followed from the trade's terms) → decide_close_trade. All four append the
+trade's version 2, so exactly one of them wins; the losers re-decide on the winner's outcome and are
+refused with trade-not-open."""
 
 from domain import accounts
 from domain.commands import CloseTrade
+from domain.events import TradeOffered
 from domain.ledger import Decision
+from domain.ports import StoredEvent
 from domain.roles import require_player
 from domain.state import player_state
 from domain.trades import check_close, decide_close_trade, settled, trade_state
 from service.context import Context
-from service.job import Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import TradeResult, trade_result
 
 EXPIRER = "expirer"  # the idempotency scope of expiries (they have no player)
 
 
-def close_trade(ctx: Context, cmd: CloseTrade, key: str | None) -> Job[TradeResult]:
+def close_trade(ctx: Context, cmd: CloseTrade, key: str | None, caller: Sender) -> Job[TradeResult]:
     """The job that closes trade `cmd.trade_id` with `cmd.outcome`."""
     transfer_id = ctx.new_id()
     stream = accounts.trade_account(cmd.trade_id)
@@ -46,8 +49,17 @@ def close_trade(ctx: Context, cmd: CloseTrade, key: str | None) -> Job[TradeResu
         key=key,
         decide=decide,
         result_type=TradeResult,
-        streams=lambda: (stream,),
+        streams=lambda: (stream, *ctx.parties.of(stream)),
+        follow=lambda loaded: _players_of(ctx, stream, loaded.get(stream)),
     )
+
+
+def _players_of(ctx: Context, stream: str, offered: StoredEvent | None) -> tuple[str, ...]:
+    """The streams of an open trade's two players (in its first event)."""
+    if offered is None or offered.version != 1 or not isinstance(offered.event, TradeOffered):
+        return ()  # no trade, or a closed one: its terms are read when asked for
+    terms = offered.event
+    return ctx.parties.remember(stream, (_player(terms.offerer_id), _player(terms.recipient_id)))
 
 
 def _player(player_id: str) -> str:

@@ -11,6 +11,28 @@ from domain.roles import FixedRoles, Roles
 from service.shards import ShardPicker
 
 
+class Parties:
+    """The player streams each escrow stream (a hold, a trade offer) involves, as this process
+    placed or last read them: what closing it will read, so its job names them up front and
+    loads everything in one round trip. Only a hint (a party never changes, and a stream named
+    wrongly or not at all is read when asked for); the oldest entries go past `limit`."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._known: dict[str, tuple[str, ...]] = {}
+        self._limit = limit
+
+    def of(self, escrow: str) -> tuple[str, ...]:
+        """The parties' streams, if known here."""
+        return self._known.get(escrow, ())
+
+    def remember(self, escrow: str, streams: tuple[str, ...]) -> tuple[str, ...]:
+        """Note `streams` as the escrow's parties; the streams."""
+        if escrow not in self._known and len(self._known) >= self._limit:
+            del self._known[next(iter(self._known))]
+        self._known[escrow] = streams
+        return streams
+
+
 @dataclass
 class Context:
     """The economy a command is decided in, and where its time, ids and first shard come from."""
@@ -26,6 +48,7 @@ class Context:
     # The service and admin accounts, which hold no wallet: the API's followed copy
     # (infra/roles.py); tools and tests that name none have nobody privileged.
     roles: Roles = field(default_factory=FixedRoles)
+    parties: Parties = field(default_factory=Parties)
 
     def picker(self, currency: str) -> ShardPicker:
         """The shard picker of a currency's treasury (each currency has its own shards)."""

@@ -2,12 +2,12 @@
 the pipeline (a hold's expiry voids it; a trade's gives the escrow back to the offerer).
 
 A writer, so it lives on the write side; the projector runner starts it beside the sweeper
-(service/writers.py). One process at a time holds its role (an advisory lock), but safety never
-rests on that: an expiry appends the hold's version 2 like a capture or a void, so whichever
-comes first wins and the others are refused. It is durable because it keeps nothing in memory:
-every tick it asks the read side again which holds and trades are due (the `Overdue` port,
-answered from their read models by projections/overdue.py), so after a restart (or a takeover
-by another process) it finds the ones still pending or open.
+(service/bootstrap.py `writers`). One process at a time holds its role (an advisory lock), but
+safety never rests on that: an expiry appends the hold's version 2 like a capture or a void, so
+whichever comes first wins and the others are refused. It is durable because it keeps nothing in
+memory: every tick it asks the read side again which holds and trades are due (the `Overdue`
+port, answered from their read models by projections/overdue.py), so after a restart (or a
+takeover by another process) it finds the ones still pending or open.
 """
 
 import asyncio
@@ -20,7 +20,7 @@ import structlog
 from domain.commands import CloseHold, CloseTrade
 from domain.errors import DomainError
 from domain.ports import Overdue
-from infra.config import Settings
+from service.job import Sender
 from service.ledger import LedgerService
 from service.pipeline import utc_now
 from service.sweeper import Elector
@@ -40,18 +40,18 @@ async def expire_due(overdue: Overdue, ledger: LedgerService, now: datetime | No
         with contextlib.suppress(DomainError):  # closed first (the read model lagged)
             # as the system: a hold expires whoever placed it (and whether that is known)
             expire = CloseHold(hold_id=hold_id, outcome="expire")
-            await ledger.close_hold(expire, ACTOR, role="system")
+            await ledger.handle(expire, caller=Sender(ACTOR, "system"))
             expired += 1
     for trade_id in trades:
         with contextlib.suppress(DomainError):  # accepted, declined or cancelled first
-            await ledger.close_trade(CloseTrade(trade_id=trade_id, outcome="expire"))
+            await ledger.handle(CloseTrade(trade_id=trade_id, outcome="expire"))
             expired += 1
     return expired
 
 
 async def run_expirer(
     pool: asyncpg.Pool,
-    settings: Settings,
+    ledger: LedgerService,
     stop: asyncio.Event,
     *,
     leader: Elector,
@@ -59,7 +59,6 @@ async def run_expirer(
     interval: float = 1.0,
 ) -> None:
     """Expire due holds and trades every `interval` s while this process holds the role."""
-    ledger = LedgerService.configured(pool, settings, on_commit=leader.wake_all)
     while not stop.is_set():
         try:
             if await leader.holds(ROLE) and (count := await expire_due(overdue, ledger)):

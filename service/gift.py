@@ -2,20 +2,23 @@
 the receiver's stream → decide_gift. One transfer appended to both players' streams and the
 sender's window, each at the version read (DESIGN-NOTES.md, note 7)."""
 
+from collections.abc import Callable, Mapping, Sequence
+
 from domain import accounts
 from domain.commands import Gift
 from domain.errors import UnknownPlayer
 from domain.events import Claimed, PlayerRegistered
 from domain.gifts import GiftWindow, decide_gift
 from domain.ledger import Decision
+from domain.ports import StoredEvent
 from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
-from service.job import Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import TransferResult, transfer_result
 
 
-def gift(ctx: Context, cmd: Gift, key: str | None) -> Job[TransferResult]:
+def gift(ctx: Context, cmd: Gift, key: str | None, caller: Sender) -> Job[TransferResult]:
     """The job that moves `cmd.amount` of `cmd.asset` from the sender to `cmd.to`."""
     transfer_id = ctx.new_id()
     stream = accounts.player_account(cmd.sender_id)
@@ -51,7 +54,20 @@ def gift(ctx: Context, cmd: Gift, key: str | None) -> Job[TransferResult]:
         decide=decide,
         result_type=TransferResult,
         streams=lambda: (stream, window, claim),
+        follow=owners_stream(claim),
     )
+
+
+def owners_stream(claim: str) -> Callable[[Mapping[str, StoredEvent | None]], Sequence[str]]:
+    """A job's `follow` for a username claim: the stream of the player it names."""
+
+    def follow(loaded: Mapping[str, StoredEvent | None]) -> Sequence[str]:
+        claimed = loaded.get(claim)
+        if claimed is None or not isinstance(claimed.event, Claimed):
+            return ()  # no such player: the decision refuses
+        return (accounts.player_account(claimed.event.owner),)
+
+    return follow
 
 
 async def owner(heads: Heads, claim: str, name: str) -> str:

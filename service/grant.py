@@ -11,14 +11,15 @@ from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
 from service.debts import repaid_first
-from service.gift import owner
-from service.job import Heads, Job
+from service.gift import owner, owners_stream
+from service.job import Heads, Job, Sender, principal
 from service.results import TransferResult, transfer_result
 from service.shards import from_shards
 
 
-def grant(ctx: Context, cmd: Grant, key: str | None, caller: str) -> Job[TransferResult]:
+def grant(ctx: Context, cmd: Grant, key: str | None, sender: Sender) -> Job[TransferResult]:
     """The job that pays `cmd.amount` of `cmd.currency` from the treasury to `cmd.player`."""
+    caller = principal(sender)
     transfer_id = ctx.new_id()
     claim = accounts.username_stream(cmd.player)
     picker = ctx.picker(cmd.currency)
@@ -62,6 +63,7 @@ def grant(ctx: Context, cmd: Grant, key: str | None, caller: str) -> Job[Transfe
         decide=decide,
         result_type=TransferResult,
         streams=streams,
+        follow=owners_stream(claim),
         finish=finish,
         metadata={"actor": caller},
     )

@@ -1,15 +1,16 @@
 """What a command hands the pipeline (a Job) and what the pipeline hands back (an Outcome)."""
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast, get_args
 
 import msgspec
 
 from domain.commands import Command
 from domain.errors import DomainError
 from domain.events import Transferred
+from domain.holds import Actor, Role
 from domain.ledger import Decision
 from domain.ports import Credential, Key, Session, StoredEvent
 
@@ -20,7 +21,8 @@ class Heads:
     """The streams' newest events as one attempt sees them.
 
     The streams a job names are loaded before it decides (with the idempotency keys, in one
-    round trip); any other is read when first asked for. In a group, a decision's appends
+    round trip; the ones it follows from them in one more); any other is read when first
+    asked for (an uncommon path: a closed hold's terms). In a group, a decision's appends
     advance the heads, so a later command of the group decides on the state after it.
     """
 
@@ -57,7 +59,42 @@ class Heads:
             )
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who sends a command, beside what it asks (the command): the one convention for what a
+    job needs that is no part of the request's fingerprint.
+
+    `id` is the principal (None: the command's scope sends it itself); `role` is how it is
+    trusted ("service", "admin", "system"; a signup's: the role of the login it opens); a
+    signup's caller is the login it opens, so it carries the `password_hash` too (hashed anew on
+    every retry, it must stay out of the fingerprint that guards the key).
+    """
+
+    id: str | None = None
+    role: str | None = None  # None: the command's usual one
+    password_hash: str = ""
+
+
+def principal(caller: Sender) -> str:
+    """The principal a command needs to name (a hold's or a grant's game server)."""
+    if caller.id is None:
+        raise TypeError("this command needs its caller's id")
+    return caller.id
+
+
+def actor(caller: Sender) -> Actor:
+    """The caller as a hold or a settlement names it: account and role (service by default)."""
+    role = caller.role or "service"
+    if role not in get_args(Role):
+        raise TypeError(f"no escrow role {role!r}")
+    return Actor(account=principal(caller), role=cast(Role, role))
+
+
 def _no_streams() -> Sequence[str]:
+    return ()
+
+
+def _no_more(_loaded: Mapping[str, StoredEvent | None]) -> Sequence[str]:
     return ()
 
 
@@ -67,11 +104,12 @@ def _nothing() -> None:
 
 @dataclass(eq=False)
 class Job(Generic[R]):
-    """One command for the pipeline: its key, the streams to load, and how it decides.
+    """One command for the pipeline: its key, the streams it reads, and how it decides.
 
-    `decide` gets the loaded heads and returns the decision with the result the caller sees
-    (stored under the key). `streams` is asked again on every attempt (a top-up's shard may
-    change); `finish` runs once after the last attempt.
+    A job names every stream it reads, in `streams` or (when a stream's name is only known from
+    another's event) in `follow`; `decide` gets the loaded heads and returns the decision with
+    the result the caller sees (stored under the key). `streams` is asked again on every attempt
+    (a top-up's shard may change); `finish` runs once after the last attempt.
 
     The idempotency key belongs to `caller` (who sent the command) and `scope` (what it acts
     on). The caller is the scope itself unless someone else acts there: a game server's batch
@@ -84,6 +122,10 @@ class Job(Generic[R]):
     decide: Callable[[Heads], Awaitable[tuple[Decision, R]]]
     result_type: type[R]
     streams: Callable[[], Sequence[str]] = _no_streams
+    # The streams named by what `streams` loaded (a trade's players, in its first event): the
+    # pipeline loads those of every job of the group in one more round trip, and none when
+    # `streams` named them already.
+    follow: Callable[[Mapping[str, StoredEvent | None]], Sequence[str]] = _no_more
     login: Credential | None = None
     finish: Callable[[], None] = _nothing
     metadata: dict[str, Any] = field(default_factory=dict)  # stored with its events

@@ -1,6 +1,7 @@
-"""The write side's entry point: one method per command, each one job through the pipeline."""
+"""The write side's entry point: `handle(command, key, caller)`, the command's job (from the
+registry in service/handlers.py) through the one pipeline."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -8,56 +9,23 @@ import asyncpg
 import structlog
 
 from domain import accounts
-from domain.assets import CURRENCY, Catalog
-from domain.commands import (
-    CloseHold,
-    CloseTrade,
-    EconomyRules,
-    Gift,
-    Grant,
-    OfferTrade,
-    PlaceHold,
-    Purchase,
-    Reverse,
-    Settle,
-    SignUp,
-    StoreCredit,
-    StoreRefund,
-    Sweep,
-    TopUp,
-    UseItem,
-)
+from domain.assets import Catalog
+from domain.commands import Command, EconomyRules
 from domain.events import CatalogApplied
-from domain.holds import Role
 from domain.ports import EventStore
 from domain.roles import Roles
 from infra import ids
-from infra.catalog import load_catalog
-from infra.config import Settings
 from infra.store import PgEventStore
 from service import treasury
-from service.close_hold import close_hold
-from service.close_trade import close_trade
 from service.context import Context
-from service.gift import gift
-from service.grant import grant
 from service.group import GroupCommitter
-from service.job import Job
-from service.offer_trade import offer_trade
-from service.pipeline import Pipeline, utc_now
-from service.place_hold import place_hold
-from service.purchase import purchase
-from service.results import HoldResult, SignUpResult, TradeResult, TransferResult
-from service.reverse import reverse
-from service.settle import SettleResult, settle
+from service.handlers import HANDLERS
+from service.job import Job, Outcome, Sender
+from service.pipeline import Pipeline, count, utc_now
 from service.shards import ShardPicker
-from service.signup import sign_up
-from service.store_credit import store_credit
-from service.store_refund import store_refund
-from service.top_up import top_up
-from service.use_item import UseResult, use_item
 
 _log = structlog.get_logger(__name__)
+NOBODY = Sender()  # the command's scope sends it itself
 
 
 class LedgerService:
@@ -86,18 +54,6 @@ class LedgerService:
             self.ctx.roles = roles
         self.base_catalog = catalog  # version 0: the configured file
         self.group: GroupCommitter | None = None
-
-    @classmethod
-    def configured(
-        cls, pool: asyncpg.Pool, settings: Settings, on_commit: Callable[[], None]
-    ) -> "LedgerService":
-        """The ledger over `pool` with the configured catalog and economy (background writers)."""
-        return cls(
-            pool,
-            catalog=load_catalog(settings.catalog_file),
-            rules=settings.economy,
-            on_commit=on_commit,
-        )
 
     @property
     def catalog(self) -> Catalog:
@@ -149,91 +105,42 @@ class LedgerService:
             await self.group.close()
             self.group = None
 
-    async def run(self, job: Job[Any]) -> Any:
-        """Any job through the pipeline: the public hook for commands defined elsewhere."""
-        return await self.pipeline.run(job)
+    def job(self, command: Command, key: str | None = None, caller: Sender = NOBODY) -> Job[Any]:
+        """The job `command` is, from the registry (service/handlers.py), sent by `caller`.
 
-    def job(
-        self, command: TopUp | Purchase, key: str | None = None, caller: str | None = None
-    ) -> Job[TransferResult]:
-        """The job of a money command sent by `caller` (for `service.batch`)."""
-        if isinstance(command, TopUp):
-            job = top_up(self.ctx, command, key)
-        else:
-            job = purchase(self.ctx, command, key)
-        if caller is not None:  # a game server acting on the player: its key, its name
-            job.caller = caller
-            job.metadata["actor"] = caller
+        When someone else acts on the command's scope (a game server's batch top-up for a
+        player), the key is the caller's and the caller is named on the events.
+        """
+        try:
+            build = HANDLERS[type(command)]
+        except KeyError:
+            raise TypeError(f"no handler for {type(command).__name__}") from None
+        job = build(self.ctx, command, key, caller)
+        if caller.id is not None and caller.id != job.scope and job.caller is None:
+            job.caller = caller.id
+            job.metadata["actor"] = caller.id
         return job
 
-    async def top_up(self, cmd: TopUp, key: str | None = None) -> TransferResult:
-        """The treasury pays the player (service/top_up.py)."""
-        return await self.pipeline.run(top_up(self.ctx, cmd, key))
+    async def handle(
+        self, command: Command, key: str | None = None, caller: Sender = NOBODY
+    ) -> Any:
+        """The one way in for a write: the command's job through the pipeline; its result."""
+        return await self.pipeline.run(self.job(command, key, caller))
 
-    async def grant(self, cmd: Grant, caller: str, key: str | None = None) -> TransferResult:
-        """A game server pays a player from the treasury (service/grant.py)."""
-        return await self.pipeline.run(grant(self.ctx, cmd, key, caller))
-
-    async def store_credit(self, cmd: StoreCredit) -> TransferResult:
-        """A verified store receipt's grant, credited once (service/store_credit.py)."""
-        return await self.pipeline.run(store_credit(self.ctx, cmd))
-
-    async def store_refund(self, cmd: StoreRefund) -> TransferResult:
-        """Take a refunded receipt's grant back; what was spent becomes debt
-        (service/store_refund.py)."""
-        return await self.pipeline.run(store_refund(self.ctx, cmd))
-
-    async def purchase(self, cmd: Purchase, key: str | None = None) -> TransferResult:
-        """The player buys an item (service/purchase.py)."""
-        return await self.pipeline.run(purchase(self.ctx, cmd, key))
-
-    async def use_item(self, cmd: UseItem, key: str | None = None) -> UseResult:
-        """The player uses items for what they grant (service/use_item.py)."""
-        return await self.pipeline.run(use_item(self.ctx, cmd, key))
-
-    async def gift(self, cmd: Gift, key: str | None = None) -> TransferResult:
-        """One player gives another an asset (service/gift.py)."""
-        return await self.pipeline.run(gift(self.ctx, cmd, key))
-
-    async def place_hold(self, cmd: PlaceHold, caller: str, key: str | None = None) -> HoldResult:
-        """Set a player's funds aside for a game server (service/place_hold.py)."""
-        return await self.pipeline.run(place_hold(self.ctx, cmd, key, caller))
-
-    async def close_hold(
-        self, cmd: CloseHold, caller: str, key: str | None = None, *, role: Role = "service"
-    ) -> HoldResult:
-        """Capture, void or expire a pending hold (service/close_hold.py)."""
-        return await self.pipeline.run(close_hold(self.ctx, cmd, key, caller, role))
-
-    async def offer_trade(self, cmd: OfferTrade, key: str | None = None) -> TradeResult:
-        """Escrow what a player gives and offer it to another (service/offer_trade.py)."""
-        return await self.pipeline.run(offer_trade(self.ctx, cmd, key))
-
-    async def close_trade(self, cmd: CloseTrade, key: str | None = None) -> TradeResult:
-        """Accept, decline, cancel or expire an open trade (service/close_trade.py)."""
-        return await self.pipeline.run(close_trade(self.ctx, cmd, key))
-
-    async def settle(
-        self, cmd: Settle, caller: str, key: str | None = None, *, role: Role = "service"
-    ) -> SettleResult:
-        """Capture a match's holds into one pot and pay the winners (service/settle.py)."""
-        return await self.pipeline.run(settle(self.ctx, cmd, key, caller, role))
-
-    async def sign_up(
-        self, cmd: SignUp, password_hash: str, key: str | None = None, role: str = "player"
-    ) -> SignUpResult:
-        """Open a player with its login (service/signup.py)."""
-        return await self.pipeline.run(sign_up(self.ctx, cmd, password_hash, key, role))
-
-    async def reverse(self, cmd: Reverse, key: str | None = None) -> TransferResult:
-        """A correcting transfer that undoes one of the player's (service/reverse.py)."""
-        return await self.pipeline.run(reverse(self.ctx, cmd, key))
-
-    async def sweep(self, inflow_credited: int, currency: str = CURRENCY) -> int:
-        """Refill a currency's lowest shard with inflow the projection has folded; the amount
-        moved."""
-        job = treasury.sweep(self.ctx, Sweep(inflow_credited=inflow_credited, currency=currency))
-        return (await self.pipeline.run(job)).moved
+    async def handle_many(
+        self,
+        commands: Sequence[tuple[Command, str | None]],
+        *,
+        atomic: bool,
+        caller: Sender = NOBODY,
+    ) -> list[Outcome]:
+        """Many commands (with their keys) decided in turn and written in one statement; with
+        `atomic`, all or none. Each job's outcome, counted like a single command's."""
+        jobs = [self.job(command, key, caller) for command, key in commands]
+        outcomes = await self.pipeline.write(jobs, atomic=atomic)
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            count(job, outcome)
+        return outcomes
 
     async def seed_genesis(self) -> bool:
         """Mint the genesis supply once; False when it was already there."""

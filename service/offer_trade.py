@@ -10,12 +10,12 @@ from domain.roles import require_player
 from domain.state import player_state
 from domain.trades import TradeState, decide_offer_trade
 from service.context import Context
-from service.gift import owner, username
-from service.job import Heads, Job
+from service.gift import owner, owners_stream, username
+from service.job import Heads, Job, Sender
 from service.results import TradeResult, trade_result
 
 
-def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None) -> Job[TradeResult]:
+def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None, caller: Sender) -> Job[TradeResult]:
     """The job that escrows `cmd.give` and offers it to `cmd.to` for `cmd.want`."""
     trade_id, transfer_id = ctx.new_id(), ctx.new_id()
     stream = accounts.player_account(cmd.offerer_id)
@@ -41,6 +41,8 @@ def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None) -> Job[TradeResu
         )
         [offered] = decision.appends[1].events
         assert isinstance(offered, TradeOffered)
+        players = (stream, accounts.player_account(recipient_id))
+        ctx.parties.remember(accounts.trade_account(trade_id), players)
         return decision, trade_result(TradeState(offered=offered, version=1, status="open"))
 
     return Job(
@@ -50,4 +52,5 @@ def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None) -> Job[TradeResu
         decide=decide,
         result_type=TradeResult,
         streams=lambda: (stream, claim),
+        follow=owners_stream(claim),
     )

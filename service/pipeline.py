@@ -211,7 +211,12 @@ class Pipeline:
         keys = [key for job in jobs if (key := job.idempotency()) is not None]
         streams = list(dict.fromkeys(s for job in jobs for s in job.streams()))
         loaded, records = await session.load(streams, keys)
-        heads = Heads(session, {s: loaded.get(s) for s in streams})
+        known = {s: loaded.get(s) for s in streams}
+        more = list(dict.fromkeys(s for job in jobs for s in job.follow(known) if s not in known))
+        if more:  # named by what was just loaded: one more round trip for the whole group
+            found, _ = await session.load(more, [])
+            known.update({s: found.get(s) for s in more})
+        heads = Heads(session, known)
         plan = _Plan()
         written = 0
         for job in jobs:

@@ -9,13 +9,14 @@ from domain.ledger import Decision
 from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
-from service.gift import owner, username
-from service.job import Heads, Job
+from service.gift import owner, owners_stream, username
+from service.job import Heads, Job, Sender, principal
 from service.results import HoldResult, hold_result
 
 
-def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, caller: str) -> Job[HoldResult]:
-    """The job that sets `cmd.amount` of the player's `cmd.asset` aside for `caller`."""
+def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, sender: Sender) -> Job[HoldResult]:
+    """The job that sets `cmd.amount` of the player's `cmd.asset` aside for the sender."""
+    caller = principal(sender)
     hold_id, transfer_id = ctx.new_id(), ctx.new_id()
     claim = accounts.username_stream(cmd.player)
 
@@ -36,6 +37,7 @@ def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, caller: str) -> Jo
         )
         [placed] = decision.appends[1].events
         assert isinstance(placed, HoldPlaced)
+        ctx.parties.remember(accounts.hold_account(hold_id), (accounts.player_account(player_id),))
         return decision, hold_result(HoldState(placed=placed, version=1, status="pending"))
 
     return Job(
@@ -45,5 +47,6 @@ def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, caller: str) -> Jo
         decide=decide,
         result_type=HoldResult,
         streams=lambda: (claim,),
+        follow=owners_stream(claim),
         metadata={"actor": caller},
     )

@@ -8,11 +8,11 @@ from domain.players import decide_purchase
 from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
-from service.job import Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import TransferResult, transfer_result
 
 
-def purchase(ctx: Context, cmd: Purchase, key: str | None) -> Job[TransferResult]:
+def purchase(ctx: Context, cmd: Purchase, key: str | None, caller: Sender) -> Job[TransferResult]:
     """The job that buys `cmd.item` for the player."""
     transfer_id = ctx.new_id()
     stream = accounts.player_account(cmd.player_id)

@@ -8,12 +8,12 @@ from domain.ledger import Decision, ShardState
 from domain.players import decide_reversal
 from domain.state import player_state
 from service.context import Context
-from service.job import Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import TransferResult, transfer_result
 from service.shards import from_shards, random_start
 
 
-def reverse(ctx: Context, cmd: Reverse, key: str | None) -> Job[TransferResult]:
+def reverse(ctx: Context, cmd: Reverse, key: str | None, caller: Sender) -> Job[TransferResult]:
     """The job that undoes `cmd.transfer_id` for the player, with the operator's reason."""
     transfer_id = ctx.new_id()
     stream = accounts.player_account(cmd.player_id)

@@ -6,14 +6,14 @@ import msgspec
 
 from domain import accounts
 from domain.commands import Settle
-from domain.holds import Actor, Role, hold_state, visible
+from domain.holds import hold_state, visible
 from domain.ledger import Decision, PlayerState
 from domain.roles import require_player
 from domain.settlements import decide_settle, per_winner, pot_of
 from domain.state import player_state
 from service.context import Context
 from service.gift import owner
-from service.job import Heads, Job
+from service.job import Heads, Job, Sender, actor
 
 
 class SettleResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,12 +27,11 @@ class SettleResult(msgspec.Struct, frozen=True, kw_only=True):
     rake: int
 
 
-def settle(
-    ctx: Context, cmd: Settle, key: str | None, caller: str, role: Role = "service"
-) -> Job[SettleResult]:
+def settle(ctx: Context, cmd: Settle, key: str | None, sender: Sender) -> Job[SettleResult]:
     """The job that settles a match for `caller` (a game server, or an admin)."""
     settlement_id, transfer_id = ctx.new_id(), ctx.new_id()
-    by = Actor(account=caller, role=role)
+    by = actor(sender)
+    caller = by.account
     streams = [accounts.hold_account(h) for h in cmd.holds]
     claims = [accounts.username_stream(name) for name in per_winner(cmd)]
 

@@ -13,7 +13,7 @@ from domain.ports import Credential
 from domain.roles import require_player_referrer
 from domain.state import player_state
 from service.context import Context
-from service.job import Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import SignUpResult, balances_after, player_append
 from service.shards import from_shards, random_start
 
@@ -25,9 +25,7 @@ def new_referral_code() -> str:
     return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(10))
 
 
-def sign_up(
-    ctx: Context, cmd: SignUp, password_hash: str, key: str | None, role: str
-) -> Job[SignUpResult]:
+def sign_up(ctx: Context, cmd: SignUp, key: str | None, login: Sender) -> Job[SignUpResult]:
     """The job that opens a player with its login, paying referral bonuses for a valid code."""
     player_id = ctx.new_id()
     bonus_ids = (ctx.new_id(), ctx.new_id())
@@ -68,8 +66,11 @@ def sign_up(
             balances=balances_after(mine),
         )
 
-    login = Credential(
-        player_id=player_id, username=cmd.username, password_hash=password_hash, role=role
+    credential = Credential(
+        player_id=player_id,
+        username=cmd.username,
+        password_hash=login.password_hash,
+        role=login.role or "player",
     )
     return Job(
         command=cmd,
@@ -78,7 +79,7 @@ def sign_up(
         decide=decide,
         result_type=SignUpResult,
         streams=lambda: claims,
-        login=login,
+        login=credential,
     )
 
 

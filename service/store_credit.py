@@ -16,12 +16,14 @@ from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
 from service.debts import repaid_first
-from service.job import Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import TransferResult, transfer_result
 from service.shards import from_shards
 
 
-def store_credit(ctx: Context, cmd: StoreCredit) -> Job[TransferResult]:
+def store_credit(
+    ctx: Context, cmd: StoreCredit, key: str | None, caller: Sender
+) -> Job[TransferResult]:
     """The job that credits a verified receipt once, to the player who sent it first."""
     transfer_id = ctx.new_id()
     stream = accounts.player_account(cmd.player_id)

@@ -10,11 +10,13 @@ from domain.events import Claimed
 from domain.ledger import Decision
 from domain.state import player_state
 from service.context import Context
-from service.job import Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import TransferResult, transfer_result
 
 
-def store_refund(ctx: Context, cmd: StoreRefund) -> Job[TransferResult]:
+def store_refund(
+    ctx: Context, cmd: StoreRefund, key: str | None, caller: Sender
+) -> Job[TransferResult]:
     """The job that takes a refunded receipt's grant back (debt for what was spent)."""
     transfer_id = ctx.new_id()
     claim = accounts.receipt_stream(cmd.store, cmd.receipt_id)

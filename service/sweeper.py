@@ -1,8 +1,8 @@
 """The sweeper: refills treasury shards with the purchase income the projection has folded.
 
 A writer, so it lives on the write side; the projector runner starts it with the expirer
-(service/writers.py, handed to projections/runner.py as `RunnerOptions.sweeper`, so the read
-side never imports the write side).
+(service/bootstrap.py `writers`, handed to projections/runner.py as `RunnerOptions.sweeper`, so
+the read side never imports the write side).
 
 It must be a single writer (an advisory lock elects it), and it may move only
 `inflow_credited` (folded so far, never ahead of the log) minus what its own stream says it
@@ -18,6 +18,7 @@ import asyncpg
 import structlog
 
 from domain.assets import CURRENCY
+from domain.commands import Sweep
 from domain.errors import StreamVersionConflict
 from infra import eventstore
 from infra.config import Settings
@@ -54,7 +55,7 @@ async def sweep_once(pool: asyncpg.Pool, ledger: LedgerService) -> int:
         if credited <= 0:
             continue
         try:
-            moved += await ledger.sweep(credited, currency)
+            moved += (await ledger.handle(Sweep(inflow_credited=credited, currency=currency))).moved
         except StreamVersionConflict:  # a top-up drew from the shard meanwhile: next tick
             continue
     return moved
@@ -71,6 +72,7 @@ async def purge_keys(pool: asyncpg.Pool, retention_days: int) -> int:
 
 async def run_sweeper(
     pool: asyncpg.Pool,
+    ledger: LedgerService,
     settings: Settings,
     stop: asyncio.Event,
     *,
@@ -78,7 +80,6 @@ async def run_sweeper(
     interval: float = 1.0,
 ) -> None:
     """Sweep every `interval` seconds while this process holds the sweeper role."""
-    ledger = LedgerService.configured(pool, settings, on_commit=leader.wake_all)
     aligned = False
     next_purge = 0.0
     while not stop.is_set():

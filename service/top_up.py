@@ -11,12 +11,12 @@ from domain.roles import require_player
 from domain.state import player_state
 from service.context import Context
 from service.debts import repaid_first
-from service.job import Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import TransferResult, transfer_result
 from service.shards import from_shards
 
 
-def top_up(ctx: Context, cmd: TopUp, key: str | None) -> Job[TransferResult]:
+def top_up(ctx: Context, cmd: TopUp, key: str | None, caller: Sender) -> Job[TransferResult]:
     """The job that pays `cmd.amount` from the treasury to the player."""
     transfer_id = ctx.new_id()
     stream = accounts.player_account(cmd.player_id)

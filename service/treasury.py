@@ -12,7 +12,7 @@ from domain.ports import EventStore, Write
 from domain.state import shard_state
 from domain.treasury import SweeperState, decide_genesis, decide_sweep
 from service.context import Context
-from service.job import Heads, Job
+from service.job import Heads, Job, Sender
 
 NOTHING = Decision(appends=())
 
@@ -58,7 +58,7 @@ async def funded_shards(store: EventStore) -> int | None:
     return sum(1 for leg in genesis.event.legs if accounts.is_shard(leg.account)) or None
 
 
-def sweep(ctx: Context, cmd: Sweep) -> Job[SweepResult]:
+def sweep(ctx: Context, cmd: Sweep, key: str | None, caller: Sender) -> Job[SweepResult]:
     """The job that refills a currency's lowest shard with inflow the projection has folded."""
     transfer_id = ctx.new_id()
     currency = cmd.currency

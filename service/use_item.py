@@ -15,7 +15,7 @@ from domain.roles import require_player
 from domain.shop import decide_use
 from domain.state import player_state
 from service.context import Context
-from service.job import Heads, Job
+from service.job import Heads, Job, Sender
 from service.results import balances_after, player_append
 
 
@@ -29,7 +29,7 @@ class UseResult(msgspec.Struct, frozen=True, kw_only=True):
     granted: dict[str, int]
 
 
-def use_item(ctx: Context, cmd: UseItem, key: str | None) -> Job[UseResult]:
+def use_item(ctx: Context, cmd: UseItem, key: str | None, caller: Sender) -> Job[UseResult]:
     """The job that uses `cmd.quantity` of the player's `cmd.item`."""
     transfer_id = ctx.new_id()
     stream = accounts.player_account(cmd.player_id)

@@ -12,12 +12,12 @@ from contextlib import asynccontextmanager
 import asyncpg
 import pytest
 
-from domain.assets import DEFAULT_CATALOG
 from domain.commands import EconomyRules
 from infra import embedded, migrate
 from infra.config import Settings
 from infra.db import create_pool, with_database
 from service.ledger import LedgerService
+from tests.ledgers import ledger_over
 
 _counter = itertools.count()
 
@@ -122,9 +122,7 @@ async def ledger(
     pool: asyncpg.Pool, rules: EconomyRules, write_mode: str
 ) -> AsyncIterator[LedgerService]:
     """The write side over a database whose genesis has been seeded."""
-    service = LedgerService(pool, catalog=DEFAULT_CATALOG, rules=rules)
+    service = ledger_over(pool, rules, group_commit=write_mode == "group commit")
     assert await service.seed_genesis()
-    if write_mode == "group commit":
-        service.start_group_commit()
     yield service
     await service.close()

@@ -12,6 +12,7 @@ from api.http.problems import responses
 from api.http.services import Caller, IdempotencyKey, Svc
 from api.http.trusted import TrustedController
 from domain.commands import Grant
+from service.job import Sender
 
 
 class GrantController(TrustedController):
@@ -42,7 +43,7 @@ class GrantController(TrustedController):
             currency=data.currency,
             metadata=data.metadata,
         )
-        result = await services.ledger.grant(command, principal.player_id, idempotency_key)
+        result = await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
         return GrantResponse(
             transfer_id=result.transfer_id,
             player=data.player,

@@ -30,6 +30,7 @@ from domain.holds import hold_state, visible
 from infra import eventstore
 from infra.db import connection
 from projections import holds
+from service.job import Sender
 from service.results import HoldResult, hold_result
 
 HoldId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -96,7 +97,7 @@ class HoldController(TrustedController):
             metadata=data.metadata,
         )
         return answer(
-            await services.ledger.place_hold(command, principal.player_id, idempotency_key)
+            await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
         )
 
     @post(
@@ -187,4 +188,4 @@ async def _close(
     services: Services, principal: Principal, command: CloseHold, key: str | None
 ) -> HoldResponse:
     who = actor(principal)
-    return answer(await services.ledger.close_hold(command, who.account, key, role=who.role))
+    return answer(await services.ledger.handle(command, key, Sender(who.account, who.role)))

@@ -10,6 +10,7 @@ from api.http.problems import responses
 from api.http.services import Caller, IdempotencyKey, Svc
 from api.http.trusted import TrustedController, actor
 from domain.commands import Payout, Settle
+from service.job import Sender
 
 
 class SettlementController(TrustedController):
@@ -41,7 +42,9 @@ class SettlementController(TrustedController):
             metadata=data.metadata,
         )
         who = actor(principal)  # its own holds only (an admin's: any, with a reason)
-        result = await services.ledger.settle(command, who.account, idempotency_key, role=who.role)
+        result = await services.ledger.handle(
+            command, idempotency_key, Sender(who.account, who.role)
+        )
         return SettlementResponse(
             settlement_id=result.settlement_id,
             transfer_id=result.transfer_id,

@@ -51,7 +51,6 @@ from api.player.receipts import ReceiptController
 from api.player.trades import TradeController
 from api.player.transfers import TransferController
 from infra import logging as infra_logging
-from infra.catalog import load_catalog
 from infra.catalog_store import CatalogFollower
 from infra.config import ConfigError, Settings, load_settings
 from infra.db import create_pool
@@ -59,6 +58,7 @@ from infra.revocations import RevocationListener, connector
 from infra.roles import RolesFollower
 from infra.stores import Stores
 from infra.waker import Waker
+from service.bootstrap import bootstrap, writers
 from service.ledger import LedgerService
 from service.passwords import Passwords
 from service.pipeline import utc_now
@@ -162,16 +162,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         # The service and admin accounts, which hold no wallet: a role change holds within a second.
         roles = RolesFollower(connector(parts.dsn, settings))
         await roles.start()
-        ledger = LedgerService(
-            pool,
-            catalog=load_catalog(settings.catalog_file),
-            rules=settings.economy,
-            clock=parts.clock,
-            on_commit=waker.poke,
-            roles=roles,
-        )
-        if settings.group_commit:
-            ledger.start_group_commit()
+        ledger = bootstrap(settings, pool, clock=parts.clock, on_commit=waker.poke, roles=roles)
         # A catalog applied while running reaches this process within a second.
         catalogs = CatalogFollower(connector(parts.dsn, settings), ledger.use_catalog)
         await catalogs.start()
@@ -194,7 +185,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         stop = asyncio.Event()
         tasks = [] if await _try_genesis(ledger) else [_task(_seed_genesis(ledger, stop))]
         if settings.run_projectors:
-            tasks.append(_task(_projectors(parts, stop)))
+            tasks.append(_task(_projectors(parts, ledger, stop)))
         if settings.nats_url or settings.run_webhooks:
             tasks.append(_task(_feed(parts, stop)))
         try:
@@ -245,17 +236,20 @@ def _task(work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
     return asyncio.create_task(work)
 
 
-async def _projectors(parts: AppParts, stop: asyncio.Event) -> None:
-    """The projectors and the sweeper, restarted with back-off if they fail."""
+async def _projectors(parts: AppParts, ledger: LedgerService, stop: asyncio.Event) -> None:
+    """The projectors and the background writers (through the app's `ledger`), restarted with
+    back-off if they fail."""
     from projections.overdue import ReadModelOverdue
     from projections.runner import RunnerOptions, run_projectors  # the API can run without them
-    from service.writers import writers
 
     delay = 0.5
     while not stop.is_set():
         try:
             await run_projectors(
-                parts.dsn, parts.settings, stop, RunnerOptions(sweeper=writers(ReadModelOverdue))
+                parts.dsn,
+                parts.settings,
+                stop,
+                RunnerOptions(sweeper=writers(ReadModelOverdue, ledger)),
             )
         except Exception:  # a crash must not take the API down: log, wait, restart
             _log.exception("projectors stopped; restarting")

@@ -38,6 +38,7 @@ from infra import credentials
 from infra.db import connection
 from projections import queries
 from projections.views import ProjectorStatus
+from service.job import Sender
 
 TransferId = Annotated[str, PathParameter(pattern=r"^[0-9A-Za-z_-]{1,64}$")]
 UsernamePath = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_.\-]{3,32}$")]
@@ -168,7 +169,9 @@ class AdminController(Controller):
             actor=principal.player_id,
             metadata=data.metadata,
         )
-        result = await services.ledger.reverse(command, idempotency_key)
+        result = await services.ledger.handle(
+            command, idempotency_key, Sender(principal.player_id, "admin")
+        )
         return ReversalResponse(
             transfer_id=result.transfer_id,
             reverses=transfer_id,

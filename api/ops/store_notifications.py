@@ -78,7 +78,7 @@ class StoreNotificationController(Controller):
         transaction_id, kind = found
         command = StoreRefund(store="apple", receipt_id=transaction_id, reason=f"apple {kind}")
         try:
-            result = await services.ledger.store_refund(command)
+            result = await services.ledger.handle(command)
         except UnknownTransfer:  # never credited here (another server's, or a failed credit)
             return NotificationAnswer(outcome="ignored")
         return NotificationAnswer(outcome="refunded", transfer_id=result.transfer_id)
@@ -107,7 +107,7 @@ class ReceiptAdminController(Controller):
         """404 `unknown-transfer` when the order was never credited; once only."""
         reason = f"{data.reason} (by {principal.player_id})"
         command = StoreRefund(store="google", receipt_id=order_id, reason=reason)
-        result = await services.ledger.store_refund(command)
+        result = await services.ledger.handle(command)
         return RefundAnswer(
             transfer_id=result.transfer_id, player_id=result.player_id, balances=result.balances
         )

@@ -20,6 +20,7 @@ from api.player.schemas import (
     SignupResponse,
 )
 from domain.commands import SignUp
+from service.job import Sender
 from service.sessions import Session, SessionRefused
 
 _log = structlog.get_logger(__name__)
@@ -50,10 +51,10 @@ class AccountController(Controller):
         """A new player; with `referralCode`, both players receive the referral bonus."""
         services.throttles.check_signup(client_address(request))
         password_hash = await services.passwords.hash(data.password)
-        result = await services.ledger.sign_up(
+        result = await services.ledger.handle(
             SignUp(username=data.username, referral_code=data.code, metadata=data.metadata),
-            password_hash,
             idempotency_key,
+            Sender(password_hash=password_hash),
         )
         _log.info("signed up", player_id=result.player_id)
         return SignupResponse(

@@ -22,6 +22,7 @@ from api.player.catalog_schemas import (
 from domain import assets
 from domain.assets import CURRENCY
 from domain.commands import UseItem
+from service.job import Sender
 
 
 class CatalogController(Controller):
@@ -80,7 +81,7 @@ class ItemUseController(Controller):
             quantity=body.quantity,
             metadata=body.metadata,
         )
-        result = await services.ledger.use_item(command, idempotency_key)
+        result = await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
         return UseResponse(
             transfer_id=result.transfer_id,
             granted=result.granted,

@@ -23,6 +23,7 @@ from api.player.schemas import PurchaseRequest, PurchaseResponse, TopUpRequest, 
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
 from infra.db import connection
+from service.job import Sender
 
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -180,7 +181,7 @@ class PlayerController(Controller):
             currency=body.currency,
             metadata=body.metadata,
         )
-        result = await services.ledger.top_up(command, idempotency_key)
+        result = await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
         return TopUpResponse(
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),
@@ -211,7 +212,7 @@ class PlayerController(Controller):
             price=data.price,
             metadata=data.metadata,
         )
-        result = await services.ledger.purchase(command, idempotency_key)
+        result = await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
         return PurchaseResponse(
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),

@@ -105,7 +105,7 @@ async def _credit(services: Svc, player_id: str, bought: StorePurchase) -> Recei
         quantity=bought.quantity,
         account=bought.account,
     )
-    result: TransferResult = await services.ledger.store_credit(command)
+    result: TransferResult = await services.ledger.handle(command)
     return ReceiptResponse(
         transfer_id=result.transfer_id,
         store=bought.store,

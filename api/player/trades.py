@@ -24,6 +24,7 @@ from domain.trades import trade_state
 from infra import eventstore
 from infra.db import connection
 from projections import trades
+from service.job import Sender
 from service.results import trade_result
 
 TradeId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -67,7 +68,9 @@ class TradeController(Controller):
             expires_in=data.expires_in,
             metadata=data.metadata,
         )
-        return answer(await services.ledger.offer_trade(command, idempotency_key))
+        return answer(
+            await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
+        )
 
     async def _close(
         self,
@@ -78,7 +81,7 @@ class TradeController(Controller):
         key: str | None,
     ) -> TradeResponse:
         command = CloseTrade(trade_id=trade_id, outcome=outcome, caller_id=principal.player_id)
-        return answer(await services.ledger.close_trade(command, key))
+        return answer(await services.ledger.handle(command, key, Sender(principal.player_id)))
 
     @post(
         "/{trade_id:str}/accept",

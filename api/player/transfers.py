@@ -12,6 +12,7 @@ from api.http.services import Caller, IdempotencyKey, Svc
 from api.player.schemas import TransferRequest, TransferResponse
 from domain.assets import CURRENCY
 from domain.commands import Gift
+from service.job import Sender
 
 
 class TransferController(Controller):
@@ -47,7 +48,7 @@ class TransferController(Controller):
             memo=data.memo,
             metadata=data.metadata,
         )
-        result = await services.ledger.gift(command, idempotency_key)
+        result = await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
         return TransferResponse(
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),

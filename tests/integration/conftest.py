@@ -7,14 +7,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import asyncpg
 import pytest
 
-from domain.assets import DEFAULT_CATALOG
 from domain.commands import EconomyRules, SignUp, TopUp
 from domain.events import Transferred
 from infra import codec
 from infra.db import Conn
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.conftest import scratch_database
 from tests.invariants import Balances, fold, violations
+from tests.ledgers import ledger_over
 from tests.nats_support import feed_settings, nats_url  # noqa: F401 - fixtures
 
 _names = itertools.count()
@@ -30,10 +31,8 @@ async def economy(pool: asyncpg.Pool, write_mode: str) -> AsyncIterator[LedgerFa
     made: list[LedgerService] = []
 
     async def make(rules: EconomyRules) -> LedgerService:
-        service = LedgerService(pool, catalog=DEFAULT_CATALOG, rules=rules)
+        service = ledger_over(pool, rules, group_commit=write_mode == "group commit")
         assert await service.seed_genesis()
-        if write_mode == "group commit":
-            service.start_group_commit()
         made.append(service)
         return service
 
@@ -47,10 +46,12 @@ def wallet() -> WalletFactory:
     """A new player of `ledger` holding `diamonds`, in as few top-ups as the limit allows."""
 
     async def make(ledger: LedgerService, diamonds: int) -> str:
-        player = await ledger.sign_up(SignUp(username=f"player{next(_names)}"), "hash")
+        player = await ledger.handle(
+            SignUp(username=f"player{next(_names)}"), caller=Sender(password_hash="hash")
+        )
         while diamonds > 0:
             amount = min(diamonds, ledger.rules.top_up_max)
-            await ledger.top_up(TopUp(player_id=player.player_id, amount=amount))
+            await ledger.handle(TopUp(player_id=player.player_id, amount=amount))
             diamonds -= amount
         return player.player_id
 

@@ -12,6 +12,7 @@ from domain.commands import Purchase, Reverse, SignUp, TopUp
 from domain.errors import DomainError
 from infra.config import Settings
 from projections.runner import RunnerOptions, run_projectors
+from service.job import Sender
 from service.ledger import LedgerService
 
 MODELS = {
@@ -30,7 +31,9 @@ async def sign_up_players(ledger: LedgerService, count: int, prefix: str = "play
     ids: list[str] = []
     code: str | None = None
     for n in range(count):
-        player = await ledger.sign_up(SignUp(username=f"{prefix}{n}", referral_code=code), "h")
+        player = await ledger.handle(
+            SignUp(username=f"{prefix}{n}", referral_code=code), caller=Sender(password_hash="h")
+        )
         ids.append(player.player_id)
         code = player.referral_code
     return ids
@@ -39,13 +42,13 @@ async def sign_up_players(ledger: LedgerService, count: int, prefix: str = "play
 async def play(ledger: LedgerService, player_id: str, rounds: int, rng: random.Random) -> None:
     """A player's session: top-ups, purchases and now and then a reversal."""
     for _ in range(rounds):
-        topped = await ledger.top_up(TopUp(player_id=player_id, amount=rng.randint(50, 500)))
+        topped = await ledger.handle(TopUp(player_id=player_id, amount=rng.randint(50, 500)))
         with contextlib.suppress(DomainError):
-            bought = await ledger.purchase(
+            bought = await ledger.handle(
                 Purchase(player_id=player_id, item=rng.choice(["gold_coin", "treasure_box"]))
             )
             if rng.random() < 0.1:
-                await ledger.reverse(
+                await ledger.handle(
                     Reverse(
                         player_id=player_id,
                         transfer_id=bought.transfer_id,
@@ -55,7 +58,7 @@ async def play(ledger: LedgerService, player_id: str, rounds: int, rng: random.R
                 )
         if rng.random() < 0.05:
             with contextlib.suppress(DomainError):
-                await ledger.reverse(
+                await ledger.handle(
                     Reverse(
                         player_id=player_id,
                         transfer_id=topped.transfer_id,

@@ -46,7 +46,7 @@ async def test_a_healthy_ledger_passes(
 async def test_lagging_read_models_are_compared_with_what_they_applied(
     pool: asyncpg.Pool, ledger: LedgerService, busy_ledger: list[str]
 ) -> None:
-    await ledger.top_up(TopUp(player_id=busy_ledger[0], amount=5))  # not projected yet
+    await ledger.handle(TopUp(player_id=busy_ledger[0], amount=5))  # not projected yet
     async with pool.acquire() as conn:
         report = await run_audit(conn)
     assert report.ok, summary(report)

@@ -8,13 +8,14 @@ import pytest
 from domain.commands import Purchase, SignUp, TopUp
 from domain.errors import IdempotencyKeyReused, InsufficientFunds, UnknownItem
 from service.batch import BatchAborted, BatchItem, execute
+from service.job import Sender
 from service.ledger import LedgerService
 
 
 async def _player(ledger: LedgerService, name: str, funds: int = 0) -> str:
-    player = await ledger.sign_up(SignUp(username=name), "hash")
+    player = await ledger.handle(SignUp(username=name), caller=Sender(password_hash="hash"))
     if funds:
-        await ledger.top_up(TopUp(player_id=player.player_id, amount=funds))
+        await ledger.handle(TopUp(player_id=player.player_id, amount=funds))
     return player.player_id
 
 
@@ -79,7 +80,7 @@ async def test_group_commit_spends_a_wallet_exactly_once(ledger: LedgerService) 
     ledger.start_group_commit()
     try:
         results = await asyncio.gather(
-            *(ledger.purchase(Purchase(player_id=alice, item="gold_coin")) for _ in range(64)),
+            *(ledger.handle(Purchase(player_id=alice, item="gold_coin")) for _ in range(64)),
             return_exceptions=True,
         )
     finally:
@@ -94,7 +95,7 @@ async def test_group_commit_coalesces_concurrent_commands(ledger: LedgerService)
     try:
         results = await asyncio.gather(
             *(
-                ledger.purchase(Purchase(player_id=players[n % 10], item="gold_coin"), key=f"k{n}")
+                ledger.handle(Purchase(player_id=players[n % 10], item="gold_coin"), key=f"k{n}")
                 for n in range(200)
             )
         )

@@ -14,26 +14,30 @@ from domain.ledger import imbalances
 from projections.audit import run_audit, summary
 from projections.replay import replay
 from projections.runner import catch_up
+from service.job import Sender
 from service.ledger import LedgerService
 from service.sweeper import sweep_once
 from tests.catalogs import example_catalog
 from tests.integration.conftest import all_transfers
+from tests.ledgers import ledger_over
 
 CATALOG = example_catalog()
 
 
 @pytest.fixture
 async def shop(pool: asyncpg.Pool) -> AsyncIterator[LedgerService]:
-    service = LedgerService(pool, catalog=CATALOG, rules=EconomyRules(shard_count=4))
+    service = ledger_over(pool, EconomyRules(shard_count=4), catalog=CATALOG)
     assert await service.seed_genesis()
     yield service
     await service.close()
 
 
 async def rich(shop: LedgerService, name: str) -> str:
-    player = (await shop.sign_up(SignUp(username=name), "hash")).player_id
-    await shop.top_up(TopUp(player_id=player, amount=1000))
-    await shop.top_up(TopUp(player_id=player, amount=2000, currency="star"))
+    player = (
+        await shop.handle(SignUp(username=name), caller=Sender(password_hash="hash"))
+    ).player_id
+    await shop.handle(TopUp(player_id=player, amount=1000))
+    await shop.handle(TopUp(player_id=player, amount=2000, currency="star"))
     return player
 
 
@@ -41,7 +45,7 @@ async def test_a_mixed_price_purchase_is_exactly_one_balanced_transfer(
     pool: asyncpg.Pool, shop: LedgerService
 ) -> None:
     ann = await rich(shop, "ann")
-    result = await shop.purchase(Purchase(player_id=ann, item="treasure_box", price=2))
+    result = await shop.handle(Purchase(player_id=ann, item="treasure_box", price=2))
     assert result.balances == {"diamond": 980, "star": 1850, "treasure_box": 1}
     async with pool.acquire() as conn:
         mine = [t for t in await all_transfers(conn) if t.transfer_id == result.transfer_id]
@@ -58,7 +62,7 @@ async def test_a_mixed_price_purchase_is_exactly_one_balanced_transfer(
 
 async def test_a_bundle_credits_its_contents(shop: LedgerService) -> None:
     ben = await rich(shop, "ben")
-    result = await shop.purchase(Purchase(player_id=ben, item="starter_pack"))
+    result = await shop.handle(Purchase(player_id=ben, item="starter_pack"))
     assert result.balances == {"diamond": 900, "star": 2000, "gold_coin": 10, "treasure_box": 1}
 
 
@@ -66,8 +70,8 @@ async def test_a_drop_table_use_replays_to_the_same_outcome(
     pool: asyncpg.Pool, shop: LedgerService
 ) -> None:
     cat = await rich(shop, "cat")
-    await shop.purchase(Purchase(player_id=cat, item="treasure_box", quantity=3))
-    used = await shop.use_item(UseItem(player_id=cat, item="treasure_box", quantity=3))
+    await shop.handle(Purchase(player_id=cat, item="treasure_box", quantity=3))
+    used = await shop.handle(UseItem(player_id=cat, item="treasure_box", quantity=3))
     assert sum(used.granted.values()) >= 3  # every drop grants at least one item
     async with pool.acquire() as conn:
         steps = await replay(conn, accounts.player_account(cat))
@@ -81,18 +85,18 @@ async def test_a_drop_table_use_replays_to_the_same_outcome(
 
 async def test_an_item_without_on_use_is_refused(shop: LedgerService) -> None:
     dan = await rich(shop, "dan")
-    await shop.purchase(Purchase(player_id=dan, item="gem"))
+    await shop.handle(Purchase(player_id=dan, item="gem"))
     with pytest.raises(ItemNotUsable):
-        await shop.use_item(UseItem(player_id=dan, item="gem"))
+        await shop.handle(UseItem(player_id=dan, item="gem"))
 
 
 async def test_stars_are_swept_back_and_the_audit_holds_per_currency(
     pool: asyncpg.Pool, shop: LedgerService
 ) -> None:
     eve = await rich(shop, "eve")
-    await shop.purchase(Purchase(player_id=eve, item="gold_coin", price=1, quantity=5))
-    await shop.purchase(Purchase(player_id=eve, item="coin_pouch"))
-    await shop.use_item(UseItem(player_id=eve, item="coin_pouch"))
+    await shop.handle(Purchase(player_id=eve, item="gold_coin", price=1, quantity=5))
+    await shop.handle(Purchase(player_id=eve, item="coin_pouch"))
+    await shop.handle(UseItem(player_id=eve, item="coin_pouch"))
     await catch_up(pool)
     assert await sweep_once(pool, shop) == 400 + 50  # the star income, nothing in diamonds
     await catch_up(pool)

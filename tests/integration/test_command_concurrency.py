@@ -14,6 +14,7 @@ from domain.commands import EconomyRules, Purchase, SignUp, TopUp
 from domain.errors import UsernameTaken
 from domain.state import player_state, shard_state
 from infra import eventstore
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.conftest import WRITE_MODES
 from tests.integration.conftest import Audit, LedgerFactory, WalletFactory
@@ -45,7 +46,7 @@ async def test_64_purchases_on_a_wallet_that_affords_10_sell_exactly_10(
 ) -> None:
     player = await wallet(ledger, 100)
     buy = Purchase(player_id=player, item="gold_coin")
-    sold, errors = await race([ledger.purchase(buy) for _ in range(64)])
+    sold, errors = await race([ledger.handle(buy) for _ in range(64)])
     assert len(sold) == 10
     assert kinds(errors) == {"InsufficientFunds": 54}  # never a version conflict
     assert sorted(r.balances[CURRENCY] for r in sold) == list(range(0, 100, 10))
@@ -59,7 +60,7 @@ async def test_64_top_ups_on_one_player_all_succeed(
 ) -> None:
     player = await wallet(ledger, 0)
     paid, errors = await race(
-        [ledger.top_up(TopUp(player_id=player, amount=n)) for n in range(1, 65)]
+        [ledger.handle(TopUp(player_id=player, amount=n)) for n in range(1, 65)]
     )
     assert errors == []
     assert sorted(r.version for r in paid) == list(range(2, 66))
@@ -74,7 +75,7 @@ async def test_concurrent_top_ups_never_overdraw_the_treasury(
     ledger = await economy(EconomyRules(genesis_supply=1_000, shard_count=4))
     players = [await wallet(ledger, 0) for _ in range(8)]
     asks = [TopUp(player_id=p, amount=70) for p in players for _ in range(5)]  # 2,800 asked
-    paid, errors = await race([ledger.top_up(cmd) for cmd in asks])
+    paid, errors = await race([ledger.handle(cmd) for cmd in asks])
     assert 0 < 70 * len(paid) <= 1_000
     assert kinds(errors) == {"TreasuryDepleted": len(asks) - len(paid)}
     async with pool.acquire() as conn:
@@ -92,7 +93,9 @@ async def test_concurrent_signups_of_one_name_in_any_case_let_exactly_one_win(
     pool: asyncpg.Pool, ledger: LedgerService
 ) -> None:
     names = ["Alice", "alice", "ALICE", "aLiCe"] * 4
-    won, errors = await race([ledger.sign_up(SignUp(username=n), "hash") for n in names])
+    won, errors = await race(
+        [ledger.handle(SignUp(username=n), caller=Sender(password_hash="hash")) for n in names]
+    )
     assert len(won) == 1
     assert kinds(errors) == {"UsernameTaken": 15}
     assert all(isinstance(e, UsernameTaken) for e in errors)
@@ -109,10 +112,15 @@ async def test_concurrent_signups_of_one_name_in_any_case_let_exactly_one_win(
 async def test_64_signups_with_one_referral_code_all_succeed_and_pay_once_each(
     pool: asyncpg.Pool, ledger: LedgerService, audit: Audit
 ) -> None:
-    referrer = await ledger.sign_up(SignUp(username="host"), "hash")
+    referrer = await ledger.handle(SignUp(username="host"), caller=Sender(password_hash="hash"))
     code = referrer.referral_code
     joined, errors = await race(
-        [ledger.sign_up(SignUp(username=f"guest{i}", referral_code=code), "h") for i in range(64)]
+        [
+            ledger.handle(
+                SignUp(username=f"guest{i}", referral_code=code), caller=Sender(password_hash="h")
+            )
+            for i in range(64)
+        ]
     )
     assert errors == []
     assert all(j.balances == {CURRENCY: 50} for j in joined)

@@ -16,6 +16,7 @@ import asyncpg
 
 from domain.commands import SignUp
 from projections import cursor
+from service.job import Sender
 from service.ledger import LedgerService
 
 
@@ -26,7 +27,9 @@ async def test_events_above_the_horizon_of_a_read_stay_pending_after_it_moves(
     try:
         async with holder.transaction():
             await holder.fetchval("SELECT pg_current_xact_id()")  # holds the horizon back
-            signed = await ledger.sign_up(SignUp(username="late_reader"), "hash")
+            signed = await ledger.handle(
+                SignUp(username="late_reader"), caller=Sender(password_hash="hash")
+            )
             async with pool.acquire() as conn:
                 batch = await cursor.read_after(conn, cursor.START, 10_000)
                 assert "player:" + signed.player_id not in [e.stream_id for e in batch.events]

@@ -25,6 +25,7 @@ from projections import holds, trades
 from projections.audit import AuditReport, run_audit, summary
 from projections.replay import replay
 from projections.runner import catch_up
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.integration.test_gift_concurrency import named
 
@@ -35,15 +36,15 @@ def failing(report: AuditReport) -> dict[str, list[str]]:
 
 async def economy(ledger: LedgerService) -> tuple[str, str]:
     ann, ben = await named(ledger, "ann", 500), await named(ledger, "ben", 0)
-    await ledger.gift(Gift(sender_id=ann, to="ben", asset=CURRENCY, amount=50))
-    kept = await ledger.place_hold(
-        PlaceHold(player="ann", asset=CURRENCY, amount=40, expires_in=60), "server"
+    await ledger.handle(Gift(sender_id=ann, to="ben", asset=CURRENCY, amount=50))
+    kept = await ledger.handle(
+        PlaceHold(player="ann", asset=CURRENCY, amount=40, expires_in=60), caller=Sender("server")
     )
-    closed = await ledger.place_hold(
-        PlaceHold(player="ann", asset=CURRENCY, amount=30, expires_in=60), "server"
+    closed = await ledger.handle(
+        PlaceHold(player="ann", asset=CURRENCY, amount=30, expires_in=60), caller=Sender("server")
     )
-    await ledger.close_hold(
-        CloseHold(hold_id=closed.hold_id, outcome="capture", amount=10), "server"
+    await ledger.handle(
+        CloseHold(hold_id=closed.hold_id, outcome="capture", amount=10), caller=Sender("server")
     )
     return ben, kept.hold_id
 
@@ -103,29 +104,26 @@ async def trades_and_a_match(ledger: LedgerService) -> tuple[str, str, str, str]
 
     Returns the seller, the buyer, the open trade and a settled hold."""
     seller, buyer = await named(ledger, "sid", 100), await named(ledger, "bea", 100)
-    await ledger.purchase(Purchase(player_id=seller, item="gold_coin", quantity=3))
+    await ledger.handle(Purchase(player_id=seller, item="gold_coin", quantity=3))
     made = [
-        await ledger.offer_trade(
+        await ledger.handle(
             OfferTrade(offerer_id=seller, to="bea", give={"gold_coin": 1}, want={CURRENCY: 7})
         )
         for _ in range(3)
     ]
-    await ledger.close_trade(
-        CloseTrade(trade_id=made[0].trade_id, outcome="accept", caller_id=buyer)
-    )
-    await ledger.close_trade(
-        CloseTrade(trade_id=made[1].trade_id, outcome="cancel", caller_id=seller)
-    )
+    await ledger.handle(CloseTrade(trade_id=made[0].trade_id, outcome="accept", caller_id=buyer))
+    await ledger.handle(CloseTrade(trade_id=made[1].trade_id, outcome="cancel", caller_id=seller))
     holds = [
         (
-            await ledger.place_hold(
-                PlaceHold(player=name, asset=CURRENCY, amount=20, expires_in=60), "server"
+            await ledger.handle(
+                PlaceHold(player=name, asset=CURRENCY, amount=20, expires_in=60),
+                caller=Sender("server"),
             )
         ).hold_id
         for name in ("sid", "bea")
     ]
     payout = (Payout(to="bea", amount=30),)
-    await ledger.settle(Settle(holds=tuple(holds), payouts=payout), "server")
+    await ledger.handle(Settle(holds=tuple(holds), payouts=payout), caller=Sender("server"))
     return seller, buyer, made[2].trade_id, holds[1]
 
 
@@ -170,7 +168,7 @@ async def test_replay_shows_a_trades_life_and_a_settled_holds(
     pool: asyncpg.Pool, ledger: LedgerService
 ) -> None:
     _, buyer, open_trade, settled_hold = await trades_and_a_match(ledger)
-    await ledger.close_trade(CloseTrade(trade_id=open_trade, outcome="decline", caller_id=buyer))
+    await ledger.handle(CloseTrade(trade_id=open_trade, outcome="decline", caller_id=buyer))
     async with pool.acquire() as conn:
         life = await replay(conn, accounts.trade_account(open_trade))
         hold_life = await replay(conn, accounts.hold_account(settled_hold))

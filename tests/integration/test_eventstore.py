@@ -23,6 +23,7 @@ from infra.db import Conn
 from service.ledger import LedgerService
 from tests.fakes import NOW
 from tests.integration.conftest import WalletFactory
+from tests.ledgers import ledger_over
 
 
 def claim(owner: str) -> Claimed:
@@ -183,9 +184,7 @@ async def test_a_long_wallet_loads_its_state_from_one_row(
     assert state.balances == {CURRENCY: 60, "gold_coin": 4_994}
 
     counting = _CountingPool(pool)
-    service = LedgerService(
-        cast(asyncpg.Pool, counting), catalog=DEFAULT_CATALOG, rules=ledger.rules
-    )
+    service = ledger_over(cast(asyncpg.Pool, counting), ledger.rules)
     short = await _reads_of_a_purchase(service, counting, fresh)
     long = await _reads_of_a_purchase(service, counting, veteran)
     assert long == short  # the same statements and rows read, whatever the stream's length
@@ -196,17 +195,15 @@ async def test_a_keyed_purchase_reads_its_key_and_wallet_in_one_round_trip(
 ) -> None:
     player = await wallet(ledger, 100)
     counting = _CountingPool(pool)
-    service = LedgerService(
-        cast(asyncpg.Pool, counting), catalog=DEFAULT_CATALOG, rules=ledger.rules
-    )
+    service = ledger_over(cast(asyncpg.Pool, counting), ledger.rules)
     buy = Purchase(player_id=player, item="gold_coin")
-    first = await service.purchase(buy, key="k-1")
+    first = await service.handle(buy, key="k-1")
     assert counting.queries == 2  # the key and the head together, then the append
     counting.queries = 0
-    again = await service.purchase(buy, key="k-1")
+    again = await service.handle(buy, key="k-1")
     assert (counting.queries, again) == (1, first)  # a retry is answered from the key alone
     counting.queries = 0
-    second = await service.purchase(buy, key="k-2")
+    second = await service.handle(buy, key="k-2")
     assert counting.queries == 2
     assert (second.version, second.balances) == (first.version + 1, {CURRENCY: 80, "gold_coin": 2})
 
@@ -275,7 +272,7 @@ async def _reads_of_a_purchase(
     service: LedgerService, counting: "_CountingPool", player_id: str
 ) -> tuple[int, int]:
     counting.queries = counting.rows_read = 0
-    await service.purchase(Purchase(player_id=player_id, item="gold_coin"))
+    await service.handle(Purchase(player_id=player_id, item="gold_coin"))
     return counting.queries, counting.rows_read
 
 

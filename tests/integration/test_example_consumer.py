@@ -43,10 +43,10 @@ async def test_the_example_consumer_sums_each_players_spend_per_day(
 ) -> None:
     players = await sign_up_players(ledger, 3, prefix="example")
     for n, player in enumerate(players):
-        await ledger.top_up(TopUp(player_id=player, amount=2000))
+        await ledger.handle(TopUp(player_id=player, amount=2000))
         for _ in range(n + 1):
-            bought = await ledger.purchase(Purchase(player_id=player, item="treasure_box"))
-    await ledger.reverse(
+            bought = await ledger.handle(Purchase(player_id=player, item="treasure_box"))
+    await ledger.handle(
         Reverse(player_id=players[-1], transfer_id=bought.transfer_id, reason="t", actor="admin")
     )
     async with feeding(pool, feed_settings):

@@ -45,8 +45,8 @@ async def test_a_purchase_message_has_the_documented_subject_body_and_id(
     pool: asyncpg.Pool, ledger: LedgerService, feed_settings: Settings
 ) -> None:
     [player] = await sign_up_players(ledger, 1, prefix="feedbody")
-    await ledger.top_up(TopUp(player_id=player, amount=500))
-    bought = await ledger.purchase(Purchase(player_id=player, item="gold_coin"))
+    await ledger.handle(TopUp(player_id=player, amount=500))
+    bought = await ledger.handle(Purchase(player_id=player, item="gold_coin"))
     async with feeding(pool, feed_settings):
         await caught_up(pool)
     found = await stream_messages(feed_settings.nats_url or "", feed_settings)
@@ -71,7 +71,7 @@ async def test_a_late_committing_writer_is_published_not_skipped(
     pool: asyncpg.Pool, ledger: LedgerService, feed_settings: Settings
 ) -> None:
     late, *others = await sign_up_players(ledger, 3, prefix="feedlate")
-    await ledger.top_up(TopUp(player_id=late, amount=500))
+    await ledger.handle(TopUp(player_id=late, amount=500))
     async with feeding(pool, feed_settings):
         await caught_up(pool)
         conn = await pool.acquire()
@@ -86,7 +86,7 @@ async def test_a_late_committing_writer_is_published_not_skipped(
             await eventstore.append(conn, decision.appends, metadata={"actor": "late"})
             # Writers that took later positions commit first; the feed keeps running meanwhile.
             for player in others:
-                await ledger.top_up(TopUp(player_id=player, amount=100))
+                await ledger.handle(TopUp(player_id=player, amount=100))
             await asyncio.sleep(0.2)
             await transaction.commit()
         finally:
@@ -113,7 +113,7 @@ async def test_after_an_outage_longer_than_the_window_it_resumes_after_the_last_
     await pool.execute("DELETE FROM projector_checkpoints WHERE name = 'feed'")
     await _outlive_the_window(settings)
     for player in players:
-        await ledger.top_up(TopUp(player_id=player, amount=100))
+        await ledger.handle(TopUp(player_id=player, amount=100))
     async with feeding(pool, settings):
         await caught_up(pool)
     ids = [msg_id for msg_id, _, _ in await stream_messages(settings.nats_url or "", settings)]

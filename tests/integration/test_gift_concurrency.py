@@ -11,6 +11,7 @@ from domain.commands import EconomyRules, Gift, SignUp, TopUp
 from infra import eventstore
 from projections.audit import run_audit, summary
 from projections.runner import catch_up
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.conftest import WRITE_MODES
 from tests.integration.conftest import Audit, LedgerFactory
@@ -22,9 +23,11 @@ RULES = EconomyRules(genesis_supply=10_000_000, shard_count=4, gift_daily_limit=
 
 
 async def named(ledger: LedgerService, name: str, diamonds: int) -> str:
-    player = (await ledger.sign_up(SignUp(username=name), "hash")).player_id
+    player = (
+        await ledger.handle(SignUp(username=name), caller=Sender(password_hash="hash"))
+    ).player_id
     if diamonds:
-        await ledger.top_up(TopUp(player_id=player, amount=diamonds))
+        await ledger.handle(TopUp(player_id=player, amount=diamonds))
     return player
 
 
@@ -51,8 +54,8 @@ async def test_two_players_gifting_each_other_at_once_lose_nothing(
 ) -> None:
     ledger = await economy(RULES)
     ann, ben = await named(ledger, "ann", 1_000), await named(ledger, "ben", 1_000)
-    calls = [ledger.gift(gift(ann, "ben", 7)) for _ in range(20)]
-    calls += [ledger.gift(gift(ben, "ann", 5)) for _ in range(20)]
+    calls = [ledger.handle(gift(ann, "ben", 7)) for _ in range(20)]
+    calls += [ledger.handle(gift(ben, "ann", 5)) for _ in range(20)]
     done, errors = await race(calls)
     assert errors == []
     assert len(done) == 40
@@ -73,7 +76,7 @@ async def test_many_gifts_draining_one_wallet_spend_it_exactly_once(
     payer = await named(ledger, "payer", 100)
     friends = [f"friend{n}" for n in range(8)]
     ids = [await named(ledger, name, 0) for name in friends]
-    done, errors = await race([ledger.gift(gift(payer, f, 10)) for f in friends * 8])
+    done, errors = await race([ledger.handle(gift(payer, f, 10)) for f in friends * 8])
     assert len(done) == 10
     assert kinds(errors) == {"InsufficientFunds": 54}
     assert sorted(r.balances[CURRENCY] for r in done) == list(range(0, 100, 10))
@@ -94,7 +97,7 @@ async def test_a_ring_of_20_players_at_32_concurrent_clients(
 
     async def send(index: int) -> None:
         async with slots:
-            await ledger.gift(gift(ids[index % 20], names[(index + 1) % 20], 3))
+            await ledger.handle(gift(ids[index % 20], names[(index + 1) % 20], 3))
 
     _, errors = await race([send(i) for i in range(200)])
     assert errors == []

@@ -17,6 +17,7 @@ import pytest
 from domain.commands import SignUp, TopUp
 from projections.history_query import HistoryFilter, page_sql
 from projections.past import AT_TIME, AT_VERSION
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.integration.projection_support import projectors, wait_caught_up
 
@@ -127,9 +128,11 @@ async def test_the_past_of_a_100_event_stream_is_one_index_probe(
     pool: asyncpg.Pool, ledger: LedgerService
 ) -> None:
     await populate(pool)
-    player = (await ledger.sign_up(SignUp(username="long"), "h")).player_id
+    player = (
+        await ledger.handle(SignUp(username="long"), caller=Sender(password_hash="h"))
+    ).player_id
     for _ in range(99):
-        await ledger.top_up(TopUp(player_id=player, amount=1))
+        await ledger.handle(TopUp(player_id=player, amount=1))
     async with projectors(pool):
         await wait_caught_up(pool)
     await settle(pool)

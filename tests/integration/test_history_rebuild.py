@@ -7,6 +7,7 @@ from domain.commands import Gift, Purchase, SignUp, TopUp
 from projections.audit import run_audit, summary
 from projections.rebuild import rebuild
 from projections.runner import catch_up
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.integration.projection_support import dump_models
 
@@ -14,12 +15,16 @@ LABELS = "SELECT version, code, metadata FROM rm_history WHERE player_id = $1 OR
 
 
 async def labelled_traffic(ledger: LedgerService) -> tuple[str, str]:
-    alice = (await ledger.sign_up(SignUp(username="alice", metadata={"src": "ad"}), "h")).player_id
-    bob = (await ledger.sign_up(SignUp(username="bob"), "h")).player_id
-    await ledger.top_up(TopUp(player_id=alice, amount=300, metadata={"storeOrder": "S-1"}))
-    await ledger.purchase(Purchase(player_id=alice, item="gold_coin", metadata={"matchId": "m1"}))
+    alice = (
+        await ledger.handle(
+            SignUp(username="alice", metadata={"src": "ad"}), caller=Sender(password_hash="h")
+        )
+    ).player_id
+    bob = (await ledger.handle(SignUp(username="bob"), caller=Sender(password_hash="h"))).player_id
+    await ledger.handle(TopUp(player_id=alice, amount=300, metadata={"storeOrder": "S-1"}))
+    await ledger.handle(Purchase(player_id=alice, item="gold_coin", metadata={"matchId": "m1"}))
     gift = Gift(sender_id=alice, to="bob", asset=CURRENCY, amount=5, metadata={"ticket": "T1"})
-    await ledger.gift(gift)
+    await ledger.handle(gift)
     return alice, bob
 
 

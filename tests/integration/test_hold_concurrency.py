@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from domain import accounts
-from domain.assets import CURRENCY, DEFAULT_CATALOG
+from domain.assets import CURRENCY
 from domain.commands import CloseHold, EconomyRules, PlaceHold
 from domain.errors import HoldNotPending
 from projections import holds
@@ -16,12 +16,14 @@ from projections.audit import run_audit, summary
 from projections.overdue import ReadModelOverdue
 from projections.runner import catch_up
 from service.expirer import expire_due
+from service.job import Sender
 from service.ledger import LedgerService
 from service.pipeline import utc_now
 from tests.conftest import WRITE_MODES
 from tests.integration.conftest import Audit, LedgerFactory
 from tests.integration.test_command_concurrency import race, versions
 from tests.integration.test_gift_concurrency import balance, named
+from tests.ledgers import ledger_over
 
 pytestmark = pytest.mark.parametrize("write_mode", WRITE_MODES, indirect=True)
 
@@ -31,15 +33,8 @@ ROUNDS = 50
 
 def later(pool: asyncpg.Pool, seconds: float, write_mode: str) -> LedgerService:
     """A second process whose clock is `seconds` ahead (the expirer, after the expiry)."""
-    ledger = LedgerService(
-        pool,
-        catalog=DEFAULT_CATALOG,
-        rules=RULES,
-        clock=lambda: utc_now() + timedelta(seconds=seconds),
-    )
-    if write_mode == "group commit":
-        ledger.start_group_commit()
-    return ledger
+    ahead = lambda: utc_now() + timedelta(seconds=seconds)  # noqa: E731
+    return ledger_over(pool, RULES, group_commit=write_mode == "group commit", clock=ahead)
 
 
 async def audited(pool: asyncpg.Pool) -> None:
@@ -58,14 +53,20 @@ async def test_capture_void_and_expiry_leave_exactly_one_outcome(
     won: Counter[str] = Counter()
     try:
         for _ in range(ROUNDS):
-            hold = await ledger.place_hold(
-                PlaceHold(player="staker", asset=CURRENCY, amount=100, expires_in=60), "server"
+            hold = await ledger.handle(
+                PlaceHold(player="staker", asset=CURRENCY, amount=100, expires_in=60),
+                caller=Sender("server"),
             )
             closes = [
-                ledger.close_hold(CloseHold(hold_id=hold.hold_id, outcome="capture"), "server"),
-                ledger.close_hold(CloseHold(hold_id=hold.hold_id, outcome="void"), "server"),
-                expirer.close_hold(
-                    CloseHold(hold_id=hold.hold_id, outcome="expire"), "expirer", role="system"
+                ledger.handle(
+                    CloseHold(hold_id=hold.hold_id, outcome="capture"), caller=Sender("server")
+                ),
+                ledger.handle(
+                    CloseHold(hold_id=hold.hold_id, outcome="void"), caller=Sender("server")
+                ),
+                expirer.handle(
+                    CloseHold(hold_id=hold.hold_id, outcome="expire"),
+                    caller=Sender("expirer", "system"),
                 ),
             ]
             done, errors = await race(closes)
@@ -88,13 +89,15 @@ async def test_the_expirer_finds_due_holds_in_the_read_model_after_a_restart(
     ledger = await economy(RULES)
     player = await named(ledger, "sleeper", 1_000)
     placed = [
-        await ledger.place_hold(
+        await ledger.handle(
             PlaceHold(player="sleeper", asset=CURRENCY, amount=100, expires_in=seconds),
-            "server",
+            caller=Sender("server"),
         )
         for seconds in (30, 60, 3_000)
     ]
-    await ledger.close_hold(CloseHold(hold_id=placed[1].hold_id, outcome="void"), "server")
+    await ledger.handle(
+        CloseHold(hold_id=placed[1].hold_id, outcome="void"), caller=Sender("server")
+    )
     await catch_up(pool)
     async with pool.acquire() as conn:
         assert await holds.held(conn, player) == {CURRENCY: 200}
@@ -120,7 +123,7 @@ async def test_concurrent_holds_never_set_aside_more_than_the_balance(
     ledger = await economy(RULES)
     await named(ledger, "bettor", 1_000)
     place = PlaceHold(player="bettor", asset=CURRENCY, amount=150, expires_in=600)
-    done, errors = await race([ledger.place_hold(place, "server") for _ in range(20)])
+    done, errors = await race([ledger.handle(place, caller=Sender("server")) for _ in range(20)])
     assert len(done) == 6
     assert {type(e).__name__ for e in errors} == {"InsufficientFunds"}
     await audit()

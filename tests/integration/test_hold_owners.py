@@ -21,9 +21,11 @@ from projections.overdue import ReadModelOverdue
 from projections.rebuild import rebuild
 from projections.runner import catch_up
 from service.expirer import expire_due
+from service.job import Sender
 from service.ledger import LedgerService
 from service.pipeline import utc_now
 from tests.integration.test_gift_concurrency import named
+from tests.ledgers import ledger_over
 
 _HOLD_PLACED = """
 INSERT INTO events (stream_id, version, event_type, payload) VALUES ($1, 1, 'hold_placed', $2)
@@ -69,8 +71,9 @@ async def test_an_old_hold_has_no_placer_only_an_admin_closes_it_and_the_expirer
     async with pool.acquire() as conn:
         await placed_before_placers(conn, ledger, player, "old-1", 600)
         await placed_before_placers(conn, ledger, player, "old-2", 1)
-    new = await ledger.place_hold(
-        PlaceHold(player="oldie", asset=CURRENCY, amount=100, expires_in=600), "server"
+    new = await ledger.handle(
+        PlaceHold(player="oldie", asset=CURRENCY, amount=100, expires_in=600),
+        caller=Sender("server"),
     )
     await catch_up(pool)
     placers = {r["hold_id"]: r["placed_by"] for r in await pool.fetch("SELECT * FROM rm_holds")}
@@ -78,18 +81,13 @@ async def test_an_old_hold_has_no_placer_only_an_admin_closes_it_and_the_expirer
 
     void = CloseHold(hold_id="old-1", outcome="void")
     with pytest.raises(UnknownHold):
-        await ledger.close_hold(void, "server")
+        await ledger.handle(void, caller=Sender("server"))
     with pytest.raises(ReasonRequired):
-        await ledger.close_hold(void, "ops", role="admin")
+        await ledger.handle(void, caller=Sender("ops", "admin"))
     explained = msgspec.structs.replace(void, reason="placed before placers were recorded")
-    assert (await ledger.close_hold(explained, "ops", role="admin")).status == "voided"
+    assert (await ledger.handle(explained, caller=Sender("ops", "admin"))).status == "voided"
     # Two minutes on (the expirer's clock and the moment it looks for due holds): old-2 is due.
-    expirer = LedgerService(
-        pool,
-        catalog=DEFAULT_CATALOG,
-        rules=ledger.rules,
-        clock=lambda: utc_now() + timedelta(seconds=120),
-    )
+    expirer = ledger_over(pool, ledger.rules, clock=lambda: utc_now() + timedelta(seconds=120))
     due = ReadModelOverdue(pool)
     assert await expire_due(due, expirer, utc_now() + timedelta(seconds=120)) == 1
 
@@ -109,7 +107,7 @@ async def test_the_audit_finds_a_hold_listed_for_the_wrong_game_server(
 ) -> None:
     await named(ledger, "staker", 500)
     stake = PlaceHold(player="staker", asset=CURRENCY, amount=100, expires_in=600)
-    hold = await ledger.place_hold(stake, "server-a")
+    hold = await ledger.handle(stake, caller=Sender("server-a"))
     await catch_up(pool)
     sql = "UPDATE rm_holds SET placed_by = 'server-b' WHERE hold_id = $1"
     await pool.execute(sql, hold.hold_id)

@@ -11,6 +11,7 @@ from domain.assets import CURRENCY, DEFAULT_CATALOG
 from domain.commands import Purchase, SignUp, TopUp
 from domain.errors import IdempotencyKeyReused
 from infra import eventstore
+from service.job import Sender
 from service.ledger import LedgerService
 from service.results import TransferResult
 from service.sweeper import purge_keys
@@ -41,11 +42,11 @@ def lossy(ledger: LedgerService) -> LedgerService:
 
 
 async def buy_a_coin(ledger: LedgerService, player: str) -> TransferResult:
-    return await ledger.purchase(Purchase(player_id=player, item="gold_coin"), "k-1")
+    return await ledger.handle(Purchase(player_id=player, item="gold_coin"), "k-1")
 
 
 async def top_up_25(ledger: LedgerService, player: str) -> TransferResult:
-    return await ledger.top_up(TopUp(player_id=player, amount=25), "k-1")
+    return await ledger.handle(TopUp(player_id=player, amount=25), "k-1")
 
 
 @pytest.mark.parametrize(
@@ -73,12 +74,12 @@ async def test_the_same_key_for_a_different_request_is_refused(
     pool: asyncpg.Pool, ledger: LedgerService, wallet: WalletFactory
 ) -> None:
     player = await wallet(ledger, 100)
-    await ledger.purchase(Purchase(player_id=player, item="gold_coin"), "k-1")
+    await ledger.handle(Purchase(player_id=player, item="gold_coin"), "k-1")
     written = await stream_length(pool, player)
     for other in (
-        ledger.purchase(Purchase(player_id=player, item="gold_coin", quantity=2), "k-1"),
-        ledger.purchase(Purchase(player_id=player, item="treasure_box"), "k-1"),
-        ledger.top_up(TopUp(player_id=player, amount=10), "k-1"),
+        ledger.handle(Purchase(player_id=player, item="gold_coin", quantity=2), "k-1"),
+        ledger.handle(Purchase(player_id=player, item="treasure_box"), "k-1"),
+        ledger.handle(TopUp(player_id=player, amount=10), "k-1"),
     ):
         with pytest.raises(IdempotencyKeyReused):
             await other
@@ -89,8 +90,8 @@ async def test_keys_are_scoped_to_the_player(
     ledger: LedgerService, wallet: WalletFactory, audit: Audit
 ) -> None:
     alice, bob = await wallet(ledger, 100), await wallet(ledger, 100)
-    first = await ledger.purchase(Purchase(player_id=alice, item="gold_coin"), "same-key")
-    second = await ledger.purchase(Purchase(player_id=bob, item="gold_coin"), "same-key")
+    first = await ledger.handle(Purchase(player_id=alice, item="gold_coin"), "same-key")
+    second = await ledger.handle(Purchase(player_id=bob, item="gold_coin"), "same-key")
     assert first.transfer_id != second.transfer_id
     balances = await audit()
     assert balances[accounts.player_account(alice), "gold_coin"] == 1
@@ -103,10 +104,10 @@ async def test_a_lost_acknowledgement_is_answered_by_the_retry(
     player = await wallet(ledger, 100)
     flaky = lossy(ledger)
     with pytest.raises(ConnectionResetError):
-        await flaky.purchase(Purchase(player_id=player, item="gold_coin"), "k-lost")
+        await flaky.handle(Purchase(player_id=player, item="gold_coin"), "k-lost")
     committed = await stream_length(pool, player)
-    await ledger.top_up(TopUp(player_id=player, amount=5))  # the wallet moves on meanwhile
-    retried = await flaky.purchase(Purchase(player_id=player, item="gold_coin"), "k-lost")
+    await ledger.handle(TopUp(player_id=player, amount=5))  # the wallet moves on meanwhile
+    retried = await flaky.handle(Purchase(player_id=player, item="gold_coin"), "k-lost")
     assert retried.balances == {CURRENCY: 90, "gold_coin": 1}  # the original answer
     assert retried.version == committed
     assert await stream_length(pool, player) == committed + 1  # only the top-up since
@@ -118,12 +119,12 @@ async def test_a_signup_retried_after_a_lost_reply_returns_the_same_player(
 ) -> None:
     flaky = lossy(ledger)
     with pytest.raises(ConnectionResetError):
-        await flaky.sign_up(SignUp(username="Zoe"), "hash", key="k-signup")
+        await flaky.handle(SignUp(username="Zoe"), "k-signup", Sender(password_hash="hash"))
     async with pool.acquire() as conn:
         registered = await conn.fetchval(
             "SELECT payload->>'player_id' FROM events WHERE event_type = 'player_registered'"
         )
-    again = await flaky.sign_up(SignUp(username="Zoe"), "hash", key="k-signup")
+    again = await flaky.handle(SignUp(username="Zoe"), "k-signup", Sender(password_hash="hash"))
     assert again.player_id == registered  # not username_taken, not a second player
 
 
@@ -132,13 +133,13 @@ async def test_keys_older_than_the_retention_are_purged_and_newer_ones_still_ans
 ) -> None:
     player = await wallet(ledger, 100)
     buy = Purchase(player_id=player, item="gold_coin")
-    old = await ledger.purchase(buy, key="old")
-    recent = await ledger.purchase(buy, key="recent")
+    old = await ledger.handle(buy, key="old")
+    recent = await ledger.handle(buy, key="recent")
     await pool.execute(
         "UPDATE idempotency_keys SET created_at = now() - interval '31 days' WHERE key = 'old'"
     )
     assert await purge_keys(pool, 30) == 1
-    assert await ledger.purchase(buy, key="recent") == recent  # still a retry
+    assert await ledger.handle(buy, key="recent") == recent  # still a retry
     # Past the retention a key is forgotten: the same key is a new request.
-    assert (await ledger.purchase(buy, key="old")).transfer_id != old.transfer_id
+    assert (await ledger.handle(buy, key="old")).transfer_id != old.transfer_id
     assert await purge_keys(pool, 30) == 0

@@ -10,6 +10,7 @@ from domain.assets import CURRENCY
 from domain.commands import Purchase, SignUp, TopUp
 from domain.errors import InvalidText
 from service.batch import BatchItem, execute
+from service.job import Sender
 from service.ledger import LedgerService
 from service.results import TransferResult
 from tests.integration.conftest import Audit
@@ -20,9 +21,12 @@ BAD = 40
 
 
 async def players(ledger: LedgerService, count: int) -> list[str]:
-    made = [await ledger.sign_up(SignUp(username=f"honest{n}"), "hash") for n in range(count)]
+    made = [
+        await ledger.handle(SignUp(username=f"honest{n}"), caller=Sender(password_hash="hash"))
+        for n in range(count)
+    ]
     for player in made:
-        await ledger.top_up(TopUp(player_id=player.player_id, amount=100))
+        await ledger.handle(TopUp(player_id=player.player_id, amount=100))
     return [p.player_id for p in made]
 
 
@@ -64,7 +68,7 @@ async def test_group_commit_answers_only_the_nul_request_with_4xx(
     wallets = await players(ledger, 8)
     answers = await asyncio.gather(
         *(
-            ledger.purchase(Purchase(player_id=p, item="gold_coin", metadata=NUL if n == 5 else {}))
+            ledger.handle(Purchase(player_id=p, item="gold_coin", metadata=NUL if n == 5 else {}))
             for n, p in enumerate(wallets * 4)
         ),
         return_exceptions=True,

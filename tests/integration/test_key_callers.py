@@ -3,15 +3,14 @@
 import asyncpg
 import msgspec
 
-from domain.assets import DEFAULT_CATALOG
 from domain.commands import EconomyRules, TopUp
 from infra import migrate
 from infra.config import Settings
 from infra.db import create_pool
 from service.batch import BatchItem, execute
 from service.idempotency import fingerprint
-from service.ledger import LedgerService
 from service.results import TransferResult
+from tests.ledgers import ledger_over
 
 OLD = TransferResult(transfer_id="t-old", player_id="p-old", version=2, balances={"diamond": 40})
 
@@ -39,11 +38,11 @@ async def test_a_key_stored_before_the_migration_still_replays(
     finally:
         await conn.close()
     pool = await create_pool(empty_db_dsn, settings)
-    ledger = LedgerService(pool, catalog=DEFAULT_CATALOG, rules=EconomyRules(shard_count=2))
+    ledger = ledger_over(pool, EconomyRules(shard_count=2))
     try:
         assert await ledger.seed_genesis()
         events = await pool.fetchval("SELECT count(*) FROM events")
-        assert await ledger.top_up(command, "reward-77") == OLD
+        assert await ledger.handle(command, "reward-77") == OLD
         # Who sent it then is unknown: it answers whoever sends it now, as it did before.
         [batch] = await execute(
             ledger, [BatchItem(command=command, key="reward-77")], atomic=False, caller="server"

@@ -7,8 +7,8 @@ import asyncpg
 import pytest
 
 from domain import accounts
-from domain.assets import CURRENCY, DEFAULT_CATALOG
-from domain.commands import EconomyRules, Purchase, Reverse, SignUp, TopUp
+from domain.assets import CURRENCY
+from domain.commands import EconomyRules, Purchase, Reverse, SignUp, Sweep, TopUp
 from domain.errors import (
     AlreadyReversed,
     InsufficientFunds,
@@ -21,8 +21,10 @@ from domain.errors import (
 )
 from domain.state import shard_state
 from infra import eventstore
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.integration.conftest import Audit, LedgerFactory, WalletFactory
+from tests.ledgers import ledger_over
 
 # What the treasury projector would fold: every credit the inflow account has received.
 _INFLOW_CREDITED = """
@@ -64,7 +66,7 @@ async def test_genesis_is_minted_once_however_many_processes_seed_at_once(
     pool: asyncpg.Pool, audit: Audit
 ) -> None:
     rules = EconomyRules(genesis_supply=1_000, shard_count=4)
-    services = [LedgerService(pool, catalog=DEFAULT_CATALOG, rules=rules) for _ in range(6)]
+    services = [ledger_over(pool, rules) for _ in range(6)]  # six processes
     seeded = await asyncio.gather(*(s.seed_genesis() for s in services))
     assert sorted(seeded) == [False] * 5 + [True]
     assert await services[0].seed_genesis() is False
@@ -80,9 +82,9 @@ async def test_a_sweep_moves_exactly_the_inflow_not_yet_swept(
 ) -> None:
     player = await wallet(ledger, 500)
     for item in ("treasure_box", "gold_coin", "gold_coin"):
-        await ledger.purchase(Purchase(player_id=player, item=item))
+        await ledger.handle(Purchase(player_id=player, item=item))
     before = await budgets(pool, 4)
-    assert await ledger.sweep(await inflow_credited(pool)) == 70
+    assert (await ledger.handle(Sweep(inflow_credited=await inflow_credited(pool)))).moved == 70
     after = await budgets(pool, 4)
     assert sum(after) - sum(before) == 70
     assert after[before.index(min(before))] == min(before) + 70  # the lowest shard was refilled
@@ -93,15 +95,19 @@ async def test_a_second_sweep_with_the_same_figure_moves_nothing(
     pool: asyncpg.Pool, ledger: LedgerService, wallet: WalletFactory, audit: Audit
 ) -> None:
     player = await wallet(ledger, 500)
-    await ledger.purchase(Purchase(player_id=player, item="treasure_box"))
+    await ledger.handle(Purchase(player_id=player, item="treasure_box"))
     credited = await inflow_credited(pool)
-    assert await ledger.sweep(credited) == 50
+    assert (await ledger.handle(Sweep(inflow_credited=credited))).moved == 50
     written = await event_count(pool)
-    assert await ledger.sweep(credited) == 0
-    assert await ledger.sweep(credited - 10) == 0  # a lagging figure never moves a negative
+    assert (await ledger.handle(Sweep(inflow_credited=credited))).moved == 0
+    assert (
+        await ledger.handle(Sweep(inflow_credited=credited - 10))
+    ).moved == 0  # a lagging figure never moves a negative
     assert await event_count(pool) == written
-    await ledger.purchase(Purchase(player_id=player, item="gold_coin", quantity=3))
-    assert await ledger.sweep(await inflow_credited(pool)) == 30  # only the new inflow
+    await ledger.handle(Purchase(player_id=player, item="gold_coin", quantity=3))
+    assert (
+        await ledger.handle(Sweep(inflow_credited=await inflow_credited(pool)))
+    ).moved == 30  # only the new inflow
     await audit()
 
 
@@ -109,12 +115,12 @@ async def test_a_sweep_from_a_lagging_projection_never_overdraws_inflow(
     pool: asyncpg.Pool, ledger: LedgerService, wallet: WalletFactory, audit: Audit
 ) -> None:
     player = await wallet(ledger, 100)
-    await ledger.purchase(Purchase(player_id=player, item="treasure_box"))
+    await ledger.handle(Purchase(player_id=player, item="treasure_box"))
     lagging = await inflow_credited(pool)
-    await ledger.purchase(Purchase(player_id=player, item="treasure_box"))
-    assert await ledger.sweep(lagging) == 50
+    await ledger.handle(Purchase(player_id=player, item="treasure_box"))
+    assert (await ledger.handle(Sweep(inflow_credited=lagging))).moved == 50
     assert (await audit())[accounts.INFLOW, CURRENCY] == 50
-    assert await ledger.sweep(await inflow_credited(pool)) == 50
+    assert (await ledger.handle(Sweep(inflow_credited=await inflow_credited(pool)))).moved == 50
     assert (await audit())[accounts.INFLOW, CURRENCY] == 0
 
 
@@ -122,13 +128,14 @@ async def test_a_sweep_given_a_sql_numeric_figure_leaves_every_shard_readable(
     pool: asyncpg.Pool, ledger: LedgerService, wallet: WalletFactory, audit: Audit
 ) -> None:
     player = await wallet(ledger, 100)
-    await ledger.purchase(Purchase(player_id=player, item="treasure_box"))
+    await ledger.handle(Purchase(player_id=player, item="treasure_box"))
+    figure = Decimal(await inflow_credited(pool))
     with pytest.raises(ValueError, match="unreadable"):
-        await ledger.sweep(Decimal(await inflow_credited(pool)))  # type: ignore[arg-type]
+        await ledger.handle(Sweep(inflow_credited=figure))  # type: ignore[arg-type]
     assert sum(await budgets(pool, 4)) == ledger.rules.genesis_supply - 100
-    assert await ledger.sweep(await inflow_credited(pool)) == 50
+    assert (await ledger.handle(Sweep(inflow_credited=await inflow_credited(pool)))).moved == 50
     for _ in range(4):  # every shard still takes top-ups
-        await ledger.top_up(TopUp(player_id=player, amount=1))
+        await ledger.handle(TopUp(player_id=player, amount=1))
     await audit()
 
 
@@ -140,22 +147,32 @@ async def test_signup_with_an_unknown_referral_code_fails_and_writes_nothing(
 ) -> None:
     written = await event_count(pool)
     with pytest.raises(UnknownReferralCode):
-        await ledger.sign_up(SignUp(username="mallory", referral_code="NOSUCHCODE"), "hash")
+        await ledger.handle(
+            SignUp(username="mallory", referral_code="NOSUCHCODE"),
+            caller=Sender(password_hash="hash"),
+        )
     assert await event_count(pool) == written
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM credentials") == 0
     # The name was not taken by the failed attempt.
-    assert (await ledger.sign_up(SignUp(username="mallory"), "hash")).username == "mallory"
+    assert (
+        await ledger.handle(SignUp(username="mallory"), caller=Sender(password_hash="hash"))
+    ).username == "mallory"
 
 
 async def test_a_valid_referral_code_pays_both_players_the_bonus_exactly_once(
     pool: asyncpg.Pool, ledger: LedgerService, audit: Audit
 ) -> None:
-    host = await ledger.sign_up(SignUp(username="host"), "hash")
-    guest = await ledger.sign_up(SignUp(username="guest", referral_code=host.referral_code), "h")
+    host = await ledger.handle(SignUp(username="host"), caller=Sender(password_hash="hash"))
+    guest = await ledger.handle(
+        SignUp(username="guest", referral_code=host.referral_code), caller=Sender(password_hash="h")
+    )
     assert guest.balances == {CURRENCY: 50}
     with pytest.raises(UsernameTaken):
-        await ledger.sign_up(SignUp(username="GUEST", referral_code=host.referral_code), "h")
+        await ledger.handle(
+            SignUp(username="GUEST", referral_code=host.referral_code),
+            caller=Sender(password_hash="h"),
+        )
     balances = await audit()
     assert balances[accounts.player_account(host.player_id), CURRENCY] == 50
     assert balances[accounts.player_account(guest.player_id), CURRENCY] == 50
@@ -167,12 +184,18 @@ async def test_referral_bonuses_come_from_any_shard_that_can_pay_then_stop(
 ) -> None:
     # Four shards of 100: each can fund one signup's two bonuses, whichever is picked first.
     ledger = await economy(EconomyRules(genesis_supply=400, shard_count=4, referral_bonus=50))
-    code = (await ledger.sign_up(SignUp(username="host"), "hash")).referral_code
+    code = (
+        await ledger.handle(SignUp(username="host"), caller=Sender(password_hash="hash"))
+    ).referral_code
     for n in range(4):
-        guest = await ledger.sign_up(SignUp(username=f"guest{n}", referral_code=code), "h")
+        guest = await ledger.handle(
+            SignUp(username=f"guest{n}", referral_code=code), caller=Sender(password_hash="h")
+        )
         assert guest.balances == {CURRENCY: 50}
     with pytest.raises(TreasuryDepleted):
-        await ledger.sign_up(SignUp(username="late", referral_code=code), "hash")
+        await ledger.handle(
+            SignUp(username="late", referral_code=code), caller=Sender(password_hash="hash")
+        )
     await audit()
 
 
@@ -183,22 +206,22 @@ async def test_reversing_a_purchase_returns_the_money_and_takes_the_item_back(
     ledger: LedgerService, wallet: WalletFactory, audit: Audit
 ) -> None:
     player = await wallet(ledger, 80)
-    bought = await ledger.purchase(Purchase(player_id=player, item="treasure_box"))
-    undone = await ledger.reverse(reverse(player, bought.transfer_id))
+    bought = await ledger.handle(Purchase(player_id=player, item="treasure_box"))
+    undone = await ledger.handle(reverse(player, bought.transfer_id))
     assert undone.balances == {CURRENCY: 80, "treasure_box": 0}
     balances = await audit()
     assert balances[accounts.issuer_account("treasure_box"), "treasure_box"] == 0
     with pytest.raises(AlreadyReversed):
-        await ledger.reverse(reverse(player, bought.transfer_id))
+        await ledger.handle(reverse(player, bought.transfer_id))
 
 
 async def test_concurrent_reversals_of_one_transfer_undo_it_once(
     ledger: LedgerService, wallet: WalletFactory, audit: Audit
 ) -> None:
     player = await wallet(ledger, 50)
-    bought = await ledger.purchase(Purchase(player_id=player, item="gold_coin", quantity=5))
+    bought = await ledger.handle(Purchase(player_id=player, item="gold_coin", quantity=5))
     outcomes = await asyncio.gather(
-        *(ledger.reverse(reverse(player, bought.transfer_id)) for _ in range(8)),
+        *(ledger.handle(reverse(player, bought.transfer_id)) for _ in range(8)),
         return_exceptions=True,
     )
     errors = [o for o in outcomes if isinstance(o, BaseException)]
@@ -211,30 +234,30 @@ async def test_reversing_a_top_up_already_spent_is_insufficient_funds(
     ledger: LedgerService, wallet: WalletFactory
 ) -> None:
     player = await wallet(ledger, 0)
-    topped = await ledger.top_up(TopUp(player_id=player, amount=60))
-    await ledger.purchase(Purchase(player_id=player, item="treasure_box"))
+    topped = await ledger.handle(TopUp(player_id=player, amount=60))
+    await ledger.handle(Purchase(player_id=player, item="treasure_box"))
     with pytest.raises(InsufficientFunds):
-        await ledger.reverse(reverse(player, topped.transfer_id))
+        await ledger.handle(reverse(player, topped.transfer_id))
 
 
 async def test_a_reversal_cannot_itself_be_reversed(
     ledger: LedgerService, wallet: WalletFactory
 ) -> None:
     player = await wallet(ledger, 0)
-    topped = await ledger.top_up(TopUp(player_id=player, amount=60))
-    undone = await ledger.reverse(reverse(player, topped.transfer_id))
+    topped = await ledger.handle(TopUp(player_id=player, amount=60))
+    undone = await ledger.handle(reverse(player, topped.transfer_id))
     assert undone.balances == {CURRENCY: 0}
     with pytest.raises(NotReversible):
-        await ledger.reverse(reverse(player, undone.transfer_id))
+        await ledger.handle(reverse(player, undone.transfer_id))
 
 
 async def test_reversing_another_players_transfer_is_unknown_transfer(
     ledger: LedgerService, wallet: WalletFactory
 ) -> None:
     alice, bob = await wallet(ledger, 10), await wallet(ledger, 0)
-    bought = await ledger.purchase(Purchase(player_id=alice, item="gold_coin"))
+    bought = await ledger.handle(Purchase(player_id=alice, item="gold_coin"))
     with pytest.raises(UnknownTransfer):
-        await ledger.reverse(reverse(bob, bought.transfer_id))
+        await ledger.handle(reverse(bob, bought.transfer_id))
 
 
 async def test_commands_for_a_player_who_does_not_exist_are_unknown_player(
@@ -242,9 +265,9 @@ async def test_commands_for_a_player_who_does_not_exist_are_unknown_player(
 ) -> None:
     written = await event_count(pool)
     with pytest.raises(UnknownPlayer):
-        await ledger.top_up(TopUp(player_id="ghost", amount=10))
+        await ledger.handle(TopUp(player_id="ghost", amount=10))
     with pytest.raises(UnknownPlayer):
-        await ledger.purchase(Purchase(player_id="ghost", item="gold_coin"))
+        await ledger.handle(Purchase(player_id="ghost", item="gold_coin"))
     assert await event_count(pool) == written
 
 
@@ -254,12 +277,12 @@ async def test_a_ledger_configured_with_more_shards_than_genesis_funded_uses_gen
     # TREASURY_SHARDS only shapes genesis: a database seeded with 4 shards keeps 4, or top-ups
     # would start on unfunded shards and read their way to a funded one.
     await economy(EconomyRules(shard_count=4))
-    later = LedgerService(pool, catalog=DEFAULT_CATALOG, rules=EconomyRules(shard_count=64))
+    later = ledger_over(pool, EconomyRules(shard_count=64))
     assert await later.align_with_genesis() == 4
     assert later.rules.shard_count == 4
-    player = await later.sign_up(SignUp(username="aligned"), "hash")
+    player = await later.handle(SignUp(username="aligned"), caller=Sender(password_hash="hash"))
     for _ in range(8):
-        await later.top_up(TopUp(player_id=player.player_id, amount=1))
+        await later.handle(TopUp(player_id=player.player_id, amount=1))
     shards = await pool.fetch(
         "SELECT DISTINCT stream_id FROM events WHERE stream_id LIKE 'treasury:shard:%'"
     )

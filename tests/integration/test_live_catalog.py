@@ -18,9 +18,11 @@ from infra.follower import connector
 from projections.audit import run_audit, summary
 from projections.runner import catch_up
 from service.catalog import apply_catalog
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.catalogs import example_catalog
 from tests.integration.conftest import all_transfers
+from tests.ledgers import ledger_over
 
 CATALOG = example_catalog()
 RULES = EconomyRules(shard_count=4)
@@ -37,8 +39,8 @@ def repriced(catalog: Catalog, code: str, diamonds: int) -> Catalog:
 @pytest.fixture
 async def shops(pool: asyncpg.Pool) -> AsyncIterator[tuple[LedgerService, LedgerService]]:
     """Two processes' write sides over one database: `a` applies, `b` only follows."""
-    a = LedgerService(pool, catalog=CATALOG, rules=RULES)
-    b = LedgerService(pool, catalog=CATALOG, rules=RULES)
+    a = ledger_over(pool, RULES, catalog=CATALOG)  # two processes: one ledger each
+    b = ledger_over(pool, RULES, catalog=CATALOG)
     assert await a.seed_genesis()
     yield a, b
     await a.close()
@@ -46,9 +48,9 @@ async def shops(pool: asyncpg.Pool) -> AsyncIterator[tuple[LedgerService, Ledger
 
 
 async def player(shop: LedgerService, name: str) -> str:
-    pid = (await shop.sign_up(SignUp(username=name), "hash")).player_id
-    await shop.top_up(TopUp(player_id=pid, amount=10_000))
-    await shop.top_up(TopUp(player_id=pid, amount=1_000, currency="star"))
+    pid = (await shop.handle(SignUp(username=name), caller=Sender(password_hash="hash"))).player_id
+    await shop.handle(TopUp(player_id=pid, amount=10_000))
+    await shop.handle(TopUp(player_id=pid, amount=1_000, currency="star"))
     return pid
 
 
@@ -65,7 +67,7 @@ async def test_purchases_before_and_after_a_change_pay_their_own_price(
 
         async def traffic() -> None:
             while not stop.is_set():
-                done = await b.purchase(Purchase(player_id=buyer, item="gold_coin"))
+                done = await b.handle(Purchase(player_id=buyer, item="gold_coin"))
                 bought.append(done.transfer_id)
                 progress.set()
                 await asyncio.sleep(0.01)
@@ -109,7 +111,7 @@ async def test_a_new_currency_gets_its_genesis_when_first_applied(
     applied = await apply_catalog(a, new, actor="test")
     assert applied.seeded == ["token"]
     pid = await player(a, "tokens")
-    result = await a.top_up(TopUp(player_id=pid, amount=7, currency="token"))
+    result = await a.handle(TopUp(player_id=pid, amount=7, currency="token"))
     assert result.balances["token"] == 7
 
 

@@ -60,13 +60,13 @@ async def test_every_key_of_a_group_whose_reply_is_lost_applies_once(
     try:
         buys = [Purchase(player_id=p, item="gold_coin") for p in players]
         first = await asyncio.gather(
-            *(lossy.purchase(b, f"k-{n}") for n, b in enumerate(buys)), return_exceptions=True
+            *(lossy.handle(b, f"k-{n}") for n, b in enumerate(buys)), return_exceptions=True
         )
         assert store.dropped is not None
         assert len(store.dropped) >= 2
         lost = {f"k-{n}" for n, answer in enumerate(first) if isinstance(answer, Exception)}
         assert lost == set(store.dropped)  # every key of the group heard the reset
-        retried = await asyncio.gather(*(lossy.purchase(b, f"k-{n}") for n, b in enumerate(buys)))
+        retried = await asyncio.gather(*(lossy.handle(b, f"k-{n}") for n, b in enumerate(buys)))
     finally:
         await lossy.close()
     for n, (player, answer) in enumerate(zip(players, retried, strict=True)):

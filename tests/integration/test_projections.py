@@ -14,11 +14,12 @@ from infra.waker import Waker
 from projections import queries
 from projections.audit import run_audit, summary
 from projections.cursor import LOCK_ACTIVE
+from projections.overdue import ReadModelOverdue
 from projections.rebuild import rebuild
 from projections.registry import PROJECTIONS
 from projections.runner import RunnerOptions, catch_up, run_projectors
+from service.bootstrap import writers
 from service.ledger import LedgerService
-from service.sweeper import run_sweeper
 from tests.integration.projection_support import (
     FAST,
     dump_models,
@@ -54,7 +55,7 @@ async def test_read_models_match_the_ledger(pool: asyncpg.Pool, ledger: LedgerSe
 async def test_history_pages_newest_first(pool: asyncpg.Pool, ledger: LedgerService) -> None:
     [pid] = await sign_up_players(ledger, 1)
     for amount in range(1, 8):
-        await ledger.top_up(TopUp(player_id=pid, amount=amount))
+        await ledger.handle(TopUp(player_id=pid, amount=amount))
     await catch_up(pool)
     seen: list[int] = []
     cursor: int | None = None
@@ -84,7 +85,7 @@ async def test_reads_wait_for_the_players_own_writes(
         async with projectors(pool, options):
             [pid] = await sign_up_players(ledger, 1)
             for amount in (5, 6, 7):
-                result = await ledger.top_up(TopUp(player_id=pid, amount=amount))
+                result = await ledger.handle(TopUp(player_id=pid, amount=amount))
                 async with pool.acquire() as conn:
                     view = await queries.player_view(conn, pid)
                     page = await queries.history_page(conn, pid, before_version=None, limit=1)
@@ -102,7 +103,7 @@ async def test_reads_say_stale_when_the_projector_is_behind(
 ) -> None:
     [pid] = await sign_up_players(ledger, 1)
     await catch_up(pool)
-    await ledger.top_up(TopUp(player_id=pid, amount=9))
+    await ledger.handle(TopUp(player_id=pid, amount=9))
     async with pool.acquire() as conn:
         view = await queries.player_view(conn, pid, wait_seconds=0.05)
         page = await queries.history_page(
@@ -134,7 +135,7 @@ async def test_a_late_committing_writer_is_projected(
         )  # fmt: skip
         await eventstore.append(late, decision.appends)
         # ...another writer takes later ones and commits first...
-        await ledger.purchase(Purchase(player_id=bob, item="gold_coin"))
+        await ledger.handle(Purchase(player_id=bob, item="gold_coin"))
         naive_batch = await pool.fetch(
             "SELECT global_position FROM events WHERE global_position > $1", naive_checkpoint
         )
@@ -204,9 +205,11 @@ async def test_sweeper_refills_shards_from_inflow(
     pool: asyncpg.Pool, ledger: LedgerService, rules: EconomyRules
 ) -> None:
     [pid] = await sign_up_players(ledger, 1)
-    await ledger.top_up(TopUp(player_id=pid, amount=1000))
-    await ledger.purchase(Purchase(player_id=pid, item="treasure_box", quantity=3))
-    options = RunnerOptions(poll_interval=0.02, sweep_interval=0.02, sweeper=run_sweeper)
+    await ledger.handle(TopUp(player_id=pid, amount=1000))
+    await ledger.handle(Purchase(player_id=pid, item="treasure_box", quantity=3))
+    options = RunnerOptions(
+        poll_interval=0.02, sweep_interval=0.02, sweeper=writers(ReadModelOverdue)
+    )
     async with projectors(pool, options, Settings(economy=rules)), asyncio.timeout(10):
         while True:
             async with pool.acquire() as conn:

@@ -17,7 +17,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from domain.assets import DEFAULT_CATALOG
 from domain.commands import EconomyRules
 from domain.errors import StreamVersionConflict
 from projections.audit import run_audit, summary
@@ -25,6 +24,7 @@ from projections.rebuild import rebuild
 from projections.registry import PROJECTIONS
 from service.ledger import LedgerService
 from tests.integration.projection_support import dump_models, play, sign_up_players
+from tests.ledgers import ledger_over
 
 EVENTS = max(2000, int(os.environ.get("GAMELEDGER_KILL_EVENTS", "5000")))
 WRITERS = 16
@@ -69,7 +69,7 @@ async def caught_up(pool: asyncpg.Pool) -> None:
 async def test_sigkilled_projectors_lose_and_repeat_nothing(
     pool: asyncpg.Pool, db_dsn: str
 ) -> None:
-    ledger = LedgerService(pool, catalog=DEFAULT_CATALOG, rules=RULES)
+    ledger = ledger_over(pool, RULES)
     assert await ledger.seed_genesis()
     rng = random.Random(1)
     process = await start_projector(db_dsn)

@@ -28,9 +28,9 @@ async def cli(dsn: str, *argv: str) -> int:
 @pytest.fixture
 async def alice(ledger: LedgerService) -> str:
     [pid] = await sign_up_players(ledger, 1, prefix="Alice")
-    await ledger.top_up(TopUp(player_id=pid, amount=100))
-    await ledger.purchase(Purchase(player_id=pid, item="gold_coin", quantity=2))
-    await ledger.top_up(TopUp(player_id=pid, amount=5))
+    await ledger.handle(TopUp(player_id=pid, amount=100))
+    await ledger.handle(Purchase(player_id=pid, item="gold_coin", quantity=2))
+    await ledger.handle(TopUp(player_id=pid, amount=5))
     return pid
 
 
@@ -138,7 +138,7 @@ async def test_events_follow_prints_new_events(
             while "#" not in seen:  # the tail is printed...
                 seen += capsys.readouterr().out
                 await asyncio.sleep(0.02)
-            await ledger.purchase(Purchase(player_id=alice, item="treasure_box"))
+            await ledger.handle(Purchase(player_id=alice, item="treasure_box"))
             seen = ""
             while "purchase" not in seen:  # ...then what is written afterwards
                 seen += capsys.readouterr().out

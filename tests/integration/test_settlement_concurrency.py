@@ -11,6 +11,7 @@ from domain import accounts
 from domain.assets import CURRENCY
 from domain.commands import CloseHold, Payout, PlaceHold, Settle
 from domain.errors import HoldNotPending
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.conftest import WRITE_MODES
 from tests.integration.conftest import Audit, LedgerFactory
@@ -27,8 +28,9 @@ async def stakes(ledger: LedgerService, players: list[str], amount: int = 100) -
     """One pending hold of `amount` diamonds per player: the match's pot."""
     return [
         (
-            await ledger.place_hold(
-                PlaceHold(player=p, asset=CURRENCY, amount=amount, expires_in=600), "server"
+            await ledger.handle(
+                PlaceHold(player=p, asset=CURRENCY, amount=amount, expires_in=600),
+                caller=Sender("server"),
             )
         ).hold_id
         for p in players
@@ -43,7 +45,9 @@ async def test_a_match_settled_pays_the_winners_and_rakes_the_rest(
     ids = [await named(ledger, name, 1_000) for name in names]
     holds = await stakes(ledger, names)
     payouts = (Payout(to="Red", amount=250), Payout(to="blue", amount=100))
-    result = await ledger.settle(Settle(holds=tuple(holds), payouts=payouts), "server")
+    result = await ledger.handle(
+        Settle(holds=tuple(holds), payouts=payouts), caller=Sender("server")
+    )
     assert (result.pot, result.paid, result.rake) == (400, 350, 50)
     assert [await balance(pool, p) for p in ids] == [1_150, 1_000, 900, 900]
     for hold_id in holds:
@@ -64,13 +68,18 @@ async def test_a_settlement_against_a_void_of_its_hold_leaves_exactly_one_outcom
         settle = Settle(holds=tuple(holds), payouts=(Payout(to="ann", amount=200),))
         void = CloseHold(hold_id=holds[1], outcome="void")
         done, errors = await race(
-            [ledger.settle(settle, "server"), ledger.close_hold(void, "server")]
+            [
+                ledger.handle(settle, caller=Sender("server")),
+                ledger.handle(void, caller=Sender("server")),
+            ]
         )
         assert len(done) == 1, errors
         assert [type(e) for e in errors] == [HoldNotPending]
         won[type(done[0]).__name__] += 1
         if type(done[0]).__name__ == "HoldResult":  # the void won: the match is called off
-            await ledger.close_hold(CloseHold(hold_id=holds[0], outcome="void"), "server")
+            await ledger.handle(
+                CloseHold(hold_id=holds[0], outcome="void"), caller=Sender("server")
+            )
     settled = won["SettleResult"]
     assert sum(won.values()) == ROUNDS
     assert await balance(pool, ann) == 100 * ROUNDS + 100 * settled

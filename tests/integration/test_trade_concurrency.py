@@ -34,7 +34,7 @@ COIN = "gold_coin"
 async def trader(ledger: LedgerService, name: str, coins: int) -> str:
     """A player holding `coins` gold coins (10 diamonds each) and nothing else."""
     player = await named(ledger, name, 10 * coins)
-    await ledger.purchase(Purchase(player_id=player, item=COIN, quantity=coins))
+    await ledger.handle(Purchase(player_id=player, item=COIN, quantity=coins))
     return player
 
 
@@ -64,12 +64,12 @@ async def test_accept_against_a_rival_leaves_exactly_one_outcome(
     won: Counter[str] = Counter()
     try:
         for _ in range(ROUNDS):
-            trade = await ledger.offer_trade(offer(seller, "buyer"))
+            trade = await ledger.handle(offer(seller, "buyer"))
             accept = CloseTrade(trade_id=trade.trade_id, outcome="accept", caller_id=buyer)
             other = CloseTrade(trade_id=trade.trade_id, outcome=rival, caller_id=rivals[rival])
             closes = [
-                ledger.close_trade(accept),
-                (expirer if rival == "expire" else ledger).close_trade(other),
+                ledger.handle(accept),
+                (expirer if rival == "expire" else ledger).handle(other),
             ]
             done, errors = await race(closes)
             assert len(done) == 1, errors
@@ -105,7 +105,7 @@ async def test_one_player_offering_the_same_items_twice_at_once_escrows_them_onc
     await named(ledger, "first", 0)
     await named(ledger, "second", 0)
     done, errors = await race(
-        [ledger.offer_trade(offer(seller, to, coins=2)) for to in ("first", "second") * 5]
+        [ledger.handle(offer(seller, to, coins=2)) for to in ("first", "second") * 5]
     )
     assert len(done) == 1
     assert {type(e).__name__ for e in errors} == {"InsufficientFunds"}
@@ -126,12 +126,10 @@ async def test_the_expirer_gives_due_offers_back_after_a_restart(
     seller = await trader(ledger, "patient", 3)
     await named(ledger, "absent", 0)
     placed = [
-        await ledger.offer_trade(offer(seller, "absent", expires_in=seconds))
+        await ledger.handle(offer(seller, "absent", expires_in=seconds))
         for seconds in (30, 60, 3_000)
     ]
-    await ledger.close_trade(
-        CloseTrade(trade_id=placed[1].trade_id, outcome="cancel", caller_id=seller)
-    )
+    await ledger.handle(CloseTrade(trade_id=placed[1].trade_id, outcome="cancel", caller_id=seller))
     await catch_up(pool)
     # A new process (nothing in memory) after the first expiry: it re-reads what is due.
     restarted, due = later(pool, 120, write_mode), ReadModelOverdue(pool)

@@ -42,8 +42,8 @@ async def until(pool: asyncpg.Pool, query: str, *args: Any) -> None:
 
 async def purchase(ledger: LedgerService, label: str) -> str:
     [player] = await sign_up_players(ledger, 1, prefix=label)
-    await ledger.top_up(TopUp(player_id=player, amount=500))
-    return (await ledger.purchase(Purchase(player_id=player, item="gold_coin"))).transfer_id
+    await ledger.handle(TopUp(player_id=player, amount=500))
+    return (await ledger.handle(Purchase(player_id=player, item="gold_coin"))).transfer_id
 
 
 DELIVERED = "SELECT count(*) = $1 FROM webhook_deliveries WHERE status = 'delivered'"

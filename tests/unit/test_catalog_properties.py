@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 from domain import accounts
 from domain.assets import Catalog, CatalogItem, Currency, Drop, OnUse
 from domain.catalog import problems
-from domain.commands import EconomyRules, Purchase, SignUp, TopUp, UseItem
+from domain.commands import EconomyRules, Purchase, SignUp, Sweep, TopUp, UseItem
 from domain.errors import DomainError
 from domain.events import TrancheChanged, Transferred
 from domain.ledger import imbalances
+from service.job import Sender
 from tests.fakes import FakeEventStore, fake_ledger
 from tests.invariants import fold
 
@@ -103,28 +104,32 @@ class Economy:
         items = self.catalog.item_codes()
         match intent:
             case ("signup",):
-                made = await ledger.sign_up(SignUp(username=f"p{len(self.players)}x"), "h")
+                made = await ledger.handle(
+                    SignUp(username=f"p{len(self.players)}x"), caller=Sender(password_hash="h")
+                )
                 self.players.append(made.player_id)
             case ("top_up", who, c, amount) if self.players:
                 currency = currencies[c % len(currencies)]
-                await ledger.top_up(
+                await ledger.handle(
                     TopUp(player_id=self.pick(who), amount=amount, currency=currency)
                 )
             case ("purchase", who, i, price, quantity) if self.players:
                 item = items[i % len(items)]
                 cmd = Purchase(player_id=self.pick(who), item=item, price=price, quantity=quantity)
-                await ledger.purchase(cmd)
+                await ledger.handle(cmd)
             case ("use", who, i, quantity) if self.players:
                 cmd = UseItem(
                     player_id=self.pick(who), item=items[i % len(items)], quantity=quantity
                 )
-                await ledger.use_item(cmd)
+                await ledger.handle(cmd)
             case ("buy_and_use", who, i) if self.players:
                 await self._run(("purchase", who, i, 0, 1))
                 await self._run(("use", who, i, 1))
             case ("sweep", c, lag):
                 currency = currencies[c % len(currencies)]
-                await ledger.sweep(self.inflow_credited(currency, lag), currency)
+                await ledger.handle(
+                    Sweep(inflow_credited=self.inflow_credited(currency, lag), currency=currency)
+                )
 
     def pick(self, who: int) -> str:
         return self.players[who % len(self.players)]

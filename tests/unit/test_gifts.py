@@ -20,6 +20,7 @@ from domain.events import GiftBucket, GiftsSent, Transferred
 from domain.gifts import GiftWindow, decide_gift, minute_of
 from domain.ledger import Decision, PlayerState, imbalances
 from domain.ports import StoredEvent
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.fakes import NOW, FakeEventStore
 from tests.invariants import violations
@@ -146,16 +147,16 @@ async def economy() -> tuple[LedgerService, FakeEventStore, Clock]:
 
 
 async def player(ledger: LedgerService, name: str, diamonds: int) -> str:
-    signed = await ledger.sign_up(SignUp(username=name), "hash")
+    signed = await ledger.handle(SignUp(username=name), caller=Sender(password_hash="hash"))
     if diamonds:
-        await ledger.top_up(TopUp(player_id=signed.player_id, amount=diamonds))
+        await ledger.handle(TopUp(player_id=signed.player_id, amount=diamonds))
     return signed.player_id
 
 
 async def test_the_command_answers_the_senders_wallet_and_the_ledger_balances() -> None:
     ledger, store, _ = await economy()
     alice, bob = await player(ledger, "alice", 300), await player(ledger, "Bob", 0)
-    result = await ledger.gift(Gift(sender_id=alice, to="bob", asset=CURRENCY, amount=120))
+    result = await ledger.handle(Gift(sender_id=alice, to="bob", asset=CURRENCY, amount=120))
     assert (result.version, result.balances) == (3, {CURRENCY: 180})
     head = store.head(accounts.player_account(bob))
     assert head is not None
@@ -169,15 +170,15 @@ async def test_an_unknown_recipient_is_refused() -> None:
     ledger, _, _ = await economy()
     alice = await player(ledger, "alice", 300)
     with pytest.raises(UnknownPlayer):
-        await ledger.gift(Gift(sender_id=alice, to="nobody", asset=CURRENCY, amount=1))
+        await ledger.handle(Gift(sender_id=alice, to="nobody", asset=CURRENCY, amount=1))
 
 
 async def test_a_retried_key_gifts_once() -> None:
     ledger, store, _ = await economy()
     alice, _ = await player(ledger, "alice", 300), await player(ledger, "bob", 0)
     cmd = Gift(sender_id=alice, to="bob", asset=CURRENCY, amount=50)
-    first = await ledger.gift(cmd, "k1")
-    assert await ledger.gift(cmd, "k1") == first
+    first = await ledger.handle(cmd, "k1")
+    assert await ledger.handle(cmd, "k1") == first
     assert store.version(accounts.player_account(alice)) == 3
 
 
@@ -185,11 +186,11 @@ async def test_the_window_rolls_with_the_clock() -> None:
     ledger, _, clock = await economy()
     alice, _ = await player(ledger, "alice", 5_000), await player(ledger, "bob", 0)
     gift = Gift(sender_id=alice, to="bob", asset=CURRENCY, amount=600)
-    await ledger.gift(gift)
+    await ledger.handle(gift)
     with pytest.raises(GiftLimitExceeded):
-        await ledger.gift(gift)
+        await ledger.handle(gift)
     clock.now += timedelta(hours=24, minutes=1)
-    await ledger.gift(gift)
+    await ledger.handle(gift)
 
 
 async def test_concurrent_gifts_never_pass_the_limit_or_the_balance() -> None:
@@ -200,7 +201,7 @@ async def test_concurrent_gifts_never_pass_the_limit_or_the_balance() -> None:
         await player(ledger, name, 0)
     outcomes = await asyncio.gather(
         *(
-            ledger.gift(Gift(sender_id=alice, to=name, asset=CURRENCY, amount=300))
+            ledger.handle(Gift(sender_id=alice, to=name, asset=CURRENCY, amount=300))
             for name in names
         ),
         return_exceptions=True,

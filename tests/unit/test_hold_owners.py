@@ -19,6 +19,7 @@ from domain.holds import Actor, HoldState, decide_close_hold, hold_state, visibl
 from domain.ledger import Decision, PlayerState
 from domain.settlements import decide_settle
 from service.idempotency import fingerprint
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.fakes import NOW, FakeEventStore
 
@@ -150,10 +151,12 @@ async def economy() -> tuple[LedgerService, FakeEventStore, str]:
         new_id=lambda: f"id{next(numbers)}",
     )
     assert await ledger.seed_genesis()
-    alice = (await ledger.sign_up(SignUp(username="alice"), "hash")).player_id
-    await ledger.top_up(TopUp(player_id=alice, amount=500))
+    alice = (
+        await ledger.handle(SignUp(username="alice"), caller=Sender(password_hash="hash"))
+    ).player_id
+    await ledger.handle(TopUp(player_id=alice, amount=500))
     stake = PlaceHold(player="alice", asset=CURRENCY, amount=100, expires_in=60)
-    hold = await ledger.place_hold(stake, "server-a")
+    hold = await ledger.handle(stake, caller=Sender("server-a"))
     return ledger, store, hold.hold_id
 
 
@@ -166,11 +169,15 @@ async def test_through_the_pipeline_another_server_writes_nothing() -> None:
     assert placed.event.placed_by == "server-a"
     log = len(store.log)
     with pytest.raises(UnknownHold):
-        await ledger.close_hold(CloseHold(hold_id=hold_id, outcome="capture"), "server-b")
+        await ledger.handle(
+            CloseHold(hold_id=hold_id, outcome="capture"), caller=Sender("server-b")
+        )
     with pytest.raises(UnknownHold):
-        await ledger.settle(Settle(holds=(hold_id,), payouts=()), "server-b")
+        await ledger.handle(Settle(holds=(hold_id,), payouts=()), caller=Sender("server-b"))
     assert len(store.log) == log
-    done = await ledger.close_hold(CloseHold(hold_id=hold_id, outcome="void"), "server-a")
+    done = await ledger.handle(
+        CloseHold(hold_id=hold_id, outcome="void"), caller=Sender("server-a")
+    )
     assert done.status == "voided"
 
 
@@ -178,7 +185,7 @@ async def test_a_settlement_naming_anothers_hold_and_a_missing_one_says_which_co
     ledger, _, hold_id = await economy()
     for listed in ((hold_id, "nope"), ("nope", hold_id)):
         with pytest.raises(UnknownHold) as refused:
-            await ledger.settle(Settle(holds=listed, payouts=()), "server-b")
+            await ledger.handle(Settle(holds=listed, payouts=()), caller=Sender("server-b"))
         assert refused.value.context == {"holdId": listed[0]}  # no hint of which one exists
 
 
@@ -186,9 +193,9 @@ async def test_an_admin_settles_anothers_hold_with_a_reason() -> None:
     ledger, store, hold_id = await economy()
     cmd = Settle(holds=(hold_id,), payouts=(Payout(to="alice", amount=100),))
     with pytest.raises(ReasonRequired):
-        await ledger.settle(cmd, "ops", role="admin")
+        await ledger.handle(cmd, caller=Sender("ops", "admin"))
     fixed = msgspec.structs.replace(cmd, reason="server-a is gone")
-    assert (await ledger.settle(fixed, "ops", role="admin")).paid == 100
+    assert (await ledger.handle(fixed, caller=Sender("ops", "admin"))).paid == 100
     head = store.head(accounts.hold_account(hold_id))
     assert head is not None
     assert head.event.details.reason == "server-a is gone"  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from domain.errors import (
 from domain.events import HoldPlaced, Transferred
 from domain.holds import Actor, HoldState, decide_close_hold, decide_place_hold
 from domain.ledger import Decision, PlayerState, imbalances
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.fakes import NOW, FakeEventStore
 from tests.invariants import violations
@@ -150,8 +151,10 @@ async def economy() -> tuple[LedgerService, FakeEventStore, Clock, str]:
         new_id=lambda: f"id{next(numbers)}",
     )
     assert await ledger.seed_genesis()
-    alice = (await ledger.sign_up(SignUp(username="alice"), "hash")).player_id
-    await ledger.top_up(TopUp(player_id=alice, amount=500))
+    alice = (
+        await ledger.handle(SignUp(username="alice"), caller=Sender(password_hash="hash"))
+    ).player_id
+    await ledger.handle(TopUp(player_id=alice, amount=500))
     return ledger, store, clock, alice
 
 
@@ -161,11 +164,11 @@ def place(amount: int = 100) -> PlaceHold:
 
 async def test_a_hold_through_the_pipeline() -> None:
     ledger, store, _, alice = await economy()
-    placed = await ledger.place_hold(place(), "server", "k1")
-    assert await ledger.place_hold(place(), "server", "k1") == placed  # once per key
+    placed = await ledger.handle(place(), "k1", Sender("server"))
+    assert await ledger.handle(place(), "k1", Sender("server")) == placed  # once per key
     assert (placed.status, placed.player, placed.amount) == ("pending", "alice", 100)
-    captured = await ledger.close_hold(
-        CloseHold(hold_id=placed.hold_id, outcome="capture", amount=40), "server"
+    captured = await ledger.handle(
+        CloseHold(hold_id=placed.hold_id, outcome="capture", amount=40), caller=Sender("server")
     )
     assert (captured.status, captured.captured) == ("captured", 40)
     head = store.head(accounts.player_account(alice))
@@ -177,19 +180,19 @@ async def test_a_hold_through_the_pipeline() -> None:
 async def test_unknown_players_and_holds() -> None:
     ledger, *_ = await economy()
     with pytest.raises(UnknownPlayer):
-        await ledger.place_hold(
-            PlaceHold(player="bob", asset=CURRENCY, amount=1, expires_in=5), "server"
+        await ledger.handle(
+            PlaceHold(player="bob", asset=CURRENCY, amount=1, expires_in=5), caller=Sender("server")
         )
     with pytest.raises(UnknownHold):
-        await ledger.close_hold(CloseHold(hold_id="nope", outcome="void"), "server")
+        await ledger.handle(CloseHold(hold_id="nope", outcome="void"), caller=Sender("server"))
 
 
 async def test_capture_void_and_expiry_race_for_one_outcome() -> None:
     ledger, store, clock, _ = await economy()
-    held = await ledger.place_hold(place(), "server")
+    held = await ledger.handle(place(), caller=Sender("server"))
     clock.now = NOW + timedelta(seconds=59)
     closing = [
-        ledger.close_hold(CloseHold(hold_id=held.hold_id, outcome=o), "server")
+        ledger.handle(CloseHold(hold_id=held.hold_id, outcome=o), caller=Sender("server"))
         for o in ("capture", "void")
     ]
     outcomes = await asyncio.gather(*closing, return_exceptions=True)
@@ -199,6 +202,6 @@ async def test_capture_void_and_expiry_race_for_one_outcome() -> None:
     clock.now = NOW + timedelta(seconds=60)
     expire = CloseHold(hold_id=held.hold_id, outcome="expire")
     with pytest.raises(HoldNotPending):
-        await ledger.close_hold(expire, "expirer", role="system")
+        await ledger.handle(expire, caller=Sender("expirer", "system"))
     assert store.version(accounts.hold_account(held.hold_id)) == 2
     assert violations(store.transfers(), RULES.genesis_supply) == []

@@ -14,9 +14,8 @@ from domain.errors import InvalidInput, InvalidText, StreamVersionConflict
 from domain.ports import Write
 from domain.state import player_state
 from service.batch import BatchAborted
-from service.job import Job
+from service.job import Job, Sender
 from service.ledger import LedgerService
-from service.purchase import purchase
 from service.results import TransferResult
 from tests.fakes import FakeEventStore, fake_ledger
 
@@ -34,8 +33,10 @@ async def economy(players: int) -> tuple[LedgerService, FakeEventStore, list[str
     assert await ledger.seed_genesis()
     ids = []
     for n in range(players):
-        player = await ledger.sign_up(SignUp(username=f"player{n}"), "hash")
-        await ledger.top_up(TopUp(player_id=player.player_id, amount=100))
+        player = await ledger.handle(
+            SignUp(username=f"player{n}"), caller=Sender(password_hash="hash")
+        )
+        await ledger.handle(TopUp(player_id=player.player_id, amount=100))
         ids.append(player.player_id)
     return ledger, store, ids
 
@@ -43,8 +44,7 @@ async def economy(players: int) -> tuple[LedgerService, FakeEventStore, list[str
 def buys(ledger: LedgerService, players: list[str], bad: int) -> list[Job[TransferResult]]:
     """One keyed purchase per player; the one at `bad` carries the poisoned metadata."""
     return [
-        purchase(
-            ledger.ctx,
+        ledger.job(
             Purchase(player_id=p, item="gold_coin", metadata=POISON if n == bad else {}),
             f"buy-{n}",
         )
@@ -103,7 +103,7 @@ async def test_group_commit_answers_the_poisoned_request_alone() -> None:
     try:
         answers = await asyncio.gather(
             *(
-                ledger.purchase(
+                ledger.handle(
                     Purchase(player_id=p, item="gold_coin", metadata=POISON if n == 3 else {})
                 )
                 for n, p in enumerate(players)

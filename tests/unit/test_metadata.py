@@ -9,6 +9,7 @@ from domain.errors import IdempotencyKeyReused, InvalidMetadata
 from domain.events import Transferred
 from domain.metadata import check_metadata
 from service.idempotency import fingerprint
+from service.job import Sender
 from tests.fakes import fake_ledger
 
 RULES = EconomyRules(genesis_supply=100_000, shard_count=2)
@@ -58,11 +59,13 @@ def test_metadata_is_part_of_the_fingerprint_but_empty_metadata_changes_nothing(
 async def test_a_gift_carries_its_metadata_on_both_players_copies() -> None:
     ledger, store = fake_ledger(RULES)
     await ledger.seed_genesis()
-    alice = (await ledger.sign_up(SignUp(username="alice"), "h")).player_id
-    bob = (await ledger.sign_up(SignUp(username="bob"), "h")).player_id
-    await ledger.top_up(TopUp(player_id=alice, amount=100))
+    alice = (
+        await ledger.handle(SignUp(username="alice"), caller=Sender(password_hash="h"))
+    ).player_id
+    bob = (await ledger.handle(SignUp(username="bob"), caller=Sender(password_hash="h"))).player_id
+    await ledger.handle(TopUp(player_id=alice, amount=100))
     labels = {"matchId": "m-7"}
-    await ledger.gift(Gift(sender_id=alice, to="bob", asset=CURRENCY, amount=10, metadata=labels))
+    await ledger.handle(Gift(sender_id=alice, to="bob", asset=CURRENCY, amount=10, metadata=labels))
     for player in (alice, bob):
         head = store.head(accounts.player_account(player))
         assert head is not None
@@ -73,19 +76,23 @@ async def test_a_gift_carries_its_metadata_on_both_players_copies() -> None:
 async def test_a_write_with_invalid_metadata_writes_nothing() -> None:
     ledger, store = fake_ledger(RULES)
     await ledger.seed_genesis()
-    alice = (await ledger.sign_up(SignUp(username="alice"), "h")).player_id
+    alice = (
+        await ledger.handle(SignUp(username="alice"), caller=Sender(password_hash="h"))
+    ).player_id
     before = len(store.log)
     with pytest.raises(InvalidMetadata):
-        await ledger.top_up(TopUp(player_id=alice, amount=100, metadata={"bad key": "x"}))
+        await ledger.handle(TopUp(player_id=alice, amount=100, metadata={"bad key": "x"}))
     assert len(store.log) == before
 
 
 async def test_the_same_key_with_other_metadata_is_refused_as_a_reused_key() -> None:
     ledger, _ = fake_ledger(RULES)
     await ledger.seed_genesis()
-    alice = (await ledger.sign_up(SignUp(username="alice"), "h")).player_id
-    first = await ledger.top_up(TopUp(player_id=alice, amount=5, metadata={"o": "1"}), "k1")
-    again = await ledger.top_up(TopUp(player_id=alice, amount=5, metadata={"o": "1"}), "k1")
+    alice = (
+        await ledger.handle(SignUp(username="alice"), caller=Sender(password_hash="h"))
+    ).player_id
+    first = await ledger.handle(TopUp(player_id=alice, amount=5, metadata={"o": "1"}), "k1")
+    again = await ledger.handle(TopUp(player_id=alice, amount=5, metadata={"o": "1"}), "k1")
     assert again == first
     with pytest.raises(IdempotencyKeyReused):
-        await ledger.top_up(TopUp(player_id=alice, amount=5, metadata={"o": "2"}), "k1")
+        await ledger.handle(TopUp(player_id=alice, amount=5, metadata={"o": "2"}), "k1")

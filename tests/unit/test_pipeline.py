@@ -15,8 +15,8 @@ from domain.ports import Write
 from domain.state import player_state
 from service.batch import BatchAborted, BatchItem, execute
 from service.idempotency import fingerprint
+from service.job import Sender
 from service.ledger import LedgerService
-from service.purchase import purchase
 from tests.fakes import FakeEventStore, fake_ledger
 
 RULES = EconomyRules(genesis_supply=10_000, shard_count=4)
@@ -36,8 +36,8 @@ async def pair(
 
 
 async def funded(ledger: LedgerService, name: str, diamonds: int) -> str:
-    player = await ledger.sign_up(SignUp(username=name), "hash")
-    await ledger.top_up(TopUp(player_id=player.player_id, amount=diamonds))
+    player = await ledger.handle(SignUp(username=name), caller=Sender(password_hash="hash"))
+    await ledger.handle(TopUp(player_id=player.player_id, amount=diamonds))
     return player.player_id
 
 
@@ -79,7 +79,7 @@ async def test_concurrent_purchases_spend_a_wallet_exactly_once(
     player = await funded(ledger, "alice", 100)
     buy = Purchase(player_id=player, item="gold_coin")
     outcomes = await asyncio.gather(
-        *(ledger.purchase(buy) for _ in range(16)), return_exceptions=True
+        *(ledger.handle(buy) for _ in range(16)), return_exceptions=True
     )
     sold = [o for o in outcomes if not isinstance(o, BaseException)]
     assert len(sold) == 10
@@ -98,11 +98,11 @@ async def test_commands_are_counted_and_bound_to_the_log_line_in_both_modes(
         commands_counted("Purchase", "insufficient_funds"),
     )
     structlog.contextvars.clear_contextvars()
-    result = await ledger.purchase(Purchase(player_id=player, item="gold_coin"))
+    result = await ledger.handle(Purchase(player_id=player, item="gold_coin"))
     bound = structlog.contextvars.get_contextvars()
     assert (bound["transfer_id"], bound["stream"]) == (result.transfer_id, player)
     with pytest.raises(InsufficientFunds):
-        await ledger.purchase(Purchase(player_id=player, item="gold_coin"))
+        await ledger.handle(Purchase(player_id=player, item="gold_coin"))
     assert commands_counted("Purchase", "ok") == ok + 1
     assert commands_counted("Purchase", "insufficient_funds") == broke + 1
     structlog.contextvars.clear_contextvars()
@@ -116,7 +116,7 @@ async def test_group_commit_writes_concurrent_commands_in_one_statement() -> Non
     try:
         sessions = store.sessions
         await asyncio.gather(
-            *(ledger.purchase(Purchase(player_id=p, item="gold_coin")) for p in players * 3)
+            *(ledger.handle(Purchase(player_id=p, item="gold_coin")) for p in players * 3)
         )
     finally:
         await ledger.close()
@@ -176,7 +176,7 @@ async def test_a_lost_race_is_re_decided_holding_a_lock_on_its_scope(
 
     monkeypatch.setattr(store, "write", lose_once)
     retries = ledger.conflict_retries
-    result = await ledger.purchase(Purchase(player_id=player, item="gold_coin"))
+    result = await ledger.handle(Purchase(player_id=player, item="gold_coin"))
     assert result.balances[CURRENCY] == 90
     assert ledger.conflict_retries == retries + 1
     assert store.locked[-1] == sorted([player, accounts.player_account(player)])
@@ -202,7 +202,7 @@ async def test_a_group_that_loses_on_one_stream_retries_only_the_commands_that_w
 
     monkeypatch.setattr(store, "write", lose_once_on_the_last)
     outcomes = await ledger.pipeline.write(
-        [purchase(ledger.ctx, Purchase(player_id=p, item="gold_coin"), None) for p in players]
+        [ledger.job(Purchase(player_id=p, item="gold_coin")) for p in players]
     )
     assert [o.result.balances[CURRENCY] for o in outcomes] == [90] * 4
     # The three that did not touch the lost stream go again together; the fourth alone, locked.
@@ -229,7 +229,7 @@ async def test_an_atomic_group_that_loses_on_one_stream_is_retried_whole(
         written.append(len(writes))
 
     monkeypatch.setattr(store, "write", lose_once)
-    jobs = [purchase(ledger.ctx, Purchase(player_id=p, item="gold_coin"), None) for p in players]
+    jobs = [ledger.job(Purchase(player_id=p, item="gold_coin")) for p in players]
     outcomes = await ledger.pipeline.write(jobs, atomic=True)
     assert all(o.error is None for o in outcomes)
     assert written == [0, 3]

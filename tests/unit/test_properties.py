@@ -22,6 +22,7 @@ from domain.errors import DomainError, StreamVersionConflict
 from domain.events import Claimed, PlayerRegistered, TrancheChanged, Transferred
 from domain.ledger import Append, Decision, PlayerState, ShardState
 from domain.state import player_state, shard_state
+from service.job import Sender
 from tests.fakes import NOW, FakeEventStore, fake_ledger
 from tests.invariants import fold, violations
 
@@ -167,15 +168,15 @@ class LedgerMachine(RuleBasedStateMachine):
         try:
             match command:
                 case SignUp():
-                    await self.ledger.sign_up(command, "hash")
+                    await self.ledger.handle(command, caller=Sender(password_hash="hash"))
                 case TopUp():
-                    await self.ledger.top_up(command)
+                    await self.ledger.handle(command)
                 case Purchase():
-                    await self.ledger.purchase(command)
+                    await self.ledger.handle(command)
                 case Reverse():
-                    await self.ledger.reverse(command)
+                    await self.ledger.handle(command)
                 case Sweep():
-                    await self.ledger.sweep(command.inflow_credited)
+                    await self.ledger.handle(Sweep(inflow_credited=command.inflow_credited))
         except DomainError as refused:
             return refused
         return None

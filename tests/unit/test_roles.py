@@ -5,6 +5,7 @@ import pytest
 from domain.commands import EconomyRules, Purchase, SignUp, TopUp
 from domain.errors import NotAPlayer
 from domain.roles import FixedRoles, require_player, require_player_referrer
+from service.job import Sender
 from tests.fakes import fake_ledger
 
 
@@ -27,15 +28,20 @@ def test_a_privileged_referral_code_names_the_code_not_the_account() -> None:
 async def test_the_write_side_refuses_before_it_writes() -> None:
     ledger, store = fake_ledger(EconomyRules(shard_count=2))
     await ledger.seed_genesis()
-    server = await ledger.sign_up(SignUp(username="arena"), "hash", role="service")
+    server = await ledger.handle(
+        SignUp(username="arena"), caller=Sender(password_hash="hash", role="service")
+    )
     ledger.ctx.roles = FixedRoles({server.player_id})
     written = len(store.log)
     with pytest.raises(NotAPlayer):
-        await ledger.top_up(TopUp(player_id=server.player_id, amount=10))
+        await ledger.handle(TopUp(player_id=server.player_id, amount=10))
     with pytest.raises(NotAPlayer):
-        await ledger.purchase(Purchase(player_id=server.player_id, item="gold_coin"))
+        await ledger.handle(Purchase(player_id=server.player_id, item="gold_coin"))
     with pytest.raises(NotAPlayer):
-        await ledger.sign_up(SignUp(username="newbie", referral_code=server.referral_code), "h")
+        await ledger.handle(
+            SignUp(username="newbie", referral_code=server.referral_code),
+            caller=Sender(password_hash="h"),
+        )
     assert len(store.log) == written
-    player = await ledger.sign_up(SignUp(username="alice"), "hash")
-    await ledger.top_up(TopUp(player_id=player.player_id, amount=10))  # players still can
+    player = await ledger.handle(SignUp(username="alice"), caller=Sender(password_hash="hash"))
+    await ledger.handle(TopUp(player_id=player.player_id, amount=10))  # players still can

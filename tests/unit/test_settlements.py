@@ -20,6 +20,7 @@ from domain.events import HoldPlaced, Transferred
 from domain.holds import Actor, HoldState, settled
 from domain.ledger import Decision, PlayerState
 from domain.settlements import decide_settle
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.fakes import NOW, FakeEventStore
 from tests.invariants import fold, violations
@@ -120,19 +121,22 @@ async def test_a_settlement_through_the_pipeline() -> None:
     assert await ledger.seed_genesis()
     stakes = []
     for name in ("ann", "ben", "cat"):
-        player = (await ledger.sign_up(SignUp(username=name), "hash")).player_id
-        await ledger.top_up(TopUp(player_id=player, amount=100))
+        player = (
+            await ledger.handle(SignUp(username=name), caller=Sender(password_hash="hash"))
+        ).player_id
+        await ledger.handle(TopUp(player_id=player, amount=100))
         place = PlaceHold(player=name, asset=CURRENCY, amount=100, expires_in=60)
-        stakes.append((await ledger.place_hold(place, "server")).hold_id)
+        stakes.append((await ledger.handle(place, caller=Sender("server"))).hold_id)
     cmd = Settle(holds=tuple(stakes), payouts=(Payout(to="ann", amount=200),))
-    result = await ledger.settle(cmd, "server", "match-1")
-    assert await ledger.settle(cmd, "server", "match-1") == result  # once per key
+    result = await ledger.handle(cmd, "match-1", Sender("server"))
+    assert await ledger.handle(cmd, "match-1", Sender("server")) == result  # once per key
     assert (result.pot, result.paid, result.rake) == (300, 200, 100)
     assert [store.version(accounts.hold_account(h)) for h in stakes] == [2, 2, 2]
     assert violations(store.transfers(), RULES.genesis_supply) == []
     with pytest.raises(UnknownHold):
-        await ledger.settle(Settle(holds=("nope",), payouts=()), "server")
+        await ledger.handle(Settle(holds=("nope",), payouts=()), caller=Sender("server"))
     with pytest.raises(UnknownPlayer):
-        await ledger.settle(
-            Settle(holds=(stakes[0],), payouts=(Payout(to="zed", amount=1),)), "server"
+        await ledger.handle(
+            Settle(holds=(stakes[0],), payouts=(Payout(to="zed", amount=1),)),
+            caller=Sender("server"),
         )

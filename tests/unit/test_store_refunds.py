@@ -23,6 +23,7 @@ from domain.details import StoreCreditDetails, TopUpDetails
 from domain.errors import ReceiptAlreadyUsed, UnknownStoreProduct, UnknownTransfer
 from domain.events import DebtChanged, Leg, Transferred
 from domain.ledger import Append, Decision, imbalances
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.fakes import NOW, FakeEventStore, fake_ledger
 
@@ -53,18 +54,22 @@ async def test_a_refund_after_spending_leaves_zero_and_debt_the_next_top_up_repa
     ledger: tuple[LedgerService, FakeEventStore],
 ) -> None:
     service, store = ledger
-    pid = (await service.sign_up(SignUp(username="anna"), "hash")).player_id
-    assert (await service.store_credit(bought(pid))).balances["diamond"] == 100
-    await service.purchase(Purchase(player_id=pid, item="gold_coin", quantity=7))  # 70 spent
-    refund = await service.store_refund(REFUND)
+    pid = (
+        await service.handle(SignUp(username="anna"), caller=Sender(password_hash="hash"))
+    ).player_id
+    assert (await service.handle(bought(pid))).balances["diamond"] == 100
+    await service.handle(Purchase(player_id=pid, item="gold_coin", quantity=7))  # 70 spent
+    refund = await service.handle(REFUND)
     assert refund.balances["diamond"] == 0
     assert store.head(accounts.debt_stream(pid)).event.debt_after == {"diamond": 70}
-    again = await service.store_refund(REFUND)  # the store sends it again: nothing more
+    again = await service.handle(REFUND)  # the store sends it again: nothing more
     assert again.transfer_id == refund.transfer_id
-    top_up = await service.top_up(TopUp(player_id=pid, amount=50))
+    top_up = await service.handle(TopUp(player_id=pid, amount=50))
     assert top_up.balances["diamond"] == 0  # all of it repaid the debt
     assert store.head(accounts.debt_stream(pid)).event.debt_after == {"diamond": 20}
-    granted = await service.grant(Grant(player="anna", amount=30, reason="prize"), "server")
+    granted = await service.handle(
+        Grant(player="anna", amount=30, reason="prize"), caller=Sender("server")
+    )
     assert granted.balances["diamond"] == 10
     assert store.head(accounts.debt_stream(pid)).event.debt_after == {}
     assert all(not imbalances(t.legs) for t in store.transfers())
@@ -74,9 +79,11 @@ async def test_a_refund_before_spending_takes_everything_back(
     ledger: tuple[LedgerService, FakeEventStore],
 ) -> None:
     service, store = ledger
-    pid = (await service.sign_up(SignUp(username="bob"), "hash")).player_id
-    credit = await service.store_credit(bought(pid))
-    refund = await service.store_refund(REFUND)
+    pid = (
+        await service.handle(SignUp(username="bob"), caller=Sender(password_hash="hash"))
+    ).player_id
+    credit = await service.handle(bought(pid))
+    refund = await service.handle(REFUND)
     assert refund.balances["diamond"] == 0
     assert store.head(accounts.debt_stream(pid)) is None
     [taken] = [t for t in store.transfers() if t.transfer_id == refund.transfer_id]
@@ -91,16 +98,20 @@ async def test_a_receipt_credits_its_player_once_and_nobody_else(
     ledger: tuple[LedgerService, FakeEventStore],
 ) -> None:
     service, _ = ledger
-    ann = (await service.sign_up(SignUp(username="anna"), "hash")).player_id
-    bo = (await service.sign_up(SignUp(username="bob"), "hash")).player_id
-    first = await service.store_credit(bought(ann))
-    assert await service.store_credit(bought(ann)) == first
+    ann = (
+        await service.handle(SignUp(username="anna"), caller=Sender(password_hash="hash"))
+    ).player_id
+    bo = (
+        await service.handle(SignUp(username="bob"), caller=Sender(password_hash="hash"))
+    ).player_id
+    first = await service.handle(bought(ann))
+    assert await service.handle(bought(ann)) == first
     with pytest.raises(ReceiptAlreadyUsed):
-        await service.store_credit(bought(bo))
+        await service.handle(bought(bo))
     with pytest.raises(UnknownStoreProduct):
-        await service.store_credit(bought(bo, "tx2", "gems9000"))
+        await service.handle(bought(bo, "tx2", "gems9000"))
     with pytest.raises(UnknownTransfer):
-        await service.store_refund(StoreRefund(store="google", receipt_id="GPA.1", reason="x"))
+        await service.handle(StoreRefund(store="google", receipt_id="GPA.1", reason="x"))
 
 
 def test_repayment_splits_the_credit_leg_and_stays_balanced() -> None:

@@ -23,6 +23,7 @@ from domain.errors import (
 from domain.events import TradeOffered, Transferred
 from domain.ledger import Decision, PlayerState, imbalances
 from domain.trades import TradeState, decide_close_trade, decide_offer_trade
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.fakes import NOW, FakeEventStore
 from tests.invariants import fold, violations
@@ -199,11 +200,13 @@ async def economy() -> tuple[LedgerService, FakeEventStore, Clock, str, str]:
         new_id=lambda: f"id{next(numbers)}",
     )
     assert await ledger.seed_genesis()
-    a = (await ledger.sign_up(SignUp(username="alice"), "hash")).player_id
-    b = (await ledger.sign_up(SignUp(username="bob"), "hash")).player_id
+    a = (
+        await ledger.handle(SignUp(username="alice"), caller=Sender(password_hash="hash"))
+    ).player_id
+    b = (await ledger.handle(SignUp(username="bob"), caller=Sender(password_hash="hash"))).player_id
     for player in (a, b):
-        await ledger.top_up(TopUp(player_id=player, amount=500))
-    await ledger.purchase(Purchase(player_id=a, item="gold_coin", quantity=2))
+        await ledger.handle(TopUp(player_id=player, amount=500))
+    await ledger.handle(Purchase(player_id=a, item="gold_coin", quantity=2))
     return ledger, store, clock, a, b
 
 
@@ -213,10 +216,10 @@ def offer(a: str, expires_in: int | None = 60) -> OfferTrade:
 
 async def test_a_trade_through_the_pipeline() -> None:
     ledger, store, _, a, b = await economy()
-    offered = await ledger.offer_trade(offer(a), "k1")
-    assert await ledger.offer_trade(offer(a), "k1") == offered  # once per key
+    offered = await ledger.handle(offer(a), "k1")
+    assert await ledger.handle(offer(a), "k1") == offered  # once per key
     assert (offered.status, offered.offerer, offered.recipient) == ("open", "alice", "bob")
-    accepted = await ledger.close_trade(
+    accepted = await ledger.handle(
         CloseTrade(trade_id=offered.trade_id, outcome="accept", caller_id=b)
     )
     assert accepted.status == "accepted"
@@ -231,25 +234,25 @@ async def test_a_trade_through_the_pipeline() -> None:
 async def test_unknown_players_and_trades() -> None:
     ledger, _, _, a, b = await economy()
     with pytest.raises(UnknownPlayer):
-        await ledger.offer_trade(OfferTrade(offerer_id=a, to="carol", give=GIVE, want=WANT))
+        await ledger.handle(OfferTrade(offerer_id=a, to="carol", give=GIVE, want=WANT))
     with pytest.raises(UnknownTrade):
-        await ledger.close_trade(CloseTrade(trade_id="nope", outcome="decline", caller_id=b))
+        await ledger.handle(CloseTrade(trade_id="nope", outcome="decline", caller_id=b))
 
 
 async def test_two_offers_cannot_promise_the_same_coins() -> None:
     ledger, *_, a, _ = await economy()
     outcomes = await asyncio.gather(
-        *(ledger.offer_trade(offer(a)) for _ in range(2)), return_exceptions=True
+        *(ledger.handle(offer(a)) for _ in range(2)), return_exceptions=True
     )
     assert sorted(type(o).__name__ for o in outcomes) == ["InsufficientFunds", "TradeResult"]
 
 
 async def test_accept_cancel_decline_and_expiry_race_for_one_outcome() -> None:
     ledger, store, clock, a, b = await economy()
-    offered = await ledger.offer_trade(offer(a))
+    offered = await ledger.handle(offer(a))
     clock.now = NOW + timedelta(seconds=59)
     closing = [
-        ledger.close_trade(CloseTrade(trade_id=offered.trade_id, outcome=o, caller_id=who))
+        ledger.handle(CloseTrade(trade_id=offered.trade_id, outcome=o, caller_id=who))
         for o, who in (("accept", b), ("cancel", a), ("decline", b))
     ]
     outcomes = await asyncio.gather(*closing, return_exceptions=True)
@@ -258,6 +261,6 @@ async def test_accept_cancel_decline_and_expiry_race_for_one_outcome() -> None:
     assert [type(o) for o in outcomes if isinstance(o, BaseException)] == [TradeNotOpen] * 2
     clock.now = NOW + timedelta(seconds=60)
     with pytest.raises(TradeNotOpen):
-        await ledger.close_trade(CloseTrade(trade_id=offered.trade_id, outcome="expire"))
+        await ledger.handle(CloseTrade(trade_id=offered.trade_id, outcome="expire"))
     assert store.version(accounts.trade_account(offered.trade_id)) == 2
     assert violations(store.transfers(), RULES.genesis_supply) == []
