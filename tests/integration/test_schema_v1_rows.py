@@ -17,6 +17,7 @@ from projections.rebuild import rebuild
 from projections.registry import PROJECTIONS
 from projections.replay import replay
 from projections.runner import catch_up
+from service.job import Sender
 from service.ledger import LedgerService
 from tests.integration.projection_support import dump_models
 from tests.integration.test_economy_audit import economy, trades_and_a_match
@@ -40,12 +41,12 @@ async def old_economy(ledger: LedgerService) -> tuple[str, str, str]:
     """Gifts, holds, trades, a settlement, purchases, a grant and a reversal."""
     ben, kept = await economy(ledger)
     seller, _, _, _ = await trades_and_a_match(ledger)
-    bought = await ledger.purchase(Purchase(player_id=ben, item="gold_coin"))
-    await ledger.reverse(
+    bought = await ledger.handle(Purchase(player_id=ben, item="gold_coin"))
+    await ledger.handle(
         Reverse(player_id=ben, transfer_id=bought.transfer_id, reason="refund", actor="ops")
     )
-    await ledger.grant(Grant(player="ben", amount=25, reason="quest"), "server")
-    await ledger.purchase(Purchase(player_id=seller, item="treasure_box"))
+    await ledger.handle(Grant(player="ben", amount=25, reason="quest"), caller=Sender("server"))
+    await ledger.handle(Purchase(player_id=seller, item="treasure_box"))
     return ben, kept, bought.transfer_id
 
 
@@ -92,8 +93,10 @@ async def test_version_1_rows_audit_rebuild_and_replay_as_stored(
     } <= shown
 
     # The upgraded release writes version 2 on the same streams, and the log still audits.
-    await ledger.gift(Gift(sender_id=ben, to="ann", asset=CURRENCY, amount=5, memo="thanks"))
-    await ledger.close_hold(CloseHold(hold_id=kept, outcome="capture", amount=15), "server")
+    await ledger.handle(Gift(sender_id=ben, to="ann", asset=CURRENCY, amount=5, memo="thanks"))
+    await ledger.handle(
+        CloseHold(hold_id=kept, outcome="capture", amount=15), caller=Sender("server")
+    )
     rows = await pool.fetch(_ROWS)
     assert [r["schema_version"] for r in rows[-3:]] == [2, 2, 2]
     assert '"details":' in rows[-1]["payload"]
