@@ -7,9 +7,9 @@ from domain.commands import OfferTrade
 from domain.events import TradeOffered
 from domain.ledger import Decision
 from domain.roles import require_player
-from domain.state import player_state
 from domain.trades import TradeState, decide_offer_trade
 from service.context import Context
+from service.escrow import opened, party
 from service.gift import owner, username
 from service.job import Heads, Job
 from service.results import TradeResult, trade_result
@@ -22,7 +22,7 @@ def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None) -> Job[TradeResu
     claim = accounts.username_stream(cmd.to)
 
     async def decide(heads: Heads) -> tuple[Decision, TradeResult]:
-        offerer = player_state(cmd.offerer_id, await heads.latest(stream))
+        offerer = await party(heads, cmd.offerer_id)
         recipient_id = await owner(heads, claim, cmd.to)
         names = (await username(heads, cmd.offerer_id), await username(heads, recipient_id))
         privileged = await ctx.roles.privileged()
@@ -39,8 +39,7 @@ def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None) -> Job[TradeResu
             rules=ctx.rules,
             now=ctx.clock(),
         )
-        [offered] = decision.appends[1].events
-        assert isinstance(offered, TradeOffered)
+        offered = opened(decision, TradeOffered)
         return decision, trade_result(TradeState(offered=offered, version=1, status="open"))
 
     return Job(
