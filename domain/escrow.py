@@ -99,8 +99,7 @@ def open_escrow(
 
 
 def close_escrow(
-    escrow: str,
-    contents: Mapping[str, int],
+    escrows: Sequence[tuple[str, Mapping[str, int]]],
     legs: Sequence[Leg],
     *,
     code: TransferCode,
@@ -109,13 +108,16 @@ def close_escrow(
     mirrors: Sequence[tuple[PlayerState, AnyDetails]],
     now: datetime,
 ) -> Decision:
-    """The closing transfer: posted on the escrow's stream at version 2 (the outcome race) and
-    mirrored, with each one's own details, on the streams of the players whose balances move."""
+    """The closing transfer: appended at version 2 on the stream of each escrow it closes (the
+    outcome race: one hold or trade, or every hold a settlement pools, with what each holds) and
+    mirrored, with each one's own details, on the streams of the players whose balances move.
+    The first escrow's copy posts the legs."""
     legs = tuple(legs)
 
-    def copy(stream: str, balances: Mapping[str, int], info: AnyDetails, expected: int) -> Append:
-        mirror = stream != escrow  # the escrow's own copy posts the legs
-        event = Transferred(
+    def copy(
+        stream: str, balances: Mapping[str, int], info: AnyDetails, mirror: bool
+    ) -> Transferred:
+        return Transferred(
             transfer_id=transfer_id,
             code=code,
             legs=legs,
@@ -124,10 +126,15 @@ def close_escrow(
             mirror=mirror,
             details=info,
         )
-        return Append(stream=stream, expected=expected, events=(event,))
 
-    appends = [copy(escrow, contents, details, OPENED_VERSION)]
-    appends += [copy(_player_stream(p), p.balances, info, p.version) for p, info in mirrors]
+    appends = [
+        Append(stream=stream, expected=OPENED_VERSION, events=(copy(stream, held, details, i > 0),))
+        for i, (stream, held) in enumerate(escrows)
+    ]
+    for player, info in mirrors:
+        stream = _player_stream(player)
+        event = copy(stream, player.balances, info, mirror=True)
+        appends.append(Append(stream=stream, expected=player.version, events=(event,)))
     return Decision(appends=tuple(appends))
 
 

@@ -206,8 +206,7 @@ def decide_close_hold(
         legs.append(Leg(mine, terms.asset, released))
     details = HoldDetails(hold_id=terms.hold_id, memo=terms.memo, reason=cmd.reason)
     return escrow.close_escrow(
-        held,
-        {terms.asset: terms.amount},
+        [(held, {terms.asset: terms.amount})],
         legs,
         code=CLOSE_CODES[cmd.outcome],
         transfer_id=transfer_id,

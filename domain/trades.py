@@ -179,8 +179,7 @@ def decide_close_trade(
     else:
         legs = escrow.moves(held, mine, terms.give)
     return escrow.close_escrow(
-        held,
-        terms.give,
+        [(held, terms.give)],
         legs,
         code=CLOSE_CODES[cmd.outcome],
         transfer_id=transfer_id,
