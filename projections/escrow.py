@@ -13,6 +13,7 @@ from domain.escrow import EscrowUse, outcome
 from domain.events import Event, Transferred
 from infra.db import Conn
 from infra.eventstore import StoredEvent
+from projections.model import Tables, sql
 
 
 class EscrowRow(Protocol):
@@ -32,7 +33,9 @@ def _nothing(row: Any, closing: Transferred) -> None:
 
 @dataclass(frozen=True)
 class EscrowFold(Generic[R]):
-    """One use's rows: its streams, a new row, what its terms and its outcome write."""
+    """One use's read model: its streams, a new row, what its terms and its outcome write, and
+    the upsert of a batch's rows (`upsert` names its table as {name}; `columns` gives its
+    parameters, one array each)."""
 
     use: EscrowUse
     is_stream: Callable[[str], bool]
@@ -40,38 +43,33 @@ class EscrowFold(Generic[R]):
     new_row: Callable[[str], R]
     terms: type[Event]  # the event that opens the stream (HoldPlaced, TradeOffered)
     opened: Callable[[R, StoredEvent], None]
+    upsert: str
+    columns: Callable[[list[R]], Sequence[list[Any]]]
     closed: Callable[[R, Transferred], None] = _nothing  # what else an outcome writes
 
+    def fold(self, events: Sequence[StoredEvent]) -> dict[str, R]:
+        """The newest row of each escrow touched by the batch."""
+        rows: dict[str, R] = {}
+        for stored in events:
+            if not self.is_stream(stored.stream_id):
+                continue
+            escrow_id = self.id_of(stored.stream_id)
+            row = rows.setdefault(escrow_id, self.new_row(escrow_id))
+            event = stored.event
+            if isinstance(event, self.terms):
+                self.opened(row, stored)
+            elif isinstance(event, Transferred) and (closed := outcome(self.use, event)):
+                row.status, row.closed_at = closed
+                self.closed(row, event)
+            row.version = max(row.version, stored.version)
+        return rows
 
-def fold(spec: EscrowFold[R], events: Sequence[StoredEvent]) -> dict[str, R]:
-    """The newest row of each escrow touched by the batch."""
-    rows: dict[str, R] = {}
-    for stored in events:
-        if not spec.is_stream(stored.stream_id):
-            continue
-        escrow_id = spec.id_of(stored.stream_id)
-        row = rows.setdefault(escrow_id, spec.new_row(escrow_id))
-        event = stored.event
-        if isinstance(event, spec.terms):
-            spec.opened(row, stored)
-        elif isinstance(event, Transferred) and (closed := outcome(spec.use, event)):
-            row.status, row.closed_at = closed
-            spec.closed(row, event)
-        row.version = max(row.version, stored.version)
-    return rows
-
-
-async def upsert(
-    conn: Conn,
-    statement: str,
-    rows: dict[str, R],
-    columns: Callable[[list[R]], Sequence[list[Any]]],
-) -> None:
-    """One upsert for the whole batch, a column array a parameter (sorted: a stable lock
-    order)."""
-    ordered = [rows[key] for key in sorted(rows)]
-    if ordered:
-        await conn.execute(statement, *columns(ordered))
+    async def project(self, conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:
+        """Fold a batch and write it in one upsert (sorted: a stable lock order)."""
+        rows = self.fold(events)
+        ordered = [rows[key] for key in sorted(rows)]
+        if ordered:
+            await conn.execute(sql(self.upsert, tables), *self.columns(ordered))
 
 
 def attributes(*names: str) -> Callable[[list[Any]], list[list[Any]]]:

@@ -3,7 +3,6 @@
 One row per hold, by the fold every escrow shares (projections/escrow.py).
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +12,7 @@ from domain.holds import USE, captured_by
 from infra.db import Conn
 from infra.eventstore import StoredEvent
 from projections import escrow
-from projections.model import Projection, Tables, sql
+from projections.model import Projection
 
 
 @dataclass
@@ -47,22 +46,6 @@ def _closed(row: HoldRow, closing: Transferred) -> None:
     row.captured = captured_by(row.hold_id, closing)
 
 
-FOLD = escrow.EscrowFold(
-    use=USE,
-    is_stream=accounts.is_hold,
-    id_of=accounts.hold_id_of,
-    new_row=lambda hold_id: HoldRow(hold_id=hold_id, status="pending", version=0),
-    terms=HoldPlaced,
-    opened=_opened,
-    closed=_closed,
-)
-
-
-def fold(events: Sequence[StoredEvent]) -> dict[str, HoldRow]:
-    """The newest row of each hold touched by the batch."""
-    return escrow.fold(FOLD, events)
-
-
 _UPSERT = """
 INSERT INTO {rm_holds} AS h (hold_id, player_id, asset, amount, expires_at, memo, status,
                              captured, version, placed_at, closed_at, placed_by, placed_position)
@@ -93,14 +76,18 @@ _COLUMNS = escrow.attributes(
 )  # fmt: skip
 
 
-async def apply_batch(conn: Conn, rows: dict[str, HoldRow], tables: Tables) -> None:
-    """One upsert for the whole batch."""
-    await escrow.upsert(conn, sql(_UPSERT, tables), rows, _COLUMNS)
-
-
-async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:
-    """Fold and write one batch."""
-    await apply_batch(conn, fold(events), tables)
+FOLD = escrow.EscrowFold(
+    use=USE,
+    is_stream=accounts.is_hold,
+    id_of=accounts.hold_id_of,
+    new_row=lambda hold_id: HoldRow(hold_id=hold_id, status="pending", version=0),
+    terms=HoldPlaced,
+    opened=_opened,
+    upsert=_UPSERT,
+    columns=_COLUMNS,
+    closed=_closed,
+)
+fold = FOLD.fold
 
 
 # What a player's pending holds set aside: (asset, amount) rows, one per hold.
@@ -112,7 +99,7 @@ async def held(conn: Conn, player_id: str) -> dict[str, int]:
     return await escrow.set_aside(conn, PENDING, player_id)
 
 
-PROJECTION = Projection(name="holds", tables=("rm_holds",), apply=project)
+PROJECTION = Projection(name="holds", tables=("rm_holds",), apply=FOLD.project)
 
 _DUE = """
 SELECT hold_id FROM rm_holds WHERE status = 'pending' AND expires_at <= $1

@@ -3,7 +3,6 @@
 One row per trade, by the fold every escrow shares (projections/escrow.py).
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,7 @@ from domain.trades import USE
 from infra.db import Conn
 from infra.eventstore import StoredEvent
 from projections import escrow
-from projections.model import Projection, Tables, sql
+from projections.model import Projection
 
 
 @dataclass
@@ -38,21 +37,6 @@ def _opened(row: TradeRow, stored: StoredEvent) -> None:
     assert isinstance(event, TradeOffered)
     row.terms = {name: getattr(event, name) for name in _TERMS}
     row.terms["offered_at"] = event.occurred_at
-
-
-FOLD = escrow.EscrowFold(
-    use=USE,
-    is_stream=accounts.is_trade,
-    id_of=accounts.trade_id_of,
-    new_row=lambda trade_id: TradeRow(trade_id=trade_id, status="open", version=0),
-    terms=TradeOffered,
-    opened=_opened,
-)
-
-
-def fold(events: Sequence[StoredEvent]) -> dict[str, TradeRow]:
-    """The newest row of each trade touched by the batch."""
-    return escrow.fold(FOLD, events)
 
 
 _UPSERT = """
@@ -92,14 +76,17 @@ def _columns(ordered: list[TradeRow]) -> list[list[Any]]:
     return [[r.trade_id for r in ordered], *terms, *rest, [r.closed_at for r in ordered]]
 
 
-async def apply_batch(conn: Conn, rows: dict[str, TradeRow], tables: Tables) -> None:
-    """One upsert for the whole batch."""
-    await escrow.upsert(conn, sql(_UPSERT, tables), rows, _columns)
-
-
-async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:
-    """Fold and write one batch."""
-    await apply_batch(conn, fold(events), tables)
+FOLD = escrow.EscrowFold(
+    use=USE,
+    is_stream=accounts.is_trade,
+    id_of=accounts.trade_id_of,
+    new_row=lambda trade_id: TradeRow(trade_id=trade_id, status="open", version=0),
+    terms=TradeOffered,
+    opened=_opened,
+    upsert=_UPSERT,
+    columns=_columns,
+)
+fold = FOLD.fold
 
 
 # What a player's open offers set aside: (asset, amount) rows, one per asset of an offer.
@@ -168,4 +155,4 @@ def _view(row: Any) -> TradeView:
     )
 
 
-PROJECTION = Projection(name="trades", tables=("rm_trades",), apply=project)
+PROJECTION = Projection(name="trades", tables=("rm_trades",), apply=FOLD.project)
