@@ -1,14 +1,13 @@
-"""Holds: two-phase transfers (DESIGN-NOTES.md, note 8). Placing moves the amount from the
-player's spendable balance to the hold's account and opens the hold's stream at version 1;
-capture, void and expiry are a second transfer out of it, all appended at version 2, so the
-stream's unique (stream, version) key lets exactly one of them win."""
+"""Holds: two-phase transfers (DESIGN-NOTES.md, notes 8 and 14), a use of escrow
+(domain/escrow.py). Placing opens the hold's escrow with the amount from the player's spendable
+balance; capture, void and expiry each close it at version 2, so exactly one of them wins."""
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, cast
 
 import msgspec
 
-from domain import accounts
+from domain import accounts, escrow
 from domain.assets import Catalog
 from domain.commands import CloseHold, EconomyRules, PlaceHold
 from domain.details import HoldDetails
@@ -21,14 +20,14 @@ from domain.errors import (
     UnknownHold,
 )
 from domain.events import Event, HoldPlaced, Leg, TransferCode, Transferred
-from domain.ledger import NO_STREAM, Append, Decision, PlayerState, apply_legs
+from domain.ledger import Decision, PlayerState
 from domain.ports import StoredEvent
 
 HoldStatus = Literal["pending", "captured", "voided", "expired"]
 # Who acts on a hold: a game server (`service`), an operator (`admin`), or the ledger's own
 # writer (`system`: the expirer, which expires every due hold whoever placed it).
 Role = Literal["service", "admin", "system"]
-PLACED_VERSION = 1
+PLACED_VERSION = escrow.OPENED_VERSION
 CLOSE_CODES: dict[str, TransferCode] = {
     "capture": "hold_capture",
     "void": "hold_void",
@@ -40,6 +39,14 @@ STATUS_OF_CODE: dict[str, HoldStatus] = {
     "hold_expiry": "expired",
     "settlement": "captured",  # a match settlement captures the whole hold into its pot
 }
+USE = escrow.EscrowUse(
+    noun="hold",
+    open_status="pending",
+    close_codes=CLOSE_CODES,
+    status_of_code=STATUS_OF_CODE,
+    pays_out="capture",
+    not_open=HoldNotPending,
+)
 
 
 class HoldState(msgspec.Struct, frozen=True, kw_only=True):
@@ -94,15 +101,13 @@ def check_closer(hold: HoldState, by: Actor, reason: str | None) -> None:
 
 def settled(placed: HoldPlaced, version: int, event: Event) -> HoldState:
     """The hold once `event` (its stream's newest, at `version`) is written."""
-    if not isinstance(event, Transferred) or event.code not in STATUS_OF_CODE:
+    closed = escrow.outcome(USE, event)
+    if closed is None or not isinstance(event, Transferred):
         return HoldState(placed=placed, version=version, status="pending")
+    status = cast(HoldStatus, closed[0])
     captured = captured_by(placed.hold_id, event)
     return HoldState(
-        placed=placed,
-        version=version,
-        status=STATUS_OF_CODE[event.code],
-        captured=captured,
-        closed_at=event.occurred_at,
+        placed=placed, version=version, status=status, captured=captured, closed_at=closed[1]
     )
 
 
@@ -129,16 +134,6 @@ def decide_place_hold(
 ) -> Decision:
     """Move `cmd.amount` from the player's spendable balance into the hold's account."""
     _check_place(player, cmd, catalog, rules)
-    mine, held = accounts.player_account(player.player_id), accounts.hold_account(hold_id)
-    legs = (Leg(mine, cmd.asset, -cmd.amount), Leg(held, cmd.asset, cmd.amount))
-    transfer = Transferred(
-        transfer_id=transfer_id,
-        code="hold",
-        legs=legs,
-        state_after=apply_legs(player.balances, legs, mine),
-        occurred_at=now,
-        details=HoldDetails(hold_id=hold_id, memo=cmd.memo),
-    )
     placed = HoldPlaced(
         hold_id=hold_id,
         transfer_id=transfer_id,
@@ -151,11 +146,15 @@ def decide_place_hold(
         occurred_at=now,
         placed_by=placed_by,
     )
-    return Decision(
-        appends=(
-            Append(stream=mine, expected=player.version, events=(transfer,)),
-            Append(stream=held, expected=NO_STREAM, events=(placed,)),
-        )
+    return escrow.open_escrow(
+        player,
+        accounts.hold_account(hold_id),
+        {cmd.asset: cmd.amount},
+        placed,
+        code="hold",
+        transfer_id=transfer_id,
+        details=HoldDetails(hold_id=hold_id, memo=cmd.memo),
+        now=now,
     )
 
 
@@ -205,55 +204,22 @@ def decide_close_hold(
         legs.append(Leg(accounts.INFLOW, terms.asset, captured))
     if released:
         legs.append(Leg(mine, terms.asset, released))
-
-    def copy(account: str, balances: dict[str, int], mirror: bool) -> Transferred:
-        return Transferred(
-            transfer_id=transfer_id,
-            code=CLOSE_CODES[cmd.outcome],
-            legs=tuple(legs),
-            state_after=apply_legs(balances, legs, account),
-            occurred_at=now,
-            mirror=mirror,
-            details=HoldDetails(hold_id=terms.hold_id, memo=terms.memo, reason=cmd.reason),
-        )
-
-    appends = [
-        Append(
-            stream=held,
-            expected=PLACED_VERSION,
-            events=(copy(held, {terms.asset: terms.amount}, mirror=False),),
-        )
-    ]
-    if released:  # the player's balances change only when something comes back
-        appends.append(
-            Append(
-                stream=mine,
-                expected=player.version,
-                events=(copy(mine, player.balances, mirror=True),),
-            )
-        )
-    return Decision(appends=tuple(appends))
+    details = HoldDetails(hold_id=terms.hold_id, memo=terms.memo, reason=cmd.reason)
+    return escrow.close_escrow(
+        [(held, {terms.asset: terms.amount})],
+        legs,
+        code=CLOSE_CODES[cmd.outcome],
+        transfer_id=transfer_id,
+        details=details,
+        # the player's balances change only when something comes back
+        mirrors=[(player, details)] if released else [],
+        now=now,
+    )
 
 
 def _check_close(hold: HoldState, cmd: CloseHold, now: datetime) -> None:
     terms = hold.placed
-    if hold.status != "pending":
-        raise HoldNotPending(
-            f"the hold is {hold.status}, no longer pending",
-            holdId=terms.hold_id,
-            holdStatus=hold.status,
-        )
-    due = now >= terms.expires_at
-    if cmd.outcome == "capture" and due:
-        raise HoldNotPending(
-            "the hold has expired and can no longer be captured",
-            holdId=terms.hold_id,
-            holdStatus="expired",
-        )
-    if cmd.outcome == "expire" and not due:
-        raise HoldNotPending(
-            "the hold is not due to expire yet", holdId=terms.hold_id, holdStatus=hold.status
-        )
+    escrow.check_open(USE, terms.hold_id, hold.status, cmd.outcome, terms.expires_at, now)
     if cmd.amount is not None and not 1 <= cmd.amount <= terms.amount:
         raise InvalidAmount(
             f"a capture is from 1 to the held {terms.amount} {terms.asset}",

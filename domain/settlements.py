@@ -9,13 +9,13 @@ inflow account: the rake.
 from collections import defaultdict
 from datetime import datetime
 
-from domain import accounts
+from domain import accounts, escrow
 from domain.commands import Settle
 from domain.details import SettlementDetails
 from domain.errors import HoldNotPending, InvalidAmount, MixedAssets, PayoutsExceedPot
-from domain.events import Leg, Transferred
-from domain.holds import PLACED_VERSION, Actor, HoldState, check_closer
-from domain.ledger import Append, Decision, PlayerState, apply_legs
+from domain.events import Leg
+from domain.holds import Actor, HoldState, check_closer
+from domain.ledger import Decision, PlayerState
 
 
 def decide_settle(
@@ -40,31 +40,16 @@ def decide_settle(
     ]
     if rake := pot - sum(paid.values()):
         legs.append(Leg(accounts.INFLOW, asset, rake))
-
-    def copy(stream: str, balances: dict[str, int], mirror: bool) -> Transferred:
-        return Transferred(
-            transfer_id=transfer_id,
-            code="settlement",
-            legs=tuple(legs),
-            state_after=apply_legs(balances, legs, stream),
-            occurred_at=now,
-            mirror=mirror,
-            details=SettlementDetails(
-                settlement_id=settlement_id, memo=cmd.memo, reason=cmd.reason
-            ),
-        )
-
-    appends = []
-    for index, hold in enumerate(holds):  # the first hold's copy posts the legs
-        stream, terms = accounts.hold_account(hold.placed.hold_id), hold.placed
-        event = copy(stream, {asset: terms.amount}, mirror=index > 0)
-        appends.append(Append(stream=stream, expected=PLACED_VERSION, events=(event,)))
-    for name in sorted(paid):
-        winner = winners[name]
-        stream = accounts.player_account(winner.player_id)
-        event = copy(stream, winner.balances, mirror=True)
-        appends.append(Append(stream=stream, expected=winner.version, events=(event,)))
-    return Decision(appends=tuple(appends))
+    details = SettlementDetails(settlement_id=settlement_id, memo=cmd.memo, reason=cmd.reason)
+    return escrow.close_escrow(
+        [(accounts.hold_account(h.placed.hold_id), {asset: h.placed.amount}) for h in holds],
+        legs,
+        code="settlement",
+        transfer_id=transfer_id,
+        details=details,
+        mirrors=[(winners[name], details) for name in sorted(paid)],
+        now=now,
+    )
 
 
 def per_winner(cmd: Settle) -> dict[str, int]:

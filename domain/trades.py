@@ -1,14 +1,13 @@
-"""Trades: escrow, then one swap (DESIGN-NOTES.md, note 9). An offer moves what the offerer gives
-into the trade's account and opens its stream at version 1; accept, decline, cancel and expiry
-each append the trade's version 2, so the stream's unique (stream, version) key lets exactly one
-of them win."""
+"""Trades: escrow, then one swap (DESIGN-NOTES.md, notes 9 and 14), a use of escrow
+(domain/escrow.py). An offer opens the trade's escrow with what the offerer gives; accept,
+decline, cancel and expiry each close it at version 2, so exactly one of them wins."""
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, cast
 
 import msgspec
 
-from domain import accounts
+from domain import accounts, escrow
 from domain.assets import Catalog
 from domain.commands import CloseTrade, EconomyRules, OfferTrade
 from domain.details import TradeDetails
@@ -21,12 +20,12 @@ from domain.errors import (
     UnknownAsset,
     UnknownTrade,
 )
-from domain.events import Event, Leg, TradeOffered, TransferCode, Transferred
-from domain.ledger import NO_STREAM, Append, Decision, PlayerState, apply_legs
+from domain.events import Event, TradeOffered, TransferCode
+from domain.ledger import Decision, PlayerState
 from domain.ports import StoredEvent
 
 TradeStatus = Literal["open", "accepted", "declined", "cancelled", "expired"]
-OFFERED_VERSION = 1
+OFFERED_VERSION = escrow.OPENED_VERSION
 DEFAULT_SECONDS = 24 * 3600  # an offer without `expiresIn` stays open a day (or the maximum)
 CLOSE_CODES: dict[str, TransferCode] = {
     "accept": "trade_accept",
@@ -42,6 +41,14 @@ STATUS_OF_CODE: dict[str, TradeStatus] = {
 }
 # Who may close a trade which way: the recipient answers, the offerer withdraws.
 _ROLE = {"accept": "recipient", "decline": "recipient", "cancel": "offerer"}
+USE = escrow.EscrowUse(
+    noun="trade",
+    open_status="open",
+    close_codes=CLOSE_CODES,
+    status_of_code=STATUS_OF_CODE,
+    pays_out="accept",
+    not_open=TradeNotOpen,
+)
 
 
 class TradeState(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,18 +69,11 @@ def trade_state(trade_id: str, first: StoredEvent | None, head: StoredEvent | No
 
 def settled(offered: TradeOffered, version: int, event: Event) -> TradeState:
     """The trade once `event` (its stream's newest, at `version`) is written."""
-    if not isinstance(event, Transferred) or event.code not in STATUS_OF_CODE:
+    closed = escrow.outcome(USE, event)
+    if closed is None:
         return TradeState(offered=offered, version=version, status="open")
-    status = STATUS_OF_CODE[event.code]
-    return TradeState(offered=offered, version=version, status=status, closed_at=event.occurred_at)
-
-
-def escrow_legs(source: str, target: str, amounts: dict[str, int]) -> list[Leg]:
-    """`amounts` from `source` to `target`, one pair of legs per asset (in a stable order)."""
-    legs = []
-    for asset in sorted(amounts):
-        legs += [Leg(source, asset, -amounts[asset]), Leg(target, asset, amounts[asset])]
-    return legs
+    status = cast(TradeStatus, closed[0])
+    return TradeState(offered=offered, version=version, status=status, closed_at=closed[1])
 
 
 def decide_offer_trade(
@@ -91,16 +91,6 @@ def decide_offer_trade(
     """Escrow `cmd.give` from the offerer's spendable balance and open the trade's stream."""
     seconds = cmd.expires_in or min(DEFAULT_SECONDS, rules.hold_max_seconds)
     _check_offer(offerer, recipient_id, cmd, seconds, catalog, rules)
-    mine, escrow = accounts.player_account(offerer.player_id), accounts.trade_account(trade_id)
-    legs = escrow_legs(mine, escrow, cmd.give)
-    transfer = Transferred(
-        transfer_id=transfer_id,
-        code="trade_offer",
-        legs=tuple(legs),
-        state_after=apply_legs(offerer.balances, legs, mine),
-        occurred_at=now,
-        details=TradeDetails(trade_id=trade_id, counterparty=names[1]),
-    )
     offered = TradeOffered(
         trade_id=trade_id,
         transfer_id=transfer_id,
@@ -113,11 +103,15 @@ def decide_offer_trade(
         expires_at=now + timedelta(seconds=seconds),
         occurred_at=now,
     )
-    return Decision(
-        appends=(
-            Append(stream=mine, expected=offerer.version, events=(transfer,)),
-            Append(stream=escrow, expected=NO_STREAM, events=(offered,)),
-        )
+    return escrow.open_escrow(
+        offerer,
+        accounts.trade_account(trade_id),
+        cmd.give,
+        offered,
+        code="trade_offer",
+        transfer_id=transfer_id,
+        details=TradeDetails(trade_id=trade_id, counterparty=names[1]),
+        now=now,
     )
 
 
@@ -172,34 +166,27 @@ def decide_close_trade(
     """Swap (accept: `recipient` is needed) or give the escrow back (decline, cancel, expire)."""
     terms = trade.offered
     check_close(trade, cmd, now)
-    escrow = accounts.trade_account(terms.trade_id)
-    mine = accounts.player_account(terms.offerer_id)
+    held, mine = accounts.trade_account(terms.trade_id), accounts.player_account(terms.offerer_id)
+    mirrors = [(offerer, TradeDetails(trade_id=terms.trade_id, counterparty=terms.recipient))]
     if cmd.outcome == "accept":
         assert recipient is not None, "an accept is decided on the recipient's state"
         _check_funds(recipient, terms.want, "accepting the trade")
         theirs = accounts.player_account(recipient.player_id)
-        legs = escrow_legs(escrow, theirs, terms.give) + escrow_legs(theirs, mine, terms.want)
-    else:
-        legs = escrow_legs(escrow, mine, terms.give)
-
-    def copy(stream: str, state: PlayerState | None, counterparty: str | None) -> Append:
-        balances = state.balances if state else terms.give
-        event = Transferred(
-            transfer_id=transfer_id,
-            code=CLOSE_CODES[cmd.outcome],
-            legs=tuple(legs),
-            state_after=apply_legs(balances, legs, stream),
-            occurred_at=now,
-            mirror=state is not None,  # the trade's own copy posts the legs
-            details=TradeDetails(trade_id=terms.trade_id, counterparty=counterparty),
+        legs = escrow.moves(held, theirs, terms.give) + escrow.moves(theirs, mine, terms.want)
+        mirrors.append(
+            (recipient, TradeDetails(trade_id=terms.trade_id, counterparty=terms.offerer))
         )
-        expected = state.version if state else OFFERED_VERSION
-        return Append(stream=stream, expected=expected, events=(event,))
-
-    appends = [copy(escrow, None, None), copy(mine, offerer, terms.recipient)]
-    if cmd.outcome == "accept" and recipient is not None:
-        appends.append(copy(accounts.player_account(recipient.player_id), recipient, terms.offerer))
-    return Decision(appends=tuple(appends))
+    else:
+        legs = escrow.moves(held, mine, terms.give)
+    return escrow.close_escrow(
+        [(held, terms.give)],
+        legs,
+        code=CLOSE_CODES[cmd.outcome],
+        transfer_id=transfer_id,
+        details=TradeDetails(trade_id=terms.trade_id),
+        mirrors=mirrors,
+        now=now,
+    )
 
 
 def check_close(trade: TradeState, cmd: CloseTrade, now: datetime) -> None:
@@ -217,20 +204,4 @@ def check_close(trade: TradeState, cmd: CloseTrade, now: datetime) -> None:
                 tradeId=terms.trade_id,
                 outcome=cmd.outcome,
             )
-    if trade.status != "open":
-        raise TradeNotOpen(
-            f"the trade is {trade.status}, no longer open",
-            tradeId=terms.trade_id,
-            tradeStatus=trade.status,
-        )
-    due = now >= terms.expires_at
-    if cmd.outcome == "accept" and due:
-        raise TradeNotOpen(
-            "the trade has expired and can no longer be accepted",
-            tradeId=terms.trade_id,
-            tradeStatus="expired",
-        )
-    if cmd.outcome == "expire" and not due:
-        raise TradeNotOpen(
-            "the trade is not due to expire yet", tradeId=terms.trade_id, tradeStatus=trade.status
-        )
+    escrow.check_open(USE, terms.trade_id, trade.status, cmd.outcome, terms.expires_at, now)

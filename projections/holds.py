@@ -1,19 +1,18 @@
 """Holds: terms, status and outcome of every hold, folded from the `hold:` streams.
 
-A batch folds to one row per hold; the upsert keeps the terms of version 1 and the outcome of
-version 2 whichever batch brought them (the version guard makes any order safe).
+One row per hold, by the fold every escrow shares (projections/escrow.py).
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from domain import accounts
 from domain.events import HoldPlaced, Transferred
-from domain.holds import STATUS_OF_CODE, captured_by
+from domain.holds import USE, captured_by
 from infra.db import Conn
 from infra.eventstore import StoredEvent
-from projections.model import Projection, Tables, sql
+from projections import escrow
+from projections.model import Projection
 
 
 @dataclass
@@ -35,29 +34,16 @@ class HoldRow:
     placed_position: int | None = None
 
 
-def fold(events: Sequence[StoredEvent]) -> dict[str, HoldRow]:
-    """The newest row of each hold touched by the batch."""
-    rows: dict[str, HoldRow] = {}
-    for stored in events:
-        if not accounts.is_hold(stored.stream_id):
-            continue
-        hold_id = accounts.hold_id_of(stored.stream_id)
-        row = rows.setdefault(hold_id, HoldRow(hold_id=hold_id, status="pending", version=0))
-        _apply(row, stored)
-    return rows
-
-
-def _apply(row: HoldRow, stored: StoredEvent) -> None:
+def _opened(row: HoldRow, stored: StoredEvent) -> None:
     event = stored.event
-    if isinstance(event, HoldPlaced):
-        row.player_id, row.asset, row.amount = event.player_id, event.asset, event.amount
-        row.expires_at, row.memo, row.placed_at = event.expires_at, event.memo, event.occurred_at
-        row.placed_by, row.placed_position = event.placed_by, stored.global_position
-    elif isinstance(event, Transferred) and event.code in STATUS_OF_CODE:
-        row.status = STATUS_OF_CODE[event.code]
-        row.captured = captured_by(row.hold_id, event)
-        row.closed_at = event.occurred_at
-    row.version = max(row.version, stored.version)
+    assert isinstance(event, HoldPlaced)
+    row.player_id, row.asset, row.amount = event.player_id, event.asset, event.amount
+    row.expires_at, row.memo, row.placed_at = event.expires_at, event.memo, event.occurred_at
+    row.placed_by, row.placed_position = event.placed_by, stored.global_position
+
+
+def _closed(row: HoldRow, closing: Transferred) -> None:
+    row.captured = captured_by(row.hold_id, closing)
 
 
 _UPSERT = """
@@ -84,46 +70,36 @@ ON CONFLICT (hold_id) DO UPDATE SET
 """
 
 
-async def apply_batch(conn: Conn, rows: dict[str, HoldRow], tables: Tables) -> None:
-    """One upsert for the whole batch (sorted: a stable lock order)."""
-    ordered = [rows[key] for key in sorted(rows)]
-    if not ordered:
-        return
-    await conn.execute(
-        sql(_UPSERT, tables),
-        [r.hold_id for r in ordered],
-        [r.player_id for r in ordered],
-        [r.asset for r in ordered],
-        [r.amount for r in ordered],
-        [r.expires_at for r in ordered],
-        [r.memo for r in ordered],
-        [r.status for r in ordered],
-        [r.captured for r in ordered],
-        [r.version for r in ordered],
-        [r.placed_at for r in ordered],
-        [r.closed_at for r in ordered],
-        [r.placed_by for r in ordered],
-        [r.placed_position for r in ordered],
-    )
+_COLUMNS = escrow.attributes(
+    "hold_id", "player_id", "asset", "amount", "expires_at", "memo", "status", "captured",
+    "version", "placed_at", "closed_at", "placed_by", "placed_position",
+)  # fmt: skip
 
 
-async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:
-    """Fold and write one batch."""
-    await apply_batch(conn, fold(events), tables)
+FOLD = escrow.EscrowFold(
+    use=USE,
+    is_stream=accounts.is_hold,
+    id_of=accounts.hold_id_of,
+    new_row=lambda hold_id: HoldRow(hold_id=hold_id, status="pending", version=0),
+    terms=HoldPlaced,
+    opened=_opened,
+    upsert=_UPSERT,
+    columns=_COLUMNS,
+    closed=_closed,
+)
+fold = FOLD.fold
 
 
 # What a player's pending holds set aside: (asset, amount) rows, one per hold.
 PENDING = "SELECT asset, amount FROM rm_holds WHERE player_id = $1 AND status = 'pending'"
 
-_HELD = f"SELECT asset, sum(amount)::bigint AS held FROM ({PENDING}) AS p GROUP BY asset"
-
 
 async def held(conn: Conn, player_id: str) -> dict[str, int]:
     """What the player's pending holds set aside, per asset."""
-    return {r["asset"]: r["held"] for r in await conn.fetch(_HELD, player_id)}
+    return await escrow.set_aside(conn, PENDING, player_id)
 
 
-PROJECTION = Projection(name="holds", tables=("rm_holds",), apply=project)
+PROJECTION = Projection(name="holds", tables=("rm_holds",), apply=FOLD.project)
 
 _DUE = """
 SELECT hold_id FROM rm_holds WHERE status = 'pending' AND expires_at <= $1
@@ -133,7 +109,7 @@ SELECT hold_id FROM rm_holds WHERE status = 'pending' AND expires_at <= $1
 
 async def due(conn: Conn, now: datetime, limit: int) -> list[str]:
     """Pending holds whose expiry has passed, oldest first (what the expirer closes)."""
-    return [r["hold_id"] for r in await conn.fetch(_DUE, now, limit)]
+    return await escrow.due(conn, _DUE, now, limit)
 
 
 _PENDING = """

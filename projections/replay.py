@@ -10,7 +10,8 @@ from typing import Any
 
 import msgspec
 
-from domain import accounts, trades
+from domain import accounts, holds, trades
+from domain.escrow import outcome
 from domain.events import (
     Claimed,
     Event,
@@ -20,7 +21,6 @@ from domain.events import (
     Transferred,
     event_type_of,
 )
-from domain.holds import STATUS_OF_CODE
 from infra import codec, eventstore_reads
 from infra.db import Conn
 
@@ -57,6 +57,9 @@ async def replay(
     return steps
 
 
+_ESCROWS = ((accounts.is_hold, holds.USE), (accounts.is_trade, trades.USE))
+
+
 def evolve(stream: str, state: dict[str, Any], event: Event) -> dict[str, Any]:
     """The stream's state after `event` (a new dict: earlier steps keep theirs)."""
     if isinstance(event, Transferred) and accounts.is_treasury_stream(stream):
@@ -70,10 +73,9 @@ def evolve(stream: str, state: dict[str, Any], event: Event) -> dict[str, Any]:
         for leg in event.legs:
             if leg.account == stream:
                 balances[leg.asset] = balances.get(leg.asset, 0) + leg.amount
-        if accounts.is_hold(stream) and event.code in STATUS_OF_CODE:
-            return {**state, "status": STATUS_OF_CODE[event.code], "balances": balances}
-        if accounts.is_trade(stream) and event.code in trades.STATUS_OF_CODE:
-            return {**state, "status": trades.STATUS_OF_CODE[event.code], "balances": balances}
+        for is_escrow, use in _ESCROWS:
+            if is_escrow(stream) and (closed := outcome(use, event)):
+                return {**state, "status": closed[0], "balances": balances}
         return {**state, "balances": balances}
     if isinstance(event, TrancheChanged):
         return {"budget": state.get("budget", 0) + event.delta}

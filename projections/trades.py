@@ -1,10 +1,8 @@
 """Trades: terms, status and outcome of every trade, folded from the `trade:` streams.
 
-A batch folds to one row per trade; the upsert keeps the terms of version 1 and the outcome of
-version 2 whichever batch brought them (the version guard makes any order safe).
+One row per trade, by the fold every escrow shares (projections/escrow.py).
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,11 +10,12 @@ from typing import Any
 import msgspec
 
 from domain import accounts
-from domain.events import TradeOffered, Transferred
-from domain.trades import STATUS_OF_CODE
+from domain.events import TradeOffered
+from domain.trades import USE
 from infra.db import Conn
 from infra.eventstore import StoredEvent
-from projections.model import Projection, Tables, sql
+from projections import escrow
+from projections.model import Projection
 
 
 @dataclass
@@ -33,22 +32,11 @@ class TradeRow:
 _TERMS = ("offerer_id", "recipient_id", "offerer", "recipient", "give", "want", "expires_at")
 
 
-def fold(events: Sequence[StoredEvent]) -> dict[str, TradeRow]:
-    """The newest row of each trade touched by the batch."""
-    rows: dict[str, TradeRow] = {}
-    for stored in events:
-        if not accounts.is_trade(stored.stream_id):
-            continue
-        trade_id = accounts.trade_id_of(stored.stream_id)
-        row = rows.setdefault(trade_id, TradeRow(trade_id=trade_id, status="open", version=0))
-        event = stored.event
-        if isinstance(event, TradeOffered):
-            row.terms = {name: getattr(event, name) for name in _TERMS}
-            row.terms["offered_at"] = event.occurred_at
-        elif isinstance(event, Transferred) and event.code in STATUS_OF_CODE:
-            row.status, row.closed_at = STATUS_OF_CODE[event.code], event.occurred_at
-        row.version = max(row.version, stored.version)
-    return rows
+def _opened(row: TradeRow, stored: StoredEvent) -> None:
+    event = stored.event
+    assert isinstance(event, TradeOffered)
+    row.terms = {name: getattr(event, name) for name in _TERMS}
+    row.terms["offered_at"] = event.occurred_at
 
 
 _UPSERT = """
@@ -81,27 +69,24 @@ def _json(value: Any) -> str | None:
     return None if value is None else msgspec.json.encode(value).decode()
 
 
-async def apply_batch(conn: Conn, rows: dict[str, TradeRow], tables: Tables) -> None:
-    """One upsert for the whole batch (sorted: a stable lock order)."""
-    ordered = [rows[key] for key in sorted(rows)]
-    if not ordered:
-        return
-    column = [[r.terms.get(name) for r in ordered] for name in (*_TERMS, "offered_at")]
-    column[4], column[5] = [_json(v) for v in column[4]], [_json(v) for v in column[5]]
-    await conn.execute(
-        sql(_UPSERT, tables),
-        [r.trade_id for r in ordered],
-        *column[:7],
-        column[7],
-        [r.status for r in ordered],
-        [r.version for r in ordered],
-        [r.closed_at for r in ordered],
-    )
+def _columns(ordered: list[TradeRow]) -> list[list[Any]]:
+    terms = [[r.terms.get(name) for r in ordered] for name in (*_TERMS, "offered_at")]
+    terms[4], terms[5] = [_json(v) for v in terms[4]], [_json(v) for v in terms[5]]
+    rest: list[list[Any]] = [[r.status for r in ordered], [r.version for r in ordered]]
+    return [[r.trade_id for r in ordered], *terms, *rest, [r.closed_at for r in ordered]]
 
 
-async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:
-    """Fold and write one batch."""
-    await apply_batch(conn, fold(events), tables)
+FOLD = escrow.EscrowFold(
+    use=USE,
+    is_stream=accounts.is_trade,
+    id_of=accounts.trade_id_of,
+    new_row=lambda trade_id: TradeRow(trade_id=trade_id, status="open", version=0),
+    terms=TradeOffered,
+    opened=_opened,
+    upsert=_UPSERT,
+    columns=_columns,
+)
+fold = FOLD.fold
 
 
 # What a player's open offers set aside: (asset, amount) rows, one per asset of an offer.
@@ -110,12 +95,10 @@ SELECT g.key AS asset, g.value::bigint AS amount
   FROM rm_trades, jsonb_each_text(give) AS g
  WHERE offerer_id = $1 AND status = 'open'"""
 
-_ESCROWED = f"SELECT asset, sum(amount)::bigint AS held FROM ({OPEN_GIVES}) AS o GROUP BY asset"
-
 
 async def escrowed(conn: Conn, player_id: str) -> dict[str, int]:
     """What the player's open offers set aside, per asset."""
-    return {r["asset"]: r["held"] for r in await conn.fetch(_ESCROWED, player_id)}
+    return await escrow.set_aside(conn, OPEN_GIVES, player_id)
 
 
 _LIST = """
@@ -157,7 +140,7 @@ SELECT trade_id FROM rm_trades WHERE status = 'open' AND expires_at <= $1
 
 async def due(conn: Conn, now: datetime, limit: int) -> list[str]:
     """Open trades whose expiry has passed, oldest first (what the expirer closes)."""
-    return [r["trade_id"] for r in await conn.fetch(_DUE, now, limit)]
+    return await escrow.due(conn, _DUE, now, limit)
 
 
 def _view(row: Any) -> TradeView:
@@ -172,4 +155,4 @@ def _view(row: Any) -> TradeView:
     )
 
 
-PROJECTION = Projection(name="trades", tables=("rm_trades",), apply=project)
+PROJECTION = Projection(name="trades", tables=("rm_trades",), apply=FOLD.project)

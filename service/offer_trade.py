@@ -7,9 +7,9 @@ from domain.commands import OfferTrade
 from domain.events import TradeOffered
 from domain.ledger import Decision
 from domain.roles import require_player
-from domain.state import player_state
 from domain.trades import TradeState, decide_offer_trade
 from service.context import Context
+from service.escrow import opened, party
 from service.gift import owner, owners_stream, username
 from service.job import Heads, Job, Sender
 from service.results import TradeResult, trade_result
@@ -22,7 +22,7 @@ def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None, caller: Sender) 
     claim = accounts.username_stream(cmd.to)
 
     async def decide(heads: Heads) -> tuple[Decision, TradeResult]:
-        offerer = player_state(cmd.offerer_id, await heads.latest(stream))
+        offerer = await party(heads, cmd.offerer_id)
         recipient_id = await owner(heads, claim, cmd.to)
         names = (await username(heads, cmd.offerer_id), await username(heads, recipient_id))
         privileged = await ctx.roles.privileged()
@@ -39,8 +39,7 @@ def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None, caller: Sender) 
             rules=ctx.rules,
             now=ctx.clock(),
         )
-        [offered] = decision.appends[1].events
-        assert isinstance(offered, TradeOffered)
+        offered = opened(decision, TradeOffered)
         players = (stream, accounts.player_account(recipient_id))
         ctx.parties.remember(accounts.trade_account(trade_id), players)
         return decision, trade_result(TradeState(offered=offered, version=1, status="open"))

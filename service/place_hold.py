@@ -7,8 +7,8 @@ from domain.events import HoldPlaced
 from domain.holds import HoldState, decide_place_hold
 from domain.ledger import Decision
 from domain.roles import require_player
-from domain.state import player_state
 from service.context import Context
+from service.escrow import opened, party
 from service.gift import owner, owners_stream, username
 from service.job import Heads, Job, Sender, principal
 from service.results import HoldResult, hold_result
@@ -23,7 +23,7 @@ def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, sender: Sender) ->
     async def decide(heads: Heads) -> tuple[Decision, HoldResult]:
         player_id = await owner(heads, claim, cmd.player)
         require_player(await ctx.roles.privileged(), player_id, cmd.player)
-        player = player_state(player_id, await heads.latest(accounts.player_account(player_id)))
+        player = await party(heads, player_id)
         decision = decide_place_hold(
             player,
             cmd,
@@ -35,8 +35,7 @@ def place_hold(ctx: Context, cmd: PlaceHold, key: str | None, sender: Sender) ->
             rules=ctx.rules,
             now=ctx.clock(),
         )
-        [placed] = decision.appends[1].events
-        assert isinstance(placed, HoldPlaced)
+        placed = opened(decision, HoldPlaced)
         ctx.parties.remember(accounts.hold_account(hold_id), (accounts.player_account(player_id),))
         return decision, hold_result(HoldState(placed=placed, version=1, status="pending"))
 

@@ -1,0 +1,96 @@
+"""Escrow jobs (domain/escrow.py): what opening and closing a hold or a trade share. A close
+loads the escrow's stream (its terms and its outcome), lets the use decide on it and its
+parties' streams, and answers with the escrow as the closing transfer leaves it. Every close
+appends the escrow's version 2, so exactly one wins; the losers re-decide on the winner's
+outcome and are refused by the use's open check."""
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from domain import accounts
+from domain.commands import Command
+from domain.events import Event
+from domain.ledger import Decision, PlayerState
+from domain.ports import StoredEvent
+from domain.state import player_state
+from service.context import Parties
+from service.job import Heads, Job
+
+S = TypeVar("S")  # the escrow's state (HoldState, TradeState)
+R = TypeVar("R", bound=msgspec.Struct)  # what the caller sees of it
+E = TypeVar("E", bound=Event)
+
+
+@dataclass(frozen=True)
+class EscrowJobs(Generic[S, R]):
+    """How one use of escrow is read and answered."""
+
+    stream: Callable[[str], str]  # its id -> its stream (accounts.hold_account)
+    state: Callable[[str, StoredEvent | None, StoredEvent | None], S]  # (id, first, newest)
+    after: Callable[[S, Event], S]  # the escrow once its closing transfer is written
+    result: Callable[[S, str], R]  # (escrow, transfer id) -> what the caller sees
+    result_type: type[R]
+    players: Callable[[Event], tuple[str, ...]]  # an opening event -> its parties' player ids
+
+
+def close_job(
+    use: EscrowJobs[S, R],
+    cmd: Command,
+    escrow_id: str,
+    decide: Callable[[S, Heads, str], Awaitable[Decision]],
+    *,
+    transfer_id: str,
+    scope: str,
+    key: str | None,
+    parties: Parties,
+    metadata: dict[str, Any] | None = None,
+) -> Job[R]:
+    """The job that closes escrow `escrow_id`: `decide(escrow, heads, transfer_id)` is the
+    use's decision, its first append the escrow's closing transfer.
+
+    The parties' streams load with the escrow's in one round trip: named up front when this
+    process knows them (`parties`: it opened or last read the escrow), else followed from the
+    escrow's terms (its first event, `use.players`) in the pipeline's next read of the group.
+    """
+    stream = use.stream(escrow_id)
+
+    def follow(loaded: Mapping[str, StoredEvent | None]) -> Sequence[str]:
+        opening = loaded.get(stream)
+        if opening is None or opening.version != 1:
+            return ()  # no escrow, or a closed one: its terms are read when asked for
+        players = use.players(opening.event)
+        if not players:
+            return ()
+        return parties.remember(stream, tuple(accounts.player_account(p) for p in players))
+
+    async def decide_close(heads: Heads) -> tuple[Decision, R]:
+        escrow = use.state(escrow_id, await heads.first(stream), await heads.latest(stream))
+        decision = await decide(escrow, heads, transfer_id)
+        [closing] = decision.appends[0].events
+        return decision, use.result(use.after(escrow, closing), transfer_id)
+
+    return Job(
+        command=cmd,
+        scope=scope,
+        key=key,
+        decide=decide_close,
+        result_type=use.result_type,
+        streams=lambda: (stream, *parties.of(stream)),
+        follow=follow,
+        metadata=metadata or {},
+    )
+
+
+async def party(heads: Heads, player_id: str) -> PlayerState:
+    """A party's balances as this attempt sees them."""
+    return player_state(player_id, await heads.latest(accounts.player_account(player_id)))
+
+
+def opened(decision: Decision, terms: type[E]) -> E:
+    """The terms an opening decision wrote on the escrow's new stream (its second append)."""
+    [event] = decision.appends[1].events
+    assert isinstance(event, terms), "an escrow's stream opens with its terms"
+    return event
