@@ -15,9 +15,9 @@ from domain.assets import Catalog
 from domain.commands import StoreCredit
 from domain.credits import decide_credit
 from domain.details import StoreCreditDetails
-from domain.errors import ReceiptWrongPlayer, UnknownStoreProduct
 from domain.events import Claimed
 from domain.ledger import NO_STREAM, Append, Decision, PlayerState, ShardState
+from domain.receipt_errors import ReceiptWrongPlayer, UnknownStoreProduct
 
 
 class StorePurchase(msgspec.Struct, frozen=True, kw_only=True):

@@ -21,8 +21,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from OpenSSL.crypto import X509StoreContextError
 
-from domain.errors import (
-    DomainError,
+from domain.errors import DomainError
+from domain.receipt_errors import (
     ReceiptCertificateExpired,
     ReceiptCertificateUntrusted,
     ReceiptNotPurchased,

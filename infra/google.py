@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from domain.errors import ReceiptNotPurchased, ReceiptSignatureInvalid, ReceiptWrongApp
+from domain.receipt_errors import ReceiptNotPurchased, ReceiptSignatureInvalid, ReceiptWrongApp
 from domain.receipts import StorePurchase
 from infra.config import ConfigError, Settings
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from domain.errors import StoreNotConfigured
+from domain.receipt_errors import StoreNotConfigured
 from infra.apple import AppleVerifier
 from infra.config import Settings
 from infra.google import GoogleVerifier

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from domain import accounts
 from domain.assets import CURRENCY
 from domain.commands import StoreCredit
-from domain.errors import ReceiptAlreadyUsed, UnknownStoreProduct
 from domain.events import Claimed
 from domain.ledger import Decision, PlayerState, ShardState
 from domain.ports import StoredEvent
+from domain.receipt_errors import ReceiptAlreadyUsed, UnknownStoreProduct
 from domain.receipts import check_buyer, decide_store_credit, grant_of
 from domain.roles import require_player
 from domain.state import player_state
