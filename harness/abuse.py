@@ -135,7 +135,7 @@ def _throttled(outcome: Outcome, what: str, replies: list[Reply]) -> None:
         if r.problem_type != "rate-limited" or int(r.headers.get("retry-after", "0")) < 1
     ]
     outcome.check(not bad, f"{what}: {len(bad)} 429s without Retry-After or problem details")
-    errors = [r.status for r in replies if r.status >= 500 or r.status == 0]
+    errors = [r.error or r.status for r in replies if r.status >= 500 or r.status == 0]
     outcome.check(not errors, f"{what}: server errors {errors}")
 
 

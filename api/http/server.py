@@ -23,8 +23,15 @@ from api.http.problems import MEDIA_TYPE, Problem
 from infra.config import Settings, load_settings
 
 PROTOCOL = "api.http.server:BoundedHttpProtocol"  # uvicorn's `--http` (an import string: workers)
+# How long an idle keep-alive connection stays open. Longer than the clients' own pool expiry
+# (httpx and .NET 5 s and up, Node 4 s, load balancers 60 s), so a client never sends on a
+# connection the server is closing at that moment: that race loses the request with no answer
+# (uvicorn's default is 5 s, the same as httpx's). 75 s is nginx's default.
+KEEP_ALIVE_SECONDS = 75
 # What every `python -m uvicorn` of the app adds (harness, bench, tests): the server of `serve`.
-UVICORN_ARGS = ("--http", PROTOCOL, "--no-server-header")
+UVICORN_ARGS = (
+    "--http", PROTOCOL, "--no-server-header", "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS),
+)  # fmt: skip
 MAX_REQUEST_LINE = 8192
 _END_OF_HEAD = re.compile(rb"\r?\n\r?\n")
 
@@ -134,6 +141,7 @@ def run(settings: Settings, app: str = "api.http.app:create_app") -> None:
         # local client pick its own throttle key; TRUSTED_PROXIES decides instead.
         proxy_headers=False,
         timeout_graceful_shutdown=10,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         lifespan="on",
     )
     # Every worker accepts on both sockets; the app tells them apart (api/http/metrics_access.py).

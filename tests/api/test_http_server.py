@@ -89,3 +89,28 @@ async def test_metrics_are_served_on_their_own_port_and_only_there(
         assert on_api_port.status_code == 404
         api_on_metrics_port = await client.get(f"http://127.0.0.1:{metrics_port}/health")
         assert api_on_metrics_port.status_code == 404
+
+
+async def test_an_idle_keep_alive_connection_outlives_a_clients_pool_expiry(
+    served: tuple[ServeCommand, int],
+) -> None:
+    # httpx keeps an idle connection 5 s, as uvicorn did: a request sent at that moment went
+    # out on a connection the server was closing, and got no answer (the abuse scenario's 0).
+    server, _ = served
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    request = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    try:
+        for pause in (0.0, 6.0):
+            await asyncio.sleep(pause)
+            writer.write(request)
+            await writer.drain()
+            top = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            assert top.startswith(b"HTTP/1.1 200"), (pause, top)
+            length = next(
+                int(line.split(b":")[1])
+                for line in top.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            await reader.readexactly(length)
+    finally:
+        writer.close()
