@@ -5,6 +5,8 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
+from domain.assets import Catalog
+
 
 class Command(msgspec.Struct, frozen=True, kw_only=True):
     """Base of every command.
@@ -176,6 +178,13 @@ class Settle(Command, frozen=True, kw_only=True):
     payouts: tuple[Payout, ...]
     memo: str | None = None
     reason: str | None = None  # why (required of an admin settling holds it did not place)
+
+
+class ApplyCatalog(Command, frozen=True, kw_only=True):
+    """Make `catalog` the live one (an operator's, refused with every reason it breaks)."""
+
+    tag: ClassVar[str] = "ApplyCatalog"
+    catalog: Catalog
 
 
 class EconomyRules(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,7 +1,7 @@
 """What every command's file needs besides its command: the economy, the clock, ids and roles."""
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,6 +33,10 @@ class Parties:
         return streams
 
 
+async def _nobody_holds() -> dict[str, int]:
+    return {}
+
+
 @dataclass
 class Context:
     """The economy a command is decided in, and where its time, ids and first shard come from."""
@@ -49,6 +53,13 @@ class Context:
     # (infra/roles.py); tools and tests that name none have nobody privileged.
     roles: Roles = field(default_factory=FixedRoles)
     parties: Parties = field(default_factory=Parties)
+    # What players (and holds) hold of each asset, which a catalog change must not orphan:
+    # the treasury read model's count over PostgreSQL (service/catalog.py).
+    holdings: Callable[[], Awaitable[dict[str, int]]] = _nobody_holds
+    base_catalog: Catalog = field(init=False)  # version 0: the configured file
+
+    def __post_init__(self) -> None:
+        self.base_catalog = self.catalog
 
     def picker(self, currency: str) -> ShardPicker:
         """The shard picker of a currency's treasury (each currency has its own shards)."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from domain.commands import (
+    ApplyCatalog,
     CloseHold,
     CloseTrade,
     Command,
@@ -28,6 +29,7 @@ from domain.commands import (
     TopUp,
     UseItem,
 )
+from service.catalog import apply
 from service.close_hold import close_hold
 from service.close_trade import close_trade
 from service.context import Context
@@ -64,4 +66,5 @@ HANDLERS: dict[type[Command], Handler] = {
     Settle: settle,
     Reverse: reverse,
     Sweep: sweep,
+    ApplyCatalog: apply,
 }

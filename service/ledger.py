@@ -17,6 +17,7 @@ from domain.roles import Roles
 from infra import ids
 from infra.store import PgEventStore
 from service import treasury
+from service.catalog import holdings
 from service.context import Context
 from service.group import GroupCommitter
 from service.handlers import HANDLERS
@@ -52,8 +53,14 @@ class LedgerService:
         self.ctx = Context(catalog, rules, clock, new_id, ShardPicker(rules.shard_count))
         if roles is not None:
             self.ctx.roles = roles
-        self.base_catalog = catalog  # version 0: the configured file
+        if pool is not None:
+            self.ctx.holdings = holdings(pool)
         self.group: GroupCommitter | None = None
+
+    @property
+    def base_catalog(self) -> Catalog:
+        """The catalog's version 0: the configured file."""
+        return self.ctx.base_catalog
 
     @property
     def catalog(self) -> Catalog:
