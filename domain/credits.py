@@ -13,8 +13,26 @@ from domain.commands import EconomyRules, Grant
 from domain.details import AnyDetails, GrantDetails
 from domain.errors import InvalidAmount, UnknownAsset
 from domain.events import Leg, TransferCode, Transferred
-from domain.ledger import Append, Decision, PlayerState, ShardState, apply_legs
+from domain.ledger import Decision, PlayerState, ShardState, player_append, transfer
 from domain.treasury import ShardShort, draw
+
+
+def payout(
+    player: PlayerState,
+    shard: ShardState,
+    amount: int,
+    *,
+    code: TransferCode,
+    transfer_id: str,
+    now: datetime,
+    details: AnyDetails | None = None,
+) -> Transferred:
+    """The shard pays the player `amount` of its currency (its budget bounds the debit)."""
+    if shard.budget < amount:
+        raise ShardShort(shard.index)
+    account = accounts.player_account(player.player_id)
+    legs = (Leg(shard.account, shard.currency, -amount), Leg(account, shard.currency, amount))
+    return transfer(player, legs, code=code, transfer_id=transfer_id, now=now, details=details)
 
 
 def decide_credit(
@@ -28,24 +46,27 @@ def decide_credit(
     details: AnyDetails | None = None,
 ) -> Decision:
     """The shard pays the player `amount` of its currency in a transfer of `code`."""
-    if shard.budget < amount:
-        raise ShardShort(shard.index)
-    account = accounts.player_account(player.player_id)
-    legs = (Leg(shard.account, shard.currency, -amount), Leg(account, shard.currency, amount))
-    transfer = Transferred(
-        transfer_id=transfer_id,
-        code=code,
-        legs=legs,
-        state_after=apply_legs(player.balances, legs, account),
-        occurred_at=now,
-        details=details,
+    paid = payout(
+        player, shard, amount, code=code, transfer_id=transfer_id, now=now, details=details
     )
-    return Decision(
-        appends=(
-            Append(stream=account, expected=player.version, events=(transfer,)),
-            draw(shard, amount, (transfer_id,), now),
+    return Decision(appends=(player_append(player, paid), draw(shard, amount, (transfer_id,), now)))
+
+
+def check_payout(currency: str, amount: int, rules: EconomyRules, catalog: Catalog | None) -> None:
+    """A payout is of a catalog currency (unchecked without a catalog), within TOP_UP_MAX."""
+    if catalog is not None and currency not in catalog.currency_codes():
+        raise UnknownAsset(
+            f"there is no currency '{currency}'",
+            asset=currency,
+            available=list(catalog.currency_codes()),
         )
-    )
+    if not 1 <= amount <= rules.top_up_max:
+        raise InvalidAmount(
+            f"amount must be an integer from 1 to {rules.top_up_max}",
+            amount=amount,
+            minimum=1,
+            maximum=rules.top_up_max,
+        )
 
 
 def decide_grant(
@@ -59,19 +80,7 @@ def decide_grant(
     now: datetime,
 ) -> Decision:
     """A service's grant: a catalog currency, within TOP_UP_MAX, with its reason recorded."""
-    if cmd.currency not in catalog.currency_codes():
-        raise UnknownAsset(
-            f"there is no currency '{cmd.currency}'",
-            asset=cmd.currency,
-            available=list(catalog.currency_codes()),
-        )
-    if not 1 <= cmd.amount <= rules.top_up_max:
-        raise InvalidAmount(
-            f"amount must be an integer from 1 to {rules.top_up_max}",
-            amount=cmd.amount,
-            minimum=1,
-            maximum=rules.top_up_max,
-        )
+    check_payout(cmd.currency, cmd.amount, rules, catalog)
     return decide_credit(
         player,
         shard,

@@ -19,7 +19,7 @@ from domain.details import (
     TopUpDetails,
 )
 from domain.events import Claimed, DebtChanged, Leg, Transferred
-from domain.ledger import NO_STREAM, Append, Decision, PlayerState, apply_legs
+from domain.ledger import NO_STREAM, Append, Decision, PlayerState, player_append, transfer
 from domain.ports import StoredEvent
 
 
@@ -71,22 +71,18 @@ def decide_refund(
     account = accounts.player_account(player.player_id)
     taken = min(player.balance(currency), amount)
     legs = (Leg(account, currency, -taken), Leg(accounts.INFLOW, currency, taken)) if taken else ()
-    refund = Transferred(
-        transfer_id=transfer_id,
-        code="store_refund",
-        legs=legs,
-        state_after=apply_legs(player.balances, legs, account),
-        occurred_at=now,
-        details=StoreRefundDetails(
-            store=cmd.store,
-            receipt_id=cmd.receipt_id,
-            product_id=_product_of(credit),
-            reverses=credit.transfer_id,
-            reason=cmd.reason,
-        ),
+    details = StoreRefundDetails(
+        store=cmd.store,
+        receipt_id=cmd.receipt_id,
+        product_id=_product_of(credit),
+        reverses=credit.transfer_id,
+        reason=cmd.reason,
+    )
+    refund = transfer(
+        player, legs, code="store_refund", transfer_id=transfer_id, now=now, details=details
     )
     appends = [
-        Append(stream=account, expected=player.version, events=(refund,)),
+        player_append(player, refund),
         Append(
             stream=accounts.receipt_stream(cmd.store, cmd.receipt_id),
             expected=1,

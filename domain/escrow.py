@@ -5,7 +5,7 @@ version 1; every outcome is one transfer out of it appended at version 2, so the
 `EscrowUse` names what differs (its words, its codes, the outcome that pays out)."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,15 @@ from domain import accounts
 from domain.details import AnyDetails
 from domain.errors import DomainError
 from domain.events import Event, Leg, TransferCode, Transferred
-from domain.ledger import NO_STREAM, Append, Decision, PlayerState, apply_legs
+from domain.ledger import (
+    NO_STREAM,
+    Append,
+    Decision,
+    PlayerState,
+    apply_legs,
+    player_append,
+    transfer,
+)
 
 OPENED_VERSION = 1  # the escrow stream's first event holds the terms; version 2 is the outcome
 
@@ -24,17 +32,28 @@ class EscrowUse:
 
     noun: str  # "hold", "trade": the words of its errors and their context keys
     open_status: str  # the status while nothing has closed it ("pending", "open")
-    close_codes: Mapping[str, TransferCode]  # outcome -> the closing transfer's code
-    status_of_code: Mapping[str, str]  # closing transfer code -> the status it leaves
+    # outcome -> the closing transfer's code and the status it leaves ("void": hold_void, voided)
+    outcomes: Mapping[str, tuple[TransferCode, str]]
     pays_out: str  # the outcome that may not happen once the escrow is due ("capture")
     not_open: type[DomainError]  # the refusal of a close that comes too late (or too early)
+    # closing codes of other commands than the use's own close, and the status each leaves
+    also_closed_by: Mapping[str, str] = field(default_factory=dict)
+
+    def code(self, outcome_: str) -> TransferCode:
+        """The code of the transfer that closes the escrow with `outcome_`."""
+        return self.outcomes[outcome_][0]
+
+    def status(self, code: str) -> str | None:
+        """The status a closing transfer of `code` leaves (None: the code does not close it)."""
+        statuses: dict[str, str] = {**dict(self.outcomes.values()), **self.also_closed_by}
+        return statuses.get(code)
 
 
 def outcome(use: EscrowUse, event: Event) -> tuple[str, datetime] | None:
     """The status and time an escrow stream's `event` closed it with (None: it did not close)."""
-    if not isinstance(event, Transferred) or event.code not in use.status_of_code:
+    if not isinstance(event, Transferred) or (status := use.status(event.code)) is None:
         return None
-    return use.status_of_code[event.code], event.occurred_at
+    return status, event.occurred_at
 
 
 def check_open(
@@ -46,7 +65,7 @@ def check_open(
         _refuse(use, escrow_id, f"the {use.noun} is {status}, no longer {use.open_status}", status)
     due = now >= expires_at
     if outcome_ == use.pays_out and due:
-        done = use.status_of_code[use.close_codes[use.pays_out]]
+        done = use.outcomes[use.pays_out][1]
         message = f"the {use.noun} has expired and can no longer be {done}"
         _refuse(use, escrow_id, message, "expired")
     if outcome_ == "expire" and not due:
@@ -80,19 +99,12 @@ def open_escrow(
 ) -> Decision:
     """Move `amounts` from the owner's spendable balance to `escrow` (or post `legs`, which do
     the same in another order) and open the escrow's stream with `terms`."""
-    mine = _player_stream(owner)
-    legs = tuple(legs if legs is not None else moves(mine, escrow, amounts))
-    transfer = Transferred(
-        transfer_id=transfer_id,
-        code=code,
-        legs=legs,
-        state_after=apply_legs(owner.balances, legs, mine),
-        occurred_at=now,
-        details=details,
-    )
+    if legs is None:
+        legs = moves(accounts.player_account(owner.player_id), escrow, amounts)
+    moved = transfer(owner, legs, code=code, transfer_id=transfer_id, now=now, details=details)
     return Decision(
         appends=(
-            Append(stream=mine, expected=owner.version, events=(transfer,)),
+            player_append(owner, moved),
             Append(stream=escrow, expected=NO_STREAM, events=(terms,)),
         )
     )
@@ -114,29 +126,24 @@ def close_escrow(
     The first escrow's copy posts the legs."""
     legs = tuple(legs)
 
-    def copy(
-        stream: str, balances: Mapping[str, int], info: AnyDetails, mirror: bool
-    ) -> Transferred:
+    def copy(stream: str, held: Mapping[str, int], mirror: bool) -> Transferred:
         return Transferred(
             transfer_id=transfer_id,
             code=code,
             legs=legs,
-            state_after=apply_legs(dict(balances), legs, stream),
+            state_after=apply_legs(dict(held), legs, stream),
             occurred_at=now,
             mirror=mirror,
-            details=info,
+            details=details,
         )
 
     appends = [
-        Append(stream=stream, expected=OPENED_VERSION, events=(copy(stream, held, details, i > 0),))
+        Append(stream=stream, expected=OPENED_VERSION, events=(copy(stream, held, i > 0),))
         for i, (stream, held) in enumerate(escrows)
     ]
     for player, info in mirrors:
-        stream = _player_stream(player)
-        event = copy(stream, player.balances, info, mirror=True)
-        appends.append(Append(stream=stream, expected=player.version, events=(event,)))
+        mirrored = transfer(
+            player, legs, code=code, transfer_id=transfer_id, now=now, details=info, mirror=True
+        )
+        appends.append(player_append(player, mirrored))
     return Decision(appends=tuple(appends))
-
-
-def _player_stream(player: PlayerState) -> str:
-    return accounts.player_account(player.player_id)

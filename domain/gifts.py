@@ -8,8 +8,8 @@ from domain.assets import Catalog
 from domain.commands import EconomyRules, Gift
 from domain.details import GiftDetails
 from domain.errors import GiftLimitExceeded, InsufficientFunds, SelfTransfer, UnknownAsset
-from domain.events import GiftBucket, GiftsSent, Leg, Transferred
-from domain.ledger import Append, Decision, PlayerState, apply_legs
+from domain.events import GiftBucket, GiftsSent, Leg
+from domain.ledger import Append, Decision, PlayerState, player_append, transfer
 from domain.ports import StoredEvent
 
 WINDOW_MINUTES = 24 * 60
@@ -70,25 +70,26 @@ def decide_gift(
     target = accounts.player_account(receiver.player_id)
     legs = (Leg(source, cmd.asset, -cmd.amount), Leg(target, cmd.asset, cmd.amount))
 
-    def copy(player: PlayerState, account: str, counterparty: str, mirror: bool) -> Append:
-        event = Transferred(
-            transfer_id=transfer_id,
+    def copy(player: PlayerState, counterparty: str, mirror: bool) -> Append:
+        details = GiftDetails(counterparty=counterparty, memo=cmd.memo)
+        made = transfer(
+            player,
+            legs,
             code="gift",
-            legs=legs,
-            state_after=apply_legs(player.balances, legs, account),
-            occurred_at=now,
+            transfer_id=transfer_id,
+            now=now,
+            details=details,
             mirror=mirror,
-            details=GiftDetails(counterparty=counterparty, memo=cmd.memo),
         )
-        return Append(stream=account, expected=player.version, events=(event,))
+        return player_append(player, made)
 
     gifts = GiftsSent(
         transfer_id=transfer_id, window=window.after(cmd.asset, cmd.amount, now), occurred_at=now
     )
     return Decision(
         appends=(
-            copy(sender, source, names[1], mirror=False),
-            copy(receiver, target, names[0], mirror=True),
+            copy(sender, names[1], mirror=False),
+            copy(receiver, names[0], mirror=True),
             Append(
                 stream=accounts.gifts_stream(sender.player_id),
                 expected=window.version,

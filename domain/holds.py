@@ -19,7 +19,7 @@ from domain.errors import (
     UnknownAsset,
     UnknownHold,
 )
-from domain.events import Event, HoldPlaced, Leg, TransferCode, Transferred
+from domain.events import Event, HoldPlaced, Leg, Transferred
 from domain.ledger import Decision, PlayerState
 from domain.ports import StoredEvent
 
@@ -28,24 +28,18 @@ HoldStatus = Literal["pending", "captured", "voided", "expired"]
 # writer (`system`: the expirer, which expires every due hold whoever placed it).
 Role = Literal["service", "admin", "system"]
 PLACED_VERSION = escrow.OPENED_VERSION
-CLOSE_CODES: dict[str, TransferCode] = {
-    "capture": "hold_capture",
-    "void": "hold_void",
-    "expire": "hold_expiry",
-}
-STATUS_OF_CODE: dict[str, HoldStatus] = {
-    "hold_capture": "captured",
-    "hold_void": "voided",
-    "hold_expiry": "expired",
-    "settlement": "captured",  # a match settlement captures the whole hold into its pot
-}
 USE = escrow.EscrowUse(
     noun="hold",
     open_status="pending",
-    close_codes=CLOSE_CODES,
-    status_of_code=STATUS_OF_CODE,
+    outcomes={
+        "capture": ("hold_capture", "captured"),
+        "void": ("hold_void", "voided"),
+        "expire": ("hold_expiry", "expired"),
+    },
     pays_out="capture",
     not_open=HoldNotPending,
+    # a match settlement captures the whole hold into its pot
+    also_closed_by={"settlement": "captured"},
 )
 
 
@@ -208,7 +202,7 @@ def decide_close_hold(
     return escrow.close_escrow(
         [(held, {terms.asset: terms.amount})],
         legs,
-        code=CLOSE_CODES[cmd.outcome],
+        code=USE.code(cmd.outcome),
         transfer_id=transfer_id,
         details=details,
         # the player's balances change only when something comes back

@@ -2,13 +2,15 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 import msgspec
 
 from domain import accounts
 from domain.assets import CURRENCY, MAX_AMOUNT
+from domain.details import AnyDetails
 from domain.errors import AmountOverflow
-from domain.events import Event, Leg
+from domain.events import Event, Leg, TransferCode, Transferred
 
 NO_STREAM = 0
 
@@ -74,3 +76,33 @@ def apply_legs(balances: dict[str, int], legs: Iterable[Leg], account: str) -> d
             )
         after[leg.asset] = value
     return after
+
+
+def transfer(
+    player: PlayerState,
+    legs: Iterable[Leg],
+    *,
+    code: TransferCode,
+    transfer_id: str,
+    now: datetime,
+    details: AnyDetails | None = None,
+    mirror: bool = False,
+) -> Transferred:
+    """A transfer as the player's stream records it: with the balances its legs leave them."""
+    legs = tuple(legs)
+    account = accounts.player_account(player.player_id)
+    return Transferred(
+        transfer_id=transfer_id,
+        code=code,
+        legs=legs,
+        state_after=apply_legs(player.balances, legs, account),
+        occurred_at=now,
+        mirror=mirror,
+        details=details,
+    )
+
+
+def player_append(player: PlayerState, *events: Event) -> Append:
+    """Events for the player's own stream, written only if it is still at the version read."""
+    stream = accounts.player_account(player.player_id)
+    return Append(stream=stream, expected=player.version, events=events)

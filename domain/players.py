@@ -9,23 +9,31 @@ from datetime import datetime
 from domain import accounts
 from domain.assets import CURRENCY, Catalog
 from domain.commands import EconomyRules, Reverse, SignUp, TopUp
+from domain.credits import check_payout, decide_credit, payout
 from domain.details import ReversalDetails
 from domain.errors import (
     InsufficientFunds,
-    InvalidAmount,
     InvalidUsername,
     NotReversible,
-    UnknownAsset,
     UnknownReferralCode,
 )
-from domain.events import Claimed, Event, Leg, PlayerRegistered, Transferred
-from domain.ledger import NO_STREAM, Append, Decision, PlayerState, ShardState, apply_legs
+from domain.events import Claimed, Leg, PlayerRegistered, TransferCode, Transferred
+from domain.ledger import (
+    NO_STREAM,
+    Append,
+    Decision,
+    PlayerState,
+    ShardState,
+    player_append,
+    transfer,
+)
 from domain.shop import decide_purchase
-from domain.treasury import ShardShort, draw
+from domain.treasury import draw
 
 __all__ = ["decide_purchase", "decide_reversal", "decide_signup", "decide_top_up"]
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+REFERRAL: TransferCode = "referral_bonus"
 REVERSIBLE = frozenset({"top_up", "purchase", "referral_bonus"})
 
 
@@ -72,16 +80,16 @@ def decide_signup(
         ),
     ]
     if referrer is None or rules.referral_bonus == 0:
-        appends.append(_player_append(player, (registered,)))
+        appends.append(player_append(player, registered))
         return Decision(appends=tuple(appends))
     assert shard is not None, "a referral bonus is paid from a shard"
-    new_bonus = _treasury_payment(player, shard, rules.referral_bonus, bonus_ids[0], now)
-    old_bonus = _treasury_payment(referrer, shard, rules.referral_bonus, bonus_ids[1], now)
-    tranche = draw(shard, 2 * rules.referral_bonus, (bonus_ids[0], bonus_ids[1]), now)
+    bonus = rules.referral_bonus
+    new_bonus = payout(player, shard, bonus, code=REFERRAL, transfer_id=bonus_ids[0], now=now)
+    old_bonus = payout(referrer, shard, bonus, code=REFERRAL, transfer_id=bonus_ids[1], now=now)
     appends += [
-        _player_append(player, (registered, _bonus(new_bonus))),
-        _player_append(referrer, (_bonus(old_bonus),)),
-        tranche,
+        player_append(player, registered, new_bonus),
+        player_append(referrer, old_bonus),
+        draw(shard, 2 * bonus, (bonus_ids[0], bonus_ids[1]), now),
     ]
     return Decision(appends=tuple(appends))
 
@@ -97,27 +105,9 @@ def decide_top_up(
     catalog: Catalog | None = None,
 ) -> Decision:
     """The treasury (one shard of the currency) pays the player `amount` of the currency."""
-    if catalog is not None and cmd.currency not in catalog.currency_codes():
-        raise UnknownAsset(
-            f"there is no currency '{cmd.currency}'",
-            asset=cmd.currency,
-            available=list(catalog.currency_codes()),
-        )
     assert shard.currency == cmd.currency, "a top-up draws on a shard of its own currency"
-    if not 1 <= cmd.amount <= rules.top_up_max:
-        raise InvalidAmount(
-            f"amount must be an integer from 1 to {rules.top_up_max}",
-            amount=cmd.amount,
-            minimum=1,
-            maximum=rules.top_up_max,
-        )
-    transfer = _treasury_payment(player, shard, cmd.amount, transfer_id, now)
-    return Decision(
-        appends=(
-            _player_append(player, (transfer,)),
-            draw(shard, cmd.amount, (transfer_id,), now),
-        )
-    )
+    check_payout(cmd.currency, cmd.amount, rules, catalog)
+    return decide_credit(player, shard, cmd.amount, code="top_up", transfer_id=transfer_id, now=now)
 
 
 def decide_reversal(
@@ -140,7 +130,6 @@ def decide_reversal(
             transferId=original.transfer_id,
             code=original.code,
         )
-    account = accounts.player_account(player.player_id)
     if any(accounts.is_treasury(g.account) and g.asset != shard.currency for g in original.legs):
         raise NotReversible(
             f"only transfers whose treasury legs are all in {shard.currency} can be reversed",
@@ -148,24 +137,19 @@ def decide_reversal(
             code=original.code,
         )
     legs = tuple(_reverse_leg(leg, shard) for leg in original.legs)
-    after = apply_legs(player.balances, legs, account)
-    short = {asset: value for asset, value in after.items() if value < 0}
+    details = ReversalDetails(reverses=original.transfer_id, reason=cmd.reason)
+    made = transfer(
+        player, legs, code="reversal", transfer_id=transfer_id, now=now, details=details
+    )
+    short = {asset: value for asset, value in made.state_after.items() if value < 0}
     if short:
         raise InsufficientFunds(
             "the player no longer holds what the transfer gave",
             balance=player.balance(CURRENCY),
             missing={a: -v for a, v in short.items()},
         )
-    transfer = Transferred(
-        transfer_id=transfer_id,
-        code="reversal",
-        legs=legs,
-        state_after=after,
-        occurred_at=now,
-        details=ReversalDetails(reverses=original.transfer_id, reason=cmd.reason),
-    )
     appends = [
-        _player_append(player, (transfer,)),
+        player_append(player, made),
         Append(
             stream=accounts.reversal_stream(original.transfer_id),
             expected=NO_STREAM,
@@ -184,35 +168,3 @@ def _reverse_leg(leg: Leg, shard: ShardState) -> Leg:
     if leg.amount < 0:  # the treasury paid: the refund goes to inflow
         return Leg(accounts.INFLOW, leg.asset, -leg.amount)
     return Leg(shard.account, leg.asset, -leg.amount)
-
-
-def _treasury_payment(
-    player: PlayerState, shard: ShardState, amount: int, transfer_id: str, now: datetime
-) -> Transferred:
-    if shard.budget < amount:
-        raise ShardShort(shard.index)
-    account = accounts.player_account(player.player_id)
-    legs = (Leg(shard.account, shard.currency, -amount), Leg(account, shard.currency, amount))
-    return Transferred(
-        transfer_id=transfer_id,
-        code="top_up",
-        legs=legs,
-        state_after=apply_legs(player.balances, legs, account),
-        occurred_at=now,
-    )
-
-
-def _bonus(transfer: Transferred) -> Transferred:
-    return Transferred(
-        transfer_id=transfer.transfer_id,
-        code="referral_bonus",
-        legs=transfer.legs,
-        state_after=transfer.state_after,
-        occurred_at=transfer.occurred_at,
-    )
-
-
-def _player_append(player: PlayerState, events: tuple[Event, ...]) -> Append:
-    return Append(
-        stream=accounts.player_account(player.player_id), expected=player.version, events=events
-    )

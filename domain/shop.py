@@ -9,7 +9,7 @@ from datetime import datetime
 from domain import accounts
 from domain.assets import CURRENCY, MAX_AMOUNT, Catalog, CatalogItem
 from domain.commands import EconomyRules, Purchase, UseItem
-from domain.details import PurchaseDetails, UseDetails
+from domain.details import AnyDetails, PurchaseDetails, UseDetails
 from domain.errors import (
     InsufficientFunds,
     InvalidQuantity,
@@ -18,8 +18,8 @@ from domain.errors import (
     UnknownItem,
     UnknownPriceOption,
 )
-from domain.events import Leg, Transferred
-from domain.ledger import Append, Decision, PlayerState, apply_legs
+from domain.events import Leg, TransferCode
+from domain.ledger import Decision, PlayerState, player_append, transfer
 
 
 def decide_purchase(
@@ -53,21 +53,14 @@ def decide_purchase(
         *(leg for c, cost in paid.items() for leg in _pay(account, c, cost)),
         *(leg for code, n in granted.items() for leg in _issue(account, code, n)),
     )
-    transfer = Transferred(
-        transfer_id=transfer_id,
-        code="purchase",
-        legs=legs,
-        state_after=apply_legs(player.balances, legs, account),
-        occurred_at=now,
-        details=PurchaseDetails(
-            item=item.code,
-            quantity=cmd.quantity,
-            catalog_version=catalog.version,
-            paid=paid,
-            granted=granted if item.grants else None,
-        ),
+    details = PurchaseDetails(
+        item=item.code,
+        quantity=cmd.quantity,
+        catalog_version=catalog.version,
+        paid=paid,
+        granted=granted if item.grants else None,
     )
-    return Decision(appends=(_player_append(player, transfer),))
+    return _decision(player, legs, "purchase", transfer_id, now, details)
 
 
 def decide_use(
@@ -108,22 +101,15 @@ def decide_use(
         Leg(accounts.issuer_account(item.code), item.code, cmd.quantity),
         *(leg for code, n in granted.items() for leg in _issue(account, code, n)),
     )
-    transfer = Transferred(
-        transfer_id=transfer_id,
-        code="item_use",
-        legs=legs,
-        state_after=apply_legs(player.balances, legs, account),
-        occurred_at=now,
-        details=UseDetails(
-            item=item.code,
-            quantity=cmd.quantity,
-            catalog_version=catalog.version,
-            granted=granted,
-            rolls=rolls if drops is not None else None,
-            drops=drops,
-        ),
+    details = UseDetails(
+        item=item.code,
+        quantity=cmd.quantity,
+        catalog_version=catalog.version,
+        granted=granted,
+        rolls=rolls if drops is not None else None,
+        drops=drops,
     )
-    return Decision(appends=(_player_append(player, transfer),))
+    return _decision(player, legs, "item_use", transfer_id, now, details)
 
 
 def _outcomes(
@@ -203,6 +189,14 @@ def _issue(account: str, code: str, count: int) -> tuple[Leg, Leg]:
     return Leg(accounts.issuer_account(code), code, -count), Leg(account, code, count)
 
 
-def _player_append(player: PlayerState, transfer: Transferred) -> Append:
-    stream = accounts.player_account(player.player_id)
-    return Append(stream=stream, expected=player.version, events=(transfer,))
+def _decision(
+    player: PlayerState,
+    legs: tuple[Leg, ...],
+    code: TransferCode,
+    transfer_id: str,
+    now: datetime,
+    details: AnyDetails,
+) -> Decision:
+    """One transfer, on the player's own stream alone."""
+    made = transfer(player, legs, code=code, transfer_id=transfer_id, now=now, details=details)
+    return Decision(appends=(player_append(player, made),))

@@ -20,32 +20,24 @@ from domain.errors import (
     UnknownAsset,
     UnknownTrade,
 )
-from domain.events import Event, TradeOffered, TransferCode
+from domain.events import Event, TradeOffered
 from domain.ledger import Decision, PlayerState
 from domain.ports import StoredEvent
 
 TradeStatus = Literal["open", "accepted", "declined", "cancelled", "expired"]
 OFFERED_VERSION = escrow.OPENED_VERSION
 DEFAULT_SECONDS = 24 * 3600  # an offer without `expiresIn` stays open a day (or the maximum)
-CLOSE_CODES: dict[str, TransferCode] = {
-    "accept": "trade_accept",
-    "decline": "trade_decline",
-    "cancel": "trade_cancel",
-    "expire": "trade_expiry",
-}
-STATUS_OF_CODE: dict[str, TradeStatus] = {
-    "trade_accept": "accepted",
-    "trade_decline": "declined",
-    "trade_cancel": "cancelled",
-    "trade_expiry": "expired",
-}
 # Who may close a trade which way: the recipient answers, the offerer withdraws.
 _ROLE = {"accept": "recipient", "decline": "recipient", "cancel": "offerer"}
 USE = escrow.EscrowUse(
     noun="trade",
     open_status="open",
-    close_codes=CLOSE_CODES,
-    status_of_code=STATUS_OF_CODE,
+    outcomes={
+        "accept": ("trade_accept", "accepted"),
+        "decline": ("trade_decline", "declined"),
+        "cancel": ("trade_cancel", "cancelled"),
+        "expire": ("trade_expiry", "expired"),
+    },
     pays_out="accept",
     not_open=TradeNotOpen,
 )
@@ -181,7 +173,7 @@ def decide_close_trade(
     return escrow.close_escrow(
         [(held, terms.give)],
         legs,
-        code=CLOSE_CODES[cmd.outcome],
+        code=USE.code(cmd.outcome),
         transfer_id=transfer_id,
         details=TradeDetails(trade_id=terms.trade_id),
         mirrors=mirrors,
