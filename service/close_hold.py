@@ -8,8 +8,9 @@ from domain.commands import CloseHold
 from domain.events import Event, HoldPlaced
 from domain.holds import HoldState, decide_close_hold, hold_state, settled
 from domain.ledger import Decision
+from service.claims import party
 from service.context import Context
-from service.escrow import EscrowJobs, close_job, party
+from service.escrow import EscrowJobs, close_job
 from service.job import Heads, Job, Sender, actor
 from service.results import HoldResult, hold_result
 

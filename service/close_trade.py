@@ -9,8 +9,9 @@ from domain.events import Event, TradeOffered
 from domain.ledger import Decision
 from domain.roles import require_player
 from domain.trades import TradeState, check_close, decide_close_trade, settled, trade_state
+from service.claims import party
 from service.context import Context
-from service.escrow import EscrowJobs, close_job, party
+from service.escrow import EscrowJobs, close_job
 from service.job import Heads, Job, Sender
 from service.results import TradeResult, trade_result
 

@@ -13,9 +13,8 @@ import msgspec
 from domain import accounts
 from domain.commands import Command
 from domain.events import Event
-from domain.ledger import Decision, PlayerState
+from domain.ledger import Decision
 from domain.ports import StoredEvent
-from domain.state import player_state
 from service.context import Parties
 from service.job import Heads, Job
 
@@ -82,11 +81,6 @@ def close_job(
         follow=follow,
         metadata=metadata or {},
     )
-
-
-async def party(heads: Heads, player_id: str) -> PlayerState:
-    """A party's balances as this attempt sees them."""
-    return player_state(player_id, await heads.latest(accounts.player_account(player_id)))
 
 
 def opened(decision: Decision, terms: type[E]) -> E:

@@ -6,11 +6,10 @@ from domain import accounts
 from domain.commands import OfferTrade
 from domain.events import TradeOffered
 from domain.ledger import Decision
-from domain.roles import require_player
 from domain.trades import TradeState, decide_offer_trade
+from service.claims import counterparty, owners_stream, party
 from service.context import Context
-from service.escrow import opened, party
-from service.gift import owner, owners_stream, username
+from service.escrow import opened
 from service.job import Heads, Job, Sender
 from service.results import TradeResult, trade_result
 
@@ -23,11 +22,7 @@ def offer_trade(ctx: Context, cmd: OfferTrade, key: str | None, caller: Sender) 
 
     async def decide(heads: Heads) -> tuple[Decision, TradeResult]:
         offerer = await party(heads, cmd.offerer_id)
-        recipient_id = await owner(heads, claim, cmd.to)
-        names = (await username(heads, cmd.offerer_id), await username(heads, recipient_id))
-        privileged = await ctx.roles.privileged()
-        require_player(privileged, cmd.offerer_id)
-        require_player(privileged, recipient_id, names[1])
+        recipient_id, names = await counterparty(ctx, heads, cmd.offerer_id, claim, cmd.to)
         decision = decide_offer_trade(
             offerer,
             recipient_id,

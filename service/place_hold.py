@@ -7,9 +7,9 @@ from domain.events import HoldPlaced
 from domain.holds import HoldState, decide_place_hold
 from domain.ledger import Decision
 from domain.roles import require_player
+from service.claims import owner, owners_stream, party, username
 from service.context import Context
-from service.escrow import opened, party
-from service.gift import owner, owners_stream, username
+from service.escrow import opened
 from service.job import Heads, Job, Sender, principal
 from service.results import HoldResult, hold_result
 

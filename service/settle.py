@@ -11,8 +11,8 @@ from domain.ledger import Decision, PlayerState
 from domain.roles import require_player
 from domain.settlements import decide_settle, per_winner, pot_of
 from domain.state import player_state
+from service.claims import owner
 from service.context import Context
-from service.gift import owner
 from service.job import Heads, Job, Sender, actor
 
 

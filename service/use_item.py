@@ -6,16 +6,14 @@ recorded in the event, so replay reproduces the outcome (DESIGN-NOTES.md, note 1
 
 import msgspec
 
-from domain import accounts
 from domain.commands import UseItem
 from domain.details import UseDetails
 from domain.events import Transferred
-from domain.ledger import Decision
-from domain.roles import require_player
+from domain.ledger import Decision, PlayerState
 from domain.shop import decide_use
-from domain.state import player_state
 from service.context import Context
-from service.job import Heads, Job, Sender
+from service.job import Job, Sender
+from service.own_stream import own_stream_job
 from service.results import balances_after, player_append
 
 
@@ -31,13 +29,9 @@ class UseResult(msgspec.Struct, frozen=True, kw_only=True):
 
 def use_item(ctx: Context, cmd: UseItem, key: str | None, caller: Sender) -> Job[UseResult]:
     """The job that uses `cmd.quantity` of the player's `cmd.item`."""
-    transfer_id = ctx.new_id()
-    stream = accounts.player_account(cmd.player_id)
 
-    async def decide(heads: Heads) -> tuple[Decision, UseResult]:
-        require_player(await ctx.roles.privileged(), cmd.player_id)
-        player = player_state(cmd.player_id, await heads.latest(stream))
-        decision = decide_use(
+    def decides(player: PlayerState, transfer_id: str) -> Decision:
+        return decide_use(
             player,
             cmd,
             catalog=ctx.catalog,
@@ -46,16 +40,8 @@ def use_item(ctx: Context, cmd: UseItem, key: str | None, caller: Sender) -> Job
             rules=ctx.rules,
             now=ctx.clock(),
         )
-        return decision, _result(decision, transfer_id, cmd.player_id)
 
-    return Job(
-        command=cmd,
-        scope=cmd.player_id,
-        key=key,
-        decide=decide,
-        result_type=UseResult,
-        streams=lambda: (stream,),
-    )
+    return own_stream_job(ctx, cmd, key, decides, _result, UseResult)
 
 
 def _rolls(ctx: Context, cmd: UseItem) -> tuple[int, ...]:
