@@ -11,7 +11,7 @@ from domain import accounts
 from domain.assets import Catalog
 from domain.commands import EconomyRules, Grant
 from domain.details import AnyDetails, GrantDetails
-from domain.errors import InvalidAmount, UnknownAsset
+from domain.errors import InvalidAmount, UnknownAsset, check_range
 from domain.events import Leg, TransferCode, Transferred
 from domain.ledger import Decision, PlayerState, ShardState, player_append, transfer
 from domain.treasury import ShardShort, draw
@@ -35,21 +35,11 @@ def payout(
     return transfer(player, legs, code=code, transfer_id=transfer_id, now=now, details=details)
 
 
-def decide_credit(
-    player: PlayerState,
-    shard: ShardState,
-    amount: int,
-    *,
-    code: TransferCode,
-    transfer_id: str,
-    now: datetime,
-    details: AnyDetails | None = None,
-) -> Decision:
-    """The shard pays the player `amount` of its currency in a transfer of `code`."""
-    paid = payout(
-        player, shard, amount, code=code, transfer_id=transfer_id, now=now, details=details
-    )
-    return Decision(appends=(player_append(player, paid), draw(shard, amount, (transfer_id,), now)))
+def decide_credit(player: PlayerState, shard: ShardState, paid: Transferred) -> Decision:
+    """The payout `paid` on the player's stream, and the shard's budget drawn by as much."""
+    [debit] = [leg for leg in paid.legs if leg.account == shard.account]
+    drawn = draw(shard, -debit.amount, (paid.transfer_id,), paid.occurred_at)
+    return Decision(appends=(player_append(player, paid), drawn))
 
 
 def check_payout(currency: str, amount: int, rules: EconomyRules, catalog: Catalog | None) -> None:
@@ -60,13 +50,8 @@ def check_payout(currency: str, amount: int, rules: EconomyRules, catalog: Catal
             asset=currency,
             available=list(catalog.currency_codes()),
         )
-    if not 1 <= amount <= rules.top_up_max:
-        raise InvalidAmount(
-            f"amount must be an integer from 1 to {rules.top_up_max}",
-            amount=amount,
-            minimum=1,
-            maximum=rules.top_up_max,
-        )
+    message = f"amount must be an integer from 1 to {rules.top_up_max}"
+    check_range(InvalidAmount, message, "amount", amount, rules.top_up_max)
 
 
 def decide_grant(
@@ -81,12 +66,8 @@ def decide_grant(
 ) -> Decision:
     """A service's grant: a catalog currency, within TOP_UP_MAX, with its reason recorded."""
     check_payout(cmd.currency, cmd.amount, rules, catalog)
-    return decide_credit(
-        player,
-        shard,
-        cmd.amount,
-        code="grant",
-        transfer_id=transfer_id,
-        now=now,
-        details=GrantDetails(reason=cmd.reason),
+    details = GrantDetails(reason=cmd.reason)
+    paid = payout(
+        player, shard, cmd.amount, code="grant", transfer_id=transfer_id, now=now, details=details
     )
+    return decide_credit(player, shard, paid)

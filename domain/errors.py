@@ -18,6 +18,12 @@ class DomainError(Exception):
         self.context = context
 
 
+def check_range(error: type[DomainError], message: str, name: str, value: int, top: int) -> None:
+    """Refuse `value` (the request's `name`) with `error` unless it is from 1 to `top`."""
+    if not 1 <= value <= top:
+        raise error(message, **{name: value}, minimum=1, maximum=top)
+
+
 class InvalidAmount(DomainError):
     slug = "invalid_amount"
     title = "The amount is not allowed"

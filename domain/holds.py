@@ -18,6 +18,7 @@ from domain.errors import (
     ReasonRequired,
     UnknownAsset,
     UnknownHold,
+    check_range,
 )
 from domain.events import Event, HoldPlaced, Leg, Transferred
 from domain.ledger import Decision, PlayerState
@@ -214,10 +215,6 @@ def decide_close_hold(
 def _check_close(hold: HoldState, cmd: CloseHold, now: datetime) -> None:
     terms = hold.placed
     escrow.check_open(USE, terms.hold_id, hold.status, cmd.outcome, terms.expires_at, now)
-    if cmd.amount is not None and not 1 <= cmd.amount <= terms.amount:
-        raise InvalidAmount(
-            f"a capture is from 1 to the held {terms.amount} {terms.asset}",
-            amount=cmd.amount,
-            minimum=1,
-            maximum=terms.amount,
-        )
+    if cmd.amount is not None:
+        message = f"a capture is from 1 to the held {terms.amount} {terms.asset}"
+        check_range(InvalidAmount, message, "amount", cmd.amount, terms.amount)

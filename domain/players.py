@@ -107,7 +107,8 @@ def decide_top_up(
     """The treasury (one shard of the currency) pays the player `amount` of the currency."""
     assert shard.currency == cmd.currency, "a top-up draws on a shard of its own currency"
     check_payout(cmd.currency, cmd.amount, rules, catalog)
-    return decide_credit(player, shard, cmd.amount, code="top_up", transfer_id=transfer_id, now=now)
+    paid = payout(player, shard, cmd.amount, code="top_up", transfer_id=transfer_id, now=now)
+    return decide_credit(player, shard, paid)
 
 
 def decide_reversal(

@@ -13,7 +13,7 @@ import msgspec
 from domain import accounts
 from domain.assets import Catalog
 from domain.commands import StoreCredit
-from domain.credits import decide_credit
+from domain.credits import decide_credit, payout
 from domain.details import StoreCreditDetails
 from domain.events import Claimed
 from domain.ledger import NO_STREAM, Append, Decision, PlayerState, ShardState
@@ -65,20 +65,22 @@ def decide_store_credit(
     """The product's grant from the shard to the player, and the receipt claimed for them."""
     currency, amount = grant_of(catalog, cmd.store, cmd.product_id, cmd.quantity)
     assert shard.currency == currency, "a store credit draws on a shard of its currency"
-    credit = decide_credit(
+    details = StoreCreditDetails(
+        store=cmd.store,
+        receipt_id=cmd.receipt_id,
+        product_id=cmd.product_id,
+        catalog_version=catalog.version,
+    )
+    paid = payout(
         player,
         shard,
         amount,
         code="store_credit",
         transfer_id=transfer_id,
         now=now,
-        details=StoreCreditDetails(
-            store=cmd.store,
-            receipt_id=cmd.receipt_id,
-            product_id=cmd.product_id,
-            catalog_version=catalog.version,
-        ),
+        details=details,
     )
+    credit = decide_credit(player, shard, paid)
     claim = Append(
         stream=accounts.receipt_stream(cmd.store, cmd.receipt_id),
         expected=NO_STREAM,

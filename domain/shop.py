@@ -17,6 +17,7 @@ from domain.errors import (
     NotForSale,
     UnknownItem,
     UnknownPriceOption,
+    check_range,
 )
 from domain.events import Leg, TransferCode
 from domain.ledger import Decision, PlayerState, player_append, transfer
@@ -135,13 +136,8 @@ def _item(catalog: Catalog, code: str) -> CatalogItem:
 
 
 def _check_quantity(quantity: int, rules: EconomyRules) -> None:
-    if not 1 <= quantity <= rules.max_quantity:
-        raise InvalidQuantity(
-            f"quantity must be an integer from 1 to {rules.max_quantity}",
-            quantity=quantity,
-            minimum=1,
-            maximum=rules.max_quantity,
-        )
+    message = f"quantity must be an integer from 1 to {rules.max_quantity}"
+    check_range(InvalidQuantity, message, "quantity", quantity, rules.max_quantity)
 
 
 def _check_funds(
