@@ -6,17 +6,13 @@ winner's outcome and are refused with hold-not-pending."""
 from domain import accounts
 from domain.commands import CloseHold
 from domain.events import Event, HoldPlaced
-from domain.holds import HoldState, decide_close_hold, hold_state, settled
+from domain.holds import HoldState, decide_close_hold, hold_state
 from domain.ledger import Decision
 from service.claims import party
 from service.context import Context
 from service.escrow import EscrowJobs, close_job
 from service.job import Heads, Job, Sender, actor
 from service.results import HoldResult, hold_result
-
-
-def _after(hold: HoldState, closing: Event) -> HoldState:
-    return settled(hold.placed, hold.version + 1, closing)
 
 
 def _players(opening: Event) -> tuple[str, ...]:
@@ -26,7 +22,6 @@ def _players(opening: Event) -> tuple[str, ...]:
 HOLDS = EscrowJobs(
     stream=accounts.hold_account,
     state=hold_state,
-    after=_after,
     result=hold_result,
     result_type=HoldResult,
     players=_players,
@@ -47,9 +42,8 @@ def close_hold(ctx: Context, cmd: CloseHold, key: str | None, sender: Sender) ->
         cmd,
         cmd.hold_id,
         decide,
-        transfer_id=ctx.new_id(),
+        ctx=ctx,
         scope=caller,
         key=key,
-        parties=ctx.parties,
         metadata={"actor": caller},
     )

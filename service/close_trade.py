@@ -8,7 +8,7 @@ from domain.commands import CloseTrade
 from domain.events import Event, TradeOffered
 from domain.ledger import Decision
 from domain.roles import require_player
-from domain.trades import TradeState, check_close, decide_close_trade, settled, trade_state
+from domain.trades import TradeState, check_close, decide_close_trade, trade_state
 from service.claims import party
 from service.context import Context
 from service.escrow import EscrowJobs, close_job
@@ -16,10 +16,6 @@ from service.job import Heads, Job, Sender
 from service.results import TradeResult, trade_result
 
 EXPIRER = "expirer"  # the idempotency scope of expiries (they have no player)
-
-
-def _after(trade: TradeState, closing: Event) -> TradeState:
-    return settled(trade.offered, trade.version + 1, closing)
 
 
 def _players(opening: Event) -> tuple[str, ...]:
@@ -31,7 +27,6 @@ def _players(opening: Event) -> tuple[str, ...]:
 TRADES = EscrowJobs(
     stream=accounts.trade_account,
     state=trade_state,
-    after=_after,
     result=trade_result,
     result_type=TradeResult,
     players=_players,
@@ -59,8 +54,7 @@ def close_trade(ctx: Context, cmd: CloseTrade, key: str | None, caller: Sender) 
         cmd,
         cmd.trade_id,
         decide,
-        transfer_id=ctx.new_id(),
+        ctx=ctx,
         scope=cmd.caller_id or EXPIRER,
         key=key,
-        parties=ctx.parties,
     )

@@ -12,10 +12,11 @@ import msgspec
 
 from domain import accounts
 from domain.commands import Command
+from domain.escrow import OPENED_VERSION
 from domain.events import Event
 from domain.ledger import Decision
 from domain.ports import StoredEvent
-from service.context import Parties
+from service.context import Context
 from service.job import Heads, Job
 
 S = TypeVar("S")  # the escrow's state (HoldState, TradeState)
@@ -29,7 +30,6 @@ class EscrowJobs(Generic[S, R]):
 
     stream: Callable[[str], str]  # its id -> its stream (accounts.hold_account)
     state: Callable[[str, StoredEvent | None, StoredEvent | None], S]  # (id, first, newest)
-    after: Callable[[S, Event], S]  # the escrow once its closing transfer is written
     result: Callable[[S, str], R]  # (escrow, transfer id) -> what the caller sees
     result_type: type[R]
     players: Callable[[Event], tuple[str, ...]]  # an opening event -> its parties' player ids
@@ -41,10 +41,9 @@ def close_job(
     escrow_id: str,
     decide: Callable[[S, Heads, str], Awaitable[Decision]],
     *,
-    transfer_id: str,
+    ctx: Context,
     scope: str,
     key: str | None,
-    parties: Parties,
     metadata: dict[str, Any] | None = None,
 ) -> Job[R]:
     """The job that closes escrow `escrow_id`: `decide(escrow, heads, transfer_id)` is the
@@ -55,6 +54,7 @@ def close_job(
     escrow's terms (its first event, `use.players`) in the pipeline's next read of the group.
     """
     stream = use.stream(escrow_id)
+    transfer_id, parties, now = ctx.new_id(), ctx.parties, ctx.clock
 
     def follow(loaded: Mapping[str, StoredEvent | None]) -> Sequence[str]:
         opening = loaded.get(stream)
@@ -66,10 +66,18 @@ def close_job(
         return parties.remember(stream, tuple(accounts.player_account(p) for p in players))
 
     async def decide_close(heads: Heads) -> tuple[Decision, R]:
-        escrow = use.state(escrow_id, await heads.first(stream), await heads.latest(stream))
+        first = await heads.first(stream)
+        escrow = use.state(escrow_id, first, await heads.latest(stream))
         decision = await decide(escrow, heads, transfer_id)
-        [closing] = decision.appends[0].events
-        return decision, use.result(use.after(escrow, closing), transfer_id)
+        [closing] = decision.appends[0].events  # the escrow's version 2, its outcome
+        outcome = StoredEvent(
+            stream_id=stream,
+            version=OPENED_VERSION + 1,
+            global_position=0,
+            event=closing,
+            recorded_at=now(),
+        )
+        return decision, use.result(use.state(escrow_id, first, outcome), transfer_id)
 
     return Job(
         command=cmd,

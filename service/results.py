@@ -1,6 +1,7 @@
 """What commands return to their callers (and what a retried key returns again)."""
 
 from datetime import datetime
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -9,6 +10,8 @@ from domain.events import Transferred
 from domain.holds import HoldState
 from domain.ledger import Append, Decision
 from domain.trades import TradeState
+
+R = TypeVar("R", bound=msgspec.Struct)
 
 
 class TransferResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -70,16 +73,13 @@ class HoldResult(msgspec.Struct, frozen=True, kw_only=True):
 def hold_result(state: HoldState, transfer_id: str | None = None) -> HoldResult:
     """What a caller sees of a hold."""
     terms = state.placed
-    return HoldResult(
-        hold_id=terms.hold_id,
+    return _shown(
+        HoldResult,
+        terms,
         status=state.status,
         player=terms.username,
-        asset=terms.asset,
-        amount=terms.amount,
-        expires_at=terms.expires_at,
         transfer_id=transfer_id or terms.transfer_id,
         captured=state.captured,
-        memo=terms.memo,
     )
 
 
@@ -101,15 +101,12 @@ class TradeResult(msgspec.Struct, frozen=True, kw_only=True):
 def trade_result(state: TradeState, transfer_id: str | None = None) -> TradeResult:
     """What a caller sees of a trade."""
     terms = state.offered
-    return TradeResult(
-        trade_id=terms.trade_id,
-        status=state.status,
-        offerer=terms.offerer,
-        recipient=terms.recipient,
-        give=terms.give,
-        want=terms.want,
-        expires_at=terms.expires_at,
-        transfer_id=transfer_id or terms.transfer_id,
-        offerer_id=terms.offerer_id,
-        recipient_id=terms.recipient_id,
+    return _shown(
+        TradeResult, terms, status=state.status, transfer_id=transfer_id or terms.transfer_id
     )
+
+
+def _shown(result_type: type[R], terms: msgspec.Struct, **changed: Any) -> R:
+    """What a caller sees of an escrow: its terms' fields of the result's names, but `changed`."""
+    kept = {f: getattr(terms, f) for f in result_type.__struct_fields__ if f not in changed}
+    return result_type(**kept, **changed)
