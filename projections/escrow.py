@@ -7,6 +7,7 @@ outcome of version 2 whichever batch brought them (the version guard makes any o
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from domain.escrow import OPENED_VERSION, EscrowUse, outcome
@@ -18,43 +19,47 @@ from projections.model import Table, Tables, newest_wins
 Row = dict[str, Any]  # one escrow as a batch leaves it, by column
 
 
-def table(name: str, key: str, terms: str, closing: str = "") -> Table:
-    """A use's table ("name type, ..." columns): the key, the `terms` (what the opening event
-    brings: kept) and the outcome (status, closed_at and `closing`: the highest version's)."""
-    closing = ", ".join(filter(None, ("status text, closed_at timestamptz", closing)))
-    columns = f"{key} text, {terms}, {closing}, version bigint"
-    return Table(name, columns, newest_wins(key, kept=terms, newest=closing))
-
-
 def _nothing(escrow_id: str, closing: Transferred) -> Row:
     return {}
 
 
 @dataclass(frozen=True)
 class EscrowFold:
-    """One use's read model: its streams (`prefix` and the escrow's id), the columns its
-    opening event writes (`terms`), what else its outcome writes (`closed`) and its table."""
+    """One use's read model. Its streams are `<noun>:<id>` (domain/accounts.py), its table
+    `rm_<noun>s` keyed by `<noun>_id`; `terms` are the columns its opening event brings (kept),
+    `opened` their values; an outcome writes status, closed_at and the `closing` columns
+    (`closed` their values), the highest version's. Columns as "name type, ..."."""
 
     use: EscrowUse
-    prefix: str
-    terms: Callable[[StoredEvent], Row]
-    table: Table
+    terms: str
+    opened: Callable[[StoredEvent], Row]
+    closing: str = ""
     closed: Callable[[str, Transferred], Row] = _nothing
+
+    @cached_property
+    def table(self) -> Table:
+        """The use's table and its upsert."""
+        key = f"{self.use.noun}_id"
+        closing = ", ".join(filter(None, ("status text, closed_at timestamptz", self.closing)))
+        columns = f"{key} text, {self.terms}, {closing}, version bigint"
+        return Table(
+            f"rm_{self.use.noun}s", columns, newest_wins(key, kept=self.terms, newest=closing)
+        )
 
     def fold(self, events: Sequence[StoredEvent]) -> dict[str, Row]:
         """The newest row of each escrow touched by the batch (terms only if opened in it)."""
         rows: dict[str, Row] = {}
-        key = self.table.names[0]  # table() puts it first
+        key, prefix = f"{self.use.noun}_id", f"{self.use.noun}:"
         for stored in events:
-            if not stored.stream_id.startswith(self.prefix):
+            if not stored.stream_id.startswith(prefix):
                 continue
-            escrow_id = stored.stream_id.removeprefix(self.prefix)
+            escrow_id = stored.stream_id.removeprefix(prefix)
             row = rows.setdefault(
                 escrow_id, {key: escrow_id, "status": self.use.open_status, "version": 0}
             )
             event = stored.event
             if stored.version == OPENED_VERSION:
-                row |= self.terms(stored)
+                row |= self.opened(stored)
             elif isinstance(event, Transferred) and (closed := outcome(self.use, event)):
                 row["status"], row["closed_at"] = closed
                 row |= self.closed(escrow_id, event)

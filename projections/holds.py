@@ -6,7 +6,6 @@ One row per hold, by the fold every escrow shares (projections/escrow.py).
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import accounts
 from domain.events import HoldPlaced
 from domain.holds import USE, captured_by
 from infra.db import Conn
@@ -25,16 +24,11 @@ def _placed(stored: StoredEvent) -> escrow.Row:
 _PLACED = ("player_id", "asset", "amount", "expires_at", "memo", "placed_by")
 
 FOLD = escrow.EscrowFold(
-    use=USE,
-    prefix=accounts.HOLD_PREFIX,
-    terms=_placed,
-    table=escrow.table(
-        "rm_holds",
-        "hold_id",
-        "player_id text, asset text, amount bigint, expires_at timestamptz, memo text,"
-        " placed_by text, placed_at timestamptz, placed_position bigint",
-        closing="captured bigint",
-    ),
+    USE,
+    terms="player_id text, asset text, amount bigint, expires_at timestamptz, memo text,"
+    " placed_by text, placed_at timestamptz, placed_position bigint",
+    opened=_placed,
+    closing="captured bigint",
     closed=lambda hold_id, closing: {"captured": captured_by(hold_id, closing)},
 )
 fold = FOLD.fold

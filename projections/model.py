@@ -4,7 +4,7 @@ one way a batch reaches a table (`Table`: a statement with one array parameter p
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -16,8 +16,7 @@ Tables = Mapping[str, str]
 Apply = Callable[[Conn, Sequence[StoredEvent], Tables], Awaitable[None]]
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """Where a projector writes: its checkpoint's row and its tables."""
 
     checkpoint: str

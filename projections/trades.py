@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 
-from domain import accounts
 from domain.events import TradeOffered
 from domain.trades import USE
 from infra.db import Conn
@@ -26,15 +25,10 @@ def _offered(stored: StoredEvent) -> escrow.Row:
 _OFFERED = ("offerer_id", "recipient_id", "offerer", "recipient", "give", "want", "expires_at")
 
 FOLD = escrow.EscrowFold(
-    use=USE,
-    prefix=accounts.TRADE_PREFIX,
-    terms=_offered,
-    table=escrow.table(
-        "rm_trades",
-        "trade_id",
-        "offerer_id text, recipient_id text, offerer text, recipient text, give jsonb,"
-        " want jsonb, expires_at timestamptz, offered_at timestamptz",
-    ),
+    USE,
+    terms="offerer_id text, recipient_id text, offerer text, recipient text, give jsonb,"
+    " want jsonb, expires_at timestamptz, offered_at timestamptz",
+    opened=_offered,
 )
 fold = FOLD.fold
 
