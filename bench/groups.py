@@ -15,12 +15,10 @@ import msgspec
 
 from bench import baseline, extra, lag, limits, load, servers, soak, treasury, workload
 from bench.stats import Measure
-from domain.commands import EconomyRules
 from infra import migrate
-from infra.catalog import load_catalog
 from infra.config import Settings
 from infra.db import create_pool
-from service.ledger import LedgerService
+from service.bootstrap import bootstrap
 
 JWT_SECRET = "bench-secret-that-is-at-least-32-bytes-long"  # noqa: S105 - bench only
 
@@ -79,8 +77,9 @@ async def prepare(ctx: Context) -> None:
     conn = await asyncpg.connect(ctx.dsn)
     await migrate.migrate(conn)
     await conn.close()
-    pool = await create_pool(ctx.dsn, Settings(environment="test"))
-    ledger = LedgerService(pool, catalog=load_catalog(None), rules=EconomyRules())
+    settings = Settings(environment="test", group_commit=False)
+    pool = await create_pool(ctx.dsn, settings)
+    ledger = bootstrap(settings, pool)
     try:
         await ledger.seed_genesis()
         log(f"creating {ctx.plan.players} players")
@@ -137,8 +136,9 @@ def measure_baseline(ctx: Context) -> list[Measure]:
 async def measure_in_process(ctx: Context) -> list[Measure]:
     """Command layer without HTTP (with and without the treasury leg) and stream length."""
     plan = ctx.plan
-    pool = await create_pool(ctx.dsn, Settings(environment="test", db_pool_max=40))
-    ledger = LedgerService(pool, catalog=load_catalog(None), rules=EconomyRules())
+    settings = Settings(environment="test", db_pool_max=40, group_commit=False)
+    pool = await create_pool(ctx.dsn, settings)
+    ledger = bootstrap(settings, pool)
     try:
         log("command layer, with and without the treasury leg")
         rows = await treasury.with_and_without(ledger, ctx.ids, 64, plan.seconds)

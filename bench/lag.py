@@ -24,11 +24,11 @@ from bench import servers
 from bench.stats import Measure, percentile, summarise
 from domain.commands import Purchase
 from domain.errors import DomainError
-from infra.catalog import load_catalog
 from infra.config import Settings
 from infra.db import create_pool
 from infra.waker import Waker
 from projections import cursor
+from service.bootstrap import bootstrap
 from service.ledger import LedgerService
 
 POLL = 0.005  # the watcher's period: each lag is overstated by at most this much
@@ -174,12 +174,11 @@ class OpenLoop:
 async def measure_lag(dsn: str, ids: list[str], rate: float, seconds: float) -> list[Measure]:
     """Lag p50/p99 per read model at `rate` purchases/s, projectors in their own process."""
     with projector_process(dsn) as projector:
-        pool = await create_pool(dsn, Settings(environment="test"))
+        settings = Settings(environment="test", group_commit=False)
+        pool = await create_pool(dsn, settings)
         waker = Waker(pool)
         await waker.start()
-        ledger = LedgerService(
-            pool, catalog=load_catalog(None), rules=Settings().economy, on_commit=waker.poke
-        )
+        ledger = bootstrap(settings, pool, on_commit=waker.poke)
         watch = await asyncpg.connect(dsn)
         try:
             await caught_up(watch, within=600)

@@ -28,12 +28,13 @@ from infra.eventstore import StoredEvent
 from infra.waker import CHANNEL
 from projections.audit import run_audit, summary
 from projections.cursor import START, Cursor, read_after
+from projections.loops import wait
 from projections.overdue import ReadModelOverdue
 from projections.progress import Progress
 from projections.rebuild import RebuildBusy, rebuild
 from projections.registry import PROJECTIONS, select
 from projections.replay import ReplayStep, replay, resolve_stream
-from projections.runner import RunnerOptions, serve, wait
+from projections.runner import RunnerOptions, serve
 from service.bootstrap import writers
 
 

@@ -12,17 +12,16 @@ from collections import Counter
 
 import argon2
 
-from domain.commands import EconomyRules, SignUp
+from domain.commands import SignUp
 from harness.checks import audit
 from harness.client import PASSWORD, Api, Reply
 from harness.database import fresh_database
 from harness.outcome import Outcome, ms, percentile
 from harness.server import PRODUCTION_APP, service_env, serving
-from infra.catalog import load_catalog
 from infra.config import Settings
 from infra.db import create_pool
+from service.bootstrap import bootstrap
 from service.job import Sender
-from service.ledger import LedgerService
 
 ACCOUNTS = 60
 LOGIN_BURST = 50
@@ -48,9 +47,10 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
 
 
 async def _accounts(dsn: str) -> list[str]:
-    pool = await create_pool(dsn, Settings(environment="test"), min_size=1, max_size=2)
+    settings = Settings(environment="test", group_commit=False)
+    pool = await create_pool(dsn, settings, min_size=1, max_size=2)
     try:
-        ledger = LedgerService(pool, catalog=load_catalog(None), rules=EconomyRules())
+        ledger = bootstrap(settings, pool)
         await ledger.seed_genesis()
         hashed = await asyncio.to_thread(argon2.PasswordHasher().hash, PASSWORD)
         names = [f"abuse_{n}" for n in range(ACCOUNTS)]

@@ -47,8 +47,11 @@ async def notify(conn: Conn) -> None:
 class CatalogFollower(Follower):
     """Hands each newer catalog version to `on_change`: LISTEN, re-read, poll."""
 
+    channel = CHANNEL
+    name = "catalog"
+
     def __init__(self, connect: Connect, on_change: Callable[[Catalog], None]) -> None:
-        super().__init__(connect, channel=CHANNEL, name="catalog", poll=0.5, max_age=1.0)
+        super().__init__(connect, poll=0.5, max_age=1.0)
         self._on_change = on_change
         self._version = 0
 

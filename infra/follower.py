@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from typing import ClassVar
 
 import asyncpg
 import structlog
@@ -43,19 +44,21 @@ def connector(dsn: str, settings: Settings) -> Connect:
 
 
 class Follower:
-    """LISTEN on `channel`, `read` at once when notified, poll as the backstop."""
+    """LISTEN on `channel`, `read` at once when notified, poll as the backstop (a subclass
+    names its channel and itself, and reads)."""
+
+    channel: ClassVar[str]  # what its writers NOTIFY
+    name: ClassVar[str]  # its task's, and its log lines'
 
     def __init__(
         self,
         connect: Connect,
         *,
-        channel: str,
-        name: str,
         poll: float = POLL,
         max_age: float = MAX_AGE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._connect, self._channel, self._name = connect, channel, name
+        self._connect = connect
         self._poll, self._max_age = poll, max_age
         self._clock = clock
         self._read_at = -float("inf")  # when the last successful read began
@@ -83,7 +86,7 @@ class Follower:
 
     async def start(self) -> None:
         """Begin listening; wait a moment for the first read, so the app starts trusted."""
-        self._task = asyncio.create_task(self._run(), name=self._name)
+        self._task = asyncio.create_task(self._run(), name=self.name)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._attempt.wait(), 2.0)
 
@@ -105,14 +108,14 @@ class Follower:
                 self._failures += 1
                 self._attempted()
                 if self._failures == 1:
-                    _log.warning(f"{self._name} unreadable", error_type=type(error).__name__)
+                    _log.warning(f"{self.name} unreadable", error_type=type(error).__name__)
                     continue  # a lost connection: try a new one at once
                 await asyncio.sleep(min(self._poll * 2 ** (self._failures - 2), 1.0))
 
     async def _listen(self) -> None:
         conn = await self._connect()
         try:
-            await conn.add_listener(self._channel, self._notified)
+            await conn.add_listener(self.channel, self._notified)
             while True:
                 await self._sync(conn)
                 self._wake.clear()
@@ -126,7 +129,7 @@ class Follower:
         await self.read(conn, began)
         self._read_at = began
         if self._failures:
-            _log.info(f"{self._name} readable again")
+            _log.info(f"{self.name} readable again")
         self._failures = 0
         self._attempted()
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 
 from infra import sessions
 from infra.db import Conn
-from infra.follower import MAX_AGE, POLL, Connect, Follower
+from infra.follower import Connect, Follower
 from infra.follower import connector as connector  # re-exported: api/http/app.py builds it here
 from infra.sessions import Revocation
 
@@ -74,23 +74,11 @@ def _later(known: tuple[int, float] | None, r: Revocation) -> tuple[int, float]:
 class RevocationListener(Follower):
     """Keeps a RevocationCache current from the database: LISTEN, re-read, poll."""
 
-    def __init__(
-        self,
-        connect: Connect,
-        *,
-        poll: float = POLL,
-        max_age: float = MAX_AGE,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(
-            connect,
-            channel=sessions.CHANNEL,
-            name="revocations",
-            poll=poll,
-            max_age=max_age,
-            clock=clock,
-        )
+    channel = sessions.CHANNEL
+    name = "revocations"
+
+    def __init__(self, connect: Connect, *, wall: Callable[[], float] = time.time) -> None:
+        super().__init__(connect)
         self.cache = RevocationCache()
         self._wall = wall
         self._horizon = 0

@@ -10,35 +10,20 @@ than MAX_AGE seconds ago, so a promotion holds everywhere within a second of its
 older copy refuses the writes that need it with 503 rather than guess.
 """
 
-import time
-from collections.abc import Callable, Set
+from collections.abc import Set
 
 from domain.errors import RolesUnavailable
 from infra import credentials
 from infra.db import Conn
-from infra.follower import MAX_AGE, POLL, Connect, Follower
+from infra.follower import Follower
 
 
 class RolesFollower(Follower):
     """The privileged account ids, kept current from the database: LISTEN, re-read, poll."""
 
-    def __init__(
-        self,
-        connect: Connect,
-        *,
-        poll: float = POLL,
-        max_age: float = MAX_AGE,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(
-            connect,
-            channel=credentials.CHANNEL,
-            name="roles",
-            poll=poll,
-            max_age=max_age,
-            clock=clock,
-        )
-        self._ids: frozenset[str] = frozenset()
+    channel = credentials.CHANNEL
+    name = "roles"
+    _ids: frozenset[str] = frozenset()
 
     async def privileged(self) -> Set[str]:
         """The ids, waiting briefly for a fresh read when the copy is stale; RolesUnavailable

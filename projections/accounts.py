@@ -12,7 +12,7 @@ from domain import accounts
 from domain.events import Transferred
 from infra.db import Conn
 from infra.eventstore import StoredEvent
-from projections.model import Projection, Tables, sql
+from projections.model import Projection, Table, Tables
 
 Key = tuple[str, str]
 
@@ -32,26 +32,18 @@ def fold(events: Sequence[StoredEvent]) -> dict[Key, tuple[int, datetime]]:
     return {key: (delta, seen[key]) for key, delta in deltas.items()}
 
 
-_UPSERT = """
-INSERT INTO {rm_accounts} AS a (account, asset, balance, updated_at)
-SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[])
-ON CONFLICT (account, asset) DO UPDATE
-   SET balance = a.balance + EXCLUDED.balance, updated_at = EXCLUDED.updated_at
-"""
+TABLE = Table(
+    "rm_accounts",
+    "account text, asset text, balance bigint, updated_at timestamptz",
+    "ON CONFLICT (account, asset) DO UPDATE"
+    " SET balance = t.balance + EXCLUDED.balance, updated_at = EXCLUDED.updated_at",
+)
 
 
 async def apply_batch(conn: Conn, deltas: dict[Key, tuple[int, datetime]], tables: Tables) -> None:
     """One upsert for the whole batch."""
-    keys = sorted(deltas)
-    if not keys:
-        return
-    await conn.execute(
-        sql(_UPSERT, tables),
-        [account for account, _ in keys],
-        [asset for _, asset in keys],
-        [deltas[key][0] for key in keys],
-        [deltas[key][1] for key in keys],
-    )
+    rows = [(*key, *change) for key, change in sorted(deltas.items())]
+    await TABLE.write(conn, rows, tables)
 
 
 async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:

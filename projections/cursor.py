@@ -10,6 +10,8 @@ The reads themselves are the event store's (infra/eventstore_reads.py); here are
 checkpoints that hold each reader's cursor, and the locks around them.
 """
 
+from dataclasses import dataclass
+
 from infra import eventstore_reads
 from infra.db import Conn
 from infra.eventstore_reads import Batch, Cursor, head, pending, read_after
@@ -42,6 +44,25 @@ _ERROR = """
 INSERT INTO projector_checkpoints AS c (name, last_error) VALUES ($1, $2)
 ON CONFLICT (name) DO UPDATE SET last_error = EXCLUDED.last_error, updated_at = now()
 """
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one batch did: the events it applied (or published), whether it was full, whether
+    committed rows wait behind an open writer, and the position it reached."""
+
+    applied: int
+    full: bool
+    pending: bool
+    position: int = 0
+
+
+async def next_batch(conn: Conn, name: str, limit: int) -> tuple[Batch, Step]:
+    """The batch after `name`'s checkpoint, and the step it is once applied."""
+    batch = await read_after(conn, await load(conn, name), limit)
+    full = len(batch.events) == limit
+    waiting = not full and await pending(conn, batch.last)
+    return batch, Step(len(batch.events), full, waiting, batch.last.global_position)
 
 
 async def behind(conn: Conn, name: str, target: int) -> bool:

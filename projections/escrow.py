@@ -1,80 +1,75 @@
 """The fold every escrow read model shares (domain/escrow.py): a batch folds to one row per
 escrow; the event that opened its stream brings the terms and a closing transfer (version 2)
-the outcome. Each use keeps its own table and upsert; the upsert keeps the terms of version 1 and
-the outcome of version 2 whichever batch brought them (the version guard makes any order safe).
+the outcome. Each use keeps its own table; its upsert keeps the terms of version 1 and the
+outcome of version 2 whichever batch brought them (the version guard makes any order safe).
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from functools import cached_property
+from typing import Any
 
-from domain.escrow import EscrowUse, outcome
-from domain.events import Event, Transferred
+from domain.escrow import OPENED_VERSION, EscrowUse, outcome
+from domain.events import Transferred
 from infra.db import Conn
 from infra.eventstore import StoredEvent
-from projections.model import Tables, sql
+from projections.model import Table, Tables, newest_wins
+
+Row = dict[str, Any]  # one escrow as a batch leaves it, by column
 
 
-class EscrowRow(Protocol):
-    """What the fold writes on every use's row."""
-
-    status: str
-    version: int
-    closed_at: datetime | None
-
-
-R = TypeVar("R", bound=EscrowRow)
-
-
-def _nothing(row: Any, closing: Transferred) -> None:
-    pass
+def _nothing(escrow_id: str, closing: Transferred) -> Row:
+    return {}
 
 
 @dataclass(frozen=True)
-class EscrowFold(Generic[R]):
-    """One use's read model: its streams, a new row, what its terms and its outcome write, and
-    the upsert of a batch's rows (`upsert` names its table as {name}; `columns` gives its
-    parameters, one array each)."""
+class EscrowFold:
+    """One use's read model. Its streams are `<noun>:<id>` (domain/accounts.py), its table
+    `rm_<noun>s` keyed by `<noun>_id`; `terms` are the columns its opening event brings (kept),
+    `opened` their values; an outcome writes status, closed_at and the `closing` columns
+    (`closed` their values), the highest version's. Columns as "name type, ..."."""
 
     use: EscrowUse
-    is_stream: Callable[[str], bool]
-    id_of: Callable[[str], str]  # the escrow's id from its stream
-    new_row: Callable[[str], R]
-    terms: type[Event]  # the event that opens the stream (HoldPlaced, TradeOffered)
-    opened: Callable[[R, StoredEvent], None]
-    upsert: str
-    columns: Callable[[list[R]], Sequence[list[Any]]]
-    closed: Callable[[R, Transferred], None] = _nothing  # what else an outcome writes
+    terms: str
+    opened: Callable[[StoredEvent], Row]
+    closing: str = ""
+    closed: Callable[[str, Transferred], Row] = _nothing
 
-    def fold(self, events: Sequence[StoredEvent]) -> dict[str, R]:
-        """The newest row of each escrow touched by the batch."""
-        rows: dict[str, R] = {}
+    @cached_property
+    def table(self) -> Table:
+        """The use's table and its upsert."""
+        key = f"{self.use.noun}_id"
+        closing = ", ".join(filter(None, ("status text, closed_at timestamptz", self.closing)))
+        columns = f"{key} text, {self.terms}, {closing}, version bigint"
+        return Table(
+            f"rm_{self.use.noun}s", columns, newest_wins(key, kept=self.terms, newest=closing)
+        )
+
+    def fold(self, events: Sequence[StoredEvent]) -> dict[str, Row]:
+        """The newest row of each escrow touched by the batch (terms only if opened in it)."""
+        rows: dict[str, Row] = {}
+        key, prefix = f"{self.use.noun}_id", f"{self.use.noun}:"
         for stored in events:
-            if not self.is_stream(stored.stream_id):
+            if not stored.stream_id.startswith(prefix):
                 continue
-            escrow_id = self.id_of(stored.stream_id)
-            row = rows.setdefault(escrow_id, self.new_row(escrow_id))
+            escrow_id = stored.stream_id.removeprefix(prefix)
+            row = rows.setdefault(
+                escrow_id, {key: escrow_id, "status": self.use.open_status, "version": 0}
+            )
             event = stored.event
-            if isinstance(event, self.terms):
-                self.opened(row, stored)
+            if stored.version == OPENED_VERSION:
+                row |= self.opened(stored)
             elif isinstance(event, Transferred) and (closed := outcome(self.use, event)):
-                row.status, row.closed_at = closed
-                self.closed(row, event)
-            row.version = max(row.version, stored.version)
+                row["status"], row["closed_at"] = closed
+                row |= self.closed(escrow_id, event)
+            row["version"] = max(row["version"], stored.version)
         return rows
 
     async def project(self, conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:
         """Fold a batch and write it in one upsert (sorted: a stable lock order)."""
         rows = self.fold(events)
-        ordered = [rows[key] for key in sorted(rows)]
-        if ordered:
-            await conn.execute(sql(self.upsert, tables), *self.columns(ordered))
-
-
-def attributes(*names: str) -> Callable[[list[Any]], list[list[Any]]]:
-    """The columns that are the rows' attributes `names`, in that order."""
-    return lambda ordered: [[getattr(row, name) for row in ordered] for name in names]
+        await self.table.write(conn, [rows[key] for key in sorted(rows)], tables)
 
 
 async def set_aside(conn: Conn, per_escrow: str, owner: str) -> dict[str, int]:

@@ -42,17 +42,6 @@ class FeedOptions:
     deliver_interval: float = 0.5  # how often due webhook retries are looked for
 
 
-@dataclass(frozen=True)
-class FeedStep:
-    """What one publish did."""
-
-    published: int
-    full: bool
-    pending: bool
-    position: int = 0
-    duplicates: int = 0
-
-
 def subjects(settings: Settings) -> list[str]:
     """The subjects the feed's stream captures."""
     return [f"{settings.nats_subject_prefix}.>"]
@@ -87,14 +76,12 @@ async def resync(pool: asyncpg.Pool, broker: Broker, settings: Settings) -> int:
         return await _advance_to(conn, key)
 
 
-async def step(pool: asyncpg.Pool, broker: Broker, prefix: str, limit: int) -> FeedStep:
+async def step(pool: asyncpg.Pool, broker: Broker, prefix: str, limit: int) -> cursor.Step:
     """Publish the next batch (if any), then move the checkpoint past it."""
     async with pool.acquire() as conn:
-        batch = await cursor.read_after(conn, await cursor.load(conn, CHECKPOINT), limit)
-        full = len(batch.events) == limit
-        waiting = not full and await cursor.pending(conn, batch.last)
+        batch, result = await cursor.next_batch(conn, CHECKPOINT, limit)
         if not batch.events:
-            return FeedStep(published=0, full=False, pending=waiting)
+            return result
         outgoing = await messages(conn, batch.events, prefix)
     # No connection is held while JetStream answers: a slow broker must not pin the pool.
     acks: Published = await broker.publish(outgoing)
@@ -103,13 +90,7 @@ async def step(pool: asyncpg.Pool, broker: Broker, prefix: str, limit: int) -> F
         await cursor.save(conn, CHECKPOINT, batch)  # raises if another publisher moved it
     metrics.FEED_PUBLISHED.labels("stored").inc(acks.stored)
     metrics.FEED_PUBLISHED.labels("duplicate").inc(acks.duplicates)
-    return FeedStep(
-        published=len(batch.events),
-        full=full,
-        pending=waiting,
-        position=batch.last.global_position,
-        duplicates=acks.duplicates,
-    )
+    return result
 
 
 async def _advance_to(conn: Conn, key: tuple[str, int]) -> int:
@@ -132,12 +113,3 @@ async def _advance_to(conn: Conn, key: tuple[str, int]) -> int:
     if moved:
         _log.info("feed checkpoint moved past the stream's last message", events=moved)
     return moved
-
-
-async def record_error(pool: asyncpg.Pool, name: str, error: BaseException) -> None:
-    """Show the feed's (or the webhooks') last failure in the projector table."""
-    try:
-        async with pool.acquire() as conn:
-            await cursor.record_error(conn, name, error)
-    except Exception:  # the database itself may be what failed
-        _log.debug("could not record the error", role=name)

@@ -6,19 +6,16 @@ publisher at a time, the others stand by and take over when its session ends.
 """
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 
 import asyncpg
 import structlog
 
 from infra.broker import Broker
 from infra.config import Settings
-from infra.db import create_pool
 from projections import feed, webhooks
 from projections.feed import FeedOptions
 from projections.leadership import Leadership
-from projections.runner import until_signalled, wait
+from projections.loops import Pace, backoff, pool_for, record_error, until_signalled, wait
 
 _log = structlog.get_logger(__name__)
 
@@ -36,7 +33,7 @@ async def run_feed(
 ) -> None:
     """Publish (and deliver webhooks) until `stop` is set."""
     opts = options or FeedOptions()
-    async with _pool(dsn_or_pool, settings) as pool:
+    async with pool_for(dsn_or_pool, settings, 6) as pool:
         publish_wake, outbox_wake = asyncio.Event(), asyncio.Event()
         leader = Leadership(pool, [publish_wake, outbox_wake])
         try:
@@ -49,7 +46,8 @@ async def run_feed(
                         pool, settings, leader, outbox_wake, stop, opts
                     ):
                         group.create_task(work, name=name)
-                group.create_task(_watch(leader, stop, opts.standby_interval), name="leadership")
+                watch = leader.watch(stop, opts.standby_interval)
+                group.create_task(watch, name="leadership")
         finally:
             await leader.close()
 
@@ -84,41 +82,19 @@ class Publisher:
             except Exception as error:  # broker or database away: say why, back off, retry
                 self.failures += 1
                 self.log.warning("feed interrupted", error=f"{type(error).__name__}: {error}")
-                await feed.record_error(self.pool, feed.CHECKPOINT, error)
-                await wait(stop, min(self.opts.max_backoff, 0.05 * 2 ** min(self.failures, 7)))
+                await record_error(self.pool, feed.CHECKPOINT, error)
+                await wait(stop, backoff(self.failures, self.opts.max_backoff))
             finally:
                 if broker is not None:
                     await broker.close()
 
     async def _publish(self, broker: Broker, wake: asyncio.Event, stop: asyncio.Event) -> None:
-        idle = 0
+        pace = Pace(self.opts.poll_interval, self.opts.busy_interval)
         prefix, limit = self.settings.nats_subject_prefix, self.opts.batch_size
         while not stop.is_set() and feed.CHECKPOINT in self.leader.held:
             wake.clear()
             result = await feed.step(self.pool, broker, prefix, limit)
             self.failures = 0
-            if result.published:
-                self.log.debug("published", size=result.published, position=result.position)
-            if result.full:
-                continue
-            idle = 0 if result.published else min(idle + 1, 8)
-            pause = min(self.opts.poll_interval, self.opts.busy_interval * 2**idle)
-            await wait(stop, pause if result.pending else self.opts.poll_interval, wake)
-
-
-async def _watch(leader: Leadership, stop: asyncio.Event, interval: float) -> None:
-    while not stop.is_set():
-        await wait(stop, interval)
-        await leader.check()
-
-
-@contextlib.asynccontextmanager
-async def _pool(dsn_or_pool: str | asyncpg.Pool, settings: Settings) -> AsyncIterator[asyncpg.Pool]:
-    if isinstance(dsn_or_pool, asyncpg.Pool):
-        yield dsn_or_pool
-        return
-    pool = await create_pool(dsn_or_pool, settings, min_size=1, max_size=6)
-    try:
-        yield pool
-    finally:
-        await pool.close()
+            if result.applied:
+                self.log.debug("published", size=result.applied, position=result.position)
+            await pace.rest(result, stop, wake)

@@ -2,15 +2,13 @@
 
 from collections.abc import Sequence
 
-import msgspec
-
 from domain import accounts
 from domain.assets import CURRENCY
 from domain.details import flat
 from domain.events import Transferred
 from infra.db import Conn
 from infra.eventstore import StoredEvent
-from projections.model import Projection, Tables, sql
+from projections.model import Projection, Table, Tables
 from projections.views import HistoryEntry, Leg
 
 # The columns that show a transfer's details (domain/details.py), by their version-1 names.
@@ -57,44 +55,19 @@ def _row(player_id: str, version: int, event: Transferred) -> HistoryRow:
     )
 
 
-_INSERT = """
-INSERT INTO {rm_history} (player_id, version, transfer_id, code, legs, balance_after, state_after,
-                          item, quantity, reverses, reason, occurred_at, counterparty, memo,
-                          hold_id, metadata, trade_id)
-SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[],
-                     $7::jsonb[], $8::text[], $9::bigint[], $10::text[], $11::text[],
-                     $12::timestamptz[], $13::text[], $14::text[], $15::text[], $16::jsonb[],
-                     $17::text[])
-ON CONFLICT (player_id, version) DO NOTHING
-"""
-
-_encode = msgspec.json.Encoder().encode
+TABLE = Table(
+    "rm_history",
+    "player_id text, version bigint, transfer_id text, code text, legs jsonb,"
+    " balance_after bigint, state_after jsonb, item text, quantity bigint, reverses text,"
+    " reason text, occurred_at timestamptz, counterparty text, memo text, hold_id text,"
+    " metadata jsonb, trade_id text",
+    "ON CONFLICT (player_id, version) DO NOTHING",
+)
 
 
 async def apply_batch(conn: Conn, entries: list[HistoryRow], tables: Tables) -> None:
     """One multi-row insert for the whole batch."""
-    if not entries:
-        return
-    await conn.execute(
-        sql(_INSERT, tables),
-        [e.player_id for e in entries],
-        [e.version for e in entries],
-        [e.transfer_id for e in entries],
-        [e.code for e in entries],
-        [_encode(e.legs).decode() for e in entries],
-        [e.balance_after for e in entries],
-        [_encode(e.state_after).decode() for e in entries],
-        [e.item for e in entries],
-        [e.quantity for e in entries],
-        [e.reverses for e in entries],
-        [e.reason for e in entries],
-        [e.occurred_at for e in entries],
-        [e.counterparty for e in entries],
-        [e.memo for e in entries],
-        [e.hold_id for e in entries],
-        [_encode(e.metadata).decode() for e in entries],
-        [e.trade_id for e in entries],
-    )
+    await TABLE.write(conn, entries, tables)
 
 
 async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:

@@ -6,8 +6,7 @@ One row per hold, by the fold every escrow shares (projections/escrow.py).
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import accounts
-from domain.events import HoldPlaced, Transferred
+from domain.events import HoldPlaced
 from domain.holds import USE, captured_by
 from infra.db import Conn
 from infra.eventstore import StoredEvent
@@ -15,77 +14,22 @@ from projections import escrow
 from projections.model import Projection
 
 
-@dataclass
-class HoldRow:
-    """One hold as the batch leaves it (terms only if placed in the batch)."""
-
-    hold_id: str
-    status: str
-    version: int
-    player_id: str | None = None
-    asset: str | None = None
-    amount: int | None = None
-    expires_at: datetime | None = None
-    memo: str | None = None
-    captured: int | None = None
-    placed_at: datetime | None = None
-    closed_at: datetime | None = None
-    placed_by: str | None = None
-    placed_position: int | None = None
-
-
-def _opened(row: HoldRow, stored: StoredEvent) -> None:
+def _placed(stored: StoredEvent) -> escrow.Row:
     event = stored.event
     assert isinstance(event, HoldPlaced)
-    row.player_id, row.asset, row.amount = event.player_id, event.asset, event.amount
-    row.expires_at, row.memo, row.placed_at = event.expires_at, event.memo, event.occurred_at
-    row.placed_by, row.placed_position = event.placed_by, stored.global_position
+    terms = {name: getattr(event, name) for name in _PLACED}
+    return terms | {"placed_at": event.occurred_at, "placed_position": stored.global_position}
 
 
-def _closed(row: HoldRow, closing: Transferred) -> None:
-    row.captured = captured_by(row.hold_id, closing)
-
-
-_UPSERT = """
-INSERT INTO {rm_holds} AS h (hold_id, player_id, asset, amount, expires_at, memo, status,
-                             captured, version, placed_at, closed_at, placed_by, placed_position)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[],
-                     $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::timestamptz[],
-                     $11::timestamptz[], $12::text[], $13::bigint[])
-ON CONFLICT (hold_id) DO UPDATE SET
-    player_id  = coalesce(h.player_id, EXCLUDED.player_id),
-    placed_by  = coalesce(h.placed_by, EXCLUDED.placed_by),
-    placed_position = coalesce(h.placed_position, EXCLUDED.placed_position),
-    asset      = coalesce(h.asset, EXCLUDED.asset),
-    amount     = coalesce(h.amount, EXCLUDED.amount),
-    expires_at = coalesce(h.expires_at, EXCLUDED.expires_at),
-    memo       = coalesce(h.memo, EXCLUDED.memo),
-    placed_at  = coalesce(h.placed_at, EXCLUDED.placed_at),
-    status     = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.status ELSE h.status END,
-    captured   = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.captured
-                      ELSE h.captured END,
-    closed_at  = CASE WHEN EXCLUDED.version > h.version THEN EXCLUDED.closed_at
-                      ELSE h.closed_at END,
-    version    = greatest(h.version, EXCLUDED.version)
-"""
-
-
-_COLUMNS = escrow.attributes(
-    "hold_id", "player_id", "asset", "amount", "expires_at", "memo", "status", "captured",
-    "version", "placed_at", "closed_at", "placed_by", "placed_position",
-)  # fmt: skip
-
+_PLACED = ("player_id", "asset", "amount", "expires_at", "memo", "placed_by")
 
 FOLD = escrow.EscrowFold(
-    use=USE,
-    is_stream=accounts.is_hold,
-    id_of=accounts.hold_id_of,
-    new_row=lambda hold_id: HoldRow(hold_id=hold_id, status="pending", version=0),
-    terms=HoldPlaced,
-    opened=_opened,
-    upsert=_UPSERT,
-    columns=_COLUMNS,
-    closed=_closed,
+    USE,
+    terms="player_id text, asset text, amount bigint, expires_at timestamptz, memo text,"
+    " placed_by text, placed_at timestamptz, placed_position bigint",
+    opened=_placed,
+    closing="captured bigint",
+    closed=lambda hold_id, closing: {"captured": captured_by(hold_id, closing)},
 )
 fold = FOLD.fold
 

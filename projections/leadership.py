@@ -15,6 +15,7 @@ import structlog
 
 from infra.waker import CHANNEL
 from projections.cursor import LOCK_ACTIVE
+from projections.loops import wait
 
 _log = structlog.get_logger(__name__)
 
@@ -57,6 +58,12 @@ class Leadership:
             except Exception:  # dropped, timed out, terminated: all mean the locks may be gone
                 _log.warning("control connection lost; standing by", roles=sorted(self.held))
                 await self._drop()
+
+    async def watch(self, stop: asyncio.Event, interval: float) -> None:
+        """`check` every `interval` seconds until `stop`."""
+        while not stop.is_set():
+            await wait(stop, interval)
+            await self.check()
 
     async def close(self) -> None:
         """Release every role (closing the session would too) and the connection."""

@@ -13,7 +13,7 @@ from domain.assets import CURRENCY
 from domain.events import PlayerRegistered, Transferred
 from infra.db import Conn
 from infra.eventstore import StoredEvent
-from projections.model import Projection, Tables, sql
+from projections.model import Projection, Table, Tables, newest_wins
 
 
 @dataclass
@@ -68,50 +68,31 @@ def _apply(wallet: Wallet, stored: StoredEvent) -> None:
         wallet.balances = dict(event.state_after) if isinstance(event, Transferred) else {}
 
 
-_UPSERT_PLAYERS = """
-INSERT INTO {rm_players} AS p (player_id, username, referral_code, referred_by, registered_at,
-                               balance, version, updated_at)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
-                     $6::bigint[], $7::bigint[], $8::timestamptz[])
-ON CONFLICT (player_id) DO UPDATE SET
-    username      = coalesce(EXCLUDED.username, p.username),
-    referral_code = coalesce(EXCLUDED.referral_code, p.referral_code),
-    referred_by   = coalesce(EXCLUDED.referred_by, p.referred_by),
-    registered_at = coalesce(EXCLUDED.registered_at, p.registered_at),
-    balance    = CASE WHEN EXCLUDED.version > p.version THEN EXCLUDED.balance ELSE p.balance END,
-    updated_at = CASE WHEN EXCLUDED.version > p.version THEN EXCLUDED.updated_at
-                      ELSE p.updated_at END,
-    version    = greatest(p.version, EXCLUDED.version)
-"""
+PLAYERS = Table(
+    "rm_players",
+    "player_id text, username text, referral_code text, referred_by text,"
+    " registered_at timestamptz, balance bigint, version bigint, updated_at timestamptz",
+    newest_wins(
+        "player_id",
+        kept="username, referral_code, referred_by, registered_at",
+        newest="balance, updated_at",
+    ),
+)
 
-_UPSERT_INVENTORY = """
-INSERT INTO {rm_inventory} AS i (player_id, item, quantity, version)
-SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
-ON CONFLICT (player_id, item) DO UPDATE SET quantity = EXCLUDED.quantity, version = EXCLUDED.version
- WHERE i.version < EXCLUDED.version
-"""
+INVENTORY = Table(
+    "rm_inventory",
+    "player_id text, item text, quantity bigint, version bigint",
+    "ON CONFLICT (player_id, item) DO UPDATE SET quantity = EXCLUDED.quantity,"
+    " version = EXCLUDED.version WHERE t.version < EXCLUDED.version",
+)
 
 
 async def apply_batch(conn: Conn, wallets: dict[str, Wallet], tables: Tables) -> None:
     """Upsert each wallet and its inventory rows (sorted: a stable lock order)."""
     rows = [wallets[key] for key in sorted(wallets)]
-    if not rows:
-        return
-    await conn.execute(
-        sql(_UPSERT_PLAYERS, tables),
-        [w.player_id for w in rows],
-        [w.username for w in rows],
-        [w.referral_code for w in rows],
-        [w.referred_by for w in rows],
-        [w.registered_at for w in rows],
-        [w.balance for w in rows],
-        [w.version for w in rows],
-        [w.updated_at for w in rows],
-    )
+    await PLAYERS.write(conn, rows, tables)
     items = [(w.player_id, item, n, w.version) for w in rows for item, n in w.inventory().items()]
-    if items:
-        columns = list(zip(*sorted(items), strict=True))
-        await conn.execute(sql(_UPSERT_INVENTORY, tables), *map(list, columns))
+    await INVENTORY.write(conn, sorted(items), tables)
 
 
 async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:

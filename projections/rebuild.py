@@ -21,7 +21,7 @@ from projections import cursor
 from projections.model import Projection
 from projections.progress import Progress
 from projections.registry import select
-from projections.runner import StepResult, drain, step
+from projections.runner import drain, step
 
 _log = structlog.get_logger(__name__)
 SWAP_ATTEMPTS = 20
@@ -85,42 +85,21 @@ async def _rebuild_one(
     return RebuildReport(projection.name, events, time.monotonic() - started)
 
 
-def _shadow_name(projection: Projection) -> str:
-    return f"{projection.name}.shadow"
-
-
 async def _prepare(conn: Conn, projection: Projection) -> None:
     """Fresh, empty shadow tables shaped like the live ones (a crashed rebuild's are dropped)."""
+    shadow = projection.shadow()
     async with conn.transaction():
-        for live, shadow in projection.shadow().items():
-            await conn.execute(f'DROP TABLE IF EXISTS "{shadow}"')
-            await conn.execute(f'CREATE TABLE "{shadow}" (LIKE "{live}" INCLUDING ALL)')
-        await conn.execute(
-            "DELETE FROM projector_checkpoints WHERE name = $1", _shadow_name(projection)
-        )
+        for live, table in shadow.tables.items():
+            await conn.execute(f'DROP TABLE IF EXISTS "{table}"')
+            await conn.execute(f'CREATE TABLE "{table}" (LIKE "{live}" INCLUDING ALL)')
+        await conn.execute("DELETE FROM projector_checkpoints WHERE name = $1", shadow.checkpoint)
 
 
 async def _fill(conn: Conn, projection: Projection, batch_size: int, bar: Progress | None) -> int:
     """Fold the log into the shadows, up to at least what was committed when we started."""
-    return await drain(
-        conn,
-        projection,
-        checkpoint=_shadow_name(projection),
-        tables=projection.shadow(),
-        batch_size=batch_size,
-        target=await cursor.head(conn),
-        progress=bar.advance if bar is not None else lambda applied: None,
-    )
-
-
-async def _shadow_step(conn: Conn, projection: Projection, batch_size: int) -> StepResult:
-    return await step(
-        conn,
-        projection,
-        checkpoint=_shadow_name(projection),
-        tables=projection.shadow(),
-        limit=batch_size,
-    )
+    head = await cursor.head(conn)
+    advance = bar.advance if bar is not None else lambda applied: None
+    return await drain(conn, projection, projection.shadow(), batch_size, head, advance)
 
 
 async def _swap(conn: Conn, projection: Projection, batch_size: int) -> int:
@@ -142,10 +121,10 @@ async def _swap_once(conn: Conn, projection: Projection, batch_size: int) -> int
         # is at or past where the live projector stopped, which is all the swap needs).
         caught_up, full = 0, True
         while full:
-            result = await _shadow_step(conn, projection, batch_size)
+            result = await step(conn, projection, projection.shadow(), batch_size)
             caught_up, full = caught_up + result.applied, result.full
         await conn.execute("SET LOCAL lock_timeout = '2s'")
-        tables = projection.shadow()
+        tables = projection.shadow().tables
         names = ", ".join(f'"{n}"' for pair in tables.items() for n in pair)
         await conn.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
         for live, shadow in tables.items():
@@ -180,4 +159,4 @@ async def _move_checkpoint(conn: Conn, projection: Projection) -> None:
     # The live row goes first: if the shadow saw no event at all, the live tables are empty
     # and their checkpoint must be the start of the cursor.
     await conn.execute("DELETE FROM projector_checkpoints WHERE name = $1", projection.name)
-    await conn.execute(_MOVE, projection.name, _shadow_name(projection))
+    await conn.execute(_MOVE, projection.name, projection.shadow().checkpoint)

@@ -7,9 +7,7 @@ is never applied twice; a process killed mid-batch leaves nothing behind.
 """
 
 import asyncio
-import contextlib
-import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,10 +15,12 @@ import asyncpg
 import structlog
 
 from infra.config import Settings
-from infra.db import Conn, create_pool
+from infra.db import Conn
 from projections import cursor
+from projections.cursor import Step
 from projections.leadership import Leadership
-from projections.model import Projection, Tables
+from projections.loops import Pace, backoff, pool_for, record_error, until_signalled, wait
+from projections.model import Projection, Target
 from projections.registry import PROJECTIONS, select
 
 _log = structlog.get_logger(__name__)
@@ -58,31 +58,15 @@ class RunnerOptions:
     sweep_interval: float = 1.0
 
 
-@dataclass(frozen=True)
-class StepResult:
-    """What one batch did."""
-
-    applied: int
-    full: bool
-    pending: bool
-    position: int = 0
-
-
-async def step(
-    conn: Conn, projection: Projection, *, checkpoint: str, tables: Tables, limit: int
-) -> StepResult:
+async def step(conn: Conn, projection: Projection, into: Target, limit: int) -> Step:
     """Apply the next batch (if any) and move the checkpoint, in one transaction."""
     async with conn.transaction():
-        await cursor.lock_batch(conn, checkpoint)
-        batch = await cursor.read_after(conn, await cursor.load(conn, checkpoint), limit)
-        full = len(batch.events) == limit
-        waiting = not full and await cursor.pending(conn, batch.last)
+        await cursor.lock_batch(conn, into.checkpoint)
+        batch, result = await cursor.next_batch(conn, into.checkpoint, limit)
         if batch.events:
-            await projection.apply(conn, batch.events, tables)
-            await cursor.save(conn, checkpoint, batch)
-    return StepResult(
-        applied=len(batch.events), full=full, pending=waiting, position=batch.last.global_position
-    )
+            await projection.apply(conn, batch.events, into.tables)
+            await cursor.save(conn, into.checkpoint, batch)
+    return result
 
 
 async def catch_up(
@@ -100,38 +84,28 @@ async def catch_up(
     total = 0
     for projection in select(list(names) if names else None):
         async with pool.acquire() as conn:
-            total += await drain(
-                conn,
-                projection,
-                checkpoint=projection.name,
-                tables=projection.live(),
-                batch_size=batch_size,
-                target=await cursor.head(conn) if wait_for_writers else 0,
-            )
+            head = await cursor.head(conn) if wait_for_writers else 0
+            total += await drain(conn, projection, projection.live(), batch_size, head)
     return total
 
 
 async def drain(
     conn: Conn,
     projection: Projection,
-    *,
-    checkpoint: str,
-    tables: Tables,
+    into: Target,
     batch_size: int,
-    target: int,
+    head: int,
     progress: Callable[[int], None] = lambda applied: None,
 ) -> int:
-    """Apply batches until none is full and every event up to position `target` is in."""
+    """Apply batches until none is full and every event up to position `head` is in."""
     total = 0
     while True:
-        result = await step(
-            conn, projection, checkpoint=checkpoint, tables=tables, limit=batch_size
-        )
+        result = await step(conn, projection, into, batch_size)
         total += result.applied
         progress(result.applied)
         if result.full:
             continue
-        if not (result.pending and await cursor.behind(conn, checkpoint, target)):
+        if not (result.pending and await cursor.behind(conn, into.checkpoint, head)):
             return total
         await asyncio.sleep(0.005)  # a writer that committed before `target` is still open
 
@@ -145,7 +119,7 @@ async def run_projectors(
     """Run every projector (and the background writers) until `stop` is set."""
     opts = options or RunnerOptions()
     projections = select(opts.names)
-    async with _pool(dsn_or_pool, settings, len(projections) + 3) as pool:
+    async with pool_for(dsn_or_pool, settings, len(projections) + 3) as pool:
         wakes = {p.name: asyncio.Event() for p in projections}
         leader = Leadership(pool, wakes.values())
         try:
@@ -160,7 +134,8 @@ async def run_projectors(
                         pool, settings, stop, leader=leader, interval=opts.sweep_interval
                     )
                     group.create_task(_await(run), name="sweeper")
-                group.create_task(_watch(leader, stop, opts.standby_interval), name="leadership")
+                watch = leader.watch(stop, opts.standby_interval)
+                group.create_task(watch, name="leadership")
         finally:
             await leader.close()
 
@@ -174,27 +149,6 @@ async def serve(dsn: str, settings: Settings, options: RunnerOptions | None = No
     await until_signalled("projectors", lambda stop: run_projectors(dsn, settings, stop, options))
 
 
-async def until_signalled(what: str, run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
-    """`run(stop)` until SIGINT or SIGTERM sets `stop`, started over with back-off after a
-    failure (the projectors, the feed)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    delay = 0.5
-    try:
-        while not stop.is_set():
-            try:
-                await run(stop)
-            except Exception:  # e.g. the database is away: wait and start over
-                _log.exception(f"{what} stopped; restarting", delay=delay)
-                await wait(stop, delay)
-                delay = min(delay * 2, 30.0)
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-
-
 async def _projector_loop(
     pool: asyncpg.Pool,
     projection: Projection,
@@ -204,7 +158,7 @@ async def _projector_loop(
     opts: RunnerOptions,
 ) -> None:
     logger = _log.bind(projector=projection.name)
-    failures = idle = 0
+    pace, failures = Pace(opts.poll_interval, opts.busy_interval, opts.settle_interval), 0
     while not stop.is_set():
         wake.clear()
         try:
@@ -218,57 +172,12 @@ async def _projector_loop(
         except Exception as error:  # a projector must survive anything and say why it stalls
             failures += 1
             logger.exception("batch failed", failures=failures)
-            await _record(pool, projection.name, error)
-            await wait(stop, min(5.0, 0.05 * 2 ** min(failures, 7)))
+            await record_error(pool, projection.name, error)
+            await wait(stop, backoff(failures, 5.0))
             continue
-        if result.full:
-            continue
-        # Rows held back by an open writer: look again soon, backing off if it stays open.
-        idle = 0 if result.applied else min(idle + 1, 8)
-        pause = min(opts.poll_interval, opts.busy_interval * 2**idle)
-        await wait(stop, pause if result.pending else opts.poll_interval, wake)
-        if result.applied and not stop.is_set():
-            await wait(stop, opts.settle_interval)
+        await pace.rest(result, stop, wake)
 
 
-async def _one_batch(pool: asyncpg.Pool, projection: Projection, limit: int) -> StepResult:
+async def _one_batch(pool: asyncpg.Pool, projection: Projection, limit: int) -> Step:
     async with pool.acquire() as conn:
-        return await step(
-            conn, projection, checkpoint=projection.name, tables=projection.live(), limit=limit
-        )
-
-
-async def _record(pool: asyncpg.Pool, name: str, error: BaseException) -> None:
-    with contextlib.suppress(Exception):  # the database itself may be what failed
-        async with pool.acquire() as conn:
-            await cursor.record_error(conn, name, error)
-
-
-async def _watch(leader: Leadership, stop: asyncio.Event, interval: float) -> None:
-    while not stop.is_set():
-        await wait(stop, interval)
-        await leader.check()
-
-
-async def wait(stop: asyncio.Event, seconds: float, *wakes: asyncio.Event) -> None:
-    """Sleep for `seconds` or until `stop` or any of `wakes`, whichever comes first."""
-    waiters = [asyncio.ensure_future(e.wait()) for e in (stop, *wakes)]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-
-
-@contextlib.asynccontextmanager
-async def _pool(
-    dsn_or_pool: str | asyncpg.Pool, settings: Settings, size: int
-) -> AsyncIterator[asyncpg.Pool]:
-    if isinstance(dsn_or_pool, asyncpg.Pool):
-        yield dsn_or_pool
-        return
-    pool = await create_pool(dsn_or_pool, settings, min_size=1, max_size=size)
-    try:
-        yield pool
-    finally:
-        await pool.close()
+        return await step(conn, projection, projection.live(), limit)

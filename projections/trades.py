@@ -3,13 +3,11 @@
 One row per trade, by the fold every escrow shares (projections/escrow.py).
 """
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
-from domain import accounts
 from domain.events import TradeOffered
 from domain.trades import USE
 from infra.db import Conn
@@ -18,73 +16,19 @@ from projections import escrow
 from projections.model import Projection
 
 
-@dataclass
-class TradeRow:
-    """One trade as the batch leaves it (terms only if offered in the batch)."""
-
-    trade_id: str
-    status: str
-    version: int
-    terms: dict[str, Any] = field(default_factory=dict)
-    closed_at: datetime | None = None
-
-
-_TERMS = ("offerer_id", "recipient_id", "offerer", "recipient", "give", "want", "expires_at")
-
-
-def _opened(row: TradeRow, stored: StoredEvent) -> None:
+def _offered(stored: StoredEvent) -> escrow.Row:
     event = stored.event
     assert isinstance(event, TradeOffered)
-    row.terms = {name: getattr(event, name) for name in _TERMS}
-    row.terms["offered_at"] = event.occurred_at
+    return {name: getattr(event, name) for name in _OFFERED} | {"offered_at": event.occurred_at}
 
 
-_UPSERT = """
-INSERT INTO {rm_trades} AS t (trade_id, offerer_id, recipient_id, offerer, recipient, give, want,
-                              expires_at, offered_at, status, version, closed_at)
-SELECT u.trade_id, u.offerer_id, u.recipient_id, u.offerer, u.recipient, u.give::jsonb,
-       u.want::jsonb, u.expires_at, u.offered_at, u.status, u.version, u.closed_at
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-              $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[], $11::bigint[],
-              $12::timestamptz[])
-       AS u(trade_id, offerer_id, recipient_id, offerer, recipient, give, want, expires_at,
-            offered_at, status, version, closed_at)
-ON CONFLICT (trade_id) DO UPDATE SET
-    offerer_id   = coalesce(t.offerer_id, EXCLUDED.offerer_id),
-    recipient_id = coalesce(t.recipient_id, EXCLUDED.recipient_id),
-    offerer      = coalesce(t.offerer, EXCLUDED.offerer),
-    recipient    = coalesce(t.recipient, EXCLUDED.recipient),
-    give         = coalesce(t.give, EXCLUDED.give),
-    want         = coalesce(t.want, EXCLUDED.want),
-    expires_at   = coalesce(t.expires_at, EXCLUDED.expires_at),
-    offered_at   = coalesce(t.offered_at, EXCLUDED.offered_at),
-    status    = CASE WHEN EXCLUDED.version > t.version THEN EXCLUDED.status ELSE t.status END,
-    closed_at = CASE WHEN EXCLUDED.version > t.version THEN EXCLUDED.closed_at
-                     ELSE t.closed_at END,
-    version   = greatest(t.version, EXCLUDED.version)
-"""
-
-
-def _json(value: Any) -> str | None:
-    return None if value is None else msgspec.json.encode(value).decode()
-
-
-def _columns(ordered: list[TradeRow]) -> list[list[Any]]:
-    terms = [[r.terms.get(name) for r in ordered] for name in (*_TERMS, "offered_at")]
-    terms[4], terms[5] = [_json(v) for v in terms[4]], [_json(v) for v in terms[5]]
-    rest: list[list[Any]] = [[r.status for r in ordered], [r.version for r in ordered]]
-    return [[r.trade_id for r in ordered], *terms, *rest, [r.closed_at for r in ordered]]
-
+_OFFERED = ("offerer_id", "recipient_id", "offerer", "recipient", "give", "want", "expires_at")
 
 FOLD = escrow.EscrowFold(
-    use=USE,
-    is_stream=accounts.is_trade,
-    id_of=accounts.trade_id_of,
-    new_row=lambda trade_id: TradeRow(trade_id=trade_id, status="open", version=0),
-    terms=TradeOffered,
-    opened=_opened,
-    upsert=_UPSERT,
-    columns=_columns,
+    USE,
+    terms="offerer_id text, recipient_id text, offerer text, recipient text, give jsonb,"
+    " want jsonb, expires_at timestamptz, offered_at timestamptz",
+    opened=_offered,
 )
 fold = FOLD.fold
 

@@ -12,13 +12,14 @@ from domain import accounts
 from domain.events import Transferred
 from infra.db import Conn
 from infra.eventstore import StoredEvent
-from projections.model import Projection, Tables, sql
+from projections.model import Projection, Table, Tables
 
 
 @dataclass
 class AssetDelta:
     """How one batch moves one asset's treasury totals."""
 
+    asset: str
     shards: int = 0
     inflow: int = 0
     inflow_credited: int = 0
@@ -35,6 +36,11 @@ class AssetDelta:
         elif accounts.is_issuer(account):
             self.issued -= amount
 
+    @property
+    def circulating(self) -> int:
+        """What the players' balances moved by (on insert: the table keeps it derived)."""
+        return self.issued - self.shards - self.inflow
+
 
 def fold(events: Sequence[StoredEvent]) -> dict[str, AssetDelta]:
     """asset -> the batch's change to its totals."""
@@ -43,7 +49,7 @@ def fold(events: Sequence[StoredEvent]) -> dict[str, AssetDelta]:
         if not isinstance(stored.event, Transferred) or stored.event.mirror:
             continue  # a mirror's legs are posted by the transfer's first copy
         for leg in stored.event.legs:
-            delta = deltas.setdefault(leg.asset, AssetDelta())
+            delta = deltas.setdefault(leg.asset, AssetDelta(leg.asset))
             delta.add(leg.account, leg.amount)
             delta.updated_at = stored.recorded_at
     return deltas
@@ -51,38 +57,24 @@ def fold(events: Sequence[StoredEvent]) -> dict[str, AssetDelta]:
 
 # Every account is a player, a shard, inflow or an issuer and all balances of an asset sum to
 # zero, so what the players hold is issued - shards - inflow.
-_UPSERT = """
-INSERT INTO {rm_treasury} AS t
-       (asset, shards, inflow, inflow_credited, issued, circulating, updated_at)
-SELECT a, s, i, c, n, n - s - i, u
-  FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],
-              $6::timestamptz[]) AS x(a, s, i, c, n, u)
-ON CONFLICT (asset) DO UPDATE SET
+TABLE = Table(
+    "rm_treasury",
+    "asset text, shards bigint, inflow bigint, inflow_credited bigint, issued bigint,"
+    " circulating bigint, updated_at timestamptz",
+    """ON CONFLICT (asset) DO UPDATE SET
     shards          = t.shards + EXCLUDED.shards,
     inflow          = t.inflow + EXCLUDED.inflow,
     inflow_credited = t.inflow_credited + EXCLUDED.inflow_credited,
     issued          = t.issued + EXCLUDED.issued,
     circulating     = (t.issued + EXCLUDED.issued) - (t.shards + EXCLUDED.shards)
                       - (t.inflow + EXCLUDED.inflow),
-    updated_at      = EXCLUDED.updated_at
-"""
+    updated_at      = EXCLUDED.updated_at""",
+)
 
 
 async def apply_batch(conn: Conn, deltas: dict[str, AssetDelta], tables: Tables) -> None:
     """One upsert for the whole batch."""
-    assets = sorted(deltas)
-    if not assets:
-        return
-    rows = [deltas[asset] for asset in assets]
-    await conn.execute(
-        sql(_UPSERT, tables),
-        assets,
-        [d.shards for d in rows],
-        [d.inflow for d in rows],
-        [d.inflow_credited for d in rows],
-        [d.issued for d in rows],
-        [d.updated_at for d in rows],
-    )
+    await TABLE.write(conn, [deltas[asset] for asset in sorted(deltas)], tables)
 
 
 async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:

@@ -26,9 +26,10 @@ from infra.db import Conn
 from infra.eventstore import StoredEvent
 from infra.webhook_store import Due
 from projections import runner
-from projections.feed import FeedOptions, record_error
+from projections.feed import FeedOptions
 from projections.feed_message import body, event_id, event_key, metadata_of
 from projections.leadership import Leadership
+from projections.loops import Pace, backoff, record_error, wait
 from projections.model import Projection, Tables
 
 _log = structlog.get_logger(__name__)
@@ -96,31 +97,26 @@ async def _outbox_loop(
     stop: asyncio.Event,
     opts: FeedOptions,
 ) -> None:
-    projection, failures, idle = outbox(settings.webhook_retry_seconds), 0, 0
+    projection, failures = outbox(settings.webhook_retry_seconds), 0
+    pace = Pace(opts.poll_interval, opts.busy_interval)
     while not stop.is_set():
         wake.clear()
         try:
             if not await leader.holds(OUTBOX):
-                await runner.wait(stop, opts.standby_interval)
+                await wait(stop, opts.standby_interval)
                 continue
             async with pool.acquire() as conn:
-                result = await runner.step(
-                    conn, projection, checkpoint=OUTBOX, tables={}, limit=opts.batch_size
-                )
+                result = await runner.step(conn, projection, projection.live(), opts.batch_size)
             failures = 0
         except Exception as error:  # the database is away: say so, back off
             failures += 1
             _log.warning("webhook outbox interrupted", error=f"{type(error).__name__}: {error}")
             await record_error(pool, OUTBOX, error)
-            await runner.wait(stop, min(opts.max_backoff, 0.05 * 2 ** min(failures, 7)))
+            await wait(stop, backoff(failures, opts.max_backoff))
             continue
         if result.applied:
             due.set()
-        if result.full:
-            continue
-        idle = 0 if result.applied else min(idle + 1, 8)
-        pause = min(opts.poll_interval, opts.busy_interval * 2**idle)
-        await runner.wait(stop, pause if result.pending else opts.poll_interval, wake)
+        await pace.rest(result, stop, wake)
 
 
 class Dispatcher:
@@ -145,7 +141,7 @@ class Dispatcher:
                         await self._claim(http, due)
                     except Exception as error:  # the database is away: try again later
                         _log.warning("webhook claim failed", error=f"{type(error).__name__}")
-                    await runner.wait(stop, self.opts.deliver_interval, due)
+                    await wait(stop, self.opts.deliver_interval, due)
             finally:
                 for task in self.inflight:
                     task.cancel()

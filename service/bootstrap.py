@@ -3,7 +3,7 @@
 `bootstrap` builds the pool-backed event store, the pipeline (with group commit when the
 settings say so) and the ledger service over them. A process calls it once and hands the
 ledger to whatever writes: the app's controllers, the background writers (`writers`), a CLI
-command, a test. Nothing else constructs a `LedgerService` for the product.
+command, a test, the harness, the bench. Nothing else constructs a `LedgerService`.
 """
 
 import asyncio
@@ -13,8 +13,9 @@ from datetime import datetime
 import asyncpg
 
 from domain.assets import Catalog
-from domain.ports import Overdue
+from domain.ports import EventStore, Overdue
 from domain.roles import Roles
+from infra import ids
 from infra.catalog import load_catalog
 from infra.config import Settings
 from service.expirer import run_expirer
@@ -25,21 +26,26 @@ from service.sweeper import Elector, run_sweeper
 
 def bootstrap(
     settings: Settings,
-    pool: asyncpg.Pool,
+    pool: asyncpg.Pool | None = None,
     *,
+    store: EventStore | None = None,
     catalog: Catalog | None = None,
     clock: Callable[[], datetime] = utc_now,
+    new_id: Callable[[], str] = ids.new_id,
     on_commit: Callable[[], None] = lambda: None,
     roles: Roles | None = None,
 ) -> LedgerService:
-    """The process's ledger over `pool`, in the configured catalog and economy (call it in the
-    event loop: group commit starts its writers there). `catalog` replaces the configured
-    file's (tests use the built-in one)."""
+    """The process's ledger over `pool` (or over `store`: the tests' in-memory one), in the
+    configured catalog and economy (call it in the event loop: group commit starts its writers
+    there). `catalog` replaces the configured file's (tests use the built-in one); `clock` and
+    `new_id` are the tests' to fix."""
     ledger = LedgerService(
         pool,
         catalog=catalog or load_catalog(settings.catalog_file),
         rules=settings.economy,
+        store=store,
         clock=clock,
+        new_id=new_id,
         on_commit=on_commit,
         roles=roles,
     )

@@ -13,6 +13,8 @@ from domain.errors import StreamVersionConflict
 from domain.events import Event, Transferred
 from domain.ledger import Append, Decision
 from domain.ports import Credential, IdempotencyRace, IdempotencyRecord, Key, StoredEvent, Write
+from infra.config import Settings
+from service.bootstrap import bootstrap
 from service.ledger import LedgerService
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -160,16 +162,19 @@ async def _yield() -> None:
 
 
 def fake_ledger(
-    rules: EconomyRules, catalog: Catalog = DEFAULT_CATALOG
+    rules: EconomyRules,
+    catalog: Catalog = DEFAULT_CATALOG,
+    clock: Callable[[], datetime] = lambda: NOW,
 ) -> tuple[LedgerService, FakeEventStore]:
-    """The real write side over an in-memory store, with deterministic ids (no genesis yet)."""
+    """The real write side, built by the composition root, over an in-memory store, with
+    deterministic ids (no genesis yet)."""
     store = FakeEventStore()
     numbers = itertools.count(1)
-    ledger = LedgerService(
+    ledger = bootstrap(
+        Settings(economy=rules, group_commit=False),
         store=store,
         catalog=catalog,
-        rules=rules,
-        clock=lambda: NOW,
+        clock=clock,
         new_id=lambda: f"id{next(numbers)}",
     )
     return ledger, store

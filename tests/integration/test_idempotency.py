@@ -11,6 +11,8 @@ from domain.assets import CURRENCY, DEFAULT_CATALOG
 from domain.commands import Purchase, SignUp, TopUp
 from domain.errors import IdempotencyKeyReused
 from infra import eventstore
+from infra.config import Settings
+from service.bootstrap import bootstrap
 from service.job import Sender
 from service.ledger import LedgerService
 from service.results import TransferResult
@@ -36,9 +38,8 @@ def lossy(ledger: LedgerService) -> LedgerService:
             lost[0] = True
             raise ConnectionResetError("connection reset after COMMIT")
 
-    return LedgerService(
-        ledger.pool, catalog=DEFAULT_CATALOG, rules=ledger.rules, on_commit=drop_the_reply
-    )
+    settings = Settings(economy=ledger.rules, group_commit=False)
+    return bootstrap(settings, ledger.pool, catalog=DEFAULT_CATALOG, on_commit=drop_the_reply)
 
 
 async def buy_a_coin(ledger: LedgerService, player: str) -> TransferResult:

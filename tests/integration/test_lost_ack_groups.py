@@ -12,7 +12,9 @@ from domain import accounts
 from domain.assets import DEFAULT_CATALOG
 from domain.commands import Purchase
 from domain.ports import Session, Write
+from infra.config import Settings
 from infra.store import PgEventStore
+from service.bootstrap import bootstrap
 from service.ledger import LedgerService
 from tests.integration.conftest import Audit, WalletFactory
 
@@ -54,7 +56,8 @@ async def test_every_key_of_a_group_whose_reply_is_lost_applies_once(
 ) -> None:
     players = [await wallet(ledger, 100) for _ in range(PLAYERS)]
     store = _LossyStore(pool)
-    lossy = LedgerService(catalog=DEFAULT_CATALOG, rules=ledger.rules, store=store)
+    settings = Settings(economy=ledger.rules, group_commit=False)
+    lossy = bootstrap(settings, store=store, catalog=DEFAULT_CATALOG)
     # One runner: everything submitted while it is busy or asleep forms one group.
     lossy.start_group_commit(runners=1)
     try:

@@ -1,7 +1,6 @@
 """Gifts: the decision (both streams, the window, every refusal) and the command over the fake."""
 
 import asyncio
-import itertools
 from datetime import datetime, timedelta
 
 import pytest
@@ -22,7 +21,7 @@ from domain.ledger import Decision, PlayerState, imbalances
 from domain.ports import StoredEvent
 from service.job import Sender
 from service.ledger import LedgerService
-from tests.fakes import NOW, FakeEventStore
+from tests.fakes import NOW, FakeEventStore, fake_ledger
 from tests.invariants import violations
 
 RULES = EconomyRules(genesis_supply=100_000, shard_count=2, gift_daily_limit=1_000)
@@ -134,14 +133,8 @@ class Clock:
 
 
 async def economy() -> tuple[LedgerService, FakeEventStore, Clock]:
-    store, clock, numbers = FakeEventStore(), Clock(), itertools.count(1)
-    ledger = LedgerService(
-        store=store,
-        catalog=DEFAULT_CATALOG,
-        rules=RULES,
-        clock=clock,
-        new_id=lambda: f"id{next(numbers)}",
-    )
+    clock = Clock()
+    ledger, store = fake_ledger(RULES, clock=clock)
     assert await ledger.seed_genesis()
     return ledger, store, clock
 

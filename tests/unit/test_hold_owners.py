@@ -4,14 +4,13 @@ placer is unknown (placed before it was recorded) is only an admin's to close, a
 expires every hold."""
 
 import hashlib
-import itertools
 from datetime import timedelta
 
 import msgspec
 import pytest
 
 from domain import accounts
-from domain.assets import CURRENCY, DEFAULT_CATALOG
+from domain.assets import CURRENCY
 from domain.commands import CloseHold, EconomyRules, Payout, PlaceHold, Settle, SignUp, TopUp
 from domain.errors import DomainError, ReasonRequired, UnknownHold
 from domain.events import HoldPlaced, Transferred
@@ -21,7 +20,7 @@ from domain.settlements import decide_settle
 from service.idempotency import fingerprint
 from service.job import Sender
 from service.ledger import LedgerService
-from tests.fakes import NOW, FakeEventStore
+from tests.fakes import NOW, FakeEventStore, fake_ledger
 
 A = Actor(account="server-a", role="service")
 B = Actor(account="server-b", role="service")
@@ -142,14 +141,7 @@ def test_a_close_without_a_reason_fingerprints_as_before_the_field() -> None:
 
 
 async def economy() -> tuple[LedgerService, FakeEventStore, str]:
-    store, numbers = FakeEventStore(), itertools.count(1)
-    ledger = LedgerService(
-        store=store,
-        catalog=DEFAULT_CATALOG,
-        rules=RULES,
-        clock=lambda: NOW,
-        new_id=lambda: f"id{next(numbers)}",
-    )
+    ledger, store = fake_ledger(RULES)
     assert await ledger.seed_genesis()
     alice = (
         await ledger.handle(SignUp(username="alice"), caller=Sender(password_hash="hash"))

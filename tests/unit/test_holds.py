@@ -1,7 +1,6 @@
 """Holds: placing, capturing (partly), voiding and expiring, and the race for version 2."""
 
 import asyncio
-import itertools
 from datetime import datetime, timedelta
 
 import pytest
@@ -22,7 +21,7 @@ from domain.holds import Actor, HoldState, decide_close_hold, decide_place_hold
 from domain.ledger import Decision, PlayerState, imbalances
 from service.job import Sender
 from service.ledger import LedgerService
-from tests.fakes import NOW, FakeEventStore
+from tests.fakes import NOW, FakeEventStore, fake_ledger
 from tests.invariants import violations
 
 RULES = EconomyRules(genesis_supply=100_000, shard_count=2, hold_max_seconds=3_600)
@@ -142,14 +141,8 @@ class Clock:
 
 
 async def economy() -> tuple[LedgerService, FakeEventStore, Clock, str]:
-    store, clock, numbers = FakeEventStore(), Clock(), itertools.count(1)
-    ledger = LedgerService(
-        store=store,
-        catalog=DEFAULT_CATALOG,
-        rules=RULES,
-        clock=clock,
-        new_id=lambda: f"id{next(numbers)}",
-    )
+    clock = Clock()
+    ledger, store = fake_ledger(RULES, clock=clock)
     assert await ledger.seed_genesis()
     alice = (
         await ledger.handle(SignUp(username="alice"), caller=Sender(password_hash="hash"))

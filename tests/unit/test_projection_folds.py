@@ -231,4 +231,4 @@ def test_a_settled_hold_shows_what_it_captured_without_its_terms_in_the_batch() 
         details=SettlementDetails(settlement_id="m1"),
     )
     [row] = holds.fold([at("hold:h2", 2, settlement, position=9)]).values()
-    assert (row.hold_id, row.status, row.captured) == ("h2", "captured", 30)
+    assert (row["hold_id"], row["status"], row["captured"]) == ("h2", "captured", 30)

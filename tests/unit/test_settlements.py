@@ -1,12 +1,11 @@
 """Match settlements: one transfer from the holds to the winners and the rake, and its refusals."""
 
-import itertools
 from datetime import timedelta
 
 import pytest
 
 from domain import accounts
-from domain.assets import CURRENCY, DEFAULT_CATALOG
+from domain.assets import CURRENCY
 from domain.commands import EconomyRules, Payout, PlaceHold, Settle, SignUp, TopUp
 from domain.errors import (
     HoldNotPending,
@@ -21,8 +20,7 @@ from domain.holds import Actor, HoldState, settled
 from domain.ledger import Decision, PlayerState
 from domain.settlements import decide_settle
 from service.job import Sender
-from service.ledger import LedgerService
-from tests.fakes import NOW, FakeEventStore
+from tests.fakes import NOW, fake_ledger
 from tests.invariants import fold, violations
 
 RULES = EconomyRules(genesis_supply=100_000, shard_count=2, hold_max_seconds=3_600)
@@ -110,14 +108,7 @@ def test_refusals() -> None:
 
 
 async def test_a_settlement_through_the_pipeline() -> None:
-    store, numbers = FakeEventStore(), itertools.count(1)
-    ledger = LedgerService(
-        store=store,
-        catalog=DEFAULT_CATALOG,
-        rules=RULES,
-        clock=lambda: NOW,
-        new_id=lambda: f"id{next(numbers)}",
-    )
+    ledger, store = fake_ledger(RULES)
     assert await ledger.seed_genesis()
     stakes = []
     for name in ("ann", "ben", "cat"):

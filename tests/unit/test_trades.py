@@ -2,7 +2,6 @@
 who may do which, and the race for the trade's version 2."""
 
 import asyncio
-import itertools
 from datetime import datetime, timedelta
 
 import pytest
@@ -25,7 +24,7 @@ from domain.ledger import Decision, PlayerState, imbalances
 from domain.trades import TradeState, decide_close_trade, decide_offer_trade
 from service.job import Sender
 from service.ledger import LedgerService
-from tests.fakes import NOW, FakeEventStore
+from tests.fakes import NOW, FakeEventStore, fake_ledger
 from tests.invariants import fold, violations
 
 RULES = EconomyRules(genesis_supply=100_000, shard_count=2, hold_max_seconds=3_600)
@@ -191,14 +190,8 @@ class Clock:
 
 
 async def economy() -> tuple[LedgerService, FakeEventStore, Clock, str, str]:
-    store, clock, numbers = FakeEventStore(), Clock(), itertools.count(1)
-    ledger = LedgerService(
-        store=store,
-        catalog=DEFAULT_CATALOG,
-        rules=RULES,
-        clock=clock,
-        new_id=lambda: f"id{next(numbers)}",
-    )
+    clock = Clock()
+    ledger, store = fake_ledger(RULES, clock=clock)
     assert await ledger.seed_genesis()
     a = (
         await ledger.handle(SignUp(username="alice"), caller=Sender(password_hash="hash"))
