@@ -11,16 +11,15 @@ that Google's own API must resolve, so an operator records a Google refund by or
 import asyncio
 from typing import Annotated, Literal
 
-from litestar import Controller, post
+from litestar import Controller
 from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody, PathParameter
 from msgspec import Meta
 
-from api.http.auth import require_admin
-from api.http.body import StrictBody
-from api.http.problems import responses
+from api.http.rooms import AdminRoom
 from api.http.schemas import Request, Response
 from api.http.services import Caller, Svc
+from api.http.writes import write_route
 from domain.commands import StoreRefund
 from domain.errors import UnknownTransfer
 
@@ -61,13 +60,11 @@ class StoreNotificationController(Controller):
     tags = ["store"]  # noqa: RUF012 - Litestar reads these class attributes
     cache_control = CacheControlHeader(no_store=True)
 
-    @post(
+    @write_route(
         "/apple/notifications",
-        dto=StrictBody[AppleNotification],
-        return_dto=None,
         status_code=200,
         summary="App Store Server Notifications V2 (REFUND and REVOKE take a grant back)",
-        responses=responses(400, 404, 413, 422),
+        refuses=(400, 404, 413, 422),
     )
     async def apple(self, services: Svc, data: JSONBody[AppleNotification]) -> NotificationAnswer:
         """Verified with SignedDataVerifier; a refund already taken back is not taken twice."""
@@ -84,22 +81,16 @@ class StoreNotificationController(Controller):
         return NotificationAnswer(outcome="refunded", transfer_id=result.transfer_id)
 
 
-class ReceiptAdminController(Controller):
+class ReceiptAdminController(AdminRoom):
     """`POST /admin/receipts/google/{orderId}/refund`: an operator records a Google refund."""
 
     path = "/admin/receipts"
-    tags = ["admin"]  # noqa: RUF012
-    guards = [require_admin]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
-    @post(
+    @write_route(
         "/google/{order_id:str}/refund",
-        dto=StrictBody[RefundRequest],
-        return_dto=None,
         status_code=200,
         summary="Take a refunded Google Play purchase back",
-        responses=responses(400, 401, 403, 404, 413),
+        refuses=(400, 401, 403, 404, 413),
     )
     async def google(
         self, principal: Caller, services: Svc, order_id: OrderId, data: JSONBody[RefundRequest]

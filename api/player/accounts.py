@@ -9,9 +9,10 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody
 
 from api.http.auth import require_player, unauthorized
-from api.http.body import StrictBody
 from api.http.problems import responses
+from api.http.rooms import BEARER
 from api.http.services import Caller, IdempotencyKey, Svc, client_address
+from api.http.writes import write_route
 from api.player.schemas import (
     LoginRequest,
     LoginResponse,
@@ -33,13 +34,11 @@ class AccountController(Controller):
     tags = ["accounts"]  # noqa: RUF012 - Litestar reads these class attributes
     cache_control = CacheControlHeader(no_store=True)
 
-    @post(
+    @write_route(
         "/signup",
-        dto=StrictBody[SignupRequest],
-        return_dto=None,
         status_code=201,
         summary="Open a player account",
-        responses=responses(400, 409, 413, 422, 429),
+        refuses=(400, 409, 413, 422, 429),
     )
     async def signup(
         self,
@@ -61,13 +60,11 @@ class AccountController(Controller):
             user_id=result.player_id, username=result.username, referral_code=result.referral_code
         )
 
-    @post(
+    @write_route(
         "/login",
-        dto=StrictBody[LoginRequest],
-        return_dto=None,
         status_code=200,
         summary="Exchange credentials for a bearer token (and, if asked, a refresh token)",
-        responses=responses(400, 401, 413, 429),
+        refuses=(400, 401, 413, 429),
     )
     async def login(
         self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], services: Svc
@@ -93,13 +90,11 @@ class AccountController(Controller):
         )
         return _answer(session)
 
-    @post(
+    @write_route(
         "/token/refresh",
-        dto=StrictBody[RefreshRequest],
-        return_dto=None,
         status_code=200,
         summary="Exchange a refresh token for a new access token and refresh token",
-        responses=responses(400, 401, 413),
+        refuses=(400, 401, 413),
     )
     async def refresh(self, data: JSONBody[RefreshRequest], services: Svc) -> LoginResponse:
         """The next pair; the refresh token presented is used up, and presenting it again
@@ -113,7 +108,7 @@ class AccountController(Controller):
     @post(
         "/logout",
         guards=[require_player],
-        security=[{"bearer": []}],
+        security=BEARER,
         status_code=204,
         summary="Revoke the bearer token (and its refresh session)",
         responses=responses(401),

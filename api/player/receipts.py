@@ -9,16 +9,13 @@ answers the first credit, by another player 409 `receipt-already-used`.
 import asyncio
 from typing import Annotated
 
-from litestar import Controller, post
-from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody
 from msgspec import Meta
 
-from api.http.auth import require_player
-from api.http.body import StrictBody
-from api.http.problems import responses
+from api.http.rooms import PlayerRoom
 from api.http.schemas import Request, Response, Wallet
 from api.http.services import Caller, Svc
+from api.http.writes import write_route
 from domain.assets import CURRENCY
 from domain.commands import StoreCredit
 from domain.receipts import StorePurchase
@@ -54,22 +51,17 @@ class ReceiptResponse(Response):
     wallet: Wallet
 
 
-class ReceiptController(Controller):
-    """Store receipts of the authenticated player."""
+class ReceiptController(PlayerRoom):
+    """Store receipts of the authenticated player (the store's id of a purchase is its key)."""
 
     path = "/receipts"
     tags = ["store"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_player]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
-    @post(
+    @write_route(
         "/apple",
-        dto=StrictBody[AppleReceipt],
-        return_dto=None,
         status_code=200,
         summary="Credit a verified App Store purchase",
-        responses=responses(400, 401, 404, 409, 413, 422),
+        refuses=(400, 401, 404, 409, 413, 422),
     )
     async def apple(
         self, principal: Caller, services: Svc, data: JSONBody[AppleReceipt]
@@ -79,13 +71,11 @@ class ReceiptController(Controller):
         bought = await asyncio.to_thread(verifier.transaction, data.signed_transaction)
         return await _credit(services, principal.player_id, bought)
 
-    @post(
+    @write_route(
         "/google",
-        dto=StrictBody[GoogleReceipt],
-        return_dto=None,
         status_code=200,
         summary="Credit a verified Google Play purchase",
-        responses=responses(400, 401, 404, 409, 413, 422),
+        refuses=(400, 401, 404, 409, 413, 422),
     )
     async def google(
         self, principal: Caller, services: Svc, data: JSONBody[GoogleReceipt]
