@@ -9,10 +9,11 @@ reads: build the command, `await write.handle(command)`, answer.
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import NoneType, UnionType
-from typing import Any, get_args
+from typing import Any, TypeAlias, get_args
 
 import msgspec
 from litestar import post
+from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Operation
 from litestar.types import AnyCallable
@@ -60,7 +61,7 @@ def _body(handler: AnyCallable) -> tuple[type[msgspec.Struct], bool]:
 
 
 @dataclass(frozen=True, slots=True)
-class Write:
+class LedgerWrite:
     """A write route's caller, its idempotency key and the Sender its commands go out as."""
 
     services: Services
@@ -78,17 +79,27 @@ class Write:
         return await self.services.ledger.handle(command, self.key, self.sender)
 
 
-def as_player(principal: Caller, services: Svc, idempotency_key: IdempotencyKey = None) -> Write:
+# A write route's parameter, filled by name from its room's `write` dependency.
+Write: TypeAlias = NamedDependency[LedgerWrite]
+
+
+def as_player(
+    principal: Caller, services: Svc, idempotency_key: IdempotencyKey = None
+) -> LedgerWrite:
     """A player's write: the token's subject sends it."""
-    return Write(services, principal, idempotency_key, Sender(principal.player_id))
+    return LedgerWrite(services, principal, idempotency_key, Sender(principal.player_id))
 
 
-def as_trusted(principal: Caller, services: Svc, idempotency_key: IdempotencyKey = None) -> Write:
+def as_trusted(
+    principal: Caller, services: Svc, idempotency_key: IdempotencyKey = None
+) -> LedgerWrite:
     """A game server's or an operator's write, as a hold's owner check sees it (trusted.actor)."""
     who = actor(principal)
-    return Write(services, principal, idempotency_key, Sender(who.account, who.role))
+    return LedgerWrite(services, principal, idempotency_key, Sender(who.account, who.role))
 
 
-def as_admin(principal: Caller, services: Svc, idempotency_key: IdempotencyKey = None) -> Write:
+def as_admin(
+    principal: Caller, services: Svc, idempotency_key: IdempotencyKey = None
+) -> LedgerWrite:
     """An operator's write (require_admin has re-read the role from the credentials table)."""
-    return Write(services, principal, idempotency_key, Sender(principal.player_id, "admin"))
+    return LedgerWrite(services, principal, idempotency_key, Sender(principal.player_id, "admin"))
