@@ -124,14 +124,15 @@ class BatchController(TrustedRoom):
     @write_route(
         "/transfers",
         status_code=200,
-        summary="Post up to 1,000 transfers in one request",
         refuses=(400, 401, 403, 409, 413, 422),
         request_max_body_size=MAX_BATCH_BYTES,
     )
     async def transfers(
         self, principal: Caller, services: Svc, data: JSONBody[BatchRequest]
     ) -> BatchResponse:
-        """Each transfer's own result; with `atomic`, none applied unless all succeed (and a
+        """Post up to 1,000 transfers in one request
+
+        Each transfer's own result; with `atomic`, none applied unless all succeed (and a
         key named twice is refused with 422 before anything is applied)."""
         items = [_item(t) for t in data.transfers]
         outcomes = await execute(

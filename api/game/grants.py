@@ -17,14 +17,11 @@ class GrantController(TrustedRoom):
 
     path = "/grants"
 
-    @write_route(
-        "/",
-        status_code=201,
-        summary="Grant a player currency from the treasury",
-        refuses=(400, 401, 403, 404, 409, 413, 422),
-    )
+    @write_route("/", status_code=201, refuses=(400, 401, 403, 404, 409, 413, 422))
     async def grant(self, write: Write, data: JSONBody[GrantRequest]) -> GrantResponse:
-        """Pays `amount` of `currency` (diamond by default) to the player, recording `reason`."""
+        """Grant a player currency from the treasury
+
+        Pays `amount` of `currency` (diamond by default) to the player, recording `reason`."""
         result = await write.handle(Grant(**asdict(data)))
         return GrantResponse(
             transfer_id=result.transfer_id,

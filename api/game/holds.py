@@ -72,38 +72,33 @@ class HoldController(TrustedRoom):
 
     path = "/holds"
 
-    @write_route(
-        "/",
-        status_code=201,
-        summary="Set a player's funds aside",
-        refuses=(400, 401, 403, 404, 409, 413, 422),
-    )
+    @write_route("/", status_code=201, refuses=(400, 401, 403, 404, 409, 413, 422))
     async def place(self, write: Write, data: JSONBody[HoldRequest]) -> HoldResponse:
-        """Moves `amount` from the player's spendable balance into the hold (`pending`)."""
+        """Set a player's funds aside
+
+        Moves `amount` from the player's spendable balance into the hold (`pending`)."""
         return answer(await write.handle(PlaceHold(**asdict(data))))
 
     @write_route(
-        "/{hold_id:str}/capture",
-        status_code=200,
-        summary="Capture a hold (all, or `amount` of it; the rest is released)",
-        refuses=(400, 401, 403, 404, 409, 413, 422),
+        "/{hold_id:str}/capture", status_code=200, refuses=(400, 401, 403, 404, 409, 413, 422)
     )
     async def capture(
         self, write: Write, hold_id: HoldId, data: JSONBody[CaptureRequest | None] = None
     ) -> HoldResponse:
-        """Sends the captured amount to the treasury; status becomes `captured`."""
+        """Capture a hold (all, or `amount` of it; the rest is released)
+
+        Sends the captured amount to the treasury; status becomes `captured`."""
         return await _close(write, hold_id, "capture", data or CaptureRequest())
 
     @write_route(
-        "/{hold_id:str}/void",
-        status_code=200,
-        summary="Void a hold: everything goes back to the player",
-        refuses=(400, 401, 403, 404, 409, 413, 422),
+        "/{hold_id:str}/void", status_code=200, refuses=(400, 401, 403, 404, 409, 413, 422)
     )
     async def void(
         self, write: Write, hold_id: HoldId, data: JSONBody[VoidRequest | None] = None
     ) -> HoldResponse:
-        """Releases the whole hold; status becomes `voided`."""
+        """Void a hold: everything goes back to the player
+
+        Releases the whole hold; status becomes `voided`."""
         return await _close(write, hold_id, "void", data or VoidRequest())
 
     @get("/", summary="Your holds, newest first", responses=responses(400, 401, 403))

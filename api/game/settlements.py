@@ -14,14 +14,11 @@ class SettlementController(TrustedRoom):
 
     path = "/settlements"
 
-    @write_route(
-        "/",
-        status_code=200,
-        summary="Settle a match: capture its holds and pay the winners",
-        refuses=(400, 401, 403, 404, 409, 413, 422),
-    )
+    @write_route("/", status_code=200, refuses=(400, 401, 403, 404, 409, 413, 422))
     async def settle(self, write: Write, data: JSONBody[SettlementRequest]) -> SettlementResponse:
-        """Every hold at version 2 and every winner's stream, in one transfer."""
+        """Settle a match: capture its holds and pay the winners
+
+        Every hold at version 2 and every winner's stream, in one transfer."""
         command = Settle(
             holds=tuple(data.holds),
             payouts=tuple(Payout(to=p.to, amount=p.amount) for p in data.payouts),
@@ -29,7 +26,7 @@ class SettlementController(TrustedRoom):
             reason=data.reason,
             metadata=data.metadata,
         )
-        # its own holds only (an admin's: any, with a reason): the room's Sender says whose
+        # sent as the room's actor: a game server's own holds only (an admin's: any, with a reason)
         result = await write.handle(command)
         return SettlementResponse(
             settlement_id=result.settlement_id,

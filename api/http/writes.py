@@ -8,6 +8,7 @@ reads: build the command, `await write.handle(command)`, answer.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from inspect import cleandoc
 from types import NoneType, UnionType
 from typing import Any, TypeAlias, get_args
 
@@ -28,22 +29,26 @@ from service.job import Sender
 
 
 def write_route(
-    path: str, *, status_code: int, summary: str, refuses: tuple[int, ...], **options: Any
+    path: str, *, status_code: int, refuses: tuple[int, ...], **options: Any
 ) -> Callable[[AnyCallable], HTTPRouteHandler]:
     """POST `path`, answering `status_code`, documented with the error statuses it `refuses`.
 
-    The body is the handler's `data: JSONBody[Model]`, decoded strictly (a 400 otherwise);
-    `JSONBody[Model | None] = None` lets the client leave it out.
+    The handler's docstring documents the operation: its first line is the summary, the
+    paragraphs after it the description. The body is the handler's `data: JSONBody[Model]`,
+    decoded strictly (a 400 otherwise); `JSONBody[Model | None] = None` lets the client leave
+    it out.
     """
 
     def route(handler: AnyCallable) -> HTTPRouteHandler:
         model, optional = _body(handler)
+        summary, _, description = cleandoc(handler.__doc__ or "").partition("\n\n")
         return post(
             path,
             dto=StrictBody[model],  # type: ignore[valid-type]  # the Struct read from `data`
             return_dto=None,
             status_code=status_code,
             summary=summary,
+            description=description,
             operation_class=OptionalBody if optional else Operation,
             responses=responses(*refuses),
             **options,

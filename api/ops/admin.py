@@ -143,13 +143,14 @@ class AdminController(AdminRoom):
     @write_route(
         "/transfers/{transfer_id:str}/reversal",
         status_code=200,
-        summary="Reverse a transfer with a correcting transfer",
         refuses=(400, 401, 403, 404, 409, 413, 422),
     )
     async def reverse(
         self, write: Write, transfer_id: TransferId, data: JSONBody[ReversalRequest]
     ) -> ReversalResponse:
-        """A new transfer undoing `transfer_id` for the player, with the reason on the ledger."""
+        """Reverse a transfer with a correcting transfer
+
+        A new transfer undoing `transfer_id` for the player, with the reason on the ledger."""
         command = Reverse(transfer_id=transfer_id, actor=write.player_id, **asdict(data))
         result = await write.handle(command)
         return ReversalResponse(

@@ -60,14 +60,11 @@ class StoreNotificationController(Controller):
     tags = ["store"]  # noqa: RUF012 - Litestar reads these class attributes
     cache_control = CacheControlHeader(no_store=True)
 
-    @write_route(
-        "/apple/notifications",
-        status_code=200,
-        summary="App Store Server Notifications V2 (REFUND and REVOKE take a grant back)",
-        refuses=(400, 404, 413, 422),
-    )
+    @write_route("/apple/notifications", status_code=200, refuses=(400, 404, 413, 422))
     async def apple(self, services: Svc, data: JSONBody[AppleNotification]) -> NotificationAnswer:
-        """Verified with SignedDataVerifier; a refund already taken back is not taken twice."""
+        """App Store Server Notifications V2 (REFUND and REVOKE take a grant back)
+
+        Verified with SignedDataVerifier; a refund already taken back is not taken twice."""
         verifier = services.stores.need_apple()
         found = await asyncio.to_thread(verifier.clawback, data.signed_payload)
         if found is None:
@@ -87,15 +84,14 @@ class ReceiptAdminController(AdminRoom):
     path = "/admin/receipts"
 
     @write_route(
-        "/google/{order_id:str}/refund",
-        status_code=200,
-        summary="Take a refunded Google Play purchase back",
-        refuses=(400, 401, 403, 404, 413),
+        "/google/{order_id:str}/refund", status_code=200, refuses=(400, 401, 403, 404, 413)
     )
     async def google(
         self, principal: Caller, services: Svc, order_id: OrderId, data: JSONBody[RefundRequest]
     ) -> RefundAnswer:
-        """404 `unknown-transfer` when the order was never credited; once only."""
+        """Take a refunded Google Play purchase back
+
+        404 `unknown-transfer` when the order was never credited; once only."""
         reason = f"{data.reason} (by {principal.player_id})"
         command = StoreRefund(store="google", receipt_id=order_id, reason=reason)
         result = await services.ledger.handle(command)

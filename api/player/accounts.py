@@ -34,12 +34,7 @@ class AccountController(Controller):
     tags = ["accounts"]  # noqa: RUF012 - Litestar reads these class attributes
     cache_control = CacheControlHeader(no_store=True)
 
-    @write_route(
-        "/signup",
-        status_code=201,
-        summary="Open a player account",
-        refuses=(400, 409, 413, 422, 429),
-    )
+    @write_route("/signup", status_code=201, refuses=(400, 409, 413, 422, 429))
     async def signup(
         self,
         request: Request[Any, Any, Any],
@@ -47,7 +42,9 @@ class AccountController(Controller):
         services: Svc,
         idempotency_key: IdempotencyKey = None,
     ) -> SignupResponse:
-        """A new player; with `referralCode`, both players receive the referral bonus."""
+        """Open a player account
+
+        A new player; with `referralCode`, both players receive the referral bonus."""
         services.throttles.check_signup(client_address(request))
         password_hash = await services.passwords.hash(data.password)
         result = await services.ledger.handle(
@@ -60,16 +57,13 @@ class AccountController(Controller):
             user_id=result.player_id, username=result.username, referral_code=result.referral_code
         )
 
-    @write_route(
-        "/login",
-        status_code=200,
-        summary="Exchange credentials for a bearer token (and, if asked, a refresh token)",
-        refuses=(400, 401, 413, 429),
-    )
+    @write_route("/login", status_code=200, refuses=(400, 401, 413, 429))
     async def login(
         self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], services: Svc
     ) -> LoginResponse:
-        """A token for the account; the same 401 whether the username exists or not.
+        """Exchange credentials for a bearer token (and, if asked, a refresh token)
+
+        A token for the account; the same 401 whether the username exists or not.
         `refresh: true` adds a rotating refresh token; `accessTtl` shortens the token's life."""
         address = client_address(request)
         throttles = services.throttles
@@ -90,14 +84,11 @@ class AccountController(Controller):
         )
         return _answer(session)
 
-    @write_route(
-        "/token/refresh",
-        status_code=200,
-        summary="Exchange a refresh token for a new access token and refresh token",
-        refuses=(400, 401, 413),
-    )
+    @write_route("/token/refresh", status_code=200, refuses=(400, 401, 413))
     async def refresh(self, data: JSONBody[RefreshRequest], services: Svc) -> LoginResponse:
-        """The next pair; the refresh token presented is used up, and presenting it again
+        """Exchange a refresh token for a new access token and refresh token
+
+        The next pair; the refresh token presented is used up, and presenting it again
         revokes its whole session (every refresh and access token it led to)."""
         try:
             session = await services.sessions.rotate(data.refresh_token, data.access_ttl)

@@ -52,16 +52,13 @@ class ItemUseController(PlayerRoom):
     path = "/items"
     tags = ["catalog"]  # noqa: RUF012
 
-    @write_route(
-        "/{code:str}/use",
-        status_code=200,
-        summary="Use items: burn them for what they grant",
-        refuses=(400, 401, 404, 409, 413, 422),
-    )
+    @write_route("/{code:str}/use", status_code=200, refuses=(400, 401, 404, 409, 413, 422))
     async def use(
         self, write: Write, code: ItemCode, data: JSONBody[UseRequest | None] = None
     ) -> UseResponse:
-        """Burn `quantity` (1 when the body is empty) of the item and credit what its `onUse`
+        """Use items: burn them for what they grant
+
+        Burn `quantity` (1 when the body is empty) of the item and credit what its `onUse`
         grants (a drop table rolls once per item), in one transfer."""
         body = asdict(data or UseRequest())
         result = await write.handle(UseItem(player_id=write.player_id, item=code, **body))

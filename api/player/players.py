@@ -139,16 +139,13 @@ class PlayerController(PlayerRoom):
                 filters=filters,
             )
 
-    @write_route(
-        "/top-up",
-        status_code=200,
-        summary="Add diamonds (or another currency) from the treasury",
-        refuses=(400, 401, 403, 404, 409, 413, 422),
-    )
+    @write_route("/top-up", status_code=200, refuses=(400, 401, 403, 404, 409, 413, 422))
     async def top_up(
         self, write: Write, data: JSONBody[TopUpRequest | None] = None
     ) -> TopUpResponse:
-        """A currency into the wallet (100 diamonds when the body is empty).
+        """Add diamonds (or another currency) from the treasury
+
+        A currency into the wallet (100 diamonds when the body is empty).
 
         Only while PLAYER_TOP_UP is `open` (the development default): otherwise currency comes
         from store receipts and service grants, and this answers 403 `top-up-disabled`.
@@ -169,14 +166,11 @@ class PlayerController(PlayerRoom):
             version=result.version,
         )
 
-    @write_route(
-        "/purchase",
-        status_code=200,
-        summary="Buy an item of the catalog",
-        refuses=(400, 401, 404, 409, 413, 422),
-    )
+    @write_route("/purchase", status_code=200, refuses=(400, 401, 404, 409, 413, 422))
     async def purchase(self, write: Write, data: JSONBody[PurchaseRequest]) -> PurchaseResponse:
-        """The price option's currencies to the treasury and the item (or a bundle's contents)
+        """Buy an item of the catalog
+
+        The price option's currencies to the treasury and the item (or a bundle's contents)
         into the inventory, in one transfer."""
         result = await write.handle(Purchase(player_id=write.player_id, **asdict(data)))
         return PurchaseResponse(

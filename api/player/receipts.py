@@ -57,30 +57,24 @@ class ReceiptController(PlayerRoom):
     path = "/receipts"
     tags = ["store"]  # noqa: RUF012 - Litestar reads these class attributes
 
-    @write_route(
-        "/apple",
-        status_code=200,
-        summary="Credit a verified App Store purchase",
-        refuses=(400, 401, 404, 409, 413, 422),
-    )
+    @write_route("/apple", status_code=200, refuses=(400, 401, 404, 409, 413, 422))
     async def apple(
         self, principal: Caller, services: Svc, data: JSONBody[AppleReceipt]
     ) -> ReceiptResponse:
-        """Verified with Apple's SignedDataVerifier; the product's grant from the catalog."""
+        """Credit a verified App Store purchase
+
+        Verified with Apple's SignedDataVerifier; the product's grant from the catalog."""
         verifier = services.stores.need_apple()
         bought = await asyncio.to_thread(verifier.transaction, data.signed_transaction)
         return await _credit(services, principal.player_id, bought)
 
-    @write_route(
-        "/google",
-        status_code=200,
-        summary="Credit a verified Google Play purchase",
-        refuses=(400, 401, 404, 409, 413, 422),
-    )
+    @write_route("/google", status_code=200, refuses=(400, 401, 404, 409, 413, 422))
     async def google(
         self, principal: Caller, services: Svc, data: JSONBody[GoogleReceipt]
     ) -> ReceiptResponse:
-        """Verified with the app's license key (SHA1withRSA), its package name and state."""
+        """Credit a verified Google Play purchase
+
+        Verified with the app's license key (SHA1withRSA), its package name and state."""
         verifier = services.stores.need_google()
         bought = verifier.purchase(data.purchase_data, data.signature)
         return await _credit(services, principal.player_id, bought)

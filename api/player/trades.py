@@ -58,14 +58,11 @@ class TradeController(PlayerRoom):
     path = "/trades"
     tags = ["economy"]  # noqa: RUF012 - Litestar reads these class attributes
 
-    @write_route(
-        "/",
-        status_code=201,
-        summary="Offer another player a trade",
-        refuses=(400, 401, 404, 409, 413, 422),
-    )
+    @write_route("/", status_code=201, refuses=(400, 401, 404, 409, 413, 422))
     async def offer(self, write: Write, data: JSONBody[TradeRequest]) -> TradeResponse:
-        """Escrows `give` (it leaves the spendable balance) and opens the trade (`open`)."""
+        """Offer another player a trade
+
+        Escrows `give` (it leaves the spendable balance) and opens the trade (`open`)."""
         return answer(await write.handle(OfferTrade(offerer_id=write.player_id, **asdict(data))))
 
     accept = _closing(

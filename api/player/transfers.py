@@ -17,14 +17,11 @@ class TransferController(PlayerRoom):
     path = "/transfers"
     tags = ["economy"]  # noqa: RUF012 - Litestar reads these class attributes
 
-    @write_route(
-        "/",
-        status_code=200,
-        summary="Gift diamonds or items to another player",
-        refuses=(400, 401, 404, 409, 413, 422),
-    )
+    @write_route("/", status_code=200, refuses=(400, 401, 404, 409, 413, 422))
     async def transfer(self, write: Write, data: JSONBody[TransferRequest]) -> TransferResponse:
-        """One transfer from the caller to `to`, on both players' streams."""
+        """Gift diamonds or items to another player
+
+        One transfer from the caller to `to`, on both players' streams."""
         result = await write.handle(Gift(sender_id=write.player_id, **asdict(data)))
         return TransferResponse(
             transfer_id=result.transfer_id,
