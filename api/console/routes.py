@@ -10,9 +10,10 @@ from typing import Annotated
 
 from litestar import Router, get
 from litestar.datastructures import CacheControlHeader, ResponseHeader
-from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter
 from litestar.response import File
+
+from api.http.files import inline_file, named_file
 
 WEB_DIR = Path(__file__).parent / "web"
 
@@ -45,10 +46,10 @@ _SECURITY_HEADERS = [
 ]
 
 
-def _assets() -> dict[str, Path]:
+def _assets() -> dict[str, tuple[Path, str]]:
     """The servable files, fixed at import: a request can only name one of these, never a path."""
     return {
-        path.name: path
+        path.name: (path, _MEDIA_TYPES[path.suffix])
         for path in WEB_DIR.iterdir()
         if path.is_file() and path.suffix in _MEDIA_TYPES and path.name != "index.html"
     }
@@ -57,19 +58,10 @@ def _assets() -> dict[str, Path]:
 _ASSETS = _assets()
 
 
-def _file(path: Path) -> File:
-    return File(
-        path=path,
-        filename=path.name,
-        media_type=_MEDIA_TYPES[path.suffix],
-        content_disposition_type="inline",
-    )
-
-
 @get("/", include_in_schema=False, sync_to_thread=False)
 def index() -> File:
     """The console's single page."""
-    return _file(WEB_DIR / "index.html")
+    return inline_file(WEB_DIR / "index.html", "text/html")
 
 
 AssetName = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
@@ -78,10 +70,7 @@ AssetName = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 @get("/static/{name:str}", include_in_schema=False, sync_to_thread=False)
 def asset(name: AssetName) -> File:
     """A script, stylesheet or image of the console, by file name only."""
-    path = _ASSETS.get(name)
-    if path is None:
-        raise NotFoundException(f"no console asset named {name!r}")
-    return _file(path)
+    return named_file(_ASSETS, name, "console asset")
 
 
 # Revalidated on every load (cheap, with ETag/Last-Modified), so a deploy is seen at once.

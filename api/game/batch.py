@@ -9,12 +9,11 @@ game server's own: a player's key never answers for one of its transfers.
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import post
 from litestar.params import JSONBody
 from msgspec import Meta
 
-from api.http.body import StrictBody
-from api.http.problems import as_member, responses
+from api.http.problems import as_member
+from api.http.rooms import TrustedRoom
 from api.http.schemas import (
     Amount,
     CurrencyCode,
@@ -26,7 +25,7 @@ from api.http.schemas import (
     Response,
 )
 from api.http.services import Caller, Svc
-from api.http.trusted import TrustedController
+from api.http.writes import write_route
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
 from service.batch import BatchItem, Outcome, execute
@@ -116,25 +115,24 @@ def _result(index: int, outcome: Outcome) -> BatchResult:
     return BatchResult(index=index, status="error", problem=as_member(error))
 
 
-class BatchController(TrustedController):
+class BatchController(TrustedRoom):
     """`POST /batch/transfers` for game servers (service accounts)."""
 
     path = "/batch"
     tags = ["batch"]  # noqa: RUF012 - Litestar reads these class attributes
 
-    @post(
+    @write_route(
         "/transfers",
-        dto=StrictBody[BatchRequest],
-        return_dto=None,
         status_code=200,
-        summary="Post up to 1,000 transfers in one request",
+        refuses=(400, 401, 403, 409, 413, 422),
         request_max_body_size=MAX_BATCH_BYTES,
-        responses=responses(400, 401, 403, 409, 413, 422),
     )
     async def transfers(
         self, principal: Caller, services: Svc, data: JSONBody[BatchRequest]
     ) -> BatchResponse:
-        """Each transfer's own result; with `atomic`, none applied unless all succeed (and a
+        """Post up to 1,000 transfers in one request
+
+        Each transfer's own result; with `atomic`, none applied unless all succeed (and a
         key named twice is refused with 422 before anything is applied)."""
         items = [_item(t) for t in data.transfers]
         outcomes = await execute(

@@ -3,51 +3,30 @@
 Service tokens may always mint this way, whatever PLAYER_TOP_UP says (README: Who may mint).
 """
 
-from litestar import post
 from litestar.params import JSONBody
+from msgspec.structs import asdict
 
 from api.game.schemas import GrantRequest, GrantResponse
-from api.http.body import StrictBody
-from api.http.problems import responses
-from api.http.services import Caller, IdempotencyKey, Svc
-from api.http.trusted import TrustedController
+from api.http.rooms import TrustedRoom
+from api.http.writes import Write, write_route
 from domain.commands import Grant
-from service.job import Sender
 
 
-class GrantController(TrustedController):
+class GrantController(TrustedRoom):
     """Currency from the treasury to a player, on a game server's word."""
 
     path = "/grants"
 
-    @post(
-        "/",
-        dto=StrictBody[GrantRequest],
-        return_dto=None,
-        status_code=201,
-        summary="Grant a player currency from the treasury",
-        responses=responses(400, 401, 403, 404, 409, 413, 422),
-    )
-    async def grant(
-        self,
-        principal: Caller,
-        services: Svc,
-        data: JSONBody[GrantRequest],
-        idempotency_key: IdempotencyKey = None,
-    ) -> GrantResponse:
-        """Pays `amount` of `currency` (diamond by default) to the player, recording `reason`."""
-        command = Grant(
-            player=data.player,
-            amount=data.amount,
-            reason=data.reason,
-            currency=data.currency,
-            metadata=data.metadata,
-        )
-        result = await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
+    @write_route("/", status_code=201, refuses=(400, 401, 403, 404, 409, 413, 422))
+    async def grant(self, write: Write, data: JSONBody[GrantRequest]) -> GrantResponse:
+        """Grant a player currency from the treasury
+
+        Pays `amount` of `currency` (diamond by default) to the player, recording `reason`."""
+        result = await write.handle(Grant(**asdict(data)))
         return GrantResponse(
             transfer_id=result.transfer_id,
             player=data.player,
             balance=result.balances.get(data.currency, 0),
             version=result.version,
-            wallet=services.wallet(result.balances),
+            wallet=write.services.wallet(result.balances),
         )

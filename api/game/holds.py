@@ -8,8 +8,9 @@ GET /holds/{id} is never stale; the list comes from the holds read model.
 
 from typing import Annotated, Literal
 
-from litestar import get, post
+from litestar import get
 from litestar.params import JSONBody, PathParameter, QueryParameter
+from msgspec.structs import asdict
 
 from api.game.schemas import (
     CaptureRequest,
@@ -18,19 +19,18 @@ from api.game.schemas import (
     HoldResponse,
     VoidRequest,
 )
-from api.http.auth import Principal
-from api.http.body import OptionalBody, StrictBody
 from api.http.limits import page_size
 from api.http.problems import responses
-from api.http.services import Caller, IdempotencyKey, Services, Svc
-from api.http.trusted import TrustedController, actor
+from api.http.rooms import TrustedRoom
+from api.http.services import Caller, Svc
+from api.http.trusted import actor
+from api.http.writes import Write, write_route
 from domain import accounts
 from domain.commands import CloseHold, PlaceHold
 from domain.holds import hold_state, visible
 from infra import eventstore
 from infra.db import connection
 from projections import holds
-from service.job import Sender
 from service.results import HoldResult, hold_result
 
 HoldId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -67,90 +67,39 @@ def answer(result: HoldResult | holds.ListedHold) -> HoldResponse:
     )
 
 
-class HoldController(TrustedController):
+class HoldController(TrustedRoom):
     """Two-phase transfers: funds set aside now, captured or released later."""
 
     path = "/holds"
 
-    @post(
-        "/",
-        dto=StrictBody[HoldRequest],
-        return_dto=None,
-        status_code=201,
-        summary="Set a player's funds aside",
-        responses=responses(400, 401, 403, 404, 409, 413, 422),
-    )
-    async def place(
-        self,
-        principal: Caller,
-        services: Svc,
-        data: JSONBody[HoldRequest],
-        idempotency_key: IdempotencyKey = None,
-    ) -> HoldResponse:
-        """Moves `amount` from the player's spendable balance into the hold (`pending`)."""
-        command = PlaceHold(
-            player=data.player,
-            asset=data.asset,
-            amount=data.amount,
-            expires_in=data.expires_in,
-            memo=data.memo,
-            metadata=data.metadata,
-        )
-        return answer(
-            await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
-        )
+    @write_route("/", status_code=201, refuses=(400, 401, 403, 404, 409, 413, 422))
+    async def place(self, write: Write, data: JSONBody[HoldRequest]) -> HoldResponse:
+        """Set a player's funds aside
 
-    @post(
-        "/{hold_id:str}/capture",
-        dto=StrictBody[CaptureRequest],
-        return_dto=None,
-        status_code=200,
-        summary="Capture a hold (all, or `amount` of it; the rest is released)",
-        operation_class=OptionalBody,
-        responses=responses(400, 401, 403, 404, 409, 413, 422),
+        Moves `amount` from the player's spendable balance into the hold (`pending`)."""
+        return answer(await write.handle(PlaceHold(**asdict(data))))
+
+    @write_route(
+        "/{hold_id:str}/capture", status_code=200, refuses=(400, 401, 403, 404, 409, 413, 422)
     )
     async def capture(
-        self,
-        principal: Caller,
-        services: Svc,
-        hold_id: HoldId,
-        data: JSONBody[CaptureRequest | None] = None,
-        idempotency_key: IdempotencyKey = None,
+        self, write: Write, hold_id: HoldId, data: JSONBody[CaptureRequest | None] = None
     ) -> HoldResponse:
-        """Sends the captured amount to the treasury; status becomes `captured`."""
-        body = data or CaptureRequest()
-        command = CloseHold(
-            hold_id=hold_id,
-            outcome="capture",
-            amount=body.amount,
-            reason=body.reason,
-            metadata=body.metadata,
-        )
-        return await _close(services, principal, command, idempotency_key)
+        """Capture a hold (all, or `amount` of it; the rest is released)
 
-    @post(
-        "/{hold_id:str}/void",
-        dto=StrictBody[VoidRequest],
-        return_dto=None,
-        status_code=200,
-        summary="Void a hold: everything goes back to the player",
-        operation_class=OptionalBody,
-        responses=responses(400, 401, 403, 404, 409, 413, 422),
+        Sends the captured amount to the treasury; status becomes `captured`."""
+        return await _close(write, hold_id, "capture", data or CaptureRequest())
+
+    @write_route(
+        "/{hold_id:str}/void", status_code=200, refuses=(400, 401, 403, 404, 409, 413, 422)
     )
     async def void(
-        self,
-        principal: Caller,
-        services: Svc,
-        hold_id: HoldId,
-        data: JSONBody[VoidRequest | None] = None,
-        idempotency_key: IdempotencyKey = None,
+        self, write: Write, hold_id: HoldId, data: JSONBody[VoidRequest | None] = None
     ) -> HoldResponse:
-        """Releases the whole hold; status becomes `voided`."""
-        body = data or VoidRequest()
-        command = CloseHold(
-            hold_id=hold_id, outcome="void", reason=body.reason, metadata=body.metadata
-        )
-        return await _close(services, principal, command, idempotency_key)
+        """Void a hold: everything goes back to the player
+
+        Releases the whole hold; status becomes `voided`."""
+        return await _close(write, hold_id, "void", data or VoidRequest())
 
     @get("/", summary="Your holds, newest first", responses=responses(400, 401, 403))
     async def list_holds(
@@ -185,7 +134,10 @@ class HoldController(TrustedController):
 
 
 async def _close(
-    services: Services, principal: Principal, command: CloseHold, key: str | None
+    write: Write,
+    hold_id: str,
+    outcome: Literal["capture", "void"],
+    body: CaptureRequest | VoidRequest,
 ) -> HoldResponse:
-    who = actor(principal)
-    return answer(await services.ledger.handle(command, key, Sender(who.account, who.role)))
+    """The hold captured or voided: its amount, reason and metadata are the body's."""
+    return answer(await write.handle(CloseHold(hold_id=hold_id, outcome=outcome, **asdict(body))))

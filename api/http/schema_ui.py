@@ -12,18 +12,22 @@ from typing import Annotated
 
 from litestar import Router, get
 from litestar.datastructures import CacheControlHeader
-from litestar.exceptions import NotFoundException
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.params import PathParameter
 from litestar.response import File
 
+from api.http.files import named_file
+
 VERSION = "5.35.0"
 ASSETS_PATH = f"/schema/assets/{VERSION}"
 _DIR = Path(__file__).parent / "vendor" / "swagger-ui"
-_MEDIA_TYPES = {
-    "swagger-ui-bundle.js": "text/javascript",
-    "swagger-ui-standalone-preset.js": "text/javascript",
-    "swagger-ui.css": "text/css",
+_FILES = {
+    "swagger-ui-bundle.js": (_DIR / "swagger-ui-bundle.js", "text/javascript"),
+    "swagger-ui-standalone-preset.js": (
+        _DIR / "swagger-ui-standalone-preset.js",
+        "text/javascript",
+    ),
+    "swagger-ui.css": (_DIR / "swagger-ui.css", "text/css"),
 }
 
 
@@ -44,12 +48,7 @@ AssetName = Annotated[str, PathParameter(pattern=r"^[a-z.-]{1,64}$")]
 @get("/{name:str}", include_in_schema=False, sync_to_thread=False)
 def asset(name: AssetName) -> File:
     """One of the viewer's files, by name only."""
-    media_type = _MEDIA_TYPES.get(name)
-    if media_type is None:
-        raise NotFoundException(f"no schema asset named {name!r}")
-    return File(
-        path=_DIR / name, filename=name, media_type=media_type, content_disposition_type="inline"
-    )
+    return named_file(_FILES, name, "schema asset")
 
 
 schema_assets = Router(

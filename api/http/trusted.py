@@ -1,11 +1,10 @@
-"""The base of the routes game servers call with a service token (operators may too)."""
+"""The guard of the routes game servers call with a service token (operators may too), and
+who such a caller is to a hold (api/http/rooms.py has their base controller)."""
 
 from typing import Any
 
 import msgspec
-from litestar import Controller
 from litestar.connection import ASGIConnection
-from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
@@ -38,12 +37,3 @@ def actor(principal: Principal) -> Actor:
     return Actor(
         account=principal.player_id, role="admin" if principal.role == "admin" else "service"
     )
-
-
-class TrustedController(Controller):
-    """Bearer security, the trusted-caller guard and no caching, for every game-server route."""
-
-    tags = ["economy"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_trusted]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)

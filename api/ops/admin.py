@@ -7,17 +7,17 @@ Views never include credentials: password hashes are not ledger data.
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, get, post
-from litestar.datastructures import CacheControlHeader
+from litestar import get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
+from msgspec.structs import asdict
 
 from api.http import reads
-from api.http.auth import require_admin
-from api.http.body import StrictBody
 from api.http.past import At, BalanceAtResponse, Version, balance_at
 from api.http.problems import responses
+from api.http.rooms import AdminRoom
 from api.http.schemas import inventory
-from api.http.services import Caller, IdempotencyKey, Svc
+from api.http.services import Svc
+from api.http.writes import Write, write_route
 from api.ops.schemas import (
     AssetSupply,
     EconomyResponse,
@@ -38,21 +38,16 @@ from infra import credentials
 from infra.db import connection
 from projections import queries
 from projections.views import ProjectorStatus
-from service.job import Sender
 
 TransferId = Annotated[str, PathParameter(pattern=r"^[0-9A-Za-z_-]{1,64}$")]
 UsernamePath = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_.\-]{3,32}$")]
 Minutes = Annotated[int, QueryParameter(name="minutes", ge=1, le=1440)]
 
 
-class AdminController(Controller):
+class AdminController(AdminRoom):
     """Operators' views and corrections."""
 
     path = "/admin"
-    tags = ["admin"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_admin]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
     @get("/economy", summary="Treasury and supply per asset", responses=responses(401, 403))
     async def economy(self, services: Svc) -> EconomyResponse:
@@ -145,40 +140,26 @@ class AdminController(Controller):
         a second; logging in again opens a new session."""
         await services.sessions.revoke_all(username)
 
-    @post(
+    @write_route(
         "/transfers/{transfer_id:str}/reversal",
-        dto=StrictBody[ReversalRequest],
-        return_dto=None,
         status_code=200,
-        summary="Reverse a transfer with a correcting transfer",
-        responses=responses(400, 401, 403, 404, 409, 413, 422),
+        refuses=(400, 401, 403, 404, 409, 413, 422),
     )
     async def reverse(
-        self,
-        principal: Caller,
-        services: Svc,
-        transfer_id: TransferId,
-        data: JSONBody[ReversalRequest],
-        idempotency_key: IdempotencyKey = None,
+        self, write: Write, transfer_id: TransferId, data: JSONBody[ReversalRequest]
     ) -> ReversalResponse:
-        """A new transfer undoing `transfer_id` for the player, with the reason on the ledger."""
-        command = Reverse(
-            player_id=data.player_id,
-            transfer_id=transfer_id,
-            reason=data.reason,
-            actor=principal.player_id,
-            metadata=data.metadata,
-        )
-        result = await services.ledger.handle(
-            command, idempotency_key, Sender(principal.player_id, "admin")
-        )
+        """Reverse a transfer with a correcting transfer
+
+        A new transfer undoing `transfer_id` for the player, with the reason on the ledger."""
+        command = Reverse(transfer_id=transfer_id, actor=write.player_id, **asdict(data))
+        result = await write.handle(command)
         return ReversalResponse(
             transfer_id=result.transfer_id,
             reverses=transfer_id,
             player_id=result.player_id,
             balance=result.balances.get(CURRENCY, 0),
             version=result.version,
-            inventory=inventory(result.balances, services.item_codes),
+            inventory=inventory(result.balances, write.services.item_codes),
         )
 
 

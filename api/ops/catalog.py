@@ -4,12 +4,11 @@ does the same from the command line (cli/catalog.py)."""
 from typing import Any
 
 import msgspec
-from litestar import Controller, post
-from litestar.datastructures import CacheControlHeader
+from litestar import post
 from litestar.params import JSONBody
 
-from api.http.auth import require_admin
 from api.http.problems import responses
+from api.http.rooms import AdminRoom
 from api.http.schemas import Response
 from api.http.services import Caller, Svc
 from domain.errors import CatalogRefused
@@ -25,14 +24,10 @@ class AppliedResponse(Response):
     seeded: list[str]
 
 
-class CatalogAdminController(Controller):
+class CatalogAdminController(AdminRoom):
     """`POST /admin/catalog`: validate and apply a catalog (the `catalog.json` format)."""
 
     path = "/admin/catalog"
-    tags = ["admin"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_admin]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
     @post(
         "/",

@@ -7,12 +7,11 @@ An operator voids a hold through POST /holds/{id}/void, which admits admin token
 
 from datetime import datetime
 
-from litestar import Controller, get
-from litestar.datastructures import CacheControlHeader
+from litestar import get
 
-from api.http.auth import require_admin
 from api.http.problems import responses
 from api.http.reads import trade_answer
+from api.http.rooms import AdminRoom
 from api.http.schemas import Response, TradeResponse
 from api.http.services import Svc
 from infra.db import connection
@@ -39,14 +38,10 @@ class Escrow(Response):
     trades: list[TradeResponse]
 
 
-class EscrowController(Controller):
+class EscrowController(AdminRoom):
     """The operator's list of what is set aside."""
 
     path = "/admin/escrow"
-    tags = ["admin"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_admin]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
     @get("/", summary="Pending holds and open trades", responses=responses(401, 403))
     async def escrow(self, services: Svc) -> Escrow:

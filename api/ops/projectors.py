@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
-from litestar import Controller, Request, get, post
-from litestar.datastructures import CacheControlHeader
+from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
 
-from api.http.auth import require_admin
 from api.http.problems import problem, responses
+from api.http.rooms import AdminRoom
 from api.http.services import Services, Svc
 from api.ops.schemas import (
     AuditCheck,
@@ -47,14 +46,10 @@ At = Annotated[
 ProjectorName = Annotated[str, PathParameter(pattern=r"^[a-z_]{1,64}$")]
 
 
-class AdminToolsController(Controller):
+class AdminToolsController(AdminRoom):
     """Audit, replay and rebuild."""
 
     path = "/admin"
-    tags = ["admin"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_admin]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
     @post("/audit", status_code=200, summary="Run the audit", responses=responses(401, 403))
     async def audit(self, services: Svc) -> AuditResponse:

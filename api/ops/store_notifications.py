@@ -11,16 +11,15 @@ that Google's own API must resolve, so an operator records a Google refund by or
 import asyncio
 from typing import Annotated, Literal
 
-from litestar import Controller, post
+from litestar import Controller
 from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody, PathParameter
 from msgspec import Meta
 
-from api.http.auth import require_admin
-from api.http.body import StrictBody
-from api.http.problems import responses
+from api.http.rooms import AdminRoom
 from api.http.schemas import Request, Response
 from api.http.services import Caller, Svc
+from api.http.writes import write_route
 from domain.commands import StoreRefund
 from domain.errors import UnknownTransfer
 
@@ -61,16 +60,11 @@ class StoreNotificationController(Controller):
     tags = ["store"]  # noqa: RUF012 - Litestar reads these class attributes
     cache_control = CacheControlHeader(no_store=True)
 
-    @post(
-        "/apple/notifications",
-        dto=StrictBody[AppleNotification],
-        return_dto=None,
-        status_code=200,
-        summary="App Store Server Notifications V2 (REFUND and REVOKE take a grant back)",
-        responses=responses(400, 404, 413, 422),
-    )
+    @write_route("/apple/notifications", status_code=200, refuses=(400, 404, 413, 422))
     async def apple(self, services: Svc, data: JSONBody[AppleNotification]) -> NotificationAnswer:
-        """Verified with SignedDataVerifier; a refund already taken back is not taken twice."""
+        """App Store Server Notifications V2 (REFUND and REVOKE take a grant back)
+
+        Verified with SignedDataVerifier; a refund already taken back is not taken twice."""
         verifier = services.stores.need_apple()
         found = await asyncio.to_thread(verifier.clawback, data.signed_payload)
         if found is None:
@@ -84,27 +78,20 @@ class StoreNotificationController(Controller):
         return NotificationAnswer(outcome="refunded", transfer_id=result.transfer_id)
 
 
-class ReceiptAdminController(Controller):
+class ReceiptAdminController(AdminRoom):
     """`POST /admin/receipts/google/{orderId}/refund`: an operator records a Google refund."""
 
     path = "/admin/receipts"
-    tags = ["admin"]  # noqa: RUF012
-    guards = [require_admin]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
-    @post(
-        "/google/{order_id:str}/refund",
-        dto=StrictBody[RefundRequest],
-        return_dto=None,
-        status_code=200,
-        summary="Take a refunded Google Play purchase back",
-        responses=responses(400, 401, 403, 404, 413),
+    @write_route(
+        "/google/{order_id:str}/refund", status_code=200, refuses=(400, 401, 403, 404, 413)
     )
     async def google(
         self, principal: Caller, services: Svc, order_id: OrderId, data: JSONBody[RefundRequest]
     ) -> RefundAnswer:
-        """404 `unknown-transfer` when the order was never credited; once only."""
+        """Take a refunded Google Play purchase back
+
+        404 `unknown-transfer` when the order was never credited; once only."""
         reason = f"{data.reason} (by {principal.player_id})"
         command = StoreRefund(store="google", receipt_id=order_id, reason=reason)
         result = await services.ledger.handle(command)

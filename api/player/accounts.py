@@ -9,9 +9,10 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody
 
 from api.http.auth import require_player, unauthorized
-from api.http.body import StrictBody
 from api.http.problems import responses
+from api.http.rooms import BEARER
 from api.http.services import Caller, IdempotencyKey, Svc, client_address
+from api.http.writes import write_route
 from api.player.schemas import (
     LoginRequest,
     LoginResponse,
@@ -33,14 +34,7 @@ class AccountController(Controller):
     tags = ["accounts"]  # noqa: RUF012 - Litestar reads these class attributes
     cache_control = CacheControlHeader(no_store=True)
 
-    @post(
-        "/signup",
-        dto=StrictBody[SignupRequest],
-        return_dto=None,
-        status_code=201,
-        summary="Open a player account",
-        responses=responses(400, 409, 413, 422, 429),
-    )
+    @write_route("/signup", status_code=201, refuses=(400, 409, 413, 422, 429))
     async def signup(
         self,
         request: Request[Any, Any, Any],
@@ -48,7 +42,9 @@ class AccountController(Controller):
         services: Svc,
         idempotency_key: IdempotencyKey = None,
     ) -> SignupResponse:
-        """A new player; with `referralCode`, both players receive the referral bonus."""
+        """Open a player account
+
+        A new player; with `referralCode`, both players receive the referral bonus."""
         services.throttles.check_signup(client_address(request))
         password_hash = await services.passwords.hash(data.password)
         result = await services.ledger.handle(
@@ -61,18 +57,13 @@ class AccountController(Controller):
             user_id=result.player_id, username=result.username, referral_code=result.referral_code
         )
 
-    @post(
-        "/login",
-        dto=StrictBody[LoginRequest],
-        return_dto=None,
-        status_code=200,
-        summary="Exchange credentials for a bearer token (and, if asked, a refresh token)",
-        responses=responses(400, 401, 413, 429),
-    )
+    @write_route("/login", status_code=200, refuses=(400, 401, 413, 429))
     async def login(
         self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], services: Svc
     ) -> LoginResponse:
-        """A token for the account; the same 401 whether the username exists or not.
+        """Exchange credentials for a bearer token (and, if asked, a refresh token)
+
+        A token for the account; the same 401 whether the username exists or not.
         `refresh: true` adds a rotating refresh token; `accessTtl` shortens the token's life."""
         address = client_address(request)
         throttles = services.throttles
@@ -93,16 +84,11 @@ class AccountController(Controller):
         )
         return _answer(session)
 
-    @post(
-        "/token/refresh",
-        dto=StrictBody[RefreshRequest],
-        return_dto=None,
-        status_code=200,
-        summary="Exchange a refresh token for a new access token and refresh token",
-        responses=responses(400, 401, 413),
-    )
+    @write_route("/token/refresh", status_code=200, refuses=(400, 401, 413))
     async def refresh(self, data: JSONBody[RefreshRequest], services: Svc) -> LoginResponse:
-        """The next pair; the refresh token presented is used up, and presenting it again
+        """Exchange a refresh token for a new access token and refresh token
+
+        The next pair; the refresh token presented is used up, and presenting it again
         revokes its whole session (every refresh and access token it led to)."""
         try:
             session = await services.sessions.rotate(data.refresh_token, data.access_ttl)
@@ -113,7 +99,7 @@ class AccountController(Controller):
     @post(
         "/logout",
         guards=[require_player],
-        security=[{"bearer": []}],
+        security=BEARER,
         status_code=204,
         summary="Revoke the bearer token (and its refresh session)",
         responses=responses(401),

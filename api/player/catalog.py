@@ -1,15 +1,16 @@
 """The catalog: what the shop sells, at which prices, with the published odds of every drop
 table (public); and using items of the inventory (player)."""
 
-from litestar import Controller, get, post
+from litestar import Controller, get
 from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody
+from msgspec.structs import asdict
 
-from api.http.auth import require_player
-from api.http.body import OptionalBody, StrictBody
 from api.http.problems import responses
+from api.http.rooms import PlayerRoom
 from api.http.schemas import ItemCode, inventory, inventory_key
-from api.http.services import Caller, IdempotencyKey, Svc
+from api.http.services import Svc
+from api.http.writes import Write, write_route
 from api.player.catalog_schemas import (
     CatalogItem,
     CatalogResponse,
@@ -22,7 +23,6 @@ from api.player.catalog_schemas import (
 from domain import assets
 from domain.assets import CURRENCY
 from domain.commands import UseItem
-from service.job import Sender
 
 
 class CatalogController(Controller):
@@ -46,42 +46,23 @@ class CatalogController(Controller):
         )
 
 
-class ItemUseController(Controller):
+class ItemUseController(PlayerRoom):
     """Using items of the authenticated player's inventory."""
 
     path = "/items"
     tags = ["catalog"]  # noqa: RUF012
-    guards = [require_player]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
-    @post(
-        "/{code:str}/use",
-        dto=StrictBody[UseRequest],
-        return_dto=None,
-        status_code=200,
-        summary="Use items: burn them for what they grant",
-        operation_class=OptionalBody,
-        responses=responses(400, 401, 404, 409, 413, 422),
-    )
+    @write_route("/{code:str}/use", status_code=200, refuses=(400, 401, 404, 409, 413, 422))
     async def use(
-        self,
-        principal: Caller,
-        services: Svc,
-        code: ItemCode,
-        data: JSONBody[UseRequest | None] = None,
-        idempotency_key: IdempotencyKey = None,
+        self, write: Write, code: ItemCode, data: JSONBody[UseRequest | None] = None
     ) -> UseResponse:
-        """Burn `quantity` (1 when the body is empty) of the item and credit what its `onUse`
+        """Use items: burn them for what they grant
+
+        Burn `quantity` (1 when the body is empty) of the item and credit what its `onUse`
         grants (a drop table rolls once per item), in one transfer."""
-        body = data or UseRequest()
-        command = UseItem(
-            player_id=principal.player_id,
-            item=code,
-            quantity=body.quantity,
-            metadata=body.metadata,
-        )
-        result = await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
+        body = asdict(data or UseRequest())
+        result = await write.handle(UseItem(player_id=write.player_id, item=code, **body))
+        services = write.services
         return UseResponse(
             transfer_id=result.transfer_id,
             granted=result.granted,

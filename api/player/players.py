@@ -5,27 +5,24 @@ Every route acts on the token's subject only: none takes a player id from the cl
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
-from litestar.datastructures import CacheControlHeader
+from litestar import Request, get
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
+from msgspec.structs import asdict
 
 from api.http import reads
-from api.http.auth import require_player
-from api.http.body import OptionalBody, StrictBody
 from api.http.filters import history_filter
 from api.http.limits import page_size
 from api.http.past import At, BalanceAtResponse, Version, balance_at
 from api.http.problems import problem, responses
+from api.http.rooms import PlayerRoom
 from api.http.schemas import BalanceResponse, HistoryPage, inventory
-from api.http.services import Caller, IdempotencyKey, Svc
+from api.http.services import Caller, Svc
+from api.http.writes import Write, write_route
 from api.player.schemas import PurchaseRequest, PurchaseResponse, TopUpRequest, TopUpResponse
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
 from infra.db import connection
-from service.job import Sender
-
-BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 Cursor = Annotated[
     str | None,
@@ -78,14 +75,11 @@ Limit = Annotated[
 ]
 
 
-class PlayerController(Controller):
+class PlayerController(PlayerRoom):
     """The authenticated player's wallet."""
 
     path = "/"
     tags = ["player"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_player]  # noqa: RUF012
-    security = BEARER
-    cache_control = CacheControlHeader(no_store=True)
 
     @get("/balance", summary="The wallet", responses=responses(400, 401, 404))
     async def balance(
@@ -145,28 +139,18 @@ class PlayerController(Controller):
                 filters=filters,
             )
 
-    @post(
-        "/top-up",
-        dto=StrictBody[TopUpRequest],
-        return_dto=None,
-        status_code=200,
-        summary="Add diamonds (or another currency) from the treasury",
-        operation_class=OptionalBody,
-        responses=responses(400, 401, 403, 404, 409, 413, 422),
-    )
+    @write_route("/top-up", status_code=200, refuses=(400, 401, 403, 404, 409, 413, 422))
     async def top_up(
-        self,
-        principal: Caller,
-        services: Svc,
-        data: JSONBody[TopUpRequest | None] = None,
-        idempotency_key: IdempotencyKey = None,
+        self, write: Write, data: JSONBody[TopUpRequest | None] = None
     ) -> TopUpResponse:
-        """A currency into the wallet (100 diamonds when the body is empty).
+        """Add diamonds (or another currency) from the treasury
+
+        A currency into the wallet (100 diamonds when the body is empty).
 
         Only while PLAYER_TOP_UP is `open` (the development default): otherwise currency comes
         from store receipts and service grants, and this answers 403 `top-up-disabled`.
         """
-        if not services.settings.top_up_open:
+        if not write.services.settings.top_up_open:
             raise problem(
                 403,
                 "top-up-disabled",
@@ -175,48 +159,24 @@ class PlayerController(Controller):
                 error="Top-ups are not available here; buy currency in the store instead.",
             )
         body = data or TopUpRequest()
-        command = TopUp(
-            player_id=principal.player_id,
-            amount=body.amount,
-            currency=body.currency,
-            metadata=body.metadata,
-        )
-        result = await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
+        result = await write.handle(TopUp(player_id=write.player_id, **asdict(body)))
         return TopUpResponse(
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),
             version=result.version,
         )
 
-    @post(
-        "/purchase",
-        dto=StrictBody[PurchaseRequest],
-        return_dto=None,
-        status_code=200,
-        summary="Buy an item of the catalog",
-        responses=responses(400, 401, 404, 409, 413, 422),
-    )
-    async def purchase(
-        self,
-        principal: Caller,
-        services: Svc,
-        data: JSONBody[PurchaseRequest],
-        idempotency_key: IdempotencyKey = None,
-    ) -> PurchaseResponse:
-        """The price option's currencies to the treasury and the item (or a bundle's contents)
+    @write_route("/purchase", status_code=200, refuses=(400, 401, 404, 409, 413, 422))
+    async def purchase(self, write: Write, data: JSONBody[PurchaseRequest]) -> PurchaseResponse:
+        """Buy an item of the catalog
+
+        The price option's currencies to the treasury and the item (or a bundle's contents)
         into the inventory, in one transfer."""
-        command = Purchase(
-            player_id=principal.player_id,
-            item=data.item,
-            quantity=data.quantity,
-            price=data.price,
-            metadata=data.metadata,
-        )
-        result = await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
+        result = await write.handle(Purchase(player_id=write.player_id, **asdict(data)))
         return PurchaseResponse(
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),
             version=result.version,
-            inventory=inventory(result.balances, services.item_codes),
-            wallet=services.wallet(result.balances),
+            inventory=inventory(result.balances, write.services.item_codes),
+            wallet=write.services.wallet(result.balances),
         )

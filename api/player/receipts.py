@@ -9,16 +9,13 @@ answers the first credit, by another player 409 `receipt-already-used`.
 import asyncio
 from typing import Annotated
 
-from litestar import Controller, post
-from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody
 from msgspec import Meta
 
-from api.http.auth import require_player
-from api.http.body import StrictBody
-from api.http.problems import responses
+from api.http.rooms import PlayerRoom
 from api.http.schemas import Request, Response, Wallet
 from api.http.services import Caller, Svc
+from api.http.writes import write_route
 from domain.assets import CURRENCY
 from domain.commands import StoreCredit
 from domain.receipts import StorePurchase
@@ -54,43 +51,30 @@ class ReceiptResponse(Response):
     wallet: Wallet
 
 
-class ReceiptController(Controller):
-    """Store receipts of the authenticated player."""
+class ReceiptController(PlayerRoom):
+    """Store receipts of the authenticated player (the store's id of a purchase is its key)."""
 
     path = "/receipts"
     tags = ["store"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_player]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
-    @post(
-        "/apple",
-        dto=StrictBody[AppleReceipt],
-        return_dto=None,
-        status_code=200,
-        summary="Credit a verified App Store purchase",
-        responses=responses(400, 401, 404, 409, 413, 422),
-    )
+    @write_route("/apple", status_code=200, refuses=(400, 401, 404, 409, 413, 422))
     async def apple(
         self, principal: Caller, services: Svc, data: JSONBody[AppleReceipt]
     ) -> ReceiptResponse:
-        """Verified with Apple's SignedDataVerifier; the product's grant from the catalog."""
+        """Credit a verified App Store purchase
+
+        Verified with Apple's SignedDataVerifier; the product's grant from the catalog."""
         verifier = services.stores.need_apple()
         bought = await asyncio.to_thread(verifier.transaction, data.signed_transaction)
         return await _credit(services, principal.player_id, bought)
 
-    @post(
-        "/google",
-        dto=StrictBody[GoogleReceipt],
-        return_dto=None,
-        status_code=200,
-        summary="Credit a verified Google Play purchase",
-        responses=responses(400, 401, 404, 409, 413, 422),
-    )
+    @write_route("/google", status_code=200, refuses=(400, 401, 404, 409, 413, 422))
     async def google(
         self, principal: Caller, services: Svc, data: JSONBody[GoogleReceipt]
     ) -> ReceiptResponse:
-        """Verified with the app's license key (SHA1withRSA), its package name and state."""
+        """Credit a verified Google Play purchase
+
+        Verified with the app's license key (SHA1withRSA), its package name and state."""
         verifier = services.stores.need_google()
         bought = verifier.purchase(data.purchase_data, data.signature)
         return await _credit(services, principal.player_id, bought)

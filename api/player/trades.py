@@ -7,15 +7,16 @@ at most), so GET /trades/{id} is never stale; the list comes from the trades rea
 from typing import Annotated, Literal
 
 from litestar import Controller, get, post
-from litestar.datastructures import CacheControlHeader
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody, PathParameter, QueryParameter
+from msgspec.structs import asdict
 
-from api.http.auth import require_player
-from api.http.body import StrictBody
 from api.http.problems import responses
 from api.http.reads import trade_answer as answer
+from api.http.rooms import PlayerRoom
 from api.http.schemas import TradeResponse
-from api.http.services import Caller, IdempotencyKey, Svc
+from api.http.services import Caller, Svc
+from api.http.writes import Write, write_route
 from api.player.schemas import TradeList, TradeRequest
 from domain import accounts
 from domain.commands import CloseTrade, OfferTrade, TradeOutcome
@@ -24,7 +25,6 @@ from domain.trades import trade_state
 from infra import eventstore
 from infra.db import connection
 from projections import trades
-from service.job import Sender
 from service.results import trade_result
 
 TradeId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -35,101 +35,49 @@ Status = Annotated[
 LIST_LIMIT = 200
 
 
-class TradeController(Controller):
+def _closing(outcome: TradeOutcome, summary: str, description: str) -> HTTPRouteHandler:
+    """POST /trades/{trade_id}/<outcome>: one of the trade's two players closes it."""
+
+    async def close(self: Controller, write: Write, trade_id: TradeId) -> TradeResponse:
+        command = CloseTrade(trade_id=trade_id, outcome=outcome, caller_id=write.player_id)
+        return answer(await write.handle(command))
+
+    close.__name__ = outcome  # the operation id is made of the path and this name
+    return post(
+        f"/{{trade_id:str}}/{outcome}",
+        status_code=200,
+        summary=summary,
+        description=description,
+        responses=responses(400, 401, 403, 404, 409, 422),
+    )(close)
+
+
+class TradeController(PlayerRoom):
     """Offers escrowed at once, then one swap (accept) or the escrow back."""
 
     path = "/trades"
     tags = ["economy"]  # noqa: RUF012 - Litestar reads these class attributes
-    guards = [require_player]  # noqa: RUF012
-    security = [{"bearer": []}]  # noqa: RUF012
-    cache_control = CacheControlHeader(no_store=True)
 
-    @post(
-        "/",
-        dto=StrictBody[TradeRequest],
-        return_dto=None,
-        status_code=201,
-        summary="Offer another player a trade",
-        responses=responses(400, 401, 404, 409, 413, 422),
+    @write_route("/", status_code=201, refuses=(400, 401, 404, 409, 413, 422))
+    async def offer(self, write: Write, data: JSONBody[TradeRequest]) -> TradeResponse:
+        """Offer another player a trade
+
+        Escrows `give` (it leaves the spendable balance) and opens the trade (`open`)."""
+        return answer(await write.handle(OfferTrade(offerer_id=write.player_id, **asdict(data))))
+
+    accept = _closing(
+        "accept",
+        "Accept a trade offered to you: one swap",
+        "`give` to the recipient and `want` to the offerer in one transfer (`accepted`).",
     )
-    async def offer(
-        self,
-        principal: Caller,
-        services: Svc,
-        data: JSONBody[TradeRequest],
-        idempotency_key: IdempotencyKey = None,
-    ) -> TradeResponse:
-        """Escrows `give` (it leaves the spendable balance) and opens the trade (`open`)."""
-        command = OfferTrade(
-            offerer_id=principal.player_id,
-            to=data.to,
-            give=data.give,
-            want=data.want,
-            expires_in=data.expires_in,
-            metadata=data.metadata,
-        )
-        return answer(
-            await services.ledger.handle(command, idempotency_key, Sender(principal.player_id))
-        )
-
-    async def _close(
-        self,
-        principal: Caller,
-        services: Svc,
-        trade_id: str,
-        outcome: TradeOutcome,
-        key: str | None,
-    ) -> TradeResponse:
-        command = CloseTrade(trade_id=trade_id, outcome=outcome, caller_id=principal.player_id)
-        return answer(await services.ledger.handle(command, key, Sender(principal.player_id)))
-
-    @post(
-        "/{trade_id:str}/accept",
-        status_code=200,
-        summary="Accept a trade offered to you: one swap",
-        responses=responses(400, 401, 403, 404, 409, 422),
+    decline = _closing(
+        "decline",
+        "Decline a trade offered to you",
+        "The escrow goes back to the offerer (`declined`).",
     )
-    async def accept(
-        self,
-        principal: Caller,
-        services: Svc,
-        trade_id: TradeId,
-        idempotency_key: IdempotencyKey = None,
-    ) -> TradeResponse:
-        """`give` to the recipient and `want` to the offerer in one transfer (`accepted`)."""
-        return await self._close(principal, services, trade_id, "accept", idempotency_key)
-
-    @post(
-        "/{trade_id:str}/decline",
-        status_code=200,
-        summary="Decline a trade offered to you",
-        responses=responses(400, 401, 403, 404, 409, 422),
+    cancel = _closing(
+        "cancel", "Cancel your own offer", "The escrow goes back to the offerer (`cancelled`)."
     )
-    async def decline(
-        self,
-        principal: Caller,
-        services: Svc,
-        trade_id: TradeId,
-        idempotency_key: IdempotencyKey = None,
-    ) -> TradeResponse:
-        """The escrow goes back to the offerer (`declined`)."""
-        return await self._close(principal, services, trade_id, "decline", idempotency_key)
-
-    @post(
-        "/{trade_id:str}/cancel",
-        status_code=200,
-        summary="Cancel your own offer",
-        responses=responses(400, 401, 403, 404, 409, 422),
-    )
-    async def cancel(
-        self,
-        principal: Caller,
-        services: Svc,
-        trade_id: TradeId,
-        idempotency_key: IdempotencyKey = None,
-    ) -> TradeResponse:
-        """The escrow goes back to the offerer (`cancelled`)."""
-        return await self._close(principal, services, trade_id, "cancel", idempotency_key)
 
     @get("/", summary="Your trades, both directions", responses=responses(400, 401))
     async def list_trades(
