@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from cli.common import live_catalog, settings_of
+from domain.assets import Catalog
 from domain.errors import CatalogRefused
 from infra.catalog import CatalogInvalid, load_catalog, parse_catalog
 from infra.config import ConfigError
@@ -43,6 +44,9 @@ async def _apply(args: argparse.Namespace, dsn: str) -> int:
     try:
         async with pool.acquire() as conn:
             live = await live_catalog(conn)
+        if same(catalog, live):
+            print(f"catalog version {live.version} is this file already: nothing applied")
+            return 0
         ledger = bootstrap(settings, pool, catalog=live)
         try:
             await ledger.align_with_genesis()
@@ -57,6 +61,11 @@ async def _apply(args: argparse.Namespace, dsn: str) -> int:
     return 0
 
 
+def same(wanted: Catalog, live: Catalog) -> bool:
+    """True when `wanted` says what `live` says (whatever its version)."""
+    return msgspec.structs.replace(wanted, version=live.version) == live
+
+
 def _seeded(applied: AppliedCatalog) -> str:
     return f"; genesis minted for {', '.join(applied.seeded)}" if applied.seeded else ""
 
@@ -67,7 +76,7 @@ async def apply_at_start(ledger: LedgerService, path: str) -> str:
     the server does not start on a catalog it was not asked to serve."""
     wanted = load_catalog(path)
     live = ledger.catalog
-    if msgspec.structs.replace(wanted, version=live.version) == live:
+    if same(wanted, live):
         return f"catalog version {live.version} is CATALOG_FILE already"
     try:
         applied = await apply_catalog(ledger, wanted, actor=f"CATALOG_FILE={path}")
