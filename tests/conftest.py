@@ -49,9 +49,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Stop the embedded server this session started (a test never leaves a process running),
     unless another test session is still using it."""
-    if _controls_session() and _started_embedded and embedded.running(_EMBEDDED):
-        if asyncio.run(_other_sessions(embedded.ensure_running(_EMBEDDED))) == 0:
-            embedded.stop(_EMBEDDED)
+    if not (_controls_session() and _started_embedded and embedded.running(_EMBEDDED)):
+        return
+    if asyncio.run(_other_sessions(embedded.ensure_running(_EMBEDDED))) == 0:
+        embedded.stop(_EMBEDDED)
 
 
 async def _other_sessions(dsn: str) -> int:

@@ -60,7 +60,7 @@ class WebhookEndpoint(Response):
     created_at: datetime
     from_position: Annotated[
         int, Meta(description="Deliveries are of the events at or after this log position")
-    ] = 1
+    ]
 
 
 class WebhookList(Response):

@@ -142,7 +142,7 @@ async def test_a_restart_keeps_the_live_catalog_and_a_changed_file_is_applied(
         finally:
             await server.stop()
             server.close()
-        status, out, _ = await gameledger(tmp_path, "config")
+        _, out, _ = await gameledger(tmp_path, "config")
         assert json.loads(out)["catalog"]["version"] == expected
 
 
@@ -168,7 +168,8 @@ async def test_a_command_stops_the_embedded_postgres_it_started_and_only_that(
     assert status == 0, err
     assert out.startswith("applied: ")
     deadline = time.monotonic() + 10
-    while _postgres_of(data) and time.monotonic() < deadline:  # the postmaster exiting
+    # The postmaster exiting: polling /proc, there is nothing to wait on.
+    while _postgres_of(data) and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     assert _postgres_of(data) == []
     assert not (data / "postmaster.pid").exists()
