@@ -14,9 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Serves the two-currency example catalog (README: Economy catalog) unless CATALOG_FILE says otherwise.
+# Serves the two-currency example catalog (README: Economy catalog) unless CATALOG_FILE says otherwise,
+# and saves its settings to .gameledger/env, where every other `gameledger` command reads them.
 run: $(STAMP)
-	CATALOG_FILE=$${CATALOG_FILE:-catalog.json} $(BIN)/gameledger serve
+	CATALOG_FILE=$${CATALOG_FILE:-catalog.json} $(BIN)/gameledger serve --save-env
 
 # The browser tests drive Debian's chromium, `bench --quick` drives wrk and the clock scenario
 # shifts its servers' clocks with faketime (libfaketime): install them when missing (as root, or

@@ -11,9 +11,9 @@ import os
 import sys
 from typing import Any
 
+from cli.common import settings_of
 from cli.main import prepare
 from domain.errors import DomainError, InvalidPassword
-from infra.config import load_settings
 from infra.db import create_pool
 from service import sessions
 from service.admins import create_admin
@@ -46,7 +46,7 @@ def register(subparsers: Any) -> None:
 
 
 async def _create(args: argparse.Namespace, dsn: str) -> int:
-    settings = load_settings()
+    settings = settings_of(args)
     try:
         password = read_password()
         await prepare(dsn, settings)
@@ -65,6 +65,8 @@ async def _create(args: argparse.Namespace, dsn: str) -> int:
 def read_password() -> str:
     """The new password from the environment or, twice, from the terminal."""
     password = os.environ.get(PASSWORD_ENV)
+    if password is None and not sys.stdin.isatty():  # getpass would read a pipe, or die at EOF
+        raise InvalidPassword(f"no terminal to ask the password on: set {PASSWORD_ENV}")
     if password is None:
         password = getpass.getpass("Password for the admin: ")
         if getpass.getpass("Repeat the password: ") != password:
@@ -75,7 +77,7 @@ def read_password() -> str:
 
 
 async def _revoke(args: argparse.Namespace, dsn: str) -> int:
-    settings = load_settings()
+    settings = settings_of(args)
     try:
         await prepare(dsn, settings)
         pool = await create_pool(dsn, settings, min_size=1, max_size=2)

@@ -8,12 +8,11 @@ import argparse
 import sys
 from typing import Any
 
-import msgspec
-
 from api.http.filters import TIME_EXAMPLE, rfc3339
+from cli.common import print_json, settings_of, wire
+from domain.assets import CURRENCY
 from domain.errors import DomainError, UnknownPlayer
 from infra import credentials
-from infra.config import load_settings
 from infra.db import create_pool
 from projections.past import PastWallet, wallet_at
 
@@ -42,7 +41,7 @@ async def _balance(args: argparse.Namespace, dsn: str) -> int:
         return _fail(f"--at must be an RFC 3339 time with a zone, e.g. {TIME_EXAMPLE}", 2)
     if args.version is not None and args.version < 1:
         return _fail("--version must be a whole number of at least 1", 2)
-    pool = await create_pool(dsn, load_settings(), min_size=1, max_size=2)
+    pool = await create_pool(dsn, settings_of(args), min_size=1, max_size=2)
     try:
         async with pool.acquire() as conn:
             login = await credentials.by_username(conn, args.username)
@@ -53,7 +52,10 @@ async def _balance(args: argparse.Namespace, dsn: str) -> int:
         return _fail(f"{error.detail}: {args.username}", 1)
     finally:
         await pool.close()
-    print(msgspec.json.encode(wallet).decode() if args.json else describe(wallet))
+    if args.json:  # the names of GET /admin/players/{username}/balance
+        print_json({"balance": wallet.balances.get(CURRENCY, 0), **wire(wallet)})
+    else:
+        print(describe(wallet))
     if wallet.stale:
         print("gameledger: the history projection is behind; newer events may be missing",
               file=sys.stderr)  # fmt: skip

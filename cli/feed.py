@@ -9,8 +9,9 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from cli.common import print_json, settings_of
 from domain.errors import DomainError
-from infra.config import Settings, load_settings
+from infra.config import Settings
 from infra.db import create_pool
 from service import webhooks as webhook_admin
 
@@ -27,6 +28,15 @@ def register(subparsers: Any) -> None:
     add.add_argument("url")
     add.add_argument("--event", action="append", required=True, help="an event key; repeatable")
     add.add_argument("--description")
+    add.add_argument(
+        "--from",
+        dest="start",
+        default="end",
+        type=_start,
+        metavar="WHERE",
+        help="where deliveries begin: end (the default: only new events), beginning, or a "
+        "log position",
+    )
     add.set_defaults(func=_run(_add))
     commands.add_parser("list", help="every endpoint").set_defaults(func=_run(_list))
     for name, action, says in (
@@ -48,11 +58,23 @@ def register(subparsers: Any) -> None:
 async def _feed(args: argparse.Namespace, dsn: str) -> int:
     from projections.feed_runner import serve_feed
 
-    settings = msgspec.structs.replace(load_settings(), run_webhooks=True)
+    settings = msgspec.structs.replace(settings_of(args), run_webhooks=True)
     if not settings.nats_url:
         print("gameledger: NATS_URL is not set: delivering webhooks only", file=sys.stderr)
     await serve_feed(dsn, settings)
     return 0
+
+
+# Where HTTP names a field otherwise (api/ops/webhooks.py), or leaves it out.
+_HTTP_NAMES: dict[str, str | None] = {"event_key": "eventType", "updated_at": None}
+
+
+def _start(text: str) -> str | int:
+    if text in ("beginning", "end"):
+        return text
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise argparse.ArgumentTypeError("expected end, beginning or a log position (1 or more)")
 
 
 Action = Callable[[asyncpg.Pool, Settings, argparse.Namespace], Awaitable[object]]
@@ -60,7 +82,7 @@ Action = Callable[[asyncpg.Pool, Settings, argparse.Namespace], Awaitable[object
 
 def _run(action: Action) -> Callable[[argparse.Namespace, str], Awaitable[int]]:
     async def handler(args: argparse.Namespace, dsn: str) -> int:
-        settings = load_settings()
+        settings = settings_of(args)
         pool = await create_pool(dsn, settings, min_size=1, max_size=2)
         try:
             result = await action(pool, settings, args)
@@ -69,19 +91,21 @@ def _run(action: Action) -> Callable[[argparse.Namespace, str], Awaitable[int]]:
             return 1
         finally:
             await pool.close()
-        if result is not None:
-            print(msgspec.json.format(msgspec.json.encode(result)).decode())
+        if result is not None:  # as /admin/webhooks answers
+            print_json(result, _HTTP_NAMES)
         return 0
 
     return handler
 
 
 async def _add(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespace) -> object:
-    return await webhook_admin.register(pool, settings, args.url, args.event, args.description)
+    return await webhook_admin.register(
+        pool, settings, args.url, args.event, args.description, args.start
+    )
 
 
 async def _list(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespace) -> object:
-    return await webhook_admin.endpoints(pool)
+    return {"endpoints": await webhook_admin.endpoints(pool)}
 
 
 async def _disable(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespace) -> object:
@@ -102,7 +126,7 @@ async def _delete(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespa
 
 
 async def _failed(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespace) -> object:
-    return await webhook_admin.deliveries(pool, "failed")
+    return {"deliveries": await webhook_admin.deliveries(pool, "failed")}
 
 
 async def _redeliver(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespace) -> object:

@@ -5,19 +5,32 @@ Every failure ends with a one-line message on stderr and a non-zero exit status.
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 import asyncpg
 import msgspec
 
+from cli.catalog import apply_at_start
+from cli.common import catalog_origin, live_catalog, settings_of
+from domain.errors import DomainError
 from infra import embedded, migrate
 from infra import logging as infra_logging
-from infra.config import DATA_DIR, ConfigError, Settings, load_settings, masked
+from infra.config import (
+    DATA_DIR,
+    ENV_FILE,
+    ConfigError,
+    Settings,
+    layers,
+    load_settings,
+    sourced,
+    write_env_file,
+)
 from infra.db import create_pool
 from service.bootstrap import bootstrap
 
@@ -35,13 +48,9 @@ _PLUGINS = (
 _FEED_PLUGINS = ("cli.feed",)  # the change feed and webhooks (issue 16)
 
 
-def resolve_dsn(settings: Settings) -> str:
-    """The database to use: DATABASE_URL, else the embedded server (started if needed)."""
-    return settings.database_url or embedded.ensure_running("pg")
-
-
-async def prepare(dsn: str, settings: Settings) -> list[str]:
-    """Apply migrations and seed genesis (both idempotent); the migrations applied."""
+async def prepare(dsn: str, settings: Settings, *, catalog_file: str | None = None) -> list[str]:
+    """Apply migrations and seed genesis (both idempotent), and with `catalog_file` (a server's
+    start) make that catalog live unless it is already; the migrations applied."""
     conn = await asyncpg.connect(dsn, timeout=settings.db_command_timeout)
     try:
         applied = await migrate.migrate(conn)
@@ -49,9 +58,13 @@ async def prepare(dsn: str, settings: Settings) -> list[str]:
         await conn.close()
     pool = await create_pool(dsn, settings, min_size=1, max_size=2)
     try:
-        ledger = bootstrap(settings, pool)
+        async with pool.acquire() as pooled:
+            live = await live_catalog(pooled)
+        ledger = bootstrap(settings, pool, catalog=live)
         try:
             await ledger.seed_genesis()
+            if catalog_file:
+                print(f"gameledger: {await apply_at_start(ledger, catalog_file)}", file=sys.stderr)
         finally:
             await ledger.close()
     finally:
@@ -70,8 +83,7 @@ async def _migrate(args: argparse.Namespace, dsn: str) -> int:
 
 
 async def _seed(args: argparse.Namespace, dsn: str) -> int:
-    settings = load_settings()
-    await prepare(dsn, settings)
+    await prepare(dsn, settings_of(args))
     print("genesis is in place")
     return 0
 
@@ -79,12 +91,14 @@ async def _seed(args: argparse.Namespace, dsn: str) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.http import server  # uvicorn, only for the command that serves
 
+    if args.save_env:
+        write_env_file()
     if settings.database_url:
         dsn, owned = settings.database_url, False
     else:
         dsn, owned = embedded.start_owned("pg")
     try:
-        asyncio.run(prepare(dsn, settings))
+        asyncio.run(prepare(dsn, settings, catalog_file=settings.catalog_file))
         os.environ["GAMELEDGER_DSN"] = dsn
         if settings.workers > 1:
             _metrics_dir()
@@ -112,9 +126,44 @@ def _metrics_dir() -> None:
 
 
 def _config(args: argparse.Namespace, settings: Settings) -> int:
-    data: dict[str, Any] = masked(settings)
-    print(msgspec.json.format(msgspec.json.encode(data)).decode())
+    sources = {var: source for var, (_, source) in layers(env_file=True).items()}
+    shown = {
+        "envFile": str(ENV_FILE.resolve()) if ENV_FILE.is_file() else None,
+        "catalog": _catalog_shown(settings),
+        "settings": sourced(settings, sources),
+    }
+    print(msgspec.json.format(msgspec.json.encode(shown)).decode())
     return 0
+
+
+def _catalog_shown(settings: Settings) -> dict[str, Any]:
+    """The live catalog's version and source, read from the log (a database that is not there
+    is said so, not an error: `config` works without one)."""
+    try:
+        with _database(settings) as dsn:
+            return asyncio.run(asyncio.wait_for(_read_origin(dsn), 10))
+    except Exception as error:  # any reason the log cannot be read is worth one line here
+        reason = (str(error).splitlines() or [type(error).__name__])[0]
+        return {"version": None, "source": f"unknown: the log is unreadable ({reason})"}
+
+
+async def _read_origin(dsn: str) -> dict[str, Any]:
+    conn = await asyncpg.connect(dsn, timeout=5)
+    try:
+        return await catalog_origin(conn)
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def _database(settings: Settings) -> Iterator[str]:
+    """DATABASE_URL, else the embedded server: started for this command if it was not running,
+    and then stopped at its end; left alone when another process (`make run`) runs it."""
+    if settings.database_url:
+        yield settings.database_url
+    else:
+        with embedded.for_command("pg") as dsn:
+            yield dsn
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,8 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--keep-database", action="store_true", help="leave the embedded PostgreSQL running on exit"
     )
+    serve.add_argument(
+        "--save-env",
+        action="store_true",
+        help=f"save the settings to {ENV_FILE} for the other commands (make run does)",
+    )
     serve.set_defaults(local=_serve)
-    sub.add_parser("config", help="print the effective configuration").set_defaults(local=_config)
+    sub.add_parser(
+        "config", help="print each setting, where it came from, and the live catalog"
+    ).set_defaults(local=_config)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
     sub.add_parser("seed", help="migrate and mint genesis (idempotent)").set_defaults(func=_seed)
     for name in (*_PLUGINS, *_FEED_PLUGINS):
@@ -149,7 +205,9 @@ def run(args: argparse.Namespace) -> int:
     """Run a parsed command (`local`, or `func` on the database) with the command line's
     settings, logging and one-line failures (the tooling's entry points use it too)."""
     try:
-        settings = load_settings()
+        # `serve` is configured by its environment alone; every other command also reads the
+        # env file a server saved, so it works on the same database with the same settings.
+        args.settings = settings = load_settings(env_file=getattr(args, "command", None) != "serve")
         # LOG_FORMAT and LOG_LEVEL hold for every command that logs (`project` runs for days);
         # `config` only prints.
         if getattr(args, "command", None) != "config":
@@ -157,21 +215,30 @@ def run(args: argparse.Namespace) -> int:
         if hasattr(args, "local"):
             result: int = args.local(args, settings)
             return result
-        dsn = resolve_dsn(settings)
         handler: Handler = args.func
-        return asyncio.run(handler(args, dsn))
+        with _database(settings) as dsn:
+            return asyncio.run(handler(args, dsn))
     except ConfigError as error:
-        print(f"gameledger: configuration error: {error}", file=sys.stderr)
-        return 2
+        return _failed(f"configuration error: {error}", 2)
     except (ConnectionError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-        detail = (str(error).splitlines() or [type(error).__name__])[0]
-        print(f"gameledger: database error: {detail}", file=sys.stderr)
-        return 3
+        return _failed(f"database error: {_first_line(error)}", 3)
+    except DomainError as error:
+        return _failed(error.detail, 1)
     except OSError as error:
-        print(f"gameledger: {error}", file=sys.stderr)
-        return 3
+        return _failed(str(error), 3)
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # a bug: still one line, with the type to search the code for
+        return _failed(f"unexpected {type(error).__name__}: {_first_line(error)}", 1)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
+def _failed(message: str, status: int) -> int:
+    print(f"gameledger: {message}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

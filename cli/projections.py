@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
-
+from cli.common import all_catalogs, print_json, settings_of
 from domain.details import StoreCreditDetails, StoreRefundDetails
 from domain.events import (
     Claimed,
@@ -20,9 +19,7 @@ from domain.events import (
     TrancheChanged,
     Transferred,
 )
-from infra import catalog_store, codec, eventstore_reads
-from infra.catalog import load_catalog
-from infra.config import load_settings
+from infra import codec, eventstore_reads
 from infra.db import Conn, Pool, create_pool
 from infra.eventstore import StoredEvent
 from infra.waker import CHANNEL
@@ -71,8 +68,8 @@ def _fail(message: str, status: int = 1) -> int:
 
 
 @contextlib.asynccontextmanager
-async def _pool(dsn: str) -> AsyncIterator[Pool]:
-    pool = await create_pool(dsn, load_settings(), min_size=1, max_size=2)
+async def _pool(args: argparse.Namespace, dsn: str) -> AsyncIterator[Pool]:
+    pool = await create_pool(dsn, settings_of(args), min_size=1, max_size=2)
     try:
         yield pool
     finally:
@@ -85,7 +82,7 @@ async def _project(args: argparse.Namespace, dsn: str) -> int:
     except ValueError as error:
         return _fail(str(error), 2)
     sweeper = None if args.no_sweeper else writers(ReadModelOverdue)
-    await serve(dsn, load_settings(), RunnerOptions(names=names, sweeper=sweeper))
+    await serve(dsn, settings_of(args), RunnerOptions(names=names, sweeper=sweeper))
     return 0
 
 
@@ -94,7 +91,7 @@ async def _rebuild(args: argparse.Namespace, dsn: str) -> int:
         select(args.names)
     except ValueError as error:
         return _fail(str(error), 2)
-    async with _pool(dsn) as pool:
+    async with _pool(args, dsn) as pool:
         try:
             reports = await rebuild(pool, args.names, progress=Progress)
         except RebuildBusy as error:
@@ -105,12 +102,11 @@ async def _rebuild(args: argparse.Namespace, dsn: str) -> int:
 
 
 async def _audit(args: argparse.Namespace, dsn: str) -> int:
-    base = load_catalog(load_settings().catalog_file)
-    async with _pool(dsn) as pool, pool.acquire() as conn:
-        catalogs = await catalog_store.versions(conn, base)  # prices as each event names
+    async with _pool(args, dsn) as pool, pool.acquire() as conn:
+        catalogs = await all_catalogs(conn)  # prices as each event names, from the log
         report = await run_audit(conn, catalogs=catalogs)
     if args.json:
-        print(msgspec.json.format(msgspec.json.encode(report)).decode())
+        print_json(report, {"details": "findings"})  # as POST /admin/audit
     else:
         print(summary(report))
     return 0 if report.ok else 1
@@ -128,13 +124,13 @@ async def _replay(args: argparse.Namespace, dsn: str) -> int:
         at = _parse_time(args.at)
     except ValueError:
         return _fail(f"--at {args.at!r}: expected an ISO time such as 2025-06-01T12:00:00Z", 2)
-    async with _pool(dsn) as pool, pool.acquire() as conn:
+    async with _pool(args, dsn) as pool, pool.acquire() as conn:
         stream = await resolve_stream(conn, args.stream)
         if stream is None:
             return _fail(f"no stream, player or username named {args.stream!r}")
         steps = await replay(conn, stream, until_version=args.until, at=at)
-    if args.json:
-        print(msgspec.json.format(msgspec.json.encode(steps)).decode())
+    if args.json:  # as GET /admin/streams/{stream}
+        print_json({"streamId": stream, "events": steps}, {"event_type": "type"})
         return 0
     print(f"{stream}: {len(steps)} events")
     for s in steps:
@@ -190,7 +186,7 @@ def _event_line(stored: StoredEvent) -> str:
 async def _events(args: argparse.Namespace, dsn: str) -> int:
     if args.limit < 0:
         return _fail("--limit must be 0 or more", 2)
-    async with _pool(dsn) as pool, pool.acquire() as conn:
+    async with _pool(args, dsn) as pool, pool.acquire() as conn:
         # One snapshot: following starts at its horizon, and what the tail printed above that
         # horizon is skipped once, so nothing is printed twice and nothing is missed.
         async with conn.transaction(isolation="repeatable_read", readonly=True):

@@ -9,9 +9,9 @@ import argparse
 import sys
 from typing import Any
 
+from cli.common import live_catalog, settings_of
 from domain.commands import StoreRefund
 from domain.errors import DomainError
-from infra.config import load_settings
 from infra.db import create_pool
 from service.bootstrap import bootstrap
 
@@ -29,13 +29,14 @@ def register(subparsers: Any) -> None:
 
 
 async def _refund(args: argparse.Namespace, dsn: str) -> int:
-    settings = load_settings()
+    settings = settings_of(args)
     pool = await create_pool(dsn, settings, min_size=1, max_size=2)
     try:
-        ledger = bootstrap(settings, pool)
+        async with pool.acquire() as conn:
+            live = await live_catalog(conn)
+        ledger = bootstrap(settings, pool, catalog=live)
         try:
             await ledger.align_with_genesis()
-            await ledger.refresh_catalog()
             command = StoreRefund(store="google", receipt_id=args.order_id, reason=args.reason)
             result = await ledger.handle(command)
         finally:

@@ -120,3 +120,14 @@ def _mask_url(url: str) -> str:
         return url
     user = creds.split(":", 1)[0]
     return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
+
+
+def sourced(settings: Settings, sources: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Every variable's effective value (masked) and where it came from (`default` if unset)."""
+    shown = masked(settings)
+    values = {var: shown[field] for var, (field, _) in _FIELDS.items()}
+    values |= {var: shown["economy"][field] for var, field in _ECONOMY.items()}
+    return {
+        var: {"value": value, "source": sources.get(var, "default")}
+        for var, value in values.items()
+    }

@@ -116,6 +116,35 @@ def start_owned(name: str = "pg") -> tuple[str, bool]:
     return dsn, _claim(name)
 
 
+def running(name: str = "pg") -> bool:
+    """True when the embedded server's postmaster is alive (whoever started it)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        pid = int((_data_dir(name) / "postmaster.pid").read_text().split()[0])
+        return _alive(pid)
+    return False
+
+
+@contextlib.contextmanager
+def for_command(name: str = "pg") -> Iterator[str]:
+    """The embedded server for one command: started if it was not running, and then stopped
+    at the command's end (unless someone else, `make run`, took it over meanwhile)."""
+    if running(name):
+        yield ensure_running(name)
+        return
+    dsn, owned = start_owned(name)
+    try:
+        yield dsn
+    finally:
+        if owned and _owned_by_me(name):
+            stop(name)
+
+
+def _owned_by_me(name: str) -> bool:
+    with contextlib.suppress(OSError):
+        return _owner_file(name).read_text().strip() == _identity(os.getpid())
+    return False
+
+
 def stop(name: str = "pg") -> None:
     """Stop the embedded server cleanly (a fast shutdown; data is kept)."""
     with warnings.catch_warnings():

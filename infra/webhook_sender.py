@@ -15,6 +15,7 @@ import asyncio
 import base64
 import functools
 import ipaddress
+import logging
 import random
 import secrets
 import socket
@@ -40,6 +41,9 @@ REFUSED: tuple[Network, ...] = tuple(
         "224.0.0.0/4", "ff00::/8", "255.255.255.255/32",
     )
 )  # fmt: skip
+# httpx logs every request as an unstructured INFO line; the dispatcher logs each attempt itself
+# (projections/webhooks.py: DEBUG, failures at WARNING), so only httpx's own warnings show.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 MAX_BACKOFF = 3600.0  # retries at least hourly until the deadline
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 

@@ -25,6 +25,7 @@ class Endpoint(msgspec.Struct, frozen=True, kw_only=True):
     disabled_reason: str | None
     created_at: datetime
     updated_at: datetime
+    from_position: int = 1  # deliveries are of the events at or after this log position
 
 
 class Due(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,10 +58,16 @@ class Delivery(msgspec.Struct, frozen=True, kw_only=True):
     delivered_at: datetime | None
 
 
-_ENDPOINT = "id, url, events, description, secret, enabled, disabled_reason, created_at, updated_at"
+_ENDPOINT = (
+    "id, url, events, description, secret, enabled, disabled_reason, created_at, updated_at, "
+    "from_position"
+)
+# No position given: the one after the log's current end, so the past is not delivered.
 _CREATE = f"""
-INSERT INTO webhook_endpoints (id, url, events, description, secret)
-VALUES ($1, $2, $3, $4, $5) RETURNING {_ENDPOINT}
+INSERT INTO webhook_endpoints (id, url, events, description, secret, from_position)
+VALUES ($1, $2, $3, $4, $5,
+        coalesce($6, (SELECT coalesce(max(global_position), 0) + 1 FROM events)))
+RETURNING {_ENDPOINT}
 """
 _LIST = f"SELECT {_ENDPOINT} FROM webhook_endpoints ORDER BY created_at, id"
 _ENABLE = f"""
@@ -71,7 +78,7 @@ _ROTATE = f"""
 UPDATE webhook_endpoints SET secret = $2, updated_at = now() WHERE id = $1 RETURNING {_ENDPOINT}
 """
 _DELETE = "DELETE FROM webhook_endpoints WHERE id = $1"
-_SUBSCRIBED = "SELECT id, events FROM webhook_endpoints WHERE enabled"
+_SUBSCRIBED = "SELECT id, events, from_position FROM webhook_endpoints WHERE enabled"
 
 _INSERT = """
 INSERT INTO webhook_deliveries (endpoint_id, event_id, event_key, global_position, body, deadline)
@@ -124,10 +131,18 @@ def _endpoint(row: object) -> Endpoint:
 
 
 async def create(
-    conn: Conn, url: str, events: list[str], description: str | None, secret: str
+    conn: Conn,
+    url: str,
+    events: list[str],
+    description: str | None,
+    secret: str,
+    from_position: int | None = None,
 ) -> Endpoint:
-    """Register an endpoint."""
-    return _endpoint(await conn.fetchrow(_CREATE, uuid.uuid4(), url, events, description, secret))
+    """Register an endpoint, delivering from `from_position` (None: the log's end)."""
+    row = await conn.fetchrow(
+        _CREATE, uuid.uuid4(), url, events, description, secret, from_position
+    )
+    return _endpoint(row)
 
 
 async def endpoints(conn: Conn) -> list[Endpoint]:
@@ -154,9 +169,10 @@ async def delete(conn: Conn, endpoint_id: uuid.UUID) -> bool:
     return bool(await conn.execute(_DELETE, endpoint_id) == "DELETE 1")
 
 
-async def subscribed(conn: Conn) -> list[tuple[uuid.UUID, list[str]]]:
-    """(id, event keys) of each enabled endpoint."""
-    return [(r["id"], list(r["events"])) for r in await conn.fetch(_SUBSCRIBED)]
+async def subscribed(conn: Conn) -> list[tuple[uuid.UUID, list[str], int]]:
+    """(id, event keys, first log position) of each enabled endpoint."""
+    rows = await conn.fetch(_SUBSCRIBED)
+    return [(r["id"], list(r["events"]), r["from_position"]) for r in rows]
 
 
 async def enqueue(

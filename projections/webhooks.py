@@ -64,7 +64,11 @@ def outbox(retry_seconds: float) -> Projection:
         rows = []
         for stored in events:
             key = event_key(stored.event)
-            wanted = [endpoint for endpoint, patterns in subscribers if matches(patterns, key)]
+            wanted = [
+                endpoint
+                for endpoint, patterns, first in subscribers
+                if stored.global_position >= first and matches(patterns, key)
+            ]
             if wanted:
                 text = envelope(stored, meta.get(stored.global_position, {}))
                 ident = event_id(stored.stream_id, stored.version)
@@ -194,6 +198,7 @@ class Dispatcher:
             self.rng,
         )
         metrics.WEBHOOK_ATTEMPTS.labels(step.outcome).inc()
+        _log_attempt(delivery, status, error, step)
         async with self.pool.acquire() as conn:
             if step.outcome == "delivered":
                 await webhook_store.delivered(conn, delivery.id, status or 0)
@@ -207,3 +212,19 @@ class Dispatcher:
                 await webhook_store.retry_at(conn, delivery.id, step.retry_at, status, error)
             else:
                 await webhook_store.failed(conn, delivery.id, status, error or "retries exhausted")
+
+
+def _log_attempt(
+    delivery: Due, status: int | None, error: str | None, step: webhook_sender.NextStep
+) -> None:
+    """Each attempt at DEBUG; one that was not delivered at WARNING, with why and what next."""
+    fields = {
+        "delivery": delivery.id, "endpoint": str(delivery.endpoint_id), "url": delivery.url,
+        "event_id": delivery.event_id, "attempt": delivery.attempts, "status": status,
+        "outcome": step.outcome,
+    }  # fmt: skip
+    if step.outcome == "delivered":
+        _log.debug("webhook delivered", **fields)
+        return
+    retry_at = step.retry_at.isoformat() if step.retry_at else None
+    _log.warning("webhook attempt failed", **fields, error=error, retry_at=retry_at)

@@ -1,7 +1,7 @@
 """Operators' webhook actions, shared by the HTTP API and the command line."""
 
 import uuid
-from typing import get_args
+from typing import Literal, get_args
 
 import asyncpg
 
@@ -11,6 +11,7 @@ from infra import webhook_sender, webhook_store
 from infra.config import Settings
 from infra.webhook_store import Delivery, Endpoint
 
+Start = Literal["beginning", "end"] | int  # where an endpoint's deliveries begin
 KEYS = sorted([*EVENT_TYPES, *(f"transferred.{code}" for code in get_args(TransferCode)), "*"])
 
 
@@ -26,13 +27,21 @@ def check_events(events: list[str]) -> list[str]:
 
 
 async def register(
-    pool: asyncpg.Pool, settings: Settings, url: str, events: list[str], description: str | None
+    pool: asyncpg.Pool,
+    settings: Settings,
+    url: str,
+    events: list[str],
+    description: str | None,
+    start: Start = "end",
 ) -> Endpoint:
-    """Register an endpoint with a fresh secret, after the URL and event checks."""
+    """Register an endpoint with a fresh secret, after the URL and event checks. Its deliveries
+    begin at the log's end, its `beginning`, or the global position `start`."""
     keys = check_events(events)
     await webhook_sender.check_url(url, webhook_sender.allowed(settings.webhook_allow_networks))
+    first = None if start == "end" else 1 if start == "beginning" else max(int(start), 1)
+    secret = webhook_sender.new_secret()
     async with pool.acquire() as conn:
-        return await webhook_store.create(conn, url, keys, description, webhook_sender.new_secret())
+        return await webhook_store.create(conn, url, keys, description, secret, first)
 
 
 async def endpoints(pool: asyncpg.Pool) -> list[Endpoint]:

@@ -1,11 +1,15 @@
 """Shared fixtures: a real PostgreSQL, one fresh database per test cloned from a migrated template.
 
 TEST_DATABASE_URL names a server to use (CI sets it when 127.0.0.1:5432 answers); without it the
-embedded server under .gameledger/pg-test is started (or adopted).
+embedded server under .gameledger/pg-test is started (or adopted). A session that started it
+stops it at its end, unless another session's databases are still on it; one it found running
+is left running.
 """
 
+import asyncio
 import itertools
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +24,55 @@ from service.ledger import LedgerService
 from tests.ledgers import ledger_over
 
 _counter = itertools.count()
+_EMBEDDED = "pg-test"
+_started_embedded = False  # this session (the xdist controller, or the only process) started it
+# The test databases' names hold their process ids: gl_tpl_<worker>_<pid>, gl_t_<worker>_<pid>_<n>,
+# gl_e2e_<pid>_<n>. One whose process is alive belongs to a session still running.
+_OTHERS = "SELECT datname FROM pg_database WHERE datname ~ '^gl_(tpl|t|e2e)_'"
+_PID = re.compile(r"^gl_(?:tpl_[^_]+_|t_[^_]+_|e2e_)(\d+)")
+
+
+def _controls_session() -> bool:
+    return not os.environ.get("TEST_DATABASE_URL") and "PYTEST_XDIST_WORKER" not in os.environ
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start the embedded server before any worker needs it, remembering whether we did."""
+    global _started_embedded
+    if _controls_session() and not embedded.running(_EMBEDDED):
+        embedded.ensure_running(_EMBEDDED)
+        _started_embedded = True
+
+
+@pytest.hookimpl(trylast=True)  # after the session's own fixtures dropped its databases
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the embedded server this session started (a test never leaves a process running),
+    unless another test session is still using it."""
+    if not (_controls_session() and _started_embedded and embedded.running(_EMBEDDED)):
+        return
+    if asyncio.run(_other_sessions(embedded.ensure_running(_EMBEDDED))) == 0:
+        embedded.stop(_EMBEDDED)
+
+
+async def _other_sessions(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        names = [row["datname"] for row in await conn.fetch(_OTHERS)]
+    finally:
+        await conn.close()
+    pids = {int(m.group(1)) for name in names if (m := _PID.match(name))}
+    return sum(1 for pid in pids if _alive(pid))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _worker() -> str:
@@ -29,7 +82,7 @@ def _worker() -> str:
 @pytest.fixture(scope="session")
 def server_dsn() -> str:
     """A DSN for the maintenance database of the test server."""
-    return os.environ.get("TEST_DATABASE_URL") or embedded.ensure_running("pg-test")
+    return os.environ.get("TEST_DATABASE_URL") or embedded.ensure_running(_EMBEDDED)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from litestar import Controller, delete, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody, PathParameter, QueryParameter
-from msgspec import Meta
+from msgspec import Meta, field
 
 from api.http.auth import require_admin
 from api.http.body import StrictBody
@@ -39,6 +39,12 @@ class WebhookRequest(Request):
     url: Annotated[str, Meta(min_length=8, max_length=2000)]
     events: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(min_length=1, max_length=50)]
     description: Annotated[str, Meta(max_length=500)] | None = None
+    # `from`: where deliveries begin. Unset or "end": the log's current end, so an endpoint
+    # registered late is not sent the whole past; "beginning", or a global log position.
+    from_: Annotated[
+        Literal["beginning", "end"] | Annotated[int, Meta(ge=1, le=2**62)],
+        Meta(description='Where deliveries begin: "end" (default), "beginning" or a log position'),
+    ] = field(default="end", name="from")
 
 
 class WebhookEndpoint(Response):
@@ -52,6 +58,9 @@ class WebhookEndpoint(Response):
     enabled: bool
     disabled_reason: str | None
     created_at: datetime
+    from_position: Annotated[
+        int, Meta(description="Deliveries are of the events at or after this log position")
+    ]
 
 
 class WebhookList(Response):
@@ -87,6 +96,7 @@ def _endpoint(e: Endpoint) -> WebhookEndpoint:
     return WebhookEndpoint(
         id=e.id, url=e.url, events=e.events, description=e.description, secret=e.secret,
         enabled=e.enabled, disabled_reason=e.disabled_reason, created_at=e.created_at,
+        from_position=e.from_position,
     )  # fmt: skip
 
 
@@ -114,7 +124,7 @@ class WebhookController(Controller):
     async def register(self, services: Svc, data: JSONBody[WebhookRequest]) -> WebhookEndpoint:
         """The endpoint with its generated signing secret."""
         endpoint = await webhook_admin.register(
-            services.pool, services.settings, data.url, data.events, data.description
+            services.pool, services.settings, data.url, data.events, data.description, data.from_
         )
         return _endpoint(endpoint)
 

@@ -87,8 +87,8 @@ async def test_streams_are_found_by_username_id_or_name(pool: asyncpg.Pool, alic
 
 async def test_replay_command(db_dsn: str, alice: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert await cli(db_dsn, "replay", "alice0", "--until", "3", "--json") == 0
-    steps = json.loads(capsys.readouterr().out)
-    assert [s["state_after"]["balances"].get("diamond", 0) for s in steps] == [0, 100, 80]
+    steps = json.loads(capsys.readouterr().out)["events"]
+    assert [s["stateAfter"]["balances"].get("diamond", 0) for s in steps] == [0, 100, 80]
     assert await cli(db_dsn, "replay", alice, "--at", "2000-01-01") == 0
     assert "0 events" in capsys.readouterr().out
     assert await cli(db_dsn, "replay", "alice0") == 0

@@ -112,7 +112,7 @@ async def test_a_slow_receiver_does_not_stall_the_feed(
     pool: asyncpg.Pool, ledger: LedgerService, hook_settings: Settings
 ) -> None:
     async with receiving([200], open_gate=False) as receiver:
-        await webhook_admin.register(pool, hook_settings, receiver.url, ["*"], None)
+        await webhook_admin.register(pool, hook_settings, receiver.url, ["*"], None, "beginning")
         async with feeding(pool, hook_settings):
             await receiver.wait_for(1)  # an attempt is now held open by the receiver
             for n in range(5):

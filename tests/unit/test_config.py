@@ -220,9 +220,13 @@ def test_gameledger_config_prints_the_effective_values_masked(
     monkeypatch.setenv("JWT_SECRET", "a-secret-of-at-least-32-bytes-long!")
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8")
     assert main(["config"]) == 0
-    shown = json.loads(capsys.readouterr().out)
-    assert shown["database_url"] == "postgresql://app:********@db/ledger"
-    assert (shown["jwt_secret"], shown["trusted_proxies"]) == (MASK, ["10.0.0.0/8"])
+    shown = json.loads(capsys.readouterr().out)["settings"]
+    assert shown["DATABASE_URL"]["value"] == "postgresql://app:********@db/ledger"
+    assert (shown["JWT_SECRET"]["value"], shown["TRUSTED_PROXIES"]["value"]) == (
+        MASK,
+        ["10.0.0.0/8"],
+    )
+    assert shown["TRUSTED_PROXIES"]["source"] == "environment"
 
 
 def test_gameledger_refuses_a_bad_value_with_one_line_and_exit_2(
