@@ -24,7 +24,7 @@ import msgspec
 from litestar import Litestar, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotAuthorizedException
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, JSONBody
 
 from api.http.auth import ALGORITHM, AUDIENCE, ISSUER
 from infra.config import load_settings
@@ -114,12 +114,12 @@ class PurchaseBody(msgspec.Struct):
     item: str
 
 
-Authorization = Annotated[str | None, Parameter(header="Authorization")]
+Authorization = Annotated[str | None, HeaderParameter(name="Authorization")]
 
 
 @post("/purchase", status_code=200)
 async def purchase(
-    state: State, data: PurchaseBody, authorization: Authorization = None
+    state: State, data: JSONBody[PurchaseBody], authorization: Authorization = None
 ) -> dict[str, int]:
     """One purchase: the player's row locked and debited, four entries, the treasury's row
     locked and credited, in one transaction."""
