@@ -1,10 +1,10 @@
 """Side by side (`--only side`): the service and both baselines in alternating rounds.
 
-The three apps run at once, each with its own database on the same PostgreSQL: the minimal
-baseline (bench/baseline.py), our service, and the state-based ledger (bench/statebased.py).
-A round drives each measure once with wrk, the runs compared with one another next to each
-other; the next round takes them in the reverse order (A B C, C B A, ...), so a load that
-comes and goes, or grows through the run, falls on both sides of every ratio.
+Three apps, each with its own database on the same PostgreSQL: the minimal baseline
+(bench/baseline.py), our service, and the state-based ledger (bench/statebased.py). A round
+drives each measure once with wrk, one app after the other; the next round takes them in the
+reverse order (A B C, C B A, ...), so a load that comes and goes, or grows through the run,
+falls on both sides of every ratio.
 
 Around every run the CPU time of the driven app's processes and of the PostgreSQL backends of
 its database is read from /proc. After a run of the service the reading waits until its
@@ -13,9 +13,10 @@ must not spill into the next side's run.
 """
 
 import asyncio
+import itertools
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
@@ -56,14 +57,14 @@ class Step(NamedTuple):
 
 
 def round_steps(reference: int, wide: int | None) -> list[Step]:
-    """The runs of one round; the runs a ratio compares are next to each other."""
+    """The runs of one round, each app's together (only one app runs at a time)."""
     steps = [
         Step(BASE_INSERT, "baseline", "POST", "/insert", "{}", reference),
-        Step(PURCHASE, "service", "POST", "/purchase", PURCHASE_BODY, reference),
-        Step(STATE_PURCHASE, "state", "POST", "/purchase", PURCHASE_BODY, reference),
-        Step(TOP_UP, "service", "POST", "/top-up", '{"amount":1}', reference),
         Step(BASE_SELECT, "baseline", "GET", "/select1", None, reference),
+        Step(PURCHASE, "service", "POST", "/purchase", PURCHASE_BODY, reference),
+        Step(TOP_UP, "service", "POST", "/top-up", '{"amount":1}', reference),
         Step(BALANCE, "service", "GET", "/balance", None, reference),
+        Step(STATE_PURCHASE, "state", "POST", "/purchase", PURCHASE_BODY, reference),
         Step(STATE_BALANCE, "state", "GET", "/balance", None, reference),
     ]
     if wide is not None:
@@ -82,13 +83,12 @@ def schedule(steps: list[Step], rounds: int) -> list[tuple[int, Step]]:
 
 @dataclass(frozen=True)
 class App:
-    """A running app: where it answers, its root process and its database."""
+    """How to start an app, and what it needs."""
 
-    base: str
-    pid: int
-    database: str
+    factory: str
+    ready: str
+    dsn: str
     tokens: list[str]
-    projectors: bool
 
 
 def _database(dsn: str) -> str:
@@ -96,34 +96,55 @@ def _database(dsn: str) -> str:
 
 
 def side_by_side(ctx: "Context", log: Callable[[str], None]) -> list[Run]:
-    """Every step of `ctx.plan.side_rounds` rounds; the runs with their CPU per request."""
+    """Every step of `ctx.plan.side_rounds` rounds; the runs with their CPU per request.
+
+    One app runs at a time: three apps of two workers with full pools (40 connections each)
+    would pass PostgreSQL's default 100 connections. Each is started for its steps of a round,
+    given one unmeasured second of load (full pool, warm code), and stopped.
+    """
     plan, run_db = ctx.plan, _database(ctx.dsn)
     reference = plan.reference_conns
     wide = 256 if 256 in plan.http_connections and reference != 256 else None
     names = {"baseline": f"{run_db}_baseline", "state": f"{run_db}_state"}
     dsns = asyncio.run(_databases(ctx, names))
     try:
-        with ExitStack() as stack:
-            started = {}
-            for app, factory, ready in (
-                ("baseline", "bench.baseline:create_baseline_app", "/select1"),
-                ("state", "bench.statebased:create_state_app", "/ready"),
-                ("service", "api.http.app:create_app", "/health"),
-            ):
-                dsn = dsns.get(app, ctx.dsn)
-                env = ctx.env(GAMELEDGER_DSN=dsn, DATABASE_URL=dsn)
-                serving = servers.serving(factory, env, workers=plan.workers, ready_path=ready)
-                started[app] = (*stack.enter_context(serving), _database(dsn))
-            tokens = workload.login_all(started["service"][0], ctx.names)
-            apps = {
-                name: App(base, pid, db, [] if name == "baseline" else tokens, name == "service")
-                for name, (base, pid, db) in started.items()
-            }
-            steps = schedule(round_steps(reference, wide), plan.side_rounds)
-            return asyncio.run(_rounds(ctx.dsn, apps, steps, plan.side_seconds, log))
+        service = App("api.http.app:create_app", "/health", ctx.dsn, [])
+        with _started(ctx, service) as (base, _):
+            tokens = workload.login_all(base, ctx.names)
+        apps = {
+            "baseline": App("bench.baseline:create_baseline_app", "/select1", dsns["baseline"], []),
+            "service": App(service.factory, service.ready, ctx.dsn, tokens),
+            "state": App("bench.statebased:create_state_app", "/ready", dsns["state"], tokens),
+        }
+        runs: list[Run] = []
+        steps = schedule(round_steps(reference, wide), plan.side_rounds)
+        for (number, name), group in itertools.groupby(steps, key=lambda s: (s[0], s[1].app)):
+            app = apps[name]
+            with _started(ctx, app) as (base, pid):
+                todo = [step for _, step in group]
+                log(f"side by side, round {number}: {', '.join(s.kind for s in todo)}")
+                served = Served(base, pid, _database(app.dsn), app.tokens, name == "service")
+                runs += asyncio.run(_segment(ctx.dsn, served, todo, number, plan.side_seconds, log))
+        return runs
     finally:
-        for name in names.values():
-            asyncio.run(drop_database(ctx.dsn, name))
+        for database in names.values():
+            asyncio.run(drop_database(ctx.dsn, database))
+
+
+def _started(ctx: "Context", app: App) -> AbstractContextManager[tuple[str, int]]:
+    env = ctx.env(GAMELEDGER_DSN=app.dsn, DATABASE_URL=app.dsn)
+    return servers.serving(app.factory, env, workers=ctx.plan.workers, ready_path=app.ready)
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running app: where it answers, its root process, its database."""
+
+    base: str
+    pid: int
+    database: str
+    tokens: list[str]
+    projectors: bool
 
 
 async def _databases(ctx: "Context", names: dict[str, str]) -> dict[str, str]:
@@ -134,31 +155,27 @@ async def _databases(ctx: "Context", names: dict[str, str]) -> dict[str, str]:
     return dsns
 
 
-async def _rounds(
+async def _segment(
     dsn: str,
-    apps: dict[str, App],
-    steps: list[tuple[int, Step]],
+    app: Served,
+    steps: list[Step],
+    number: int,
     seconds: float,
     log: Callable[[str], None],
 ) -> list[Run]:
+    """One app's steps of a round, after an unmeasured second of its first step."""
     watch = await asyncpg.connect(dsn)
     try:
-        # Unmeasured: each app's pool fills and its code warms up before the first round.
-        widest = max(step.conns for _, step in steps)
-        for app in {step.app: step for _, step in steps}.values():
-            await _one(watch, apps[app.app], app._replace(conns=widest), 0, 1, log)
-        runs = []
-        for number, step in steps:
-            log(f"side by side, round {number}: {step.kind} at {step.conns}")
-            runs.append(await _one(watch, apps[step.app], step, number, seconds, log))
-        return runs
+        widest = max(step.conns for step in steps)
+        await _one(watch, app, steps[0]._replace(conns=widest), 0, 1, log)
+        return [await _one(watch, app, step, number, seconds, log) for step in steps]
     finally:
         await watch.close()
 
 
 async def _one(
     watch: asyncpg.Connection,
-    app: App,
+    app: Served,
     step: Step,
     number: int,
     seconds: float,
