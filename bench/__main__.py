@@ -1,4 +1,5 @@
-"""`python -m bench [--quick] [--only GROUPS] [--soak SECONDS]`: the benchmark (`make bench`).
+"""`python -m bench [--quick] [--only GROUPS] [--soak SECONDS] [--rounds N] [--round-seconds S]`:
+the benchmark (`make bench`).
 
 The benchmark is development tooling, run from a checkout: the product never imports it and the
 wheel does not ship it.
@@ -12,7 +13,7 @@ from pathlib import Path
 from bench import run as bench
 from cli.main import run
 
-GROUPS = "limits, baseline, inprocess, service, batch, lag, soak, rebuild"
+GROUPS = "limits, baseline, inprocess, service, side, batch, lag, soak, rebuild"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="length of the memory soak under mixed load (default: 600, or 3 with --quick)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        metavar="N",
+        help="alternating rounds of the side-by-side group (default: 4, or 2 with --quick)",
+    )
+    parser.add_argument(
+        "--round-seconds",
+        type=float,
+        metavar="SECONDS",
+        help="length of each run of a side-by-side round (default: 5, or 1 with --quick)",
+    )
     parser.set_defaults(func=_bench)
     return parser
 
@@ -48,9 +61,21 @@ async def _bench(args: argparse.Namespace, dsn: str) -> int:
     if args.soak is not None and args.soak <= 0:
         print("bench: --soak must be a positive number of seconds", file=sys.stderr)
         return 2
+    if (args.rounds is not None and args.rounds < 1) or (
+        args.round_seconds is not None and args.round_seconds < 1
+    ):
+        print("bench: --rounds and --round-seconds must be at least 1", file=sys.stderr)
+        return 2
     # The harness drives its own event loops and subprocesses: leave this loop alone.
     await asyncio.to_thread(
-        bench.run, dsn, quick=args.quick, out_dir=args.out, only=only, soak_seconds=args.soak
+        bench.run,
+        dsn,
+        quick=args.quick,
+        out_dir=args.out,
+        only=only,
+        soak_seconds=args.soak,
+        rounds=args.rounds,
+        round_seconds=args.round_seconds,
     )
     return 0
 

@@ -13,7 +13,19 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from bench import baseline, extra, lag, limits, load, servers, soak, treasury, workload
+from bench import (
+    baseline,
+    extra,
+    lag,
+    limits,
+    load,
+    ratios,
+    servers,
+    side,
+    soak,
+    treasury,
+    workload,
+)
 from bench.stats import Measure
 from infra import migrate
 from infra.config import Settings
@@ -37,6 +49,8 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     soak_seconds: float
     batch_size: int = 1000  # transfers per request of the batch rows
     funds: int = 50_000  # diamonds each bench player starts with
+    side_rounds: int = 4  # alternating rounds of the side-by-side group
+    side_seconds: float = 5  # each wrk run of a round
 
     @property
     def reference_conns(self) -> int:
@@ -53,6 +67,7 @@ class Context:
     names: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     series: dict[str, Any] = field(default_factory=dict)
+    runs: list[ratios.Run] = field(default_factory=list)  # the side-by-side group's wrk runs
 
     def env(self, **extra_env: str) -> dict[str, str]:
         """The environment of a service (and baseline) process."""
@@ -206,6 +221,16 @@ def measure_service(ctx: Context) -> list[Measure]:
     return rows
 
 
+def measure_side(ctx: Context) -> list[Measure]:
+    """The service and both baselines (minimal, state-based) in alternating rounds, with the
+    CPU time per request of each."""
+    plan = ctx.plan
+    log(f"side by side: {plan.side_rounds} rounds of {plan.side_seconds:.0f} s runs")
+    runs = side.side_by_side(ctx, log)
+    ctx.runs += runs
+    return ratios.rows(runs)
+
+
 def measure_batch(ctx: Context) -> list[Measure]:
     """The batch endpoint from one game server, on one and on two connections."""
     server_name = asyncio.run(extra.service_account(ctx.dsn))
@@ -262,6 +287,7 @@ GROUPS: dict[str, Callable[[Context], list[Measure]]] = {
     "baseline": measure_baseline,
     "inprocess": _sync(measure_in_process),
     "service": measure_service,
+    "side": measure_side,
     "batch": measure_batch,
     "lag": measure_lag,
     "soak": measure_soak,

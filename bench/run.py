@@ -1,4 +1,4 @@
-"""The benchmark run: limits, baseline and our service side by side, as a table, JSON and SVG."""
+"""The benchmark run: limits, the baselines and our service side by side, as tables, JSON, SVG."""
 
 import asyncio
 import os
@@ -7,13 +7,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
 import msgspec
 
-from bench import chart, targets
+from bench import chart, ratios, targets
+from bench.databases import drop_database, fresh_database
 from bench.groups import GROUPS, NEEDS_PLAYERS, Context, Plan, log, prepare
 from bench.stats import Measure
-from infra.db import with_database
 
 QUICK = Plan(
     seconds=1,
@@ -28,6 +27,9 @@ QUICK = Plan(
     # Few players: their funds must outlast both batch rows' windows on a fast machine too.
     batch_size=100,
     funds=250_000,
+    # Two short rounds: the side-by-side group only has to show it works.
+    side_rounds=2,
+    side_seconds=1,
 )
 FULL = Plan(
     seconds=10,
@@ -51,26 +53,6 @@ def parse_only(text: str | None) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"unknown group {unknown[0]!r}; known: {', '.join(GROUPS)}")
     return tuple(name for name in GROUPS if name in names)
-
-
-async def fresh_database(server_dsn: str, name: str) -> str:
-    """Drop and re-create a database for the run; its DSN."""
-    conn = await asyncpg.connect(server_dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return with_database(server_dsn, name)
-
-
-async def drop_database(server_dsn: str, name: str) -> None:
-    """Drop the run's database."""
-    conn = await asyncpg.connect(server_dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 def table(rows: list[Measure]) -> str:
@@ -118,11 +100,17 @@ def run(
     out_dir: Path,
     only: tuple[str, ...] = tuple(GROUPS),
     soak_seconds: float | None = None,
+    rounds: int | None = None,
+    round_seconds: float | None = None,
 ) -> list[Measure]:
     """The chosen measurements in order; writes JSON (and an SVG chart) to `out_dir`."""
     plan = QUICK if quick else FULL
     if soak_seconds is not None:
         plan = msgspec.structs.replace(plan, soak_seconds=soak_seconds)
+    if rounds is not None:
+        plan = msgspec.structs.replace(plan, side_rounds=rounds)
+    if round_seconds is not None:
+        plan = msgspec.structs.replace(plan, side_seconds=round_seconds)
     started = time.time()
     # Per process: two runs (or a run and the test suite) on one server never collide.
     name = f"gameledger_bench_{os.getpid()}"
@@ -131,7 +119,7 @@ def run(
         rows = measure(ctx, only)
     finally:
         asyncio.run(drop_database(server_dsn, name))
-    checked = targets.check(rows)
+    checked = targets.check(rows, ctx.runs)
     report: dict[str, object] = {
         "quick": quick,
         "started": started,
@@ -142,9 +130,15 @@ def run(
         "rows": msgspec.to_builtins(rows),
         "targets": msgspec.to_builtins(checked),
         "series": ctx.series,
+        "side_by_side": {
+            "runs": msgspec.to_builtins(ctx.runs),
+            "ratios": msgspec.to_builtins(ratios.outcomes(ctx.runs)),
+        },
     }
     path = _write(out_dir, f"bench-{'quick' if quick else 'full'}-{int(started)}", report, rows)
     print(table(rows))
+    if ctx.runs:
+        print(f"\nSide by side, {plan.side_rounds} alternating rounds:\n" + ratios.report(ctx.runs))
     if checked:
         print("\nAgainst the targets of the performance issue:\n" + targets.report(checked))
     print(f"\nJSON: {path}")

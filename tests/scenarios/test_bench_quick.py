@@ -28,6 +28,12 @@ EXPECTED = (
     "projection lag, history (ms)",
     "RSS per worker, soak end (MB)",
     "rebuild players (events/s)",
+    # The side-by-side group: both baselines and the service, alternating rounds.
+    "A/B baseline insert (16 conn)",
+    "A/B POST /purchase (16 conn)",
+    "A/B state-based purchase (16 conn)",
+    "A/B GET /balance (16 conn)",
+    "A/B state-based /balance (16 conn)",
 )
 
 
@@ -75,8 +81,21 @@ def test_bench_quick_measures_every_row(server_dsn: str, tmp_path: Path) -> None
     assert data["series"]["soak_rss_mb"]
     assert data["targets"]
     assert all(t["measure"] and t["figure"] for t in data["targets"])
+    _side_by_side(data["side_by_side"])
     chart = ElementTree.parse(report.with_suffix(".svg")).getroot()  # noqa: S314 - our own file
     assert len(chart.findall(".//{http://www.w3.org/2000/svg}polyline")) >= 8  # 4+ series x 2
+
+
+def _side_by_side(side: dict[str, Any]) -> None:
+    runs = side["runs"]
+    assert {r["round"] for r in runs} == {1, 2}  # two rounds, one forward and one back
+    first = [r["kind"] for r in runs if r["round"] == 1]
+    assert first == [r["kind"] for r in runs if r["round"] == 2][::-1]
+    assert all(r["cpu_app_ms"] > 0 for r in runs)  # the servers' CPU, read from /proc
+    assert any(r["backends"] > 0 and r["cpu_db_ms"] > 0 for r in runs)  # and PostgreSQL's
+    labels = {o["label"] for o in side["ratios"]}
+    assert "GET /balance/s ÷ state-based /balance/s" in labels
+    assert "CPU per purchase ÷ per insert" in labels
 
 
 def test_bench_only_runs_the_named_groups(server_dsn: str, tmp_path: Path) -> None:
