@@ -14,14 +14,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
+import httpx
 import pytest
 from gameledger_client import (
     AsyncGameLedger,
     GameLedger,
     HoldNotPending,
     InsufficientFunds,
+    ProblemError,
+    RateLimited,
+    RetryPolicy,
     Unauthorized,
     WebhookVerificationError,
+    core,
     models,
     verify,
 )
@@ -81,23 +86,28 @@ async def server(server_dsn: str, template_db: str) -> AsyncIterator[ServeComman
             served.close()
 
 
-async def player(base: str, name: str, diamonds: int = 0) -> AsyncGameLedger:
+@contextlib.asynccontextmanager
+async def player(base: str, name: str, diamonds: int = 0) -> AsyncIterator[AsyncGameLedger]:
     """A signed-up, logged-in player's client, topped up with `diamonds`."""
-    ledger = AsyncGameLedger(base)
-    await ledger.signup(models.SignupRequest(username=name, password=PASSWORD))
-    await ledger.login(name, PASSWORD)
-    if diamonds:
-        await ledger.top_up(models.TopUpRequest(amount=diamonds))
-    return ledger
+    async with AsyncGameLedger(base) as ledger:
+        await ledger.signup(models.SignupRequest(username=name, password=PASSWORD))
+        await ledger.login(name, PASSWORD)
+        if diamonds:
+            await ledger.top_up(models.TopUpRequest(amount=diamonds))
+        yield ledger
 
 
-async def balance_becomes(ledger: AsyncGameLedger, expected: int) -> models.BalanceResponse:
-    """The wallet once it shows `expected`: another caller's writes (a game server's holds and
-    payouts) reach a player's reads through the asynchronous projections."""
+async def wallet_becomes(
+    ledger: AsyncGameLedger, balance: int, held: dict[str, int] | None = None
+) -> None:
+    """Until the wallet shows `balance` (and `held`): another caller's writes (a game server's
+    holds and payouts) reach a player's reads through the asynchronous projections."""
     async with asyncio.timeout(15):
-        while (wallet := await ledger.balance()).balance != expected:
+        while True:
+            wallet = await ledger.balance()
+            if wallet.balance == balance and (held is None or wallet.held == held):
+                return
             await asyncio.sleep(0.05)
-    return wallet
 
 
 def test_the_committed_types_are_those_of_the_live_openapi_document() -> None:
@@ -190,11 +200,10 @@ class DroppingProxy:
 async def test_a_write_whose_answer_is_lost_is_retried_with_its_key_and_charged_once(
     server: ServeCommand,
 ) -> None:
-    alice = await player(server.base, "dora", diamonds=200)
     proxy = DroppingProxy(server.port)
     listener = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
     base = f"http://127.0.0.1:{listener.sockets[0].getsockname()[1]}"
-    try:
+    async with player(server.base, "dora", diamonds=200) as alice:
         async with AsyncGameLedger(base, token=alice.tokens.access) as through:
             before = await through.balance()
             proxy.armed = True
@@ -205,20 +214,22 @@ async def test_a_write_whose_answer_is_lost_is_retried_with_its_key_and_charged_
         assert after.inventory["treasureBoxes"] == 1
         purchases = (await alice.history(code="purchase")).entries
         assert [entry.transfer_id for entry in purchases] == [bought.transfer_id]
-    finally:
-        listener.close()
-        await alice.aclose()
+    listener.close()
+    await listener.wait_closed()
 
 
 async def test_a_game_server_holds_settles_grants_and_batches(server: ServeCommand) -> None:
-    alice, bob = await player(server.base, "alice", 300), await player(server.base, "bert", 300)
-    async with AsyncGameLedger(server.base) as arena:
+    async with (
+        player(server.base, "alice", 300) as alice,
+        player(server.base, "bert", 300) as bob,
+        AsyncGameLedger(server.base) as arena,
+    ):
         await arena.login(SERVICE, PASSWORD)
         stakes = []
         for name in ("alice", "bert"):
             body = models.HoldRequest(player=name, asset="diamond", amount=100, expires_in=600)
             stakes.append(await arena.place_hold(body, idempotency_key=f"m1:{name}"))
-        assert (await balance_becomes(bob, 200)).held == {"diamond": 100}
+        await wallet_becomes(bob, 200, held={"diamond": 100})
         body = models.SettlementRequest(
             holds=[h.hold_id for h in stakes], payouts=[models.PayoutItem(to="alice", amount=180)]
         )
@@ -232,8 +243,7 @@ async def test_a_game_server_holds_settles_grants_and_batches(server: ServeComma
         assert (await arena.hold(stakes[0].hold_id)).status == "captured"
         grant = models.GrantRequest(player="bert", amount=5, reason="tournament consolation")
         assert (await arena.grant(grant)).balance == 205
-    await balance_becomes(alice, 380)
-    await asyncio.gather(alice.aclose(), bob.aclose())
+        await wallet_becomes(alice, 380, held={})
 
 
 async def test_a_batch_is_retried_with_the_keys_of_its_first_attempt(server: ServeCommand) -> None:
@@ -267,8 +277,8 @@ async def start_after(server: ServeCommand, seconds: float) -> None:
 async def test_the_match_server_example_stakes_settles_through_a_restart_and_verifies_a_webhook(
     server: ServeCommand,
 ) -> None:
-    eve, finn = await player(server.base, "eve", 500), await player(server.base, "finn", 500)
-    await asyncio.gather(eve.aclose(), finn.aclose())
+    async with player(server.base, "eve", 500), player(server.base, "finn", 500):
+        pass
     receiver = match_server.WebhookReceiver()
     async with (
         match_server.listening(receiver),
@@ -294,7 +304,7 @@ async def test_the_match_server_example_stakes_settles_through_a_restart_and_ver
         assert receiver.refused == 0
     async with AsyncGameLedger(server.base) as winner:
         await winner.login("finn", PASSWORD)
-        await balance_becomes(winner, 500 - 100 + 180)
+        await wallet_becomes(winner, 500 - 100 + 180, held={})
 
 
 def test_a_tampered_or_stale_webhook_is_refused() -> None:
@@ -313,3 +323,46 @@ def service_signature(secret: str, headers: dict[str, str], body: bytes) -> str:
     at = datetime.fromtimestamp(int(headers["webhook-timestamp"]), UTC)
     signature: str = Webhook(secret).sign(headers["webhook-id"], at, body.decode())
     return signature
+
+
+async def test_a_rate_limit_longer_than_the_policy_allows_is_raised_with_its_retry_after(
+    server: ServeCommand,
+) -> None:
+    async with player(server.base, "gus"):
+        pass
+    async with AsyncGameLedger(server.base) as guesser:
+        with pytest.raises(RateLimited) as limited:
+            await guess_until_refused(guesser, "gus")
+    assert limited.value.retry_after is not None
+    assert limited.value.retry_after > guesser.retry.max_retry_after
+
+
+async def guess_until_refused(ledger: AsyncGameLedger, username: str) -> None:
+    """Wrong passwords until the service stops answering 401."""
+    for _ in range(20):
+        with contextlib.suppress(Unauthorized):
+            await ledger.login(username, "wrong-password")
+
+
+def test_the_policy_retries_what_cannot_apply_twice_and_honours_retry_after() -> None:
+    policy = RetryPolicy(attempts=3)
+    keyed = core.write("/purchase", models.PurchaseResponse, None)
+    unkeyed = core.Call("POST", "/token/refresh", models.LoginResponse)
+
+    def refusal(status: int, wait: str | None = None) -> ProblemError:
+        headers = {"retry-after": wait} if wait else {}
+        return core.as_problem(httpx.Response(status, headers=headers, content=b"{}"))
+
+    assert policy.after_answer(keyed, 1, refusal(429, "2")) == 2.0
+    assert policy.after_answer(unkeyed, 1, refusal(429, "1")) == 1.0  # refused before running
+    assert policy.after_answer(unkeyed, 1, refusal(503)) is None  # it may have run
+    assert policy.after_answer(keyed, 1, refusal(503)) is not None
+    assert policy.after_answer(keyed, 1, refusal(429, "3600")) is None  # too long: raised
+    assert policy.after_answer(keyed, 3, refusal(429, "1")) is None  # attempts used up
+    assert policy.after_answer(keyed, 1, refusal(422)) is None
+    lost = httpx.RemoteProtocolError("server disconnected")
+    assert policy.after_failure(keyed, 1, lost) is not None
+    assert policy.after_failure(unkeyed, 1, lost) is None
+    assert policy.after_failure(unkeyed, 1, httpx.ConnectError("refused")) is not None
+    now = datetime(2026, 12, 4, 12, 0, 0, tzinfo=UTC)
+    assert core.retry_after("Fri, 04 Dec 2026 12:00:30 GMT", now) == 30.0
