@@ -141,6 +141,11 @@ async def test_a_player_signs_up_logs_in_refreshes_tops_up_and_buys(server: Serv
         ledger.tokens.access = "not-a-token"
         assert (await ledger.balance()).balance == bought.balance
         assert ledger.tokens.refresh not in (None, second.refresh_token)
+        session = ledger.tokens.access
+        await ledger.logout()
+    async with AsyncGameLedger(server.base, token=session) as after_logout:
+        with pytest.raises(Unauthorized):
+            await after_logout.balance()
     # The used refresh token is dead (and presenting it ends that session).
     async with AsyncGameLedger(server.base, refresh_token=first.refresh_token) as thief:
         with pytest.raises(Unauthorized):
