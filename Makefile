@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench scenario clean install tools
+.PHONY: run test test-fast lint bench scenario clean install tools sdk
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml sdk/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e sdk/python
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -43,6 +43,10 @@ test: test-fast
 # The edit–test loop: everything but the scenarios and the bench (tests/scenarios).
 test-fast: $(STAMP) tools
 	$(BIN)/python -m pytest -n 2 -q --ignore=tests/scenarios
+
+# Regenerates the SDKs' types from this checkout's OpenAPI document (sdk/*/README.md).
+sdk: $(STAMP)
+	$(BIN)/python sdk/python/codegen.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
