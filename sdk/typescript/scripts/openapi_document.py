@@ -2,9 +2,11 @@
 
 `make sdk` and the staleness test (tests/sdk/test_typescript_sdk.py) both run this, then
 `scripts/generate.mjs`, so the committed types and the check come from one pipeline. The app is
-built in-process and never started: no database is reached. Keys keep the app's order (the order
-the served document has, which is also the order of the generated types); only the indentation
-is chosen here.
+built in-process and never started: no database is reached.
+
+The keys are sorted: the served document is the same from one process to the next, but not the
+order of all its keys (Litestar fills the response headers' map from a set, whose order follows
+the process's string hashing), and the order of the keys is the order of the generated types.
 
 Usage: python sdk/typescript/scripts/openapi_document.py OUTPUT.json (from the repository root).
 """
@@ -34,7 +36,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: openapi_document.py OUTPUT.json", file=sys.stderr)
         return 2
-    text = json.dumps(document(), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     Path(argv[1]).write_text(text, encoding="utf-8")
     return 0
 

@@ -43,6 +43,19 @@ export interface LoginOptions extends CallOptions {
   refresh?: boolean;
 }
 
+/** A random UUID (v4): the platform's where it has one (browsers, node 19 and later). */
+function randomKey(): string {
+  const crypto = globalThis.crypto as Crypto | undefined;
+  if (crypto?.randomUUID) return crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (crypto?.getRandomValues) crypto.getRandomValues(bytes);
+  else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export class Client {
   protected readonly transport: Transport;
   protected readonly session: Session;
@@ -52,7 +65,7 @@ export class Client {
     this.transport = new Transport(options);
     const tokens = options.tokens ?? (options.token ? { accessToken: options.token } : undefined);
     this.session = new Session(this.transport, tokens, options.onTokens);
-    this.newKey = options.newKey ?? (() => globalThis.crypto.randomUUID());
+    this.newKey = options.newKey ?? randomKey;
   }
 
   /** The current tokens (undefined before login or after logout). */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 
 import { GameServerClient, isProblem, PlayerClient } from "../src/index.js";
-import { baseUrl, PASSWORD, serviceAccount, uniqueName } from "./support.js";
+import { baseUrl, eventually, PASSWORD, serviceAccount, uniqueName } from "./support.js";
 
 let server: GameServerClient;
 before(async () => {
@@ -30,13 +30,14 @@ test("a match: grants, two stakes held, settled with a rake, and the settlement 
     assert.equal(granted.balance, 500);
   }
 
-  const stakes = [];
+  const stakes: string[] = [];
   for (const who of [alice, bob]) {
     const hold = await server.placeHold({ player: who.username, asset: "diamond", amount: 100, expiresIn: 600 });
     assert.equal(hold.status, "pending");
     stakes.push(hold.holdId);
   }
-  const held = await alice.client.balance();
+  // `balance` is read from the player's stream; `held` from the holds' read model, a moment behind.
+  const held = await eventually(() => alice.client.balance(), (wallet) => wallet.held?.diamond === 100);
   assert.equal(held.balance, 400);
   assert.deepEqual(held.held, { diamond: 100 });
   assert.equal((await server.hold(stakes[0] as string)).status, "pending");
@@ -59,8 +60,10 @@ test("a match: grants, two stakes held, settled with a rake, and the settlement 
   assert.equal((await bob.client.balance()).balance, 580);
   const closed = await server.hold(stakes[1] as string);
   assert.deepEqual([closed.status, closed.captured], ["captured", 100]);
-  const listed = await server.holds({ status: "captured" });
-  assert.ok(stakes.every((id) => listed.holds.some((hold) => hold.holdId === id)));
+  const listedBoth = (page: { holds: Array<{ holdId: string }> }) =>
+    stakes.every((id) => page.holds.some((hold) => hold.holdId === id));
+  const listed = await eventually(() => server.holds({ status: "captured" }), listedBoth);
+  assert.ok(listedBoth(listed), "the list (a read model) shows both captured holds");
 });
 
 test("a hold can be voided, and a stake beyond the balance is refused", async () => {

@@ -40,6 +40,16 @@ export function retryLog(): { events: RetryEvent[]; onRetry: (event: RetryEvent)
   return { events, onRetry: (event) => events.push(event) };
 }
 
+/** What `read` answers once `done` holds of it (read models follow the log within moments). */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  let value = await read();
+  for (let tries = 0; tries < 100 && !done(value); tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
+
 /** A history page that covers the player's latest write (read again while it says `stale`). */
 export async function freshHistory(
   player: PlayerClient,
