@@ -41,17 +41,17 @@ def node_and_npm() -> tuple[str, str]:
     return node, npm
 
 
-async def run(*argv: str, cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str]:
+async def run(*argv: str, cwd: Path, env: dict[str, str], limit: float) -> tuple[int, str]:
     """Run a command to its end; its exit status and its output (stdout and stderr)."""
     process = await asyncio.create_subprocess_exec(
         *argv, cwd=cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout)
+        output, _ = await asyncio.wait_for(process.communicate(), limit)
     except TimeoutError:
         process.kill()
         await process.wait()
-        pytest.fail(f"{' '.join(argv)} took longer than {timeout:.0f} s")
+        pytest.fail(f"{' '.join(argv)} took longer than {limit:.0f} s")
     return process.returncode or 0, output.decode(errors="replace")
 
 
@@ -71,9 +71,7 @@ async def node_packages(npm: str) -> None:
     with sdk_lock():
         if (SDK / "node_modules").is_dir():
             return
-        status, output = await run(
-            npm, "ci", cwd=SDK, env={**os.environ, **QUIET_NPM}, timeout=300
-        )
+        status, output = await run(npm, "ci", cwd=SDK, env={**os.environ, **QUIET_NPM}, limit=300)
         assert status == 0, f"npm ci failed in {SDK}:\n{output[-3000:]}"
 
 
@@ -81,7 +79,7 @@ async def create_service_account(db_dsn: str) -> None:
     """A game server's account, made as an operator makes one (`gameledger admin create`)."""
     env = service_env(db_dsn, GAMELEDGER_ADMIN_PASSWORD=SERVICE_PASSWORD)
     argv = ("-m", "cli.main", "admin", "create", SERVICE_USER, "--role", "service")
-    status, output = await run(sys.executable, *argv, cwd=ROOT, env=env, timeout=120)
+    status, output = await run(sys.executable, *argv, cwd=ROOT, env=env, limit=120)
     assert status == 0, output
 
 
@@ -90,9 +88,7 @@ async def test_the_typescript_sdk_passes_its_suite_against_gameledger_serve(db_d
     await node_packages(npm)
     await create_service_account(db_dsn)
     server = ServeCommand(
-        service_env(
-            db_dsn, WORKERS="1", DB_POOL_MAX="5", SIGNUPS_PER_ADDRESS="1000", **THROTTLE
-        )
+        service_env(db_dsn, WORKERS="1", DB_POOL_MAX="5", SIGNUPS_PER_ADDRESS="1000", **THROTTLE)
     )
     try:
         await server.start()
@@ -107,7 +103,7 @@ async def test_the_typescript_sdk_passes_its_suite_against_gameledger_serve(db_d
             "GAMELEDGER_SERVICE_USER": SERVICE_USER,
             "GAMELEDGER_SERVICE_PASSWORD": SERVICE_PASSWORD,
         }
-        status, output = await run(npm, "test", cwd=SDK, env=env, timeout=300)
+        status, output = await run(npm, "test", cwd=SDK, env=env, limit=300)
     finally:
         await server.kill()
         server.close()
@@ -121,12 +117,12 @@ async def test_the_committed_types_match_the_live_openapi_document(tmp_path: Pat
     document, types = tmp_path / "openapi.json", tmp_path / "schema.ts"
     script = str(SDK / "scripts" / "openapi_document.py")
     status, output = await run(
-        sys.executable, script, str(document), cwd=ROOT, env=dict(os.environ), timeout=120
+        sys.executable, script, str(document), cwd=ROOT, env=dict(os.environ), limit=120
     )
     assert status == 0, output
     assert_same(SDK / "openapi.json", document)
     generate = ("scripts/generate.mjs", str(document), str(types))
-    status, output = await run(node, *generate, cwd=SDK, env=dict(os.environ), timeout=120)
+    status, output = await run(node, *generate, cwd=SDK, env=dict(os.environ), limit=120)
     assert status == 0, output
     assert_same(SDK / "src" / "schema.ts", types)
 
