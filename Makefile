@@ -20,13 +20,15 @@ run: $(STAMP)
 	CATALOG_FILE=$${CATALOG_FILE:-catalog.json} $(BIN)/gameledger serve --save-env
 
 # The browser tests drive Debian's chromium, `bench --quick` drives wrk and the clock scenario
-# shifts its servers' clocks with faketime (libfaketime): install them when missing (as root, or
-# through sudo), or stop with a message saying what to install.
+# shifts its servers' clocks with faketime (libfaketime) and the TypeScript SDK's tests run under
+# node and npm: install them when missing (as root, or through sudo), or stop with a message
+# saying what to install.
 tools:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
 	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
+	{ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || missing="$$missing nodejs npm"; \
 	command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing="$$missing nats-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -34,6 +36,13 @@ tools:
 	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; } \
 	    || { echo "could not install$$missing: please install them with apt-get"; exit 1; }; \
 	fi
+
+# Regenerate the SDKs' types from the service's OpenAPI document (built in-process, no server);
+# the results are committed, and tests/sdk fails while they differ from the live document.
+.PHONY: sdk
+sdk: $(STAMP)
+	$(BIN)/python sdk/typescript/scripts/openapi_document.py sdk/typescript/openapi.json
+	cd sdk/typescript && { [ -d node_modules ] || npm ci; } && npm run --silent generate
 
 # The scenarios run after the rest: some hold transactions open on purpose, and the projectors'
 # horizon is cluster-wide, so they would slow the projections of tests running beside them.
