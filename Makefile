@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench scenario clean install tools
+.PHONY: run test test-fast lint bench scenario clean install tools sdk
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,7 @@ tools:
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
 	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
+	command -v mcs >/dev/null 2>&1 || missing="$$missing mono-mcs mono-devel"; \
 	command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing="$$missing nats-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -57,6 +58,10 @@ bench: $(STAMP) tools
 scenario: $(STAMP) tools
 	@[ -n "$(NAME)" ] || { echo "usage: make scenario NAME=<scenario|all> [QUICK=1]"; exit 2; }
 	$(BIN)/python -m harness scenario $(NAME) $(if $(QUICK),--quick)
+
+# Regenerates the SDKs' types from the app's OpenAPI document (a test fails when they are stale).
+sdk: $(STAMP)
+	$(BIN)/python sdk/csharp/generate.py
 
 clean:
 	rm -rf $(VENV) .gameledger .pytest_cache .mypy_cache .ruff_cache

@@ -32,8 +32,8 @@ Schema = dict[str, Any]
 def live_document() -> Schema:
     """The app's OpenAPI document, built in-process the way /schema/openapi.json serves it."""
     sys.path.insert(0, str(ROOT))
-    from api.http.app import create_app  # noqa: PLC0415 - only the live path needs the app
-    from infra.settings import Settings  # noqa: PLC0415
+    from api.http.app import create_app
+    from infra.settings import Settings
 
     settings = Settings(environment="test", jwt_secret="generator-" + "x" * 48)
     app = create_app(settings, dsn="postgresql://postgres@127.0.0.1:5432/unused")
@@ -94,7 +94,9 @@ def cs_type(schema: Schema, depth: int = 0) -> CsType:
         values = schema.get("additionalProperties")
         value = cs_type(values, depth + 1) if isinstance(values, dict) and values else ANY
         x = f"x{depth}"
-        return CsType(f"Dictionary<string, {value.name}>", f"Json.ToMap({{v}}, {x} => {value.read(x)})")
+        return CsType(
+            f"Dictionary<string, {value.name}>", f"Json.ToMap({{v}}, {x} => {value.read(x)})"
+        )
     return PRIMITIVES.get(kind, ANY) if isinstance(kind, str) else ANY
 
 
@@ -114,7 +116,7 @@ def member_name(prop: str, owner: str) -> str:
 
 def enum_block(owner: str, prop: str, values: list[str]) -> Iterator[str]:
     """Constants for a string enum: new values from the server still read as plain strings."""
-    yield f"        /// <summary>The values of <see cref=\"{member_name(prop, owner)}\"/>.</summary>"
+    yield f'        /// <summary>The values of <see cref="{member_name(prop, owner)}"/>.</summary>'
     yield f"        public static class {pascal(prop)}Values"
     yield "        {"
     for value in values:
@@ -141,7 +143,8 @@ def class_block(name: str, schema: Schema) -> Iterator[str]:
         yield from doc_comment(s.get("description"), "        ")
         yield f"        public {typed[prop].name} {member_name(prop, name)} {{ get; set; }}"
     yield "        /// <summary>Members this SDK version does not know (newer servers).</summary>"
-    yield "        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();"
+    yield "        public Dictionary<string, object> Extra { get; } ="
+    yield "            new Dictionary<string, object>();"
     yield ""
     yield f"        public static {name} FromJson(object json)"
     yield "        {"
@@ -189,7 +192,9 @@ def render_paths(doc: Schema) -> str:
     """Paths.g.cs: every route's path template, so a route the client uses cannot vanish
     unnoticed (regenerating drops the constant and the build fails)."""
     lines = [HEADER, "namespace GameLedger", "{"]
-    lines.append("    /// <summary>The service's route templates, named after their path.</summary>")
+    lines.append(
+        "    /// <summary>The service's route templates, named after their path.</summary>"
+    )
     lines += ["    public static class Paths", "    {"]
     for path in sorted(doc.get("paths", {})):
         for_doc = " ".join(sorted(m.upper() for m in doc["paths"][path]))

@@ -33,21 +33,23 @@ def tool(name: str) -> str:
     """The path of a Mono tool, or a failure that says how to install it."""
     path = shutil.which(name)
     if path is None:
-        pytest.fail(f"`{name}` is not installed: run `make tools` (Debian's mono-mcs and mono-devel)")
+        pytest.fail(
+            f"`{name}` is not installed: run `make tools` (Debian's mono-mcs and mono-devel)"
+        )
     return path
 
 
-async def run(*command: str, env: dict[str, str] | None = None, timeout: float = 60) -> str:
+async def run(*command: str, env: dict[str, str] | None = None, patience: float = 60) -> str:
     """Run a command to its end; its output, or a failure that shows it."""
     process = await asyncio.create_subprocess_exec(
         *command, cwd=SDK, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout)
+        output, _ = await asyncio.wait_for(process.communicate(), patience)
     except TimeoutError:
         process.kill()
         await process.wait()
-        pytest.fail(f"{command[0]} ran past {timeout:.0f} s")
+        pytest.fail(f"{command[0]} ran past {patience:.0f} s")
     text = output.decode(errors="replace")
     assert process.returncode == 0, f"{' '.join(command)} exited {process.returncode}:\n{text}"
     return text
@@ -79,7 +81,11 @@ async def make_service_account(db_dsn: str) -> None:
     python = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else "python3"
     command = [python, "-m", "cli.main", "admin", "create", SERVICE, "--role", "service"]
     process = await asyncio.create_subprocess_exec(
-        *command, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        *command,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await process.communicate()
     assert process.returncode == 0, output.decode()
@@ -95,10 +101,11 @@ async def test_the_runner_passes_against_a_real_server(db_dsn: str, tmp_path: Pa
     try:
         await server.start()
         env = {**os.environ, "GAMELEDGER_SERVICE_PASSWORD": SERVICE_PASSWORD}
-        output = await run(mono, str(runner), server.base + "/", SERVICE, env=env, timeout=45)
+        output = await run(mono, str(runner), server.base + "/", SERVICE, env=env, patience=45)
     finally:
         await server.kill()
         server.close()
+    print(output)  # the checks, shown with -rP
     assert output.rstrip().endswith("ALL OK"), output
     assert "ok - charged once" in output
 
@@ -106,7 +113,9 @@ async def test_the_runner_passes_against_a_real_server(db_dsn: str, tmp_path: Pa
 def test_committed_types_match_the_live_openapi_document() -> None:
     gen = generator()
     stale = gen.stale_files(gen.live_document())
-    assert not stale, f"sdk/csharp/src/GameLedger/{stale} differ from /schema/openapi.json: run `make sdk`"
+    assert not stale, (
+        f"sdk/csharp/src/GameLedger/{stale} differ from /schema/openapi.json: run `make sdk`"
+    )
 
 
 def test_the_check_notices_a_renamed_field() -> None:

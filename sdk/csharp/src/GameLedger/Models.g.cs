@@ -11,7 +11,8 @@ namespace GameLedger
     {
         public string SignedPayload { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static AppleNotification FromJson(object json)
         {
@@ -42,7 +43,8 @@ namespace GameLedger
         /// <summary>A compact JWS</summary>
         public string SignedTransaction { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static AppleReceipt FromJson(object json)
         {
@@ -73,7 +75,8 @@ namespace GameLedger
         public List<string> Seeded { get; set; }
         public long Version { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static AppliedResponse FromJson(object json)
         {
@@ -113,7 +116,8 @@ namespace GameLedger
         public long Treasury { get; set; }
         public string UpdatedAt { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static AssetSupply FromJson(object json)
         {
@@ -162,7 +166,8 @@ namespace GameLedger
         public string Name { get; set; }
         public bool Ok { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static AuditCheck FromJson(object json)
         {
@@ -202,7 +207,8 @@ namespace GameLedger
         public double Seconds { get; set; }
         public long Streams { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static AuditResponse FromJson(object json)
         {
@@ -255,7 +261,8 @@ namespace GameLedger
         /// <summary>The last event at or before; 0 before signup</summary>
         public long Version { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static BalanceAtResponse FromJson(object json)
         {
@@ -314,7 +321,8 @@ namespace GameLedger
         /// <summary>Balance per catalog currency, zeros included</summary>
         public Dictionary<string, long> Wallet { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static BalanceResponse FromJson(object json)
         {
@@ -359,7 +367,8 @@ namespace GameLedger
         public bool? Atomic { get; set; }
         public List<BatchTransfer> Transfers { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static BatchRequest FromJson(object json)
         {
@@ -394,7 +403,8 @@ namespace GameLedger
         public long Replayed { get; set; }
         public List<BatchResult> Results { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static BatchResponse FromJson(object json)
         {
@@ -443,7 +453,8 @@ namespace GameLedger
         public string TransferId { get; set; }
         public long? Version { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static BatchResult FromJson(object json)
         {
@@ -503,7 +514,8 @@ namespace GameLedger
         /// <summary>Items, at most MAX_QUANTITY (10000)</summary>
         public long? Quantity { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static BatchTransfer FromJson(object json)
         {
@@ -554,7 +566,8 @@ namespace GameLedger
         /// <summary>Why (in history); required of an admin closing a hold it did not place</summary>
         public string Reason { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static CaptureRequest FromJson(object json)
         {
@@ -598,7 +611,8 @@ namespace GameLedger
         public List<Dictionary<string, long>> Prices { get; set; }
         public bool? Sellable { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static CatalogItem FromJson(object json)
         {
@@ -645,7 +659,8 @@ namespace GameLedger
         public List<CatalogItem> Items { get; set; }
         public long? Version { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static CatalogResponse FromJson(object json)
         {
@@ -682,7 +697,8 @@ namespace GameLedger
         public string Code { get; set; }
         public string Name { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static CurrencyView FromJson(object json)
         {
@@ -714,7 +730,8 @@ namespace GameLedger
     {
         public List<WebhookDelivery> Deliveries { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static DeliveryList FromJson(object json)
         {
@@ -747,7 +764,8 @@ namespace GameLedger
         public double Probability { get; set; }
         public long Weight { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static DropOdds FromJson(object json)
         {
@@ -784,7 +802,8 @@ namespace GameLedger
         /// <summary>Diamonds held by the treasury</summary>
         public long TreasuryBalance { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static EconomyResponse FromJson(object json)
         {
@@ -819,7 +838,8 @@ namespace GameLedger
         public List<PendingHold> Holds { get; set; }
         public List<TradeResponse> Trades { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static Escrow FromJson(object json)
         {
@@ -853,7 +873,8 @@ namespace GameLedger
         /// <summary>base64</summary>
         public string Signature { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static GoogleReceipt FromJson(object json)
         {
@@ -894,7 +915,8 @@ namespace GameLedger
         /// <summary>Why (in history)</summary>
         public string Reason { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static GrantRequest FromJson(object json)
         {
@@ -937,7 +959,8 @@ namespace GameLedger
         /// <summary>Balance per catalog currency, zeros included</summary>
         public Dictionary<string, long> Wallet { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static GrantResponse FromJson(object json)
         {
@@ -990,7 +1013,8 @@ namespace GameLedger
         public string Database { get; set; }
         public string Status { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static HealthResponse FromJson(object json)
         {
@@ -1039,7 +1063,8 @@ namespace GameLedger
         public string TransferId { get; set; }
         public long Version { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static HistoryEntry FromJson(object json)
         {
@@ -1102,7 +1127,8 @@ namespace GameLedger
         /// <summary>True when the newest entries may not be projected yet</summary>
         public bool? Stale { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static HistoryPage FromJson(object json)
         {
@@ -1137,7 +1163,8 @@ namespace GameLedger
         public List<HoldResponse> Holds { get; set; }
         public string NextCursor { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static HoldList FromJson(object json)
         {
@@ -1180,7 +1207,8 @@ namespace GameLedger
         /// <summary>3-32 of letters, digits, '_', '.' or '-'</summary>
         public string Player { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static HoldRequest FromJson(object json)
         {
@@ -1236,7 +1264,8 @@ namespace GameLedger
         public string Player { get; set; }
         public string Status { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static HoldResponse FromJson(object json)
         {
@@ -1282,7 +1311,8 @@ namespace GameLedger
         public long Amount { get; set; }
         public string Asset { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static Leg FromJson(object json)
         {
@@ -1321,7 +1351,8 @@ namespace GameLedger
         /// <summary>3-32 of letters, digits, '_', '.' or '-'</summary>
         public string Username { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static LoginRequest FromJson(object json)
         {
@@ -1364,7 +1395,8 @@ namespace GameLedger
         public string Token { get; set; }
         public string TokenType { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static LoginResponse FromJson(object json)
         {
@@ -1410,7 +1442,8 @@ namespace GameLedger
         public string Outcome { get; set; }
         public string TransferId { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static NotificationAnswer FromJson(object json)
         {
@@ -1443,7 +1476,8 @@ namespace GameLedger
         public List<DropOdds> Drops { get; set; }
         public Dictionary<string, long> Grants { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static OnUseView FromJson(object json)
         {
@@ -1478,7 +1512,8 @@ namespace GameLedger
         /// <summary>3-32 of letters, digits, '_', '.' or '-'</summary>
         public string To { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static PayoutItem FromJson(object json)
         {
@@ -1515,7 +1550,8 @@ namespace GameLedger
         public string Memo { get; set; }
         public string Player { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static PendingHold FromJson(object json)
         {
@@ -1563,7 +1599,8 @@ namespace GameLedger
         public string Username { get; set; }
         public long Version { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static PlayerLookup FromJson(object json)
         {
@@ -1611,7 +1648,8 @@ namespace GameLedger
         public string Title { get; set; }
         public string Type { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static Problem FromJson(object json)
         {
@@ -1666,7 +1704,8 @@ namespace GameLedger
         public string TransactionId { get; set; }
         public string UpdatedAt { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static Projector FromJson(object json)
         {
@@ -1714,7 +1753,8 @@ namespace GameLedger
     {
         public List<Projector> Projectors { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static ProjectorsResponse FromJson(object json)
         {
@@ -1750,7 +1790,8 @@ namespace GameLedger
         /// <summary>Items, at most MAX_QUANTITY (10000)</summary>
         public long? Quantity { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static PurchaseRequest FromJson(object json)
         {
@@ -1792,7 +1833,8 @@ namespace GameLedger
         /// <summary>Balance per catalog currency, zeros included</summary>
         public Dictionary<string, long> Wallet { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static PurchaseResponse FromJson(object json)
         {
@@ -1831,7 +1873,8 @@ namespace GameLedger
         public string Minute { get; set; }
         public long Transfers { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static RatePoint FromJson(object json)
         {
@@ -1863,7 +1906,8 @@ namespace GameLedger
     {
         public List<RatePoint> Points { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static RateResponse FromJson(object json)
         {
@@ -1896,7 +1940,8 @@ namespace GameLedger
         public List<string> ProjectorsStalled { get; set; }
         public bool Ready { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static Readiness FromJson(object json)
         {
@@ -1933,7 +1978,8 @@ namespace GameLedger
         public string Name { get; set; }
         public string Status { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static RebuildStarted FromJson(object json)
         {
@@ -1972,7 +2018,8 @@ namespace GameLedger
         /// <summary>Balance per catalog currency, zeros included</summary>
         public Dictionary<string, long> Wallet { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static ReceiptResponse FromJson(object json)
         {
@@ -2016,7 +2063,8 @@ namespace GameLedger
         public long? AccessTtl { get; set; }
         public string RefreshToken { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static RefreshRequest FromJson(object json)
         {
@@ -2050,7 +2098,8 @@ namespace GameLedger
         public string PlayerId { get; set; }
         public string TransferId { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static RefundAnswer FromJson(object json)
         {
@@ -2084,7 +2133,8 @@ namespace GameLedger
     {
         public string Reason { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static RefundRequest FromJson(object json)
         {
@@ -2119,7 +2169,8 @@ namespace GameLedger
         public string Type { get; set; }
         public long Version { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static ReplayEvent FromJson(object json)
         {
@@ -2160,7 +2211,8 @@ namespace GameLedger
         public List<ReplayEvent> Events { get; set; }
         public string StreamId { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static ReplayResponse FromJson(object json)
         {
@@ -2195,7 +2247,8 @@ namespace GameLedger
         public string PlayerId { get; set; }
         public string Reason { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static ReversalRequest FromJson(object json)
         {
@@ -2235,7 +2288,8 @@ namespace GameLedger
         public string TransferId { get; set; }
         public long Version { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static ReversalResponse FromJson(object json)
         {
@@ -2282,7 +2336,8 @@ namespace GameLedger
         /// <summary>Why (in history); required of an admin closing a hold it did not place</summary>
         public string Reason { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static SettlementRequest FromJson(object json)
         {
@@ -2324,7 +2379,8 @@ namespace GameLedger
         public string SettlementId { get; set; }
         public string TransferId { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static SettlementResponse FromJson(object json)
         {
@@ -2366,7 +2422,8 @@ namespace GameLedger
         public long Index { get; set; }
         public long Version { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static Shard FromJson(object json)
         {
@@ -2411,7 +2468,8 @@ namespace GameLedger
         /// <summary>3-32 of letters, digits, '_', '.' or '-'</summary>
         public string Username { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static SignupRequest FromJson(object json)
         {
@@ -2450,7 +2508,8 @@ namespace GameLedger
         public string UserId { get; set; }
         public string Username { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static SignupResponse FromJson(object json)
         {
@@ -2491,7 +2550,8 @@ namespace GameLedger
         /// <summary>Labels stored on the write's events and shown in history and replay: at most 16 keys matching ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET /history?meta.KEY=VALUE` finds them)</summary>
         public Dictionary<string, string> Metadata { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static TopUpRequest FromJson(object json)
         {
@@ -2527,7 +2587,8 @@ namespace GameLedger
         public string TransferId { get; set; }
         public long Version { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static TopUpResponse FromJson(object json)
         {
@@ -2561,7 +2622,8 @@ namespace GameLedger
     {
         public List<TradeResponse> Trades { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static TradeList FromJson(object json)
         {
@@ -2600,7 +2662,8 @@ namespace GameLedger
         /// <summary>Units per asset code (`diamond` or item codes)</summary>
         public Dictionary<string, long> Want { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static TradeRequest FromJson(object json)
         {
@@ -2654,7 +2717,8 @@ namespace GameLedger
         public string TradeId { get; set; }
         public Dictionary<string, long> Want { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static TradeResponse FromJson(object json)
         {
@@ -2705,7 +2769,8 @@ namespace GameLedger
         /// <summary>3-32 of letters, digits, '_', '.' or '-'</summary>
         public string To { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static TransferRequest FromJson(object json)
         {
@@ -2747,7 +2812,8 @@ namespace GameLedger
         public string TransferId { get; set; }
         public long Version { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static TransferResponse FromJson(object json)
         {
@@ -2786,7 +2852,8 @@ namespace GameLedger
         /// <summary>Items, at most MAX_QUANTITY (10000)</summary>
         public long? Quantity { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static UseRequest FromJson(object json)
         {
@@ -2826,7 +2893,8 @@ namespace GameLedger
         /// <summary>Balance per catalog currency, zeros included</summary>
         public Dictionary<string, long> Wallet { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static UseResponse FromJson(object json)
         {
@@ -2869,7 +2937,8 @@ namespace GameLedger
         /// <summary>Why (in history); required of an admin closing a hold it did not place</summary>
         public string Reason { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static VoidRequest FromJson(object json)
         {
@@ -2912,7 +2981,8 @@ namespace GameLedger
         public string Status { get; set; }
         public string Url { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static WebhookDelivery FromJson(object json)
         {
@@ -2971,7 +3041,8 @@ namespace GameLedger
         public string Secret { get; set; }
         public string Url { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static WebhookEndpoint FromJson(object json)
         {
@@ -3015,7 +3086,8 @@ namespace GameLedger
     {
         public List<WebhookEndpoint> Endpoints { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static WebhookList FromJson(object json)
         {
@@ -3047,7 +3119,8 @@ namespace GameLedger
         public List<string> Events { get; set; }
         public string Url { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
-        public Dictionary<string, object> Extra { get; } = new Dictionary<string, object>();
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
 
         public static WebhookRequest FromJson(object json)
         {
