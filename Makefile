@@ -20,8 +20,8 @@ run: $(STAMP)
 	CATALOG_FILE=$${CATALOG_FILE:-catalog.json} $(BIN)/gameledger serve --save-env
 
 # The browser tests drive Debian's chromium, `bench --quick` drives wrk and the clock scenario
-# shifts its servers' clocks with faketime (libfaketime) and the TypeScript SDK's tests run under
-# node and npm: install them when missing (as root, or through sudo), or stop with a message
+# shifts its servers' clocks with faketime (libfaketime) and the SDKs' tests run under node and
+# npm (TypeScript) and Mono (C#): install them when missing (as root, or through sudo), or stop with a message
 # saying what to install.
 tools:
 	@missing=""; \
@@ -29,6 +29,7 @@ tools:
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
 	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
 	{ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || missing="$$missing nodejs npm"; \
+	command -v mcs >/dev/null 2>&1 || missing="$$missing mono-mcs mono-devel"; \
 	command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing="$$missing nats-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -39,10 +40,11 @@ tools:
 
 # Regenerate the SDKs' types from the service's OpenAPI document (built in-process, no server);
 # the results are committed, and tests/sdk fails while they differ from the live document.
-.PHONY: sdk
 sdk: $(STAMP)
 	$(BIN)/python sdk/typescript/scripts/openapi_document.py sdk/typescript/openapi.json
 	cd sdk/typescript && { [ -d node_modules ] || npm ci; } && npm run --silent generate
+	$(BIN)/python sdk/python/codegen.py
+	$(BIN)/python sdk/csharp/generate.py
 
 # The scenarios run after the rest: some hold transactions open on purpose, and the projectors'
 # horizon is cluster-wide, so they would slow the projections of tests running beside them.
@@ -52,10 +54,6 @@ test: test-fast
 # The edit–test loop: everything but the scenarios and the bench (tests/scenarios).
 test-fast: $(STAMP) tools
 	$(BIN)/python -m pytest -n 2 -q --ignore=tests/scenarios
-
-# Regenerates the SDKs' types from this checkout's OpenAPI document (sdk/*/README.md).
-sdk: $(STAMP)
-	$(BIN)/python sdk/python/codegen.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
