@@ -659,6 +659,8 @@ class WebhookEndpoint(Model, kw_only=True):
     disabled_reason: str | None
     enabled: bool
     events: list[str]
+    # Deliveries are of the events at or after this log position
+    from_position: int
     id: str
     secret: str
     url: str
@@ -671,4 +673,6 @@ class WebhookList(Model, kw_only=True):
 class WebhookRequest(Model, kw_only=True):
     description: str | None = None
     events: list[str]
+    # Where deliveries begin: "end" (default), "beginning" or a log position
+    from_: Literal["beginning", "end"] | int = "end"
     url: str

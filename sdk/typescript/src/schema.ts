@@ -183,7 +183,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Take a refunded Google Play purchase back */
+        /**
+         * Take a refunded Google Play purchase back
+         * @description 404 `unknown-transfer` when the order was never credited; once only.
+         */
         post: operations["AdminReceiptsGoogleOrderIdRefundGoogle"];
         delete?: never;
         options?: never;
@@ -217,7 +220,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reverse a transfer with a correcting transfer */
+        /**
+         * Reverse a transfer with a correcting transfer
+         * @description A new transfer undoing `transfer_id` for the player, with the reason on the ledger.
+         */
         post: operations["AdminTransfersTransferIdReversalReverse"];
         delete?: never;
         options?: never;
@@ -371,7 +377,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Post up to 1,000 transfers in one request */
+        /**
+         * Post up to 1,000 transfers in one request
+         * @description Each transfer's own result; with `atomic`, none applied unless all succeed (and a
+         *     key named twice is refused with 422 before anything is applied).
+         */
         post: operations["BatchTransfersTransfers"];
         delete?: never;
         options?: never;
@@ -388,7 +398,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Grant a player currency from the treasury */
+        /**
+         * Grant a player currency from the treasury
+         * @description Pays `amount` of `currency` (diamond by default) to the player, recording `reason`.
+         */
         post: operations["GrantsGrant"];
         delete?: never;
         options?: never;
@@ -440,7 +453,10 @@ export interface paths {
         /** Your holds, newest first */
         get: operations["HoldsListHolds"];
         put?: never;
-        /** Set a player's funds aside */
+        /**
+         * Set a player's funds aside
+         * @description Moves `amount` from the player's spendable balance into the hold (`pending`).
+         */
         post: operations["HoldsPlace"];
         delete?: never;
         options?: never;
@@ -474,7 +490,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Capture a hold (all, or `amount` of it; the rest is released) */
+        /**
+         * Capture a hold (all, or `amount` of it; the rest is released)
+         * @description Sends the captured amount to the treasury; status becomes `captured`.
+         */
         post: operations["HoldsHoldIdCaptureCapture"];
         delete?: never;
         options?: never;
@@ -491,7 +510,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Void a hold: everything goes back to the player */
+        /**
+         * Void a hold: everything goes back to the player
+         * @description Releases the whole hold; status becomes `voided`.
+         */
         post: operations["HoldsHoldIdVoidVoid"];
         delete?: never;
         options?: never;
@@ -525,7 +547,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Use items: burn them for what they grant */
+        /**
+         * Use items: burn them for what they grant
+         * @description Burn `quantity` (1 when the body is empty) of the item and credit what its `onUse`
+         *     grants (a drop table rolls once per item), in one transfer.
+         */
         post: operations["ItemsCodeUseUse"];
         delete?: never;
         options?: never;
@@ -542,7 +568,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange credentials for a bearer token (and, if asked, a refresh token) */
+        /**
+         * Exchange credentials for a bearer token (and, if asked, a refresh token)
+         * @description A token for the account; the same 401 whether the username exists or not.
+         *     `refresh: true` adds a rotating refresh token; `accessTtl` shortens the token's life.
+         */
         post: operations["LoginLogin"];
         delete?: never;
         options?: never;
@@ -576,7 +606,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Buy an item of the catalog */
+        /**
+         * Buy an item of the catalog
+         * @description The price option's currencies to the treasury and the item (or a bundle's contents)
+         *     into the inventory, in one transfer.
+         */
         post: operations["PurchasePurchase"];
         delete?: never;
         options?: never;
@@ -610,7 +644,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Credit a verified App Store purchase */
+        /**
+         * Credit a verified App Store purchase
+         * @description Verified with Apple's SignedDataVerifier; the product's grant from the catalog.
+         */
         post: operations["ReceiptsAppleApple"];
         delete?: never;
         options?: never;
@@ -627,7 +664,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Credit a verified Google Play purchase */
+        /**
+         * Credit a verified Google Play purchase
+         * @description Verified with the app's license key (SHA1withRSA), its package name and state.
+         */
         post: operations["ReceiptsGoogleGoogle"];
         delete?: never;
         options?: never;
@@ -644,7 +684,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Settle a match: capture its holds and pay the winners */
+        /**
+         * Settle a match: capture its holds and pay the winners
+         * @description Every hold at version 2 and every winner's stream, in one transfer.
+         */
         post: operations["SettlementsSettle"];
         delete?: never;
         options?: never;
@@ -661,7 +704,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Open a player account */
+        /**
+         * Open a player account
+         * @description A new player; with `referralCode`, both players receive the referral bonus.
+         */
         post: operations["SignupSignup"];
         delete?: never;
         options?: never;
@@ -678,7 +724,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** App Store Server Notifications V2 (REFUND and REVOKE take a grant back) */
+        /**
+         * App Store Server Notifications V2 (REFUND and REVOKE take a grant back)
+         * @description Verified with SignedDataVerifier; a refund already taken back is not taken twice.
+         */
         post: operations["StoreAppleNotificationsApple"];
         delete?: never;
         options?: never;
@@ -695,7 +744,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange a refresh token for a new access token and refresh token */
+        /**
+         * Exchange a refresh token for a new access token and refresh token
+         * @description The next pair; the refresh token presented is used up, and presenting it again
+         *     revokes its whole session (every refresh and access token it led to).
+         */
         post: operations["TokenRefreshRefresh"];
         delete?: never;
         options?: never;
@@ -712,7 +765,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add diamonds (or another currency) from the treasury */
+        /**
+         * Add diamonds (or another currency) from the treasury
+         * @description A currency into the wallet (100 diamonds when the body is empty).
+         *
+         *     Only while PLAYER_TOP_UP is `open` (the development default): otherwise currency comes
+         *     from store receipts and service grants, and this answers 403 `top-up-disabled`.
+         */
         post: operations["TopUpTopUp"];
         delete?: never;
         options?: never;
@@ -730,7 +789,10 @@ export interface paths {
         /** Your trades, both directions */
         get: operations["TradesListTrades"];
         put?: never;
-        /** Offer another player a trade */
+        /**
+         * Offer another player a trade
+         * @description Escrows `give` (it leaves the spendable balance) and opens the trade (`open`).
+         */
         post: operations["TradesOffer"];
         delete?: never;
         options?: never;
@@ -764,7 +826,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept a trade offered to you: one swap */
+        /**
+         * Accept a trade offered to you: one swap
+         * @description `give` to the recipient and `want` to the offerer in one transfer (`accepted`).
+         */
         post: operations["TradesTradeIdAcceptAccept"];
         delete?: never;
         options?: never;
@@ -781,7 +846,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel your own offer */
+        /**
+         * Cancel your own offer
+         * @description The escrow goes back to the offerer (`cancelled`).
+         */
         post: operations["TradesTradeIdCancelCancel"];
         delete?: never;
         options?: never;
@@ -798,7 +866,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decline a trade offered to you */
+        /**
+         * Decline a trade offered to you
+         * @description The escrow goes back to the offerer (`declined`).
+         */
         post: operations["TradesTradeIdDeclineDecline"];
         delete?: never;
         options?: never;
@@ -815,7 +886,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Gift diamonds or items to another player */
+        /**
+         * Gift diamonds or items to another player
+         * @description One transfer from the caller to `to`, on both players' streams.
+         */
         post: operations["TransfersTransfer"];
         delete?: never;
         options?: never;
@@ -1798,6 +1872,8 @@ export interface components {
             disabledReason: string | null;
             enabled: boolean;
             events: string[];
+            /** @description Deliveries are of the events at or after this log position */
+            fromPosition: number;
             /** Format: uuid */
             id: string;
             secret: string;
@@ -1811,6 +1887,11 @@ export interface components {
         WebhookRequest: {
             description?: string | null;
             events: string[];
+            /**
+             * @description Where deliveries begin: "end" (default), "beginning" or a log position
+             * @default end
+             */
+            from?: ("beginning" | "end") | number;
             url: string;
         };
     };

@@ -3037,6 +3037,8 @@ namespace GameLedger
         public string DisabledReason { get; set; }
         public bool Enabled { get; set; }
         public List<string> Events { get; set; }
+        /// <summary>Deliveries are of the events at or after this log position</summary>
+        public long FromPosition { get; set; }
         public string Id { get; set; }
         public string Secret { get; set; }
         public string Url { get; set; }
@@ -3058,6 +3060,7 @@ namespace GameLedger
                     case "disabledReason": r.DisabledReason = Json.ToStr(pair.Value); break;
                     case "enabled": r.Enabled = Json.ToBool(pair.Value); break;
                     case "events": r.Events = Json.ToList(pair.Value, x0 => Json.ToStr(x0)); break;
+                    case "fromPosition": r.FromPosition = Json.ToLong(pair.Value); break;
                     case "id": r.Id = Json.ToStr(pair.Value); break;
                     case "secret": r.Secret = Json.ToStr(pair.Value); break;
                     case "url": r.Url = Json.ToStr(pair.Value); break;
@@ -3075,6 +3078,7 @@ namespace GameLedger
             o["disabledReason"] = DisabledReason;
             o["enabled"] = Enabled;
             o["events"] = Events;
+            o["fromPosition"] = FromPosition;
             o["id"] = Id;
             o["secret"] = Secret;
             o["url"] = Url;
@@ -3117,6 +3121,8 @@ namespace GameLedger
     {
         public string Description { get; set; }
         public List<string> Events { get; set; }
+        /// <summary>Where deliveries begin: "end" (default), "beginning" or a log position</summary>
+        public object From { get; set; }
         public string Url { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
         public Dictionary<string, object> Extra { get; } =
@@ -3133,6 +3139,7 @@ namespace GameLedger
                 {
                     case "description": r.Description = Json.ToStr(pair.Value); break;
                     case "events": r.Events = Json.ToList(pair.Value, x0 => Json.ToStr(x0)); break;
+                    case "from": r.From = pair.Value; break;
                     case "url": r.Url = Json.ToStr(pair.Value); break;
                     default: r.Extra[pair.Key] = pair.Value; break;
                 }
@@ -3145,6 +3152,7 @@ namespace GameLedger
             var o = new Dictionary<string, object>();
             if (Description != null) o["description"] = Description;
             o["events"] = Events;
+            if (From != null) o["from"] = From;
             o["url"] = Url;
             return o;
         }
