@@ -138,6 +138,11 @@ class HoldPlaced(Event, frozen=True, kw_only=True, tag="hold_placed"):
     # placer is unknown, so only an admin may close them.
     placed_by: str | None = None
 
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """The player ids whose streams a close of the hold writes."""
+        return (self.player_id,)
+
 
 class DebtChanged(Event, frozen=True, kw_only=True, tag="debt_changed"):
     """A player's debt (a `debt:` stream) after transfer `transfer_id`: a refund of currency
@@ -168,6 +173,11 @@ class TradeOffered(Event, frozen=True, kw_only=True, tag="trade_offered"):
     want: dict[str, int]
     expires_at: datetime
     occurred_at: datetime
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """The player ids whose streams a close of the trade writes."""
+        return (self.offerer_id, self.recipient_id)
 
 
 AnyEvent = (

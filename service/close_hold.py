@@ -5,7 +5,6 @@ winner's outcome and are refused with hold-not-pending."""
 
 from domain import accounts
 from domain.commands import CloseHold
-from domain.events import Event, HoldPlaced
 from domain.holds import HoldState, decide_close_hold, hold_state
 from domain.ledger import Decision
 from service.claims import party
@@ -14,18 +13,7 @@ from service.escrow import EscrowJobs, close_job
 from service.job import Heads, Job, Sender, actor
 from service.results import HoldResult, hold_result
 
-
-def _players(opening: Event) -> tuple[str, ...]:
-    return (opening.player_id,) if isinstance(opening, HoldPlaced) else ()
-
-
-HOLDS = EscrowJobs(
-    stream=accounts.hold_account,
-    state=hold_state,
-    result=hold_result,
-    result_type=HoldResult,
-    players=_players,
-)
+HOLDS = EscrowJobs(accounts.hold_account, hold_state, hold_result, HoldResult)
 
 
 def close_hold(ctx: Context, cmd: CloseHold, key: str | None, sender: Sender) -> Job[HoldResult]:

@@ -5,7 +5,6 @@ re-decide on the winner's outcome and are refused with trade-not-open."""
 
 from domain import accounts
 from domain.commands import CloseTrade
-from domain.events import Event, TradeOffered
 from domain.ledger import Decision
 from domain.roles import require_player
 from domain.trades import TradeState, check_close, decide_close_trade, trade_state
@@ -18,19 +17,7 @@ from service.results import TradeResult, trade_result
 EXPIRER = "expirer"  # the idempotency scope of expiries (they have no player)
 
 
-def _players(opening: Event) -> tuple[str, ...]:
-    if not isinstance(opening, TradeOffered):
-        return ()
-    return (opening.offerer_id, opening.recipient_id)
-
-
-TRADES = EscrowJobs(
-    stream=accounts.trade_account,
-    state=trade_state,
-    result=trade_result,
-    result_type=TradeResult,
-    players=_players,
-)
+TRADES = EscrowJobs(accounts.trade_account, trade_state, trade_result, TradeResult)
 
 
 def close_trade(ctx: Context, cmd: CloseTrade, key: str | None, caller: Sender) -> Job[TradeResult]:

@@ -13,7 +13,7 @@ import msgspec
 from domain import accounts
 from domain.commands import Command
 from domain.escrow import OPENED_VERSION
-from domain.events import Event
+from domain.events import Event, HoldPlaced, TradeOffered
 from domain.ledger import Decision
 from domain.ports import StoredEvent
 from service.context import Context
@@ -32,7 +32,6 @@ class EscrowJobs(Generic[S, R]):
     state: Callable[[str, StoredEvent | None, StoredEvent | None], S]  # (id, first, newest)
     result: Callable[[S, str], R]  # (escrow, transfer id) -> what the caller sees
     result_type: type[R]
-    players: Callable[[Event], tuple[str, ...]]  # an opening event -> its parties' player ids
 
 
 def close_job(
@@ -51,7 +50,7 @@ def close_job(
 
     The parties' streams load with the escrow's in one round trip: named up front when this
     process knows them (`parties`: it opened or last read the escrow), else followed from the
-    escrow's terms (its first event, `use.players`) in the pipeline's next read of the group.
+    escrow's terms (its opening event's `parties`) in the pipeline's next read of the group.
     """
     stream = use.stream(escrow_id)
     transfer_id, parties, now = ctx.new_id(), ctx.parties, ctx.clock
@@ -60,9 +59,9 @@ def close_job(
         opening = loaded.get(stream)
         if opening is None or opening.version != 1:
             return ()  # no escrow, or a closed one: its terms are read when asked for
-        players = use.players(opening.event)
-        if not players:
+        if not isinstance(opening.event, HoldPlaced | TradeOffered):
             return ()
+        players = opening.event.parties
         return parties.remember(stream, tuple(accounts.player_account(p) for p in players))
 
     async def decide_close(heads: Heads) -> tuple[Decision, R]:
