@@ -39,18 +39,28 @@ def tool(name: str) -> str:
     return path
 
 
-async def run(*command: str, env: dict[str, str] | None = None, patience: float = 60) -> str:
-    """Run a command to its end; its output, or a failure that shows it."""
+async def run(*command: str, env: dict[str, str] | None = None, patience: float = 120) -> str:
+    """Run a command to its end; its output, or a failure that shows it (and, past `patience`,
+    the lines it had printed by then)."""
     process = await asyncio.create_subprocess_exec(
         *command, cwd=SDK, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
+    assert process.stdout is not None
+    lines: list[str] = []
+
+    async def read_all() -> None:
+        assert process.stdout is not None
+        async for line in process.stdout:
+            lines.append(line.decode(errors="replace"))
+        await process.wait()
+
     try:
-        output, _ = await asyncio.wait_for(process.communicate(), patience)
+        await asyncio.wait_for(read_all(), patience)
     except TimeoutError:
         process.kill()
         await process.wait()
-        pytest.fail(f"{command[0]} ran past {patience:.0f} s")
-    text = output.decode(errors="replace")
+        pytest.fail(f"{command[0]} ran past {patience:.0f} s; its output so far:\n{''.join(lines)}")
+    text = "".join(lines)
     assert process.returncode == 0, f"{' '.join(command)} exited {process.returncode}:\n{text}"
     return text
 
@@ -101,7 +111,7 @@ async def test_the_runner_passes_against_a_real_server(db_dsn: str, tmp_path: Pa
     try:
         await server.start()
         env = {**os.environ, "GAMELEDGER_SERVICE_PASSWORD": SERVICE_PASSWORD}
-        output = await run(mono, str(runner), server.base + "/", SERVICE, env=env, patience=45)
+        output = await run(mono, str(runner), server.base + "/", SERVICE, env=env, patience=150)
     finally:
         await server.kill()
         server.close()
