@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 _LAST = 2**63 - 1
+_LAST_VERSION = str(_LAST)
+_ESCROW_PROJECTORS = [holds.PROJECTION.name, trades.PROJECTION.name]
 
 # What pending holds and open trade offers set aside, per asset, joined into the wallet's read
 # so /balance stays one round trip.
@@ -60,13 +62,25 @@ LEFT JOIN LATERAL (
               GROUP BY asset) AS sums) AS hd ON true
 """
 
+# Whether the read models `held` comes from (their own projectors, $4) have passed the player's
+# newest event: until they have, a hold or offer the player just made may be missing from it.
+_HELD_CURRENT = f"""
+LEFT JOIN LATERAL (
+     SELECT count(*) = cardinality($4::text[])
+            AND coalesce(bool_and((c.transaction_id, c.global_position)
+                                  >= (e.transaction_id, e.global_position)), false)
+            AS held_current
+       FROM ({eventstore_reads.last_position_sql("$2", _LAST_VERSION)}) AS e
+       JOIN projector_checkpoints AS c ON c.name = ANY($4::text[])) AS hc ON true
+"""
+
 # The stream head and the projected wallet in one statement, so both come from one snapshot
-# ($1 the player id, $2 their stream, $3 their debt stream).
+# ($1 the player id, $2 their stream, $3 their debt stream, $4 the escrow projectors).
 _DEBT_HEAD = "event_type AS debt_type, schema_version AS debt_schema, payload::text AS debt"
 _PLAYER = (
     f"""
 SELECT h.head, p.username, p.referral_code, p.balance, p.version, i.items, i.quantities,
-       hd.held_assets, hd.held_amounts, d.debt_type, d.debt_schema, d.debt
+       hd.held_assets, hd.held_amounts, hc.held_current, d.debt_type, d.debt_schema, d.debt
   FROM ({eventstore_reads.head_sql("$2")}) AS h
   LEFT JOIN rm_players AS p ON p.player_id = $1
   LEFT JOIN LATERAL (
@@ -76,12 +90,13 @@ SELECT h.head, p.username, p.referral_code, p.balance, p.version, i.items, i.qua
   LEFT JOIN LATERAL ({eventstore_reads.latest_sql("$3", _DEBT_HEAD)}) AS d ON true
 """
     + _HELD
+    + _HELD_CURRENT
 )
 
 
 async def _fetch_player(conn: Conn, player_id: str) -> Any:
     streams = accounts.player_account(player_id), accounts.debt_stream(player_id)
-    return await conn.fetchrow(_PLAYER, player_id, *streams)
+    return await conn.fetchrow(_PLAYER, player_id, *streams, _ESCROW_PROJECTORS)
 
 
 async def player_view(
@@ -94,11 +109,16 @@ async def player_view(
         return None
     target = row["head"] if min_version is None else min(min_version, row["head"])
     pause = 0.005
-    while (row["version"] or 0) < target and time.monotonic() + pause < deadline:
+    while _behind(row, target) and time.monotonic() + pause < deadline:
         await asyncio.sleep(pause)
         pause = min(pause * 2, 0.05)
         row = await _fetch_player(conn, player_id)
-    return await _player(conn, player_id, row, stale=(row["version"] or 0) < target)
+    return await _player(conn, player_id, row, stale=_behind(row, target))
+
+
+def _behind(row: Any, target: int) -> bool:
+    """The wallet's read model, or what it holds in escrow, lacks the player's `target` version."""
+    return (row["version"] or 0) < target or not row["held_current"]
 
 
 async def _player(conn: Conn, player_id: str, row: Any, *, stale: bool) -> PlayerView:

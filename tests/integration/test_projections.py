@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from domain.commands import EconomyRules, Purchase, TopUp
+from domain.commands import EconomyRules, OfferTrade, Purchase, TopUp
 from domain.players import decide_top_up
 from domain.state import player_state, shard_state
 from infra import eventstore
@@ -115,6 +115,28 @@ async def test_reads_say_stale_when_the_projector_is_behind(
     assert (view.version, view.balance) == (1, 0)
     assert page.stale
     assert page.entries == []
+
+
+async def test_what_a_players_own_offer_sets_aside_is_never_missing_from_a_fresh_read(
+    pool: asyncpg.Pool, ledger: LedgerService
+) -> None:
+    # `held` comes from the trades and holds read models, which have checkpoints of their own:
+    # a wallet read the moment the players projector had the offer said `held: {}`, not stale.
+    alice, _ = await sign_up_players(ledger, 2)
+    await ledger.handle(TopUp(player_id=alice, amount=30))
+    await catch_up(pool)
+    offer = OfferTrade(offerer_id=alice, to="player1", give={"diamond": 10}, want={"diamond": 1})
+    await ledger.handle(offer)
+    await catch_up(pool, ["players"])
+    async with pool.acquire() as conn:
+        behind = await queries.player_view(conn, alice, wait_seconds=0.05)
+        await catch_up(pool)
+        caught_up = await queries.player_view(conn, alice, wait_seconds=0.05)
+    assert behind is not None
+    assert behind.stale or behind.held == {"diamond": 10}, behind
+    assert caught_up is not None
+    assert not caught_up.stale
+    assert caught_up.held == {"diamond": 10}
 
 
 async def test_a_late_committing_writer_is_projected(
