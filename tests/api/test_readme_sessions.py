@@ -8,8 +8,10 @@ server's base URL, `J` to `Content-Type: application/json`, `gameledger` on the 
 from one command to the next. A block whose first line is `$ # not run: <why>` is skipped.
 
 Each documented output line is compared with the real one: a JSON line must have the same keys,
-recursively, and the same values except volatile ones (ids, tokens, times: see `volatile`); a text
-line must match once numbers with a decimal point, ids and times are masked.
+recursively, and the same values except volatile ones (ids, tokens, times, the random escrow
+shard: see `volatile`); a text line must match once measured numbers, ids, times, shards and
+global positions are masked. A GET that differs is asked again for up to READ_PATIENCE seconds:
+some reads (`held`, the trades list) come from read models that follow the write a moment later.
 """
 
 import asyncio
