@@ -1,10 +1,16 @@
 """One error tree for every rule the ledger enforces; the API maps it to problem details."""
 
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 
 class DomainError(Exception):
-    """A request the ledger refuses, with a stable slug and a context for the caller."""
+    """A request the ledger refuses, with a stable slug and a context for the caller.
+
+    `detail` is the problem's detail, for the developer; `said`, when given, is the sentence a
+    person reads (the problem's `error`) where the detail is not one, e.g. where it shows a
+    mapping of codes. Without it, the detail itself is the sentence.
+    """
 
     slug: ClassVar[str] = "domain_error"
     title: ClassVar[str] = "The ledger refused the request"
@@ -12,16 +18,30 @@ class DomainError(Exception):
     # conflict -> 409, rule -> 422, unavailable -> 503
     category: ClassVar[str] = "rule"
 
-    def __init__(self, detail: str, **context: Any) -> None:
+    def __init__(self, detail: str, *, said: str | None = None, **context: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.said = said
         self.context = context
+
+
+def listed(words: Iterable[str]) -> str:
+    """Words as a person lists them: `a`, `a and b`, `a, b and c`."""
+    *rest, last = list(words) or [""]
+    return f"{', '.join(rest)} and {last}" if rest else last
+
+
+def amounts(units: Mapping[str, int], names: Mapping[str, str]) -> str:
+    """Amounts per asset code in words, each asset by its name where `names` has one:
+    `{"diamond": 20, "star": 150}` -> `20 Diamonds and 150 Stars`."""
+    return listed(f"{n} {names.get(code, code)}" for code, n in units.items())
 
 
 def check_range(error: type[DomainError], message: str, name: str, value: int, top: int) -> None:
     """Refuse `value` (the request's `name`) with `error` unless it is from 1 to `top`."""
     if not 1 <= value <= top:
-        raise error(message, **{name: value}, minimum=1, maximum=top)
+        context: dict[str, Any] = {name: value, "minimum": 1, "maximum": top}
+        raise error(message, **context)
 
 
 class InvalidAmount(DomainError):

@@ -30,14 +30,21 @@ def check_metadata(metadata: Mapping[str, object]) -> dict[str, str]:
             maxKeys=MAX_KEYS,
         )
     for key, value in metadata.items():
+        named = f'The metadata key "{key}"'  # the sentence a person reads: no repr
         if not _KEY.match(key):
-            raise InvalidMetadata(f"metadata key {key!r} is not allowed: {_KEY_RULE}", key=key)
+            said = f"{named} is not allowed: {_KEY_RULE}."
+            raise InvalidMetadata(
+                f"metadata key {key!r} is not allowed: {_KEY_RULE}", said=said, key=key
+            )
         if not isinstance(value, str):
-            raise InvalidMetadata(f"metadata value of {key!r} must be a string", key=key)
+            said = f"{named} needs a string value."
+            raise InvalidMetadata(f"metadata value of {key!r} must be a string", said=said, key=key)
         if len(value) > MAX_VALUE_LENGTH:
             raise InvalidMetadata(
                 f"metadata value of {key!r} has {len(value)} characters; "
                 f"at most {MAX_VALUE_LENGTH} are allowed",
+                said=f"{named} has a value of {len(value)} characters; "
+                f"at most {MAX_VALUE_LENGTH} are allowed.",
                 key=key,
                 maxLength=MAX_VALUE_LENGTH,
             )

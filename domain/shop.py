@@ -17,6 +17,7 @@ from domain.errors import (
     NotForSale,
     UnknownItem,
     UnknownPriceOption,
+    amounts,
     check_range,
 )
 from domain.events import Leg, TransferCode
@@ -47,7 +48,8 @@ def decide_purchase(
             prices=list(options),
         )
     paid = {c: amount * cmd.quantity for c, amount in options[cmd.price].items()}
-    _check_funds(player, item, options[cmd.price], paid, cmd.quantity)
+    names = {currency.code: currency.name for currency in catalog.currencies}
+    _check_funds(player, item, options[cmd.price], paid, cmd.quantity, names)
     account = accounts.player_account(player.player_id)
     granted = {code: n * cmd.quantity for code, n in item.contents().items()}
     legs = (
@@ -146,6 +148,7 @@ def _check_funds(
     option: dict[str, int],
     paid: dict[str, int],
     quantity: int,
+    names: dict[str, str],
 ) -> None:
     missing = {
         c: cost - player.balance(c)
@@ -168,6 +171,8 @@ def _check_funds(
     prices = " + ".join(f"{n} {c}" for c, n in paid.items())
     raise InsufficientFunds(
         f"{quantity} {item.name} cost {prices}; short of {missing}",
+        said=f"{quantity} {item.name} cost {amounts(paid, names)}: the wallet is "
+        f"{amounts(missing, names)} short.",
         balance=player.balance(CURRENCY),
         price=dict(option),
         quantity=quantity,

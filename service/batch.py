@@ -49,6 +49,8 @@ def _refuse_duplicate_keys(items: list[BatchItem]) -> None:
             raise DuplicateIdempotencyKey(
                 f"transfers {first[item.key]} and {index} of this atomic batch both use the "
                 f"idempotency key {item.key!r}; nothing was applied",
+                said=f"Transfers {first[item.key]} and {index} of this atomic batch both use the "
+                f'idempotency key "{item.key}", so nothing was applied.',
                 idempotencyKey=item.key,
                 indexes=[first[item.key], index],
             )

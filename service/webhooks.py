@@ -5,7 +5,7 @@ from typing import Literal, get_args
 
 import asyncpg
 
-from domain.errors import InvalidWebhookEvents, UnknownWebhook
+from domain.errors import InvalidWebhookEvents, UnknownWebhook, listed
 from domain.events import EVENT_TYPES, TransferCode
 from infra import webhook_sender, webhook_store
 from infra.config import Settings
@@ -21,6 +21,7 @@ def check_events(events: list[str]) -> list[str]:
     if not events or unknown:
         raise InvalidWebhookEvents(
             f"unknown event keys {unknown}" if unknown else "name at least one event key",
+            said=f"These event keys are unknown: {listed(unknown)}." if unknown else None,
             known=KEYS,
         )
     return list(dict.fromkeys(events))

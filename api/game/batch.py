@@ -23,8 +23,9 @@ from api.http.schemas import (
     Quantity,
     Request,
     Response,
+    Wallet,
 )
-from api.http.services import Caller, Svc
+from api.http.services import Caller, Services, Svc
 from api.http.writes import write_route
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
@@ -70,6 +71,7 @@ class BatchResult(Response):
     balance: int | None = None
     version: int | None = None
     problem: dict[str, Any] | None = None
+    wallet: Wallet | None = None
 
 
 class BatchResponse(Response):
@@ -101,7 +103,7 @@ def _item(transfer: BatchTransfer) -> BatchItem:
     return BatchItem(command=command, key=transfer.idempotency_key)
 
 
-def _result(index: int, outcome: Outcome) -> BatchResult:
+def _result(index: int, outcome: Outcome, services: Services) -> BatchResult:
     if outcome.result is not None:
         return BatchResult(
             index=index,
@@ -109,6 +111,7 @@ def _result(index: int, outcome: Outcome) -> BatchResult:
             transfer_id=outcome.result.transfer_id,
             balance=outcome.result.balances.get(CURRENCY, 0),
             version=outcome.result.version,
+            wallet=services.wallet(outcome.result.balances),
         )
     error = outcome.error
     assert error is not None
@@ -138,7 +141,7 @@ class BatchController(TrustedRoom):
         outcomes = await execute(
             services.ledger, items, atomic=data.atomic, caller=principal.player_id
         )
-        results = [_result(index, outcome) for index, outcome in enumerate(outcomes)]
+        results = [_result(index, outcome, services) for index, outcome in enumerate(outcomes)]
         tally = {status: sum(r.status == status for r in results) for status in STATUSES}
         return BatchResponse(
             results=results,

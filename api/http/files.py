@@ -4,8 +4,9 @@ fixed at import, by name, so a request can never name a path."""
 from collections.abc import Mapping
 from pathlib import Path
 
-from litestar.exceptions import NotFoundException
 from litestar.response import File
+
+from api.http.problems import not_found
 
 
 def inline_file(path: Path, media_type: str) -> File:
@@ -19,5 +20,5 @@ def named_file(files: Mapping[str, tuple[Path, str]], name: str, what: str) -> F
     """The file `files` holds under `name` (with its media type), or 404 "no `what` named ..."."""
     found = files.get(name)
     if found is None:
-        raise NotFoundException(f"no {what} named {name!r}")
+        raise not_found(f"no {what} named {name!r}", f'There is no {what} named "{name}".')
     return inline_file(*found)

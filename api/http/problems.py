@@ -26,6 +26,7 @@ from litestar.plugins.problem_details import (
 )
 from litestar.types import Receive, Scope, Send
 
+from api.http.sentences import of_body, of_parameter, sentence
 from domain.errors import DomainError
 from infra.faults import UNAVAILABLE
 
@@ -59,23 +60,6 @@ DB_UNAVAILABLE = UNAVAILABLE
 
 _RESERVED = frozenset({"type", "title", "status", "detail", "instance", "error"})
 
-# What a player should read when a body field is refused, by its JSON path in msgspec's message.
-_FIELD_SENTENCES: Mapping[str, str] = {
-    "$.username": "The username must be 3 to 32 letters, digits, '_', '.' or '-'.",
-    "$.password": "The password must be 8 to 128 characters.",
-    "$.referralCode": "A referral code is letters and digits only.",
-    "$.amount": "The amount must be a whole number of at least 1.",
-    "$.quantity": "The quantity must be a whole number of at least 1.",
-    "$.item": "Name an item of the shop.",
-    "$.to": "Name the receiving player by their username.",
-    "$.player": "Name the player by their username.",
-    "$.asset": "Name an asset: diamond or an item code.",
-    "$.memo": "A memo is at most 140 characters.",
-    "$.expiresIn": "expiresIn must be a whole number of seconds, at least 1.",
-    "$.metadata": "metadata must be an object of string values.",
-    "$.metadata[...]": "Every metadata value must be a string of at most 256 characters.",
-}
-
 
 class Problem(msgspec.Struct, kw_only=True):
     """An RFC 9457 problem: extension members (e.g. `balance`, `price`) may follow."""
@@ -85,13 +69,6 @@ class Problem(msgspec.Struct, kw_only=True):
     status: int
     detail: str = ""
     error: str = ""  # one sentence for a person (the shipped client shows it to the player)
-
-
-def sentence(text: str) -> str:
-    """`text` as a sentence: capitalised and ending in a full stop."""
-    text = text.strip() or "The request failed"
-    text = text[0].upper() + text[1:]
-    return text if text[-1] in ".!?" else f"{text}."
 
 
 def slug_of(error: DomainError) -> str:
@@ -121,10 +98,23 @@ def problem(
     )
 
 
+def not_found(detail: str, said: str) -> ProblemDetailsException:
+    """The 404 Litestar's NotFoundException would give, with `said` as its `error`."""
+    slug, title = _HTTP_SLUGS[404]
+    return problem(404, slug, title, detail, error=said)
+
+
+def said(error: DomainError) -> str:
+    """The sentence a person reads for a domain error: its own, or its detail as one."""
+    return error.said or sentence(error.detail or error.title)
+
+
 def from_domain(error: DomainError) -> ProblemDetailsException:
     """A domain error by its category; its context becomes extension members."""
     status = STATUS_BY_CATEGORY.get(error.category, 422)
-    return problem(status, slug_of(error), error.title, error.detail, error.context)
+    return problem(
+        status, slug_of(error), error.title, error.detail, error.context, error=said(error)
+    )
 
 
 def from_http(error: HTTPException) -> ProblemDetailsException:
@@ -141,6 +131,8 @@ def from_http(error: HTTPException) -> ProblemDetailsException:
         if any(_is_key_header(e) for e in error.extra):
             slug, title = "invalid-idempotency-key", "The idempotency key is not allowed"
             said = "The Idempotency-Key header must be 1 to 128 printable ASCII characters."
+    if status == 400 and said is None:  # Litestar's own words (e.g. the JSON parser's)
+        said = sentence(title)
     detail = error.detail if error.detail != HTTPStatus(status).phrase else title
     headers = dict(error.headers or {}) or None
     return problem(status, slug, title, detail, extra, headers, error=said)
@@ -149,7 +141,7 @@ def from_http(error: HTTPException) -> ProblemDetailsException:
 def from_body(error: Exception) -> ProblemDetailsException:
     """A body that is not JSON or not of the expected shape (types are strict: no coercion)."""
     detail = str(error)
-    said = next((line for path, line in _FIELD_SENTENCES.items() if f"`{path}`" in detail), None)
+    said = of_body(detail)
     if not isinstance(error, msgspec.ValidationError):  # a ValidationError is a DecodeError too
         said = "The request body is not valid JSON."
     title = "The request body is malformed or invalid"
@@ -191,13 +183,16 @@ def as_member(error: Exception) -> dict[str, Any]:
             "title": unexpected.title,
             "detail": unexpected.detail,
             "status": unexpected.status_code,
+            "error": sentence(unexpected.detail or ""),
         }
+    context = {k: v for k, v in error.context.items() if k not in _RESERVED}
     return {
         "type": slug_of(error),
         "title": error.title,
         "detail": error.detail,
         "status": STATUS_BY_CATEGORY.get(error.category, 422),
-        **msgspec.to_builtins(error.context),
+        **msgspec.to_builtins(context),
+        "error": said(error),
     }
 
 
@@ -253,8 +248,7 @@ def _first_invalid(errors: list[Any]) -> str | None:
     if first is None or not first.get("key"):
         return None
     source = first.get("source")
-    where = f"{getattr(source, 'value', source)} parameter" if source else "parameter"
-    return sentence(f"the {where} {first['key']} is invalid: {first.get('message', 'refused')}")
+    return of_parameter(getattr(source, "value", source), first["key"], first.get("message", ""))
 
 
 def _is_key_header(error: Any) -> bool:

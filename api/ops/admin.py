@@ -112,6 +112,7 @@ class AdminController(AdminRoom):
             balance=wallet.balance,
             version=wallet.version,
             inventory=inventory(wallet.inventory, services.item_codes),
+            wallet=services.wallet({CURRENCY: wallet.balance, **wallet.inventory}),
         )
 
     @get(
@@ -160,6 +161,7 @@ class AdminController(AdminRoom):
             balance=result.balances.get(CURRENCY, 0),
             version=result.version,
             inventory=inventory(result.balances, write.services.item_codes),
+            wallet=write.services.wallet(result.balances),
         )
 
 

@@ -10,6 +10,7 @@ from litestar.params import JSONBody
 from api.http.problems import responses
 from api.http.rooms import AdminRoom
 from api.http.schemas import Response
+from api.http.sentences import of_body, sentence
 from api.http.services import Caller, Svc
 from domain.errors import CatalogRefused
 from infra.catalog import CatalogInvalid, parse_catalog
@@ -43,8 +44,11 @@ class CatalogAdminController(AdminRoom):
         try:
             catalog = parse_catalog(msgspec.json.encode(data))
         except CatalogInvalid as error:
+            said = [of_body(reason) if "`" in reason else reason for reason in error.reasons]
             raise CatalogRefused(
-                f"the catalog is refused: {error}", reasons=error.reasons
+                f"the catalog is refused: {error}",
+                said=sentence(f"the catalog is refused: {'; '.join(said)}"),
+                reasons=error.reasons,
             ) from None
         applied = await apply_catalog(services.ledger, catalog, actor=principal.player_id)
         return AppliedResponse(version=applied.version, seeded=applied.seeded)

@@ -9,10 +9,9 @@ from typing import Annotated, Any
 
 import structlog
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
 
-from api.http.problems import problem, responses
+from api.http.problems import not_found, problem, responses
 from api.http.rooms import AdminRoom
 from api.http.services import Services, Svc
 from api.ops.schemas import (
@@ -90,7 +89,10 @@ class AdminToolsController(AdminRoom):
         async with connection(services.pool) as conn:
             stream_id = await resolve_stream(conn, stream)
             if stream_id is None:
-                raise NotFoundException(detail=f"no stream, username or player {stream!r}")
+                raise not_found(
+                    f"no stream, username or player {stream!r}",
+                    f'There is no stream, username or player named "{stream}".',
+                )
             steps = await replay(conn, stream_id, until_version, at)
         events = [
             ReplayEvent(
@@ -116,7 +118,7 @@ class AdminToolsController(AdminRoom):
     ) -> RebuildStarted:
         """Start rebuilding `name` into shadow tables, swapped in when complete (no downtime)."""
         if name not in PROJECTIONS:
-            raise NotFoundException(detail=f"no projector named {name!r}")
+            raise not_found(f"no projector named {name!r}", f'There is no projector "{name}".')
         running: dict[str, asyncio.Task[None]] = request.app.state.rebuilds
         if name in running and not running[name].done():
             raise problem(409, "rebuild-running", "A rebuild is running", f"{name} is rebuilding")

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from api.http.schemas import Inventory, Metadata, Request, Response
+from api.http.schemas import Inventory, Metadata, Request, Response, Wallet
 
 PlayerId = Annotated[str, Meta(pattern=r"^[0-9a-fA-F-]{1,64}$", examples=["9b2f…"])]
 Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
@@ -89,6 +89,7 @@ class PlayerLookup(Response):
     balance: int
     version: int
     inventory: Inventory
+    wallet: Wallet = msgspec.field(default_factory=dict)
 
 
 class ReversalRequest(Request):
@@ -108,6 +109,7 @@ class ReversalResponse(Response):
     balance: int
     version: int
     inventory: Inventory
+    wallet: Wallet = msgspec.field(default_factory=dict)
 
 
 class AuditCheck(Response):

@@ -164,6 +164,7 @@ class PlayerController(PlayerRoom):
             transfer_id=result.transfer_id,
             balance=result.balances.get(CURRENCY, 0),
             version=result.version,
+            wallet=write.services.wallet(result.balances),
         )
 
     @write_route("/purchase", status_code=200, refuses=(400, 401, 404, 409, 413, 422))

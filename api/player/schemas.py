@@ -127,11 +127,12 @@ class TopUpRequest(Request):
 
 
 class TopUpResponse(Response):
-    """The wallet after the top-up."""
+    """The wallet after the top-up (`balance` is diamonds, whichever currency was topped up)."""
 
     transfer_id: str
     balance: int
     version: int
+    wallet: Wallet = msgspec.field(default_factory=dict)
 
 
 class PurchaseRequest(Request):
@@ -170,6 +171,7 @@ class TransferResponse(Response):
     balance: int
     version: int
     inventory: Inventory
+    wallet: Wallet = msgspec.field(default_factory=dict)
 
 
 class TradeRequest(Request):

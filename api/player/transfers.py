@@ -28,4 +28,5 @@ class TransferController(PlayerRoom):
             balance=result.balances.get(CURRENCY, 0),
             version=result.version,
             inventory=inventory(result.balances, write.services.item_codes),
+            wallet=write.services.wallet(result.balances),
         )

@@ -95,7 +95,7 @@ async def test_metadata_breaking_a_rule_is_a_problem_naming_it(
 ) -> None:
     cases = [
         ({f"k{i}": "v" for i in range(17)}, "invalid-metadata", "17 keys"),
-        ({"match-id": "1"}, "invalid-metadata", "'match-id'"),
+        ({"match-id": "1"}, "invalid-metadata", '"match-id"'),
         ({"note": "x" * 257}, "invalid-metadata", "257 characters"),
         ({"n": 5}, "invalid-body", "metadata value must be a string"),
         (["matchId"], "invalid-body", "metadata must be an object"),

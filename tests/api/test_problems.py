@@ -96,7 +96,7 @@ def test_validation_errors_list_what_failed() -> None:
     assert mapped.type_ == "invalid-request"
     assert mapped.extra == {
         "errors": failure,
-        "error": "The query parameter limit is invalid: Expected `int`.",
+        "error": "The query parameter limit must be a whole number.",
     }
 
 
@@ -146,7 +146,7 @@ def test_a_bug_is_logged_without_frame_locals() -> None:
 def test_a_refused_parameter_is_named_for_a_person() -> None:
     failure = [{"message": "Expected `int`", "key": "cursor", "source": ParamType.QUERY}]
     mapped = problems.from_http(ValidationException("bad", extra=failure))
-    assert mapped.extra["error"] == "The query parameter cursor is invalid: Expected `int`."
+    assert mapped.extra["error"] == "The query parameter cursor must be a whole number."
 
 
 def test_a_refused_idempotency_key_says_what_a_key_may_be() -> None:

@@ -21,7 +21,7 @@ async def test_a_gift_answers_the_senders_wallet_and_shows_in_the_receivers_hist
     sent = await send(client, rich_player, body, key="gift-1")
     assert sent.status_code == 200, sent.text
     answer = sent.json()
-    assert set(answer) == {"transferId", "balance", "version", "inventory"}
+    assert set(answer) == {"transferId", "balance", "version", "inventory", "wallet"}
     assert (answer["balance"], answer["version"]) == (750, 3)
     assert (await send(client, rich_player, body, key="gift-1")).json() == answer  # once
     wallet = (await client.get("/balance", headers=friend.auth)).json()

@@ -1,0 +1,73 @@
+"""A write that moves a currency other than diamonds answers with `wallet` (issue 25): `balance`
+stays diamonds for the game client, so without it a star top-up, gift or refund said nothing of
+the stars."""
+
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from domain.commands import EconomyRules
+from infra.config import Settings
+from tests.api.conftest import SECRET, Player, SignUp
+from tests.api.test_batch_and_ops import _service
+from tests.catalogs import EXAMPLE_FILE
+
+
+@pytest.fixture
+def api_settings() -> Settings:
+    return Settings(
+        environment="test",
+        jwt_secret=SECRET,
+        db_pool_min=1,
+        db_pool_max=10,
+        db_command_timeout=10.0,
+        run_projectors=True,
+        economy=EconomyRules(shard_count=4),
+        catalog_file=str(EXAMPLE_FILE),
+    )
+
+
+async def post(client: httpx.AsyncClient, url: str, who: Player, body: object) -> dict[str, Any]:
+    reply = await client.post(url, json=body, headers=who.auth)
+    assert reply.status_code < 300, reply.text
+    answer: dict[str, Any] = reply.json()
+    return answer
+
+
+async def test_star_writes_answer_with_the_wallet_beside_the_diamond_balance(
+    client: httpx.AsyncClient, sign_up: SignUp, admin: Player
+) -> None:
+    alice, bob = await sign_up(), await sign_up()
+    topped = await post(client, "/top-up", alice, {"amount": 500, "currency": "star"})
+    assert (topped["balance"], topped["wallet"]) == (0, {"diamond": 0, "star": 500})
+    gift = {"to": bob.username, "asset": "star", "amount": 120}
+    given = await post(client, "/transfers", alice, gift)
+    assert (given["balance"], given["wallet"]) == (0, {"diamond": 0, "star": 380})
+    await post(client, "/purchase", alice, {"item": "gold_coin", "price": 1})  # 80 stars
+    await post(client, "/top-up", alice, {"amount": 100})
+    bought = await post(client, "/purchase", alice, {"item": "gold_coin"})  # 10 diamonds
+    reversal = {"playerId": alice.user_id, "reason": "support"}
+    url = f"/admin/transfers/{bought['transferId']}/reversal"
+    reversed_ = await post(client, url, admin, reversal)
+    assert (reversed_["balance"], reversed_["wallet"]) == (100, {"diamond": 100, "star": 300})
+    found = (await client.get(f"/admin/players/{alice.username}", headers=admin.auth)).json()
+    assert found["wallet"] == {"diamond": 100, "star": 300}
+
+
+async def test_batch_results_carry_the_wallet(
+    app: Litestar, client: httpx.AsyncClient, api_settings: Settings, sign_up: SignUp
+) -> None:
+    server = await _service(app, client, api_settings)
+    alice = await sign_up()
+    top_up = {"kind": "top_up", "playerId": alice.user_id, "amount": 70, "currency": "star"}
+    buy = {"kind": "purchase", "playerId": alice.user_id, "item": "coin_pouch"}
+    answer = await post(client, "/batch/transfers", server, {"transfers": [top_up, buy, buy]})
+    results = answer["results"]
+    assert [r["wallet"] for r in results] == [
+        {"diamond": 0, "star": 70},
+        {"diamond": 0, "star": 20},
+        None,
+    ]
+    assert results[2]["problem"]["error"]
