@@ -114,6 +114,8 @@ class BatchResult(Model, kw_only=True):
     status: Literal["ok", "replayed", "error"]
     transfer_id: str | None = None
     version: int | None = None
+    # Balance per catalog currency, zeros included
+    wallet: dict[str, int] | None = None
 
 
 class BatchTransfer(Model, kw_only=True):
@@ -355,6 +357,8 @@ class PlayerLookup(Model, kw_only=True):
     stream_id: str
     username: str
     version: int
+    # Balance per catalog currency, zeros included
+    wallet: dict[str, int] | None = None
 
 
 class Problem(Model, kw_only=True):
@@ -486,6 +490,8 @@ class ReversalResponse(Model, kw_only=True):
     reverses: str
     transfer_id: str
     version: int
+    # Balance per catalog currency, zeros included
+    wallet: dict[str, int] | None = None
 
 
 class SettlementRequest(Model, kw_only=True):
@@ -552,6 +558,8 @@ class TopUpResponse(Model, kw_only=True):
     balance: int
     transfer_id: str
     version: int
+    # Balance per catalog currency, zeros included
+    wallet: dict[str, int] | None = None
 
 
 class TradeList(Model, kw_only=True):
@@ -605,6 +613,8 @@ class TransferResponse(Model, kw_only=True):
     inventory: dict[str, int]
     transfer_id: str
     version: int
+    # Balance per catalog currency, zeros included
+    wallet: dict[str, int] | None = None
 
 
 class UseRequest(Model, kw_only=True):

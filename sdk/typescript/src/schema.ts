@@ -1044,6 +1044,16 @@ export interface components {
             status: "ok" | "replayed" | "error";
             transferId?: string | null;
             version?: number | null;
+            /**
+             * @description Balance per catalog currency, zeros included
+             * @example {
+             *       "diamond": 90,
+             *       "star": 500
+             *     }
+             */
+            wallet?: {
+                [key: string]: number;
+            } | null;
         };
         /** BatchTransfer */
         BatchTransfer: {
@@ -1383,6 +1393,16 @@ export interface components {
             streamId: string;
             username: string;
             version: number;
+            /**
+             * @description Balance per catalog currency, zeros included
+             * @example {
+             *       "diamond": 90,
+             *       "star": 500
+             *     }
+             */
+            wallet?: {
+                [key: string]: number;
+            };
         };
         /** Problem */
         Problem: {
@@ -1579,6 +1599,16 @@ export interface components {
             reverses: string;
             transferId: string;
             version: number;
+            /**
+             * @description Balance per catalog currency, zeros included
+             * @example {
+             *       "diamond": 90,
+             *       "star": 500
+             *     }
+             */
+            wallet?: {
+                [key: string]: number;
+            };
         };
         /** SettlementRequest */
         SettlementRequest: {
@@ -1681,6 +1711,16 @@ export interface components {
             balance: number;
             transferId: string;
             version: number;
+            /**
+             * @description Balance per catalog currency, zeros included
+             * @example {
+             *       "diamond": 90,
+             *       "star": 500
+             *     }
+             */
+            wallet?: {
+                [key: string]: number;
+            };
         };
         /** TradeList */
         TradeList: {
@@ -1782,6 +1822,16 @@ export interface components {
             };
             transferId: string;
             version: number;
+            /**
+             * @description Balance per catalog currency, zeros included
+             * @example {
+             *       "diamond": 90,
+             *       "star": 500
+             *     }
+             */
+            wallet?: {
+                [key: string]: number;
+            };
         };
         /** UseRequest */
         UseRequest: {

@@ -452,6 +452,8 @@ namespace GameLedger
         public string Status { get; set; }
         public string TransferId { get; set; }
         public long? Version { get; set; }
+        /// <summary>Balance per catalog currency, zeros included</summary>
+        public Dictionary<string, long> Wallet { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
         public Dictionary<string, object> Extra { get; } =
             new Dictionary<string, object>();
@@ -471,6 +473,7 @@ namespace GameLedger
                     case "status": r.Status = Json.ToStr(pair.Value); break;
                     case "transferId": r.TransferId = Json.ToStr(pair.Value); break;
                     case "version": r.Version = Json.ToNullableLong(pair.Value); break;
+                    case "wallet": r.Wallet = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
                     default: r.Extra[pair.Key] = pair.Value; break;
                 }
             }
@@ -486,6 +489,7 @@ namespace GameLedger
             o["status"] = Status;
             if (TransferId != null) o["transferId"] = TransferId;
             if (Version != null) o["version"] = Version;
+            if (Wallet != null) o["wallet"] = Wallet;
             return o;
         }
     }
@@ -1598,6 +1602,8 @@ namespace GameLedger
         public string StreamId { get; set; }
         public string Username { get; set; }
         public long Version { get; set; }
+        /// <summary>Balance per catalog currency, zeros included</summary>
+        public Dictionary<string, long> Wallet { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
         public Dictionary<string, object> Extra { get; } =
             new Dictionary<string, object>();
@@ -1619,6 +1625,7 @@ namespace GameLedger
                     case "streamId": r.StreamId = Json.ToStr(pair.Value); break;
                     case "username": r.Username = Json.ToStr(pair.Value); break;
                     case "version": r.Version = Json.ToLong(pair.Value); break;
+                    case "wallet": r.Wallet = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
                     default: r.Extra[pair.Key] = pair.Value; break;
                 }
             }
@@ -1636,6 +1643,7 @@ namespace GameLedger
             o["streamId"] = StreamId;
             o["username"] = Username;
             o["version"] = Version;
+            if (Wallet != null) o["wallet"] = Wallet;
             return o;
         }
     }
@@ -2287,6 +2295,8 @@ namespace GameLedger
         public string Reverses { get; set; }
         public string TransferId { get; set; }
         public long Version { get; set; }
+        /// <summary>Balance per catalog currency, zeros included</summary>
+        public Dictionary<string, long> Wallet { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
         public Dictionary<string, object> Extra { get; } =
             new Dictionary<string, object>();
@@ -2306,6 +2316,7 @@ namespace GameLedger
                     case "reverses": r.Reverses = Json.ToStr(pair.Value); break;
                     case "transferId": r.TransferId = Json.ToStr(pair.Value); break;
                     case "version": r.Version = Json.ToLong(pair.Value); break;
+                    case "wallet": r.Wallet = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
                     default: r.Extra[pair.Key] = pair.Value; break;
                 }
             }
@@ -2321,6 +2332,7 @@ namespace GameLedger
             o["reverses"] = Reverses;
             o["transferId"] = TransferId;
             o["version"] = Version;
+            if (Wallet != null) o["wallet"] = Wallet;
             return o;
         }
     }
@@ -2586,6 +2598,8 @@ namespace GameLedger
         public long Balance { get; set; }
         public string TransferId { get; set; }
         public long Version { get; set; }
+        /// <summary>Balance per catalog currency, zeros included</summary>
+        public Dictionary<string, long> Wallet { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
         public Dictionary<string, object> Extra { get; } =
             new Dictionary<string, object>();
@@ -2602,6 +2616,7 @@ namespace GameLedger
                     case "balance": r.Balance = Json.ToLong(pair.Value); break;
                     case "transferId": r.TransferId = Json.ToStr(pair.Value); break;
                     case "version": r.Version = Json.ToLong(pair.Value); break;
+                    case "wallet": r.Wallet = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
                     default: r.Extra[pair.Key] = pair.Value; break;
                 }
             }
@@ -2614,6 +2629,7 @@ namespace GameLedger
             o["balance"] = Balance;
             o["transferId"] = TransferId;
             o["version"] = Version;
+            if (Wallet != null) o["wallet"] = Wallet;
             return o;
         }
     }
@@ -2811,6 +2827,8 @@ namespace GameLedger
         public Dictionary<string, long> Inventory { get; set; }
         public string TransferId { get; set; }
         public long Version { get; set; }
+        /// <summary>Balance per catalog currency, zeros included</summary>
+        public Dictionary<string, long> Wallet { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
         public Dictionary<string, object> Extra { get; } =
             new Dictionary<string, object>();
@@ -2828,6 +2846,7 @@ namespace GameLedger
                     case "inventory": r.Inventory = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
                     case "transferId": r.TransferId = Json.ToStr(pair.Value); break;
                     case "version": r.Version = Json.ToLong(pair.Value); break;
+                    case "wallet": r.Wallet = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
                     default: r.Extra[pair.Key] = pair.Value; break;
                 }
             }
@@ -2841,6 +2860,7 @@ namespace GameLedger
             o["inventory"] = Inventory;
             o["transferId"] = TransferId;
             o["version"] = Version;
+            if (Wallet != null) o["wallet"] = Wallet;
             return o;
         }
     }
