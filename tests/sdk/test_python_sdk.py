@@ -8,32 +8,24 @@ import contextlib
 import importlib.util
 import os
 import sys
-from asyncio import StreamReader, StreamWriter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-import httpx
 import pytest
 from gameledger_client import (
     AsyncGameLedger,
     GameLedger,
     HoldNotPending,
     InsufficientFunds,
-    ProblemError,
     RateLimited,
-    RetryPolicy,
     Unauthorized,
-    WebhookVerificationError,
-    core,
     models,
-    verify,
 )
-from standardwebhooks import Webhook
 
 from harness.server import ROOT, ServeCommand, service_env
 from tests.conftest import scratch_database
+from tests.sdk.proxy import DroppingProxy
 
 PASSWORD = "correct-horse-9"
 SERVICE, ADMIN = "arena", "ops-admin"
@@ -174,34 +166,6 @@ async def test_the_blocking_client_plays_the_same_session(server: ServeCommand) 
     assert (problem.cost, problem.balance) == (50, 10)
 
 
-class DroppingProxy:
-    """A loopback TCP proxy that, when armed, lets one request through and drops its answer."""
-
-    def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
-        self.armed = False
-        self.dropped = 0
-        self.port = 0
-
-    async def handle(self, client_r: StreamReader, client_w: StreamWriter) -> None:
-        upstream_r, upstream_w = await asyncio.open_connection("127.0.0.1", self.upstream_port)
-
-        async def pump(
-            reader: asyncio.StreamReader, writer: asyncio.StreamWriter, back: bool
-        ) -> None:
-            with contextlib.suppress(ConnectionError):
-                while chunk := await reader.read(65536):
-                    if back and self.armed:  # the service answered: the client never hears it
-                        self.armed, self.dropped = False, self.dropped + 1
-                        break
-                    writer.write(chunk)
-                    await writer.drain()
-            client_w.transport.abort()
-            upstream_w.transport.abort()
-
-        await asyncio.gather(pump(client_r, upstream_w, False), pump(upstream_r, client_w, True))
-
-
 async def test_a_write_whose_answer_is_lost_is_retried_with_its_key_and_charged_once(
     server: ServeCommand,
 ) -> None:
@@ -312,24 +276,6 @@ async def test_the_match_server_example_stakes_settles_through_a_restart_and_ver
         await wallet_becomes(winner, 500 - 100 + 180, held={})
 
 
-def test_a_tampered_or_stale_webhook_is_refused() -> None:
-    secret = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtMTIz"
-    body = b'{"type":"transferred.settlement","timestamp":"2026-12-04T00:00:00Z","data":{}}'
-    headers = {"webhook-id": "m@1", "webhook-timestamp": "1800000000"}
-    headers["webhook-signature"] = service_signature(secret, headers, body)
-    assert verify(secret, headers, body, now=1800000000).type == "transferred.settlement"
-    for changed, now in ((body.replace(b"{}", b'{"x":1}'), 1800000000), (body, 1800000400)):
-        with pytest.raises(WebhookVerificationError):
-            verify(secret, headers, changed, now=now)
-
-
-def service_signature(secret: str, headers: dict[str, str], body: bytes) -> str:
-    """The signature the service's own signer (standardwebhooks) makes."""
-    at = datetime.fromtimestamp(int(headers["webhook-timestamp"]), UTC)
-    signature: str = Webhook(secret).sign(headers["webhook-id"], at, body.decode())
-    return signature
-
-
 async def test_a_rate_limit_longer_than_the_policy_allows_is_raised_with_its_retry_after(
     server: ServeCommand,
 ) -> None:
@@ -347,27 +293,3 @@ async def guess_until_refused(ledger: AsyncGameLedger, username: str) -> None:
     for _ in range(20):
         with contextlib.suppress(Unauthorized):
             await ledger.login(username, "wrong-password")
-
-
-def test_the_policy_retries_what_cannot_apply_twice_and_honours_retry_after() -> None:
-    policy = RetryPolicy(attempts=3)
-    keyed = core.write("/purchase", models.PurchaseResponse, None)
-    unkeyed = core.Call("POST", "/token/refresh", models.LoginResponse)
-
-    def refusal(status: int, wait: str | None = None) -> ProblemError:
-        headers = {"retry-after": wait} if wait else {}
-        return core.as_problem(httpx.Response(status, headers=headers, content=b"{}"))
-
-    assert policy.after_answer(keyed, 1, refusal(429, "2")) == 2.0
-    assert policy.after_answer(unkeyed, 1, refusal(429, "1")) == 1.0  # refused before running
-    assert policy.after_answer(unkeyed, 1, refusal(503)) is None  # it may have run
-    assert policy.after_answer(keyed, 1, refusal(503)) is not None
-    assert policy.after_answer(keyed, 1, refusal(429, "3600")) is None  # too long: raised
-    assert policy.after_answer(keyed, 3, refusal(429, "1")) is None  # attempts used up
-    assert policy.after_answer(keyed, 1, refusal(422)) is None
-    lost = httpx.RemoteProtocolError("server disconnected")
-    assert policy.after_failure(keyed, 1, lost) is not None
-    assert policy.after_failure(unkeyed, 1, lost) is None
-    assert policy.after_failure(unkeyed, 1, httpx.ConnectError("refused")) is not None
-    now = datetime(2026, 12, 4, 12, 0, 0, tzinfo=UTC)
-    assert core.retry_after("Fri, 04 Dec 2026 12:00:30 GMT", now) == 30.0
