@@ -11,6 +11,7 @@ import msgspec
 
 from domain.assets import Catalog
 from domain.details import AnyDetails
+from domain.timed import TimedState
 
 # Version 2: a transfer's kind-particular fields moved from the top into `details`
 # (the upcaster of version 1 is in infra/codec.py).
@@ -94,6 +95,9 @@ class Transferred(Event, frozen=True, kw_only=True, tag="transferred"):
     mirror: bool = False
     metadata: dict[str, str] = {}  # the caller's labels (domain/metadata.py)
     details: AnyDetails | None = None  # what is particular to its kind (domain/details.py)
+    # The stream's player's energies, lots and offer counters after it (domain/timed.py);
+    # None for a player with none, and on every stream that is not a player's.
+    timed: TimedState | None = None
 
 
 class TrancheChanged(Event, frozen=True, kw_only=True, tag="tranche_changed"):

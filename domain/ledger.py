@@ -11,6 +11,7 @@ from domain.assets import CURRENCY, MAX_AMOUNT
 from domain.details import AnyDetails
 from domain.errors import AmountOverflow
 from domain.events import Event, Leg, TransferCode, Transferred
+from domain.timed import NO_TIMED, TimedState
 
 NO_STREAM = 0
 
@@ -35,6 +36,7 @@ class PlayerState(msgspec.Struct, frozen=True, kw_only=True):
     player_id: str
     version: int
     balances: dict[str, int]
+    timed: TimedState = NO_TIMED  # energies, lots and offer counters (domain/timed.py)
 
     def balance(self, asset: str) -> int:
         """The player's balance of `asset` (zero when never held)."""
@@ -87,10 +89,15 @@ def transfer(
     now: datetime,
     details: AnyDetails | None = None,
     mirror: bool = False,
+    timed: TimedState | None = None,
 ) -> Transferred:
-    """A transfer as the player's stream records it: with the balances its legs leave them."""
+    """A transfer as the player's stream records it: with the balances its legs leave them.
+
+    `timed` is the player's time-based state after it; None carries the player's forward.
+    """
     legs = tuple(legs)
     account = accounts.player_account(player.player_id)
+    after = player.timed if timed is None else timed
     return Transferred(
         transfer_id=transfer_id,
         code=code,
@@ -99,6 +106,7 @@ def transfer(
         occurred_at=now,
         mirror=mirror,
         details=details,
+        timed=None if after.empty() else after,
     )
 
 

@@ -9,6 +9,7 @@ from domain.errors import UnknownPlayer
 from domain.events import TrancheChanged, Transferred
 from domain.ledger import PlayerState, ShardState
 from domain.ports import StoredEvent
+from domain.timed import NO_TIMED
 
 
 def player_state(player_id: str, stored: StoredEvent | None) -> PlayerState:
@@ -16,8 +17,14 @@ def player_state(player_id: str, stored: StoredEvent | None) -> PlayerState:
     if stored is None:
         raise UnknownPlayer("no such player", playerId=player_id)
     event = stored.event
-    balances = event.state_after if isinstance(event, Transferred) else {}
-    return PlayerState(player_id=player_id, version=stored.version, balances=dict(balances))
+    if not isinstance(event, Transferred):
+        return PlayerState(player_id=player_id, version=stored.version, balances={})
+    return PlayerState(
+        player_id=player_id,
+        version=stored.version,
+        balances=dict(event.state_after),
+        timed=event.timed or NO_TIMED,
+    )
 
 
 def shard_state(index: int, stored: StoredEvent | None, currency: str = CURRENCY) -> ShardState:

@@ -174,7 +174,7 @@ def test_every_version_1_shape_decodes_to_its_details_and_is_rewritten_as_versio
     assert codec.decode("transferred", 2, written) == event
     assert set(msgspec.json.decode(written)) == {
         "type", "transfer_id", "code", "legs", "state_after", "occurred_at", "mirror",
-        "metadata", "details",
+        "metadata", "details", "timed",
     }  # fmt: skip
     # Readers (feed, webhooks, replay) see the very JSON they saw, key order included.
     assert msgspec.json.encode(codec.as_v1(event)) == msgspec.json.encode(payload)
