@@ -10,6 +10,10 @@ run meanwhile uses the server without owning it, so it never stops the database 
 one's feet. An owner killed with SIGKILL is dead even while it waits, a zombie, for its parent to
 reap it (a container's init may never do so), and a pid reused by another process is not the
 owner either: the start time tells them apart.
+
+A command that started the server only for itself marks its claim as passing (`<pid> <start>
+command`). `serve` takes such a claim over: the command then finds the server no longer its own
+and leaves it running at its end, and `serve` stops it at its exit.
 """
 
 import contextlib
@@ -67,13 +71,22 @@ def _identity(pid: int) -> str:
     return f"{pid} {fields[19]}" if len(fields) > 19 else str(pid)
 
 
-def _held_by_another(recorded: str) -> bool:
-    """True when the owner file names another process, running now, that is the one it names."""
-    pid, _, started = recorded.strip().partition(" ")
+PASSING = "command"  # the mark of a claim made by a command for its own run only
+
+
+def _held_by_another(recorded: str, *, taking_over: bool = False) -> bool:
+    """True when the owner file names another process, running now, that is the one it names.
+
+    `taking_over`: a passing command's claim does not count (`serve` takes it over).
+    """
+    pid, _, rest = recorded.strip().partition(" ")
+    started, _, mark = rest.partition(" ")
     if int(pid) == os.getpid() or not _alive(int(pid)):
         return False
+    if taking_over and mark == PASSING:
+        return False
     # An old owner file holds the pid only: trust it, as before.
-    return not started or _identity(int(pid)) == recorded.strip()
+    return not started or _identity(int(pid)) == f"{pid} {started}"
 
 
 def _owner_file(name: str) -> Path:
@@ -90,16 +103,20 @@ def _locked(name: str) -> Iterator[None]:
         yield
 
 
-def _claim(name: str) -> bool:
-    """Become the owner unless another live process already is; True when we own it now."""
+def _claim(name: str, *, passing: bool = False) -> bool:
+    """Become the owner unless another live process already is; True when we own it now.
+
+    `passing`: the claim of a command that uses the server for its own run only, which a
+    lasting owner (`serve`) takes over; a lasting claim takes over a passing one.
+    """
     path = _owner_file(name)
     mine = _identity(os.getpid())
     with _locked(name):
         with contextlib.suppress(FileNotFoundError, ValueError):
             recorded = path.read_text()
-            if _held_by_another(recorded):
+            if _held_by_another(recorded, taking_over=not passing):
                 return False
-        path.write_text(mine)
+        path.write_text(f"{mine} {PASSING}" if passing else mine)
     return True
 
 
@@ -110,10 +127,13 @@ def ensure_running(name: str = "pg") -> str:
     return uri
 
 
-def start_owned(name: str = "pg") -> tuple[str, bool]:
-    """Like `ensure_running`, and claim ownership if nobody alive holds it: (dsn, owned)."""
+def start_owned(name: str = "pg", *, passing: bool = False) -> tuple[str, bool]:
+    """Like `ensure_running`, and claim ownership if nobody alive holds it: (dsn, owned).
+
+    A lasting owner (`passing=False`, as `serve`) also takes over a passing command's claim.
+    """
     dsn = ensure_running(name)
-    return dsn, _claim(name)
+    return dsn, _claim(name, passing=passing)
 
 
 def running(name: str = "pg") -> bool:
@@ -131,7 +151,7 @@ def for_command(name: str = "pg") -> Iterator[str]:
     if running(name):
         yield ensure_running(name)
         return
-    dsn, owned = start_owned(name)
+    dsn, owned = start_owned(name, passing=True)
     try:
         yield dsn
     finally:
@@ -141,7 +161,8 @@ def for_command(name: str = "pg") -> Iterator[str]:
 
 def _owned_by_me(name: str) -> bool:
     with contextlib.suppress(OSError):
-        return _owner_file(name).read_text().strip() == _identity(os.getpid())
+        recorded = _owner_file(name).read_text().strip()
+        return recorded.removesuffix(f" {PASSING}") == _identity(os.getpid())
     return False
 
 
