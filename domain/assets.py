@@ -136,6 +136,11 @@ class Catalog(
         """Every asset the ledger knows: the currencies then the items."""
         return (*self.currency_codes(), *self.item_codes())
 
+    def names(self) -> dict[str, str]:
+        """Every asset's name by its code, for the sentences a person reads."""
+        named = {currency.code: currency.name for currency in self.currencies}
+        return named | {item.code: item.name for item in self.items}
+
 
 DEFAULT_CATALOG = Catalog(
     items=(

@@ -1,7 +1,7 @@
 """One error tree for every rule the ledger enforces; the API maps it to problem details."""
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 
 class DomainError(Exception):
@@ -35,6 +35,29 @@ def amounts(units: Mapping[str, int], names: Mapping[str, str]) -> str:
     """Amounts per asset code in words, each asset by its name where `names` has one:
     `{"diamond": 20, "star": 150}` -> `20 Diamonds and 150 Stars`."""
     return listed(f"{n} {names.get(code, code)}" for code, n in units.items())
+
+
+class HasNames(Protocol):
+    """What names assets for a person: the catalog."""
+
+    def names(self) -> dict[str, str]: ...
+
+
+class _NoNames:
+    """Assets named by their codes (a decision made without the catalog)."""
+
+    def names(self) -> dict[str, str]:
+        return {}
+
+
+NO_NAMES = _NoNames()
+
+
+def short_of(what: str, asset: str, amount: int, balance: int, catalog: HasNames) -> str:
+    """`The gift is 999 Stars, but the balance is 40 Stars.`, each asset by its catalog name."""
+    names = catalog.names()
+    need, have = amounts({asset: amount}, names), amounts({asset: balance}, names)
+    return f"{what} {need}, but the balance is {have}."
 
 
 def check_range(error: type[DomainError], message: str, name: str, value: int, top: int) -> None:

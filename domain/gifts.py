@@ -7,7 +7,13 @@ from domain import accounts
 from domain.assets import Catalog
 from domain.commands import EconomyRules, Gift
 from domain.details import GiftDetails
-from domain.errors import GiftLimitExceeded, InsufficientFunds, SelfTransfer, UnknownAsset
+from domain.errors import (
+    GiftLimitExceeded,
+    InsufficientFunds,
+    SelfTransfer,
+    UnknownAsset,
+    short_of,
+)
 from domain.events import GiftBucket, GiftsSent, Leg
 from domain.ledger import Append, Decision, PlayerState, player_append, transfer
 from domain.ports import StoredEvent
@@ -118,6 +124,7 @@ def _check(
     if balance < cmd.amount:
         raise InsufficientFunds(
             f"the gift is {cmd.amount} {cmd.asset} but the balance is {balance}",
+            said=short_of("The gift is", cmd.asset, cmd.amount, balance, catalog),
             balance=balance,
             asset=cmd.asset,
             amount=cmd.amount,

@@ -19,6 +19,7 @@ from domain.errors import (
     UnknownAsset,
     UnknownHold,
     check_range,
+    short_of,
 )
 from domain.events import Event, HoldPlaced, Leg, Transferred
 from domain.ledger import Decision, PlayerState
@@ -170,6 +171,7 @@ def _check_place(
     if balance < cmd.amount:
         raise InsufficientFunds(
             f"the hold is {cmd.amount} {cmd.asset} but the player's balance is {balance}",
+            said=short_of("The hold is", cmd.asset, cmd.amount, balance, catalog),
             balance=balance,
             asset=cmd.asset,
             amount=cmd.amount,

@@ -12,6 +12,8 @@ from domain.assets import Catalog
 from domain.commands import CloseTrade, EconomyRules, OfferTrade
 from domain.details import TradeDetails
 from domain.errors import (
+    NO_NAMES,
+    HasNames,
     InsufficientFunds,
     InvalidAmount,
     NotTradeParty,
@@ -19,6 +21,7 @@ from domain.errors import (
     TradeNotOpen,
     UnknownAsset,
     UnknownTrade,
+    short_of,
 )
 from domain.events import Event, TradeOffered
 from domain.ledger import Decision, PlayerState
@@ -132,14 +135,19 @@ def _check_offer(
             expiresIn=seconds,
             maximum=rules.hold_max_seconds,
         )
-    _check_funds(offerer, cmd.give, "the offer")
+    _check_funds(offerer, cmd.give, "the offer", catalog)
 
 
-def _check_funds(player: PlayerState, amounts: dict[str, int], what: str) -> None:
+def _check_funds(
+    player: PlayerState, amounts: dict[str, int], what: str, catalog: HasNames
+) -> None:
     for asset in sorted(amounts):
         if (balance := player.balance(asset)) < amounts[asset]:
             raise InsufficientFunds(
                 f"{what} needs {amounts[asset]} {asset} but the balance is {balance}",
+                said=short_of(
+                    f"{what.capitalize()} needs", asset, amounts[asset], balance, catalog
+                ),
                 balance=balance,
                 asset=asset,
                 amount=amounts[asset],
@@ -154,15 +162,19 @@ def decide_close_trade(
     *,
     transfer_id: str,
     now: datetime,
+    names: HasNames = NO_NAMES,
 ) -> Decision:
-    """Swap (accept: `recipient` is needed) or give the escrow back (decline, cancel, expire)."""
+    """Swap (accept: `recipient` is needed) or give the escrow back (decline, cancel, expire).
+
+    `names`: the catalog, which names the assets in a refusal's sentence.
+    """
     terms = trade.offered
     check_close(trade, cmd, now)
     held, mine = accounts.trade_account(terms.trade_id), accounts.player_account(terms.offerer_id)
     mirrors = [(offerer, TradeDetails(trade_id=terms.trade_id, counterparty=terms.recipient))]
     if cmd.outcome == "accept":
         assert recipient is not None, "an accept is decided on the recipient's state"
-        _check_funds(recipient, terms.want, "accepting the trade")
+        _check_funds(recipient, terms.want, "accepting the trade", names)
         theirs = accounts.player_account(recipient.player_id)
         legs = escrow.moves(held, theirs, terms.give) + escrow.moves(theirs, mine, terms.want)
         mirrors.append(

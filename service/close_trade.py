@@ -34,7 +34,9 @@ def close_trade(ctx: Context, cmd: CloseTrade, key: str | None, caller: Sender) 
             require_player(privileged, terms.recipient_id, terms.recipient)
             require_player(privileged, terms.offerer_id, terms.offerer)
             recipient = await party(heads, terms.recipient_id)
-        return decide_close_trade(trade, offerer, recipient, cmd, transfer_id=transfer_id, now=now)
+        return decide_close_trade(
+            trade, offerer, recipient, cmd, transfer_id=transfer_id, now=now, names=ctx.catalog
+        )
 
     return close_job(
         TRADES,

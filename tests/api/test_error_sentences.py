@@ -365,3 +365,23 @@ async def test_the_operators_refusals_are_plain_sentences(
         "invalid-body already-reversed invalid-webhook-events invalid-webhook-url "
         "unknown-webhook catalog-refused"
     )
+
+
+async def test_a_shortfall_names_the_assets_as_the_catalog_does(
+    app: Litestar, client: httpx.AsyncClient, api_settings: Settings, sign_up: SignUp
+) -> None:
+    walk = Walk(client)
+    alice = await player_with(walk, sign_up, stars=100)
+    bob = await sign_up()
+    gift = {"to": bob.username, "asset": "star", "amount": 999}
+    await walk.refuse("POST", "/transfers", alice, json=gift)
+    offer = {"to": bob.username, "give": {"gold_coin": 2}, "want": {"star": 5}}
+    await walk.refuse("POST", "/trades", alice, json=offer)
+    server = await _service(app, client, api_settings)
+    hold = {"player": alice.username, "asset": "star", "amount": 500, "expiresIn": 600}
+    await walk.refuse("POST", "/holds", server, json=hold)
+    assert [error for _, _, error in walk.errors] == [
+        "The gift is 999 Stars, but the balance is 100 Stars.",
+        "The offer needs 2 Gold Coin, but the balance is 0 Gold Coin.",
+        "The hold is 500 Stars, but the balance is 100 Stars.",
+    ]
