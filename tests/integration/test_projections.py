@@ -79,7 +79,9 @@ async def test_reads_wait_for_the_players_own_writes(
     waker = Waker(pool)
     await waker.start()
     ledger.on_commit = waker.poke
-    # A long poll: only the NOTIFY after each commit can make the reads fresh in time.
+    # A long poll: only the NOTIFY after each commit can make the reads fresh in time. The reads
+    # wait up to 10 s (not the routes' 2 s), so a loaded machine's slow fold is not a failure,
+    # while a missed NOTIFY (30 s to the next poll) still is.
     options = RunnerOptions(poll_interval=30)
     try:
         async with projectors(pool, options):
@@ -87,8 +89,10 @@ async def test_reads_wait_for_the_players_own_writes(
             for amount in (5, 6, 7):
                 result = await ledger.handle(TopUp(player_id=pid, amount=amount))
                 async with pool.acquire() as conn:
-                    view = await queries.player_view(conn, pid)
-                    page = await queries.history_page(conn, pid, before_version=None, limit=1)
+                    view = await queries.player_view(conn, pid, wait_seconds=10)
+                    page = await queries.history_page(
+                        conn, pid, before_version=None, limit=1, wait_seconds=10
+                    )
                 assert view is not None
                 assert not view.stale
                 assert (view.version, view.balance) == (result.version, result.balances["diamond"])

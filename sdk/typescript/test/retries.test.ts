@@ -101,8 +101,8 @@ test("a 503 with Retry-After is waited out, then the write goes through once", a
 });
 
 test("the service's login throttle (429, Retry-After) is waited out, or thrown when too long", async () => {
-  // The server under test refuses a third login within 2 s after two failures on an account
-  // from one address (LOGIN_FAILURES_PER_ACCOUNT=2, LOGIN_WINDOW_SECONDS=2).
+  // The server under test refuses a third login within 6 s after two failures on an account
+  // from one address (LOGIN_FAILURES_PER_ACCOUNT=2, LOGIN_WINDOW_SECONDS=6).
   const { username } = await signedUp();
   const impatient = new PlayerClient({ baseUrl: baseUrl(), retry: { maxDelayMs: 100 } });
   for (let failures = 0; failures < 2; failures++) {
