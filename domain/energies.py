@@ -2,7 +2,7 @@
 
 A player's energy is stored as a meter: its value as of an anchor instant, and the timed
 modifiers granted to it. Its value at any later time is a pure function of the meter, the
-catalog's energy and that time: `floor(elapsed / refillSeconds) × refill` is added, never past
+catalog's energy and that time: `floor(elapsed / refillSeconds) * refill` is added, never past
 `max`, and nothing is added while the value is at or above `max` (rewards may take it up to
 `overfillMax`). A `refillFaster` modifier makes time count `factor` times over while it lasts;
 an `unlimited` one lets spends succeed without lowering the value.

@@ -207,8 +207,7 @@ def _spend(
     if meter.current < amount:
         shown = level(energy.code, meter, energy, now)
         raise InsufficientEnergy(
-            f"spending {amount} {energy.name} needs {amount} but the player has "
-            f"{meter.current}",
+            f"spending {amount} {energy.name} needs {amount} but the player has {meter.current}",
             said=f"Not enough {energy.name}: {amount} needed, {meter.current} left.",
             energy=energy.code,
             amount=amount,
@@ -218,7 +217,10 @@ def _spend(
             else None,
         )
     after = msgspec.structs.replace(meter, current=meter.current - amount)
-    legs = [Leg(account, energy.code, -amount), Leg(accounts.issuer_account(energy.code), energy.code, amount)]
+    legs = [
+        Leg(account, energy.code, -amount),
+        Leg(accounts.issuer_account(energy.code), energy.code, amount),
+    ]
     return after, legs, False
 
 

@@ -22,9 +22,14 @@ from tests.catalogs import example_catalog
 from tests.fakes import NOW
 
 STAMINA = Energy(
-    code="stamina", name="Stamina", max=100, start=100, refill=1, refill_seconds=300,
+    code="stamina",
+    name="Stamina",
+    max=100,
+    start=100,
+    refill=1,
+    refill_seconds=300,
     overfill_max=200,
-)  # fmt: skip
+)
 CATALOG = Catalog(
     currencies=example_catalog().currencies,
     items=(
@@ -168,18 +173,23 @@ def test_unlimited_lets_spends_through_without_lowering_the_value_until_it_ends(
     granted = the_transfer(granting(given_player(current=10), 1, modifier))
     player = PlayerState(
         player_id="p1", version=5, balances=dict(granted.state_after), timed=granted.timed
-    )  # fmt: skip
+    )
     free = the_transfer(spending(player, 11, later=5))
     assert free.state_after["stamina"] == 12  # 11 and the refill of the 5 minutes
-    assert isinstance(free.details, EnergyDetails) and free.details.unlimited
+    assert isinstance(free.details, EnergyDetails)
+    assert free.details.unlimited
     with pytest.raises(InsufficientEnergy):
         spending(player, 50, later=11)
 
 
 def test_modifiers_are_recorded_on_the_event_and_shown_while_active():
-    event = the_transfer(granting(given_player(current=10), 1, EnergyModifier(
-        kind="refillFaster", factor=3, seconds=3600)))  # fmt: skip
-    assert isinstance(event.details, EnergyDetails) and event.details.modifier is not None
+    event = the_transfer(
+        granting(
+            given_player(current=10), 1, EnergyModifier(kind="refillFaster", factor=3, seconds=3600)
+        )
+    )
+    assert isinstance(event.details, EnergyDetails)
+    assert event.details.modifier is not None
     assert event.details.modifier.ends_at == NOW + minutes(60)
     meter = meter_of(event)
     assert len(level("stamina", meter, STAMINA, NOW + minutes(59)).modifiers) == 1
@@ -243,7 +253,6 @@ def test_energies_decode_from_the_catalog_json_with_their_camel_case_names():
     catalog = example_catalog()
     assert catalog.energy("stamina") == STAMINA
     assert catalog.find("match_entry") is not None
-
 
 
 @pytest.mark.parametrize("field", ["max", "refill", "refillSeconds", "overfillMax"])
