@@ -9,13 +9,22 @@ import pytest
 from domain import accounts
 from domain.assets import Catalog, CatalogItem, Energy, OnUse
 from domain.catalog import problems
-from domain.commands import EconomyRules, EnergyModifier, Grant, Purchase, SpendEnergy, UseItem
+from domain.commands import (
+    EconomyRules,
+    EnergyModifier,
+    Grant,
+    Purchase,
+    Reverse,
+    SpendEnergy,
+    UseItem,
+)
 from domain.details import EnergyDetails
 from domain.energies import EnergyMeter, Modifier, level, refilled, untouched
 from domain.energy_use import decide_grant, decide_spend
-from domain.errors import InsufficientEnergy, UnknownEnergy
+from domain.errors import InsufficientEnergy, NotReversible, UnknownEnergy
 from domain.events import Leg, Transferred
-from domain.ledger import Decision, PlayerState, imbalances
+from domain.ledger import Decision, PlayerState, ShardState, imbalances
+from domain.players import decide_reversal
 from domain.shop import decide_purchase, decide_use
 from domain.timed import TimedState
 from tests.catalogs import example_catalog
@@ -260,3 +269,17 @@ def test_an_energys_numbers_are_positive_integers(field: str):
     raw = {"code": "s", "name": "S", "max": 5, "start": 0, "refill": 1, "refillSeconds": 60}
     with pytest.raises(msgspec.ValidationError):
         msgspec.convert({**raw, field: 0}, type=Energy)
+
+
+def test_a_purchase_paid_in_energy_is_not_reversible():
+    cmd = Purchase(player_id="p1", item="match_entry")
+    player = given_player(current=12)
+    paid = the_transfer(
+        decide_purchase(player, cmd, catalog=CATALOG, transfer_id="t", rules=RULES, now=NOW)
+    )
+    shard = ShardState(index=0, version=1, budget=1000)
+    with pytest.raises(NotReversible):
+        decide_reversal(
+            player, paid, shard, Reverse(player_id="p1", transfer_id="t", reason="r", actor="a"),
+            transfer_id="t2", now=NOW,
+        )  # fmt: skip
