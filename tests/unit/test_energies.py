@@ -18,7 +18,7 @@ from domain.commands import (
     SpendEnergy,
     UseItem,
 )
-from domain.details import EnergyDetails
+from domain.details import V1_FIELDS, EnergyDetails
 from domain.energies import EnergyMeter, Modifier, level, refilled, untouched
 from domain.energy_use import decide_grant, decide_spend
 from domain.errors import InsufficientEnergy, NotReversible, UnknownEnergy
@@ -27,6 +27,7 @@ from domain.ledger import Decision, PlayerState, ShardState, imbalances
 from domain.players import decide_reversal
 from domain.shop import decide_purchase, decide_use
 from domain.timed import TimedState
+from infra.codec import as_v1, upcast
 from tests.catalogs import example_catalog
 from tests.fakes import NOW
 
@@ -280,6 +281,26 @@ def test_a_purchase_paid_in_energy_is_not_reversible():
     shard = ShardState(index=0, version=1, budget=1000)
     with pytest.raises(NotReversible):
         decide_reversal(
-            player, paid, shard, Reverse(player_id="p1", transfer_id="t", reason="r", actor="a"),
-            transfer_id="t2", now=NOW,
-        )  # fmt: skip
+            player,
+            paid,
+            shard,
+            Reverse(player_id="p1", transfer_id="t", reason="r", actor="a"),
+            transfer_id="t2",
+            now=NOW,
+        )
+
+
+def test_the_feed_webhooks_and_replay_show_refills_and_modifiers_and_read_them_back():
+    modifier = EnergyModifier(kind="unlimited", seconds=60)
+    granted = the_transfer(granting(given_player(current=40, anchor_ago=25), 5, modifier))
+    shown = as_v1(granted)
+    assert shown["code"] == "energy_grant"
+    assert (shown["energy"], shown["refilled"], shown["credited"]) == ("stamina", 5, 5)
+    assert shown["modifier"]["kind"] == "unlimited"
+    assert shown["timed"]["energies"]["stamina"]["current"] == 50
+    assert upcast("transferred", 1, msgspec.json.decode(msgspec.json.encode(shown))) == granted
+
+
+def test_a_transfer_without_energy_keeps_its_version_1_shape():
+    plain = Transferred(transfer_id="t", code="top_up", legs=(), state_after={}, occurred_at=NOW)
+    assert set(as_v1(plain)) == {"type", *V1_FIELDS}
