@@ -8,6 +8,7 @@ import { drawRateChart } from "./chart.js";
 import { $, h, fmt, say, td, timeCell } from "./dom.js";
 import { describe } from "./problems.js";
 import { kindLabel, movedChips, movedFor, stateText } from "./ledger-view.js";
+import { metersText } from "./energies.js";
 import { loadFailedDeliveries } from "./webhooks.js";
 import { loadEscrow } from "./escrow.js";
 
@@ -207,7 +208,8 @@ function eventRow(step, reversed) {
       reversed.has(transferId) ? h("span", { class: "chip tag" }, "reversed") : null,
       transferId ? h("small", { class: "id" }, transferId) : null),
     td("Moved", { class: "moved" }, event.legs ? movedChips(movedFor(event, stream.id)) : "–"),
-    td("State after", {}, stateText(stateOf(step))),
+    td("State after", {}, stateText(stateOf(step)),
+      event.timed?.energies ? h("small", { class: "muted", dataset: { energies: "" } }, metersText(event)) : null),
     td("", {}, canReverse ? reverseButton(step, transferId) : null));
 }
 
