@@ -145,6 +145,7 @@ const CHECK_WORDS = {
   receipts: ["Every store credit has exactly one receipt claim, and every refund takes back a store credit.", "A store credit has no claim of its receipt, or a refund takes back no store credit."],
   read_models: ["The live read models equal a fresh replay of the log.", "The live read models differ from the replay; rebuilding them fixes this."],
   privileged_balances: ["No service or admin account holds a balance.", "A service or admin account holds a balance: move it out with reversals, it can neither spend nor give it."],
+  energies: ["Every energy stayed between zero and its overfill maximum, and equals its balance.", "An energy went below zero or above its overfill maximum, or disagrees with its balance."],
 };
 
 function checkItem(check) {
