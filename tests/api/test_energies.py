@@ -104,6 +104,7 @@ async def test_refill_is_written_as_a_leg_from_the_issuer_in_the_spend(
     assert (await spend(client, player, 1)).status_code == 200
     newest = (await fresh_history(client, player))["entries"][0]
     assert newest["code"] == "energy_spend"
+    assert newest["energy"]["refilled"] == 2
     legs = {(leg["account"], leg["amount"]) for leg in newest["legs"]}
     assert ("issuer:stamina", -2) in legs  # two refills since the last touch
     assert newest["stateAfter"]["stamina"] == 51
@@ -157,6 +158,13 @@ async def test_a_game_server_grants_above_max_up_to_overfill_with_a_modifier(
     assert reply.json()["energy"]["current"] == 200  # overfillMax, not 250
     shown = await stamina(client, player)
     assert shown["modifiers"] == [{"kind": "unlimited", "startsAt": at(0), "endsAt": at(10)}]
+    entry = (await fresh_history(client, player))["entries"][0]
+    assert entry["code"] == "energy_grant"
+    assert entry["energy"] == {
+        "energy": "stamina", "amount": 150, "refilled": 0, "started": 100, "credited": 100,
+        "unlimited": False,
+        "modifier": {"kind": "unlimited", "startsAt": at(0), "endsAt": at(10), "factor": 1},
+    }  # fmt: skip
     assert (await spend(client, player, 150)).json()["energy"]["current"] == 200
     clock.forward(11)
     assert (await spend(client, player, 150)).json()["energy"]["current"] == 50

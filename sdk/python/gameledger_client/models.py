@@ -201,6 +201,16 @@ class EnergyBalance(Model, kw_only=True):
     next_refill_at: datetime | None
 
 
+class EnergyEntry(Model, kw_only=True):
+    amount: int
+    credited: int | None = None
+    energy: str
+    modifier: ModifierEntry | None = None
+    refilled: int = 0
+    started: int = 0
+    unlimited: bool = False
+
+
 class EnergyState(Model, kw_only=True):
     code: str
     current: int
@@ -257,6 +267,8 @@ class HistoryEntry(Model, kw_only=True):
     code: str
     # The other player's username (gifts, trades)
     counterparty: str | None = None
+    # An energy spend's or grant's details (issue 23)
+    energy: EnergyEntry | None = None
     hold_id: str | None = None
     item: str | None = None
     legs: list[Leg]
@@ -338,6 +350,13 @@ class LoginResponse(Model, kw_only=True):
     refresh_token: str | None = None
     token: str
     token_type: Literal["Bearer"]
+
+
+class ModifierEntry(Model, kw_only=True):
+    ends_at: datetime
+    factor: int = 1
+    kind: str
+    starts_at: datetime
 
 
 class ModifierRequest(Model, kw_only=True):

@@ -1196,6 +1196,19 @@ export interface components {
             modifiers: components["schemas"]["ModifierShown"][];
             nextRefillAt: string | null;
         };
+        /** EnergyEntry */
+        EnergyEntry: {
+            amount: number;
+            credited?: number | null;
+            energy: string;
+            modifier?: components["schemas"]["ModifierEntry"] | null;
+            /** @default 0 */
+            refilled?: number;
+            /** @default 0 */
+            started?: number;
+            /** @default false */
+            unlimited?: boolean;
+        };
         /** EnergyState */
         EnergyState: {
             code: string;
@@ -1276,6 +1289,8 @@ export interface components {
             code: string;
             /** @description The other player's username (gifts, trades) */
             counterparty?: string | null;
+            /** @description An energy spend's or grant's details (issue 23) */
+            energy?: components["schemas"]["EnergyEntry"] | null;
             holdId?: string | null;
             item?: string | null;
             legs: components["schemas"]["Leg"][];
@@ -1386,6 +1401,16 @@ export interface components {
             token: string;
             /** @constant */
             tokenType: "Bearer";
+        };
+        /** ModifierEntry */
+        ModifierEntry: {
+            /** Format: date-time */
+            endsAt: string;
+            /** @default 1 */
+            factor?: number;
+            kind: string;
+            /** Format: date-time */
+            startsAt: string;
         };
         /** ModifierRequest */
         ModifierRequest: {

@@ -883,6 +883,55 @@ namespace GameLedger
         }
     }
 
+    public sealed partial class EnergyEntry : IJsonObject
+    {
+        public long Amount { get; set; }
+        public long? Credited { get; set; }
+        public string Energy { get; set; }
+        public ModifierEntry Modifier { get; set; }
+        public long? Refilled { get; set; }
+        public long? Started { get; set; }
+        public bool? Unlimited { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static EnergyEntry FromJson(object json)
+        {
+            var o = Json.ToObject(json, "EnergyEntry");
+            if (o == null) return null;
+            var r = new EnergyEntry();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "amount": r.Amount = Json.ToLong(pair.Value); break;
+                    case "credited": r.Credited = Json.ToNullableLong(pair.Value); break;
+                    case "energy": r.Energy = Json.ToStr(pair.Value); break;
+                    case "modifier": r.Modifier = ModifierEntry.FromJson(pair.Value); break;
+                    case "refilled": r.Refilled = Json.ToNullableLong(pair.Value); break;
+                    case "started": r.Started = Json.ToNullableLong(pair.Value); break;
+                    case "unlimited": r.Unlimited = Json.ToNullableBool(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["amount"] = Amount;
+            if (Credited != null) o["credited"] = Credited;
+            o["energy"] = Energy;
+            if (Modifier != null) o["modifier"] = Modifier;
+            if (Refilled != null) o["refilled"] = Refilled;
+            if (Started != null) o["started"] = Started;
+            if (Unlimited != null) o["unlimited"] = Unlimited;
+            return o;
+        }
+    }
+
     public sealed partial class EnergyState : IJsonObject
     {
         public string Code { get; set; }
@@ -1150,6 +1199,8 @@ namespace GameLedger
         public string Code { get; set; }
         /// <summary>The other player's username (gifts, trades)</summary>
         public string Counterparty { get; set; }
+        /// <summary>An energy spend's or grant's details (issue 23)</summary>
+        public EnergyEntry Energy { get; set; }
         public string HoldId { get; set; }
         public string Item { get; set; }
         public List<Leg> Legs { get; set; }
@@ -1180,6 +1231,7 @@ namespace GameLedger
                     case "balanceAfter": r.BalanceAfter = Json.ToLong(pair.Value); break;
                     case "code": r.Code = Json.ToStr(pair.Value); break;
                     case "counterparty": r.Counterparty = Json.ToStr(pair.Value); break;
+                    case "energy": r.Energy = EnergyEntry.FromJson(pair.Value); break;
                     case "holdId": r.HoldId = Json.ToStr(pair.Value); break;
                     case "item": r.Item = Json.ToStr(pair.Value); break;
                     case "legs": r.Legs = Json.ToList(pair.Value, x0 => Leg.FromJson(x0)); break;
@@ -1205,6 +1257,7 @@ namespace GameLedger
             o["balanceAfter"] = BalanceAfter;
             o["code"] = Code;
             if (Counterparty != null) o["counterparty"] = Counterparty;
+            if (Energy != null) o["energy"] = Energy;
             if (HoldId != null) o["holdId"] = HoldId;
             if (Item != null) o["item"] = Item;
             o["legs"] = Legs;
@@ -1528,6 +1581,46 @@ namespace GameLedger
             if (RefreshToken != null) o["refreshToken"] = RefreshToken;
             o["token"] = Token;
             o["tokenType"] = TokenType;
+            return o;
+        }
+    }
+
+    public sealed partial class ModifierEntry : IJsonObject
+    {
+        public string EndsAt { get; set; }
+        public long? Factor { get; set; }
+        public string Kind { get; set; }
+        public string StartsAt { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ModifierEntry FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ModifierEntry");
+            if (o == null) return null;
+            var r = new ModifierEntry();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "endsAt": r.EndsAt = Json.ToStr(pair.Value); break;
+                    case "factor": r.Factor = Json.ToNullableLong(pair.Value); break;
+                    case "kind": r.Kind = Json.ToStr(pair.Value); break;
+                    case "startsAt": r.StartsAt = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["endsAt"] = EndsAt;
+            if (Factor != null) o["factor"] = Factor;
+            o["kind"] = Kind;
+            o["startsAt"] = StartsAt;
             return o;
         }
     }
