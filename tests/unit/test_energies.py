@@ -8,7 +8,7 @@ import pytest
 
 from domain import accounts
 from domain.assets import Catalog, CatalogItem, Energy, OnUse
-from domain.catalog import problems
+from domain.catalog import change_problems, problems
 from domain.commands import (
     EconomyRules,
     EnergyModifier,
@@ -304,3 +304,11 @@ def test_the_feed_webhooks_and_replay_show_refills_and_modifiers_and_read_them_b
 def test_a_transfer_without_energy_keeps_its_version_1_shape():
     plain = Transferred(transfer_id="t", code="top_up", legs=(), state_after={}, occurred_at=NOW)
     assert set(as_v1(plain)) == {"type", *V1_FIELDS}
+
+
+def test_a_running_catalog_keeps_an_energy_an_energy():
+    item = CatalogItem(code="stamina", name="Stamina", price=5)
+    changed = msgspec.structs.replace(CATALOG, energies=(), items=(*CATALOG.items, item))
+    found = change_problems(CATALOG, changed, {"stamina": 40})
+    assert "energy 'stamina' is removed while players hold 40" in found
+    assert any("was the energy 'Stamina' and would become the item" in f for f in found)
