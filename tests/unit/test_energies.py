@@ -19,7 +19,7 @@ from domain.commands import (
     UseItem,
 )
 from domain.details import V1_FIELDS, EnergyDetails
-from domain.energies import EnergyMeter, Modifier, level, refilled, untouched
+from domain.energies import EnergyMeter, Modifier, level, levels, refilled, untouched
 from domain.energy_use import decide_grant, decide_spend
 from domain.errors import InsufficientEnergy, NotReversible, UnknownEnergy
 from domain.events import Leg, Transferred
@@ -312,3 +312,10 @@ def test_a_running_catalog_keeps_an_energy_an_energy():
     found = change_problems(CATALOG, changed, {"stamina": 40})
     assert "energy 'stamina' is removed while players hold 40" in found
     assert any("was the energy 'Stamina' and would become the item" in f for f in found)
+
+
+def test_balance_shows_every_catalog_energy_an_untouched_one_at_start():
+    low = msgspec.structs.replace(STAMINA, code="mana", name="Mana", start=40)
+    shown = levels({}, (STAMINA, low), NOW)
+    assert (shown["stamina"].current, shown["stamina"].next_refill_at) == (100, None)
+    assert (shown["mana"].current, shown["mana"].next_refill_at) == (40, NOW + minutes(5))
