@@ -81,6 +81,29 @@ class CatalogItem(msgspec.Struct, frozen=True, kw_only=True, rename={"on_use": "
         return dict(self.grants) if self.grants else {self.code: 1}
 
 
+class Energy(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    rename={"refill_seconds": "refillSeconds", "overfill_max": "overfillMax"},
+):
+    """A regenerating asset (stamina): `refill` every `refill_seconds` up to `max`; rewards may
+    take it up to `overfill_max` (domain/energies.py). A new player starts with `start`."""
+
+    code: AssetCode
+    name: str
+    max: Count
+    start: Annotated[int, msgspec.Meta(ge=0, le=MAX_PRICE)]
+    refill: Count
+    refill_seconds: Count
+    overfill_max: Count | None = None
+
+    @property
+    def ceiling(self) -> int:
+        """The most a player may hold: `overfillMax`, or `max` without one."""
+        return self.overfill_max if self.overfill_max is not None else self.max
+
+
 DIAMONDS = Currency(code=CURRENCY, name="Diamonds")
 Store = Literal["apple", "google"]
 STORES: tuple[Store, ...] = ("apple", "google")
@@ -114,6 +137,15 @@ class Catalog(
     currencies: tuple[Currency, ...] = (DIAMONDS,)
     version: int = 0
     store_products: dict[str, StoreProduct] = msgspec.field(default_factory=dict)
+    energies: tuple[Energy, ...] = ()
+
+    def energy(self, code: str) -> Energy | None:
+        """The energy with this code, or None."""
+        return next((energy for energy in self.energies if energy.code == code), None)
+
+    def energy_codes(self) -> tuple[str, ...]:
+        """Every energy, in catalog order."""
+        return tuple(energy.code for energy in self.energies)
 
     def store_product(self, store: str, product_id: str) -> StoreProduct | None:
         """The product a store sells under `product_id`, or None."""

@@ -7,7 +7,7 @@ from datetime import datetime
 import msgspec
 
 from domain import accounts
-from domain.assets import CURRENCY, Catalog, CatalogItem, StoreProduct
+from domain.assets import CURRENCY, Catalog, CatalogItem, Energy, StoreProduct
 from domain.errors import CatalogRefused
 from domain.events import CatalogApplied
 from domain.ledger import Append, Decision
@@ -19,16 +19,32 @@ def problems(catalog: Catalog) -> list[str]:
     """Every reason the catalog is not well-formed (empty when it is)."""
     found = _codes(catalog)
     currencies = set(catalog.currency_codes())
-    items = set(catalog.item_codes())
+    energies = set(catalog.energy_codes())
+    # An item may be priced in energy and may grant it (domain/energy_use.py).
+    payable = currencies | energies
+    items = set(catalog.item_codes()) | energies
+    found += [p for energy in catalog.energies for p in _energy_problems(energy)]
     for currency in catalog.currencies:
         if currency.code != CURRENCY and currency.supply is None:
             found.append(f"currency '{currency.code}' needs a genesis supply")
         if currency.code in RESERVED:  # its treasury stream would be another account's name
             found.append(f"currency code '{currency.code}' is reserved")
     for item in catalog.items:
-        found += _item_problems(item, currencies, items)
+        found += _item_problems(item, payable, items)
     for product_id, product in catalog.store_products.items():
         found += _product_problems(product_id, product, currencies)
+    return found
+
+
+def _energy_problems(energy: Energy) -> list[str]:
+    where = f"energy '{energy.code}'"
+    found = []
+    if energy.overfill_max is not None and energy.overfill_max < energy.max:
+        found.append(f"{where}: overfillMax {energy.overfill_max} is below max {energy.max}")
+    if energy.start > energy.ceiling:
+        found.append(f"{where}: start {energy.start} is above {energy.ceiling}")
+    if energy.code in RESERVED:
+        found.append(f"energy code '{energy.code}' is reserved")
     return found
 
 
@@ -52,6 +68,9 @@ def change_problems(old: Catalog, new: Catalog, held: dict[str, int]) -> list[st
     for code in sorted(set(old.currency_codes()) - set(new.currency_codes())):
         if held.get(code, 0):
             found.append(f"currency '{code}' is removed while players hold {held[code]}")
+    for code in sorted(set(old.energy_codes()) - set(new.energy_codes())):
+        if held.get(code, 0):
+            found.append(f"energy '{code}' is removed while players hold {held[code]}")
     for code in sorted(set(old.item_codes()) - set(new.item_codes())):
         if held.get(code, 0):
             found.append(
@@ -76,7 +95,7 @@ def decide_apply(
 
 def _codes(catalog: Catalog) -> list[str]:
     found = []
-    counts = Counter(catalog.asset_codes())
+    counts = Counter((*catalog.asset_codes(), *catalog.energy_codes()))
     found += [f"code '{code}' is used {n} times" for code, n in counts.items() if n > 1]
     if CURRENCY not in catalog.currency_codes():
         found.append(f"the currencies must include '{CURRENCY}'")
@@ -96,7 +115,7 @@ def _item_problems(item: CatalogItem, currencies: set[str], items: set[str]) -> 
         if not option:
             found.append(f"{where}: price option {index} is empty")
         found += [
-            f"{where}: price option {index} names '{code}', which is not a currency"
+            f"{where}: price option {index} names '{code}', which is not a currency or energy"
             for code in option
             if code not in currencies
         ]
@@ -136,8 +155,10 @@ def _meanings(old: Catalog, new: Catalog) -> list[str]:
     """A code keeps its kind (currency or item) and its name: held balances keep their meaning."""
     before = {c.code: ("currency", c.name) for c in old.currencies}
     before |= {i.code: ("item", i.name) for i in old.items}
+    before |= {e.code: ("energy", e.name) for e in old.energies}
     after = {c.code: ("currency", c.name) for c in new.currencies}
     after |= {i.code: ("item", i.name) for i in new.items}
+    after |= {e.code: ("energy", e.name) for e in new.energies}
     return [
         f"code '{code}' was the {before[code][0]} '{before[code][1]}' and would become the "
         f"{after[code][0]} '{after[code][1]}'"

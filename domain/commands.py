@@ -39,14 +39,35 @@ class TopUp(Command, frozen=True, kw_only=True):
     currency: str = "diamond"
 
 
+class EnergyModifier(msgspec.Struct, frozen=True, kw_only=True):
+    """A timed modifier an energy grant carries (domain/energies.py), from the grant on."""
+
+    kind: Literal["unlimited", "refillFaster"]
+    seconds: int
+    factor: int = 2  # refillFaster: refillSeconds is divided by it
+
+
 class Grant(Command, frozen=True, kw_only=True):
-    """A game server (service token) pays a player currency from the treasury, with a reason."""
+    """A game server (service token) pays a player currency from the treasury, with a reason,
+    or grants an energy (`energy`), maybe with a timed modifier."""
 
     tag: ClassVar[str] = "Grant"
+    added: ClassVar[dict[str, Any]] = {"energy": None, "modifier": None}
     player: str  # the player's username
     amount: int
-    reason: str
+    reason: str | None
     currency: str = "diamond"
+    energy: str | None = None  # an energy's code: the grant is of it, not of `currency`
+    modifier: EnergyModifier | None = None
+
+
+class SpendEnergy(Command, frozen=True, kw_only=True):
+    """A player spends `amount` of an energy (its refill since the last touch comes first)."""
+
+    tag: ClassVar[str] = "SpendEnergy"
+    player_id: str
+    energy: str
+    amount: int
 
 
 class StoreCredit(Command, frozen=True, kw_only=True):

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from domain.energies import Modifier
+
 if TYPE_CHECKING:
     from domain.events import Transferred
 
@@ -117,6 +119,22 @@ class StoreRefundDetails(Details, frozen=True, kw_only=True, tag="store_refund")
     reason: str | None = None
 
 
+class EnergyDetails(Details, frozen=True, kw_only=True, tag="energy"):
+    """An energy spent or granted (domain/energy_use.py): how much was asked, what the refill
+    since its last touch added first (`refilled`; `started`: a first touch's `start`), what a
+    grant credited under the overfill cap, whether an `unlimited` modifier left it as it was,
+    and the modifier a grant gave."""
+
+    energy: str
+    amount: int
+    refilled: int = 0
+    started: int = 0
+    credited: int | None = None  # a grant's, at most `overfillMax` less the value
+    unlimited: bool = False  # a spend an `unlimited` modifier let through unlowered
+    modifier: Modifier | None = None
+    reason: str | None = None
+
+
 AnyDetails = (
     TopUpDetails
     | PurchaseDetails
@@ -129,6 +147,7 @@ AnyDetails = (
     | GrantDetails
     | StoreCreditDetails
     | StoreRefundDetails
+    | EnergyDetails
 )
 
 # Each code's details (codes without any: genesis, sweep, referral_bonus).
@@ -147,6 +166,7 @@ DETAILS_OF_CODE: dict[str, type[Details]] = {
     "grant": GrantDetails,
     "store_credit": StoreCreditDetails,
     "store_refund": StoreRefundDetails,
+    **dict.fromkeys(("energy_spend", "energy_grant"), EnergyDetails),
 }
 
 # A schema-version-1 transfer's fields in their stored order: the core, with every kind's
@@ -191,4 +211,12 @@ def flat(event: "Transferred") -> dict[str, Any]:
     values = msgspec.structs.asdict(event)
     if event.details is not None:
         values.update(msgspec.structs.asdict(event.details))
-    return {name: values.get(name) for name in V1_FIELDS}
+    shown = {name: values.get(name) for name in V1_FIELDS}
+    # What version 1 never had (an energy's details, the player's `timed` state) follows, and
+    # only where it is set: every other transfer keeps exactly the shape it always had.
+    newer = {
+        name: value
+        for name, value in values.items()
+        if name not in shown and name not in ("details", "kind") and value not in (None, 0, False)
+    }
+    return shown | newer

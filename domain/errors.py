@@ -293,3 +293,14 @@ class RolesUnavailable(DomainError):
     slug = "database_unavailable"
     title = "The database is unavailable"
     category = "unavailable"
+
+
+class InsufficientEnergy(DomainError):
+    slug = "insufficient_energy"
+    title = "Not enough energy"
+
+
+class UnknownEnergy(DomainError):
+    slug = "unknown_energy"
+    title = "No such energy in the catalog"
+    category = "not_found"

@@ -39,6 +39,8 @@ TransferCode = Literal[
     "grant",
     "store_credit",
     "store_refund",
+    "energy_spend",
+    "energy_grant",
 ]
 
 

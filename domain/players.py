@@ -137,6 +137,13 @@ def decide_reversal(
             transferId=original.transfer_id,
             code=original.code,
         )
+    energies = original.timed.energies if original.timed else {}
+    if any(leg.asset in energies for leg in original.legs):  # its meter cannot be undone
+        raise NotReversible(
+            "a transfer that moved energy cannot be reversed",
+            transferId=original.transfer_id,
+            code=original.code,
+        )
     legs = tuple(_reverse_leg(leg, shard) for leg in original.legs)
     details = ReversalDetails(reverses=original.transfer_id, reason=cmd.reason)
     made = transfer(

@@ -6,7 +6,7 @@ Every currency leg, item leg and grant of one command is one balanced transfer.
 
 from datetime import datetime
 
-from domain import accounts
+from domain import accounts, energy_use
 from domain.assets import CURRENCY, MAX_AMOUNT, Catalog, CatalogItem
 from domain.commands import EconomyRules, Purchase, UseItem
 from domain.details import AnyDetails, PurchaseDetails, UseDetails
@@ -22,6 +22,7 @@ from domain.errors import (
 )
 from domain.events import Leg, TransferCode
 from domain.ledger import Decision, PlayerState, player_append, transfer
+from domain.timed import TimedState
 
 
 def decide_purchase(
@@ -49,12 +50,16 @@ def decide_purchase(
         )
     paid = {c: amount * cmd.quantity for c, amount in options[cmd.price].items()}
     names = {currency.code: currency.name for currency in catalog.currencies}
-    _check_funds(player, item, options[cmd.price], paid, cmd.quantity, names)
+    spent, money = energy_use.split(paid, catalog)
+    _check_funds(player, item, options[cmd.price], money, cmd.quantity, names)
     account = accounts.player_account(player.player_id)
     granted = {code: n * cmd.quantity for code, n in item.contents().items()}
+    energy, things = energy_use.split(granted, catalog)
+    done = energy_use.moves(player, catalog, now, spend=spent, credit=energy)
     legs = (
-        *(leg for c, cost in paid.items() for leg in _pay(account, c, cost)),
-        *(leg for code, n in granted.items() for leg in _issue(account, code, n)),
+        *done.legs,
+        *(leg for c, cost in money.items() for leg in _pay(account, c, cost)),
+        *(leg for code, n in things.items() for leg in _issue(account, code, n)),
     )
     details = PurchaseDetails(
         item=item.code,
@@ -63,7 +68,7 @@ def decide_purchase(
         paid=paid,
         granted=granted if item.grants else None,
     )
-    return _decision(player, legs, "purchase", transfer_id, now, details)
+    return _decision(player, legs, "purchase", transfer_id, now, details, done.timed)
 
 
 def decide_use(
@@ -99,10 +104,13 @@ def decide_use(
         for code, n in grants.items():
             granted[code] = granted.get(code, 0) + n
     account = accounts.player_account(player.player_id)
+    energy, things = energy_use.split(granted, catalog)
+    done = energy_use.moves(player, catalog, now, credit=energy)
     legs = (
         Leg(account, item.code, -cmd.quantity),
         Leg(accounts.issuer_account(item.code), item.code, cmd.quantity),
-        *(leg for code, n in granted.items() for leg in _issue(account, code, n)),
+        *done.legs,
+        *(leg for code, n in things.items() for leg in _issue(account, code, n)),
     )
     details = UseDetails(
         item=item.code,
@@ -112,7 +120,7 @@ def decide_use(
         rolls=rolls if drops is not None else None,
         drops=drops,
     )
-    return _decision(player, legs, "item_use", transfer_id, now, details)
+    return _decision(player, legs, "item_use", transfer_id, now, details, done.timed)
 
 
 def _outcomes(
@@ -197,7 +205,10 @@ def _decision(
     transfer_id: str,
     now: datetime,
     details: AnyDetails,
+    timed: TimedState | None,
 ) -> Decision:
-    """One transfer, on the player's own stream alone."""
-    made = transfer(player, legs, code=code, transfer_id=transfer_id, now=now, details=details)
+    """One transfer, on the player's own stream alone (`timed`: its energies after it)."""
+    made = transfer(
+        player, legs, code=code, transfer_id=transfer_id, now=now, details=details, timed=timed
+    )
     return Decision(appends=(player_append(player, made),))

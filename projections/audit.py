@@ -33,6 +33,7 @@ CHECKS: dict[str, str] = {
     "read_models": "the live read models equal the replay up to their checkpoints",
     "receipts": "every store credit has exactly one receipt claim; every refund reverses one",
     "privileged_balances": "no service or admin account holds a balance",
+    "energies": "energies never above overfillMax, never below zero, and equal to their balances",
 }
 MAX_DETAILS = 100
 _CUTS = ("players", "accounts", "treasury", "holds", "trades")
@@ -77,6 +78,7 @@ async def run_audit(
     findings["shard_budgets"] += _shard_balances(replay)
     findings["held"] += _held(replay)
     findings["receipts"] += replay.receipts.findings()
+    findings["energies"] += replay.energies.findings
     findings["privileged_balances"] += _privileged_balances(replay, privileged)
     checks = [_check(name, findings.get(name, [])) for name in CHECKS]
     return AuditReport(

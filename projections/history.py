@@ -2,14 +2,16 @@
 
 from collections.abc import Sequence
 
+import msgspec
+
 from domain import accounts
 from domain.assets import CURRENCY
-from domain.details import flat
+from domain.details import EnergyDetails, flat
 from domain.events import Transferred
 from infra.db import Conn
 from infra.eventstore import StoredEvent
 from projections.model import Projection, Table, Tables
-from projections.views import HistoryEntry, Leg
+from projections.views import EnergyEntry, HistoryEntry, Leg, ModifierEntry
 
 # The columns that show a transfer's details (domain/details.py), by their version-1 names.
 DETAIL_COLUMNS = (
@@ -52,7 +54,20 @@ def _row(player_id: str, version: int, event: Transferred) -> HistoryRow:
         occurred_at=event.occurred_at,
         metadata=dict(event.metadata),
         **{name: shown[name] for name in DETAIL_COLUMNS},
+        energy=_energy(event.details),
     )
+
+
+def _energy(details: object) -> EnergyEntry | None:
+    """An energy transfer's details as the history shows them (None for any other)."""
+    if not isinstance(details, EnergyDetails):
+        return None
+    shown = msgspec.structs.asdict(details)
+    modifier = details.modifier
+    if modifier is not None:
+        shown["modifier"] = ModifierEntry(**msgspec.structs.asdict(modifier))
+    shown.pop("reason")  # the history's own `reason` column shows it
+    return EnergyEntry(**shown)
 
 
 TABLE = Table(
@@ -60,7 +75,7 @@ TABLE = Table(
     "player_id text, version bigint, transfer_id text, code text, legs jsonb,"
     " balance_after bigint, state_after jsonb, item text, quantity bigint, reverses text,"
     " reason text, occurred_at timestamptz, counterparty text, memo text, hold_id text,"
-    " metadata jsonb, trade_id text",
+    " metadata jsonb, trade_id text, energy jsonb",
     "ON CONFLICT (player_id, version) DO NOTHING",
 )
 

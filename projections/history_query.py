@@ -13,7 +13,7 @@ import msgspec
 
 COLUMNS = """version, transfer_id, code, legs::text AS legs, balance_after,
        state_after::text AS state, item, quantity, reverses, reason, occurred_at, counterparty,
-       memo, hold_id, metadata::text AS metadata, trade_id"""
+       memo, hold_id, metadata::text AS metadata, trade_id, energy::text AS energy"""
 
 # The expression rm_history_player_id_jsonb_path_query_array_idx indexes: an entry's assets.
 ASSETS = "jsonb_path_query_array(legs, '$[*].asset')"

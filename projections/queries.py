@@ -22,6 +22,7 @@ from projections.history_query import NO_FILTER, HistoryFilter, page_sql
 from projections.registry import PROJECTIONS
 from projections.views import (
     AssetTotals,
+    EnergyEntry,
     HistoryEntry,
     HistoryPage,
     Leg,
@@ -151,6 +152,7 @@ def _debt(row: Any) -> dict[str, int]:
 _legs = msgspec.json.Decoder(list[Leg])
 _state = msgspec.json.Decoder(dict[str, int])
 _labels = msgspec.json.Decoder(dict[str, str])
+_energy = msgspec.json.Decoder(EnergyEntry)
 
 
 async def history_page(
@@ -209,6 +211,7 @@ def _entry(row: Any) -> HistoryEntry:
         hold_id=row["hold_id"],
         metadata=_labels.decode(row["metadata"]),
         trade_id=row["trade_id"],
+        energy=_energy.decode(row["energy"]) if row["energy"] else None,
     )
 
 

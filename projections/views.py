@@ -30,6 +30,29 @@ class Leg(msgspec.Struct, frozen=True):
     amount: int
 
 
+class ModifierEntry(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """A timed modifier an energy grant carried (domain/energies.py)."""
+
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    factor: int = 1
+
+
+class EnergyEntry(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """An energy transfer's details: the energy, what was asked, what the refill since the last
+    touch added first (`started`: a first touch's start), what a grant credited, whether an
+    `unlimited` modifier let a spend through, and the modifier a grant gave."""
+
+    energy: str
+    amount: int
+    refilled: int = 0
+    started: int = 0
+    credited: int | None = None
+    unlimited: bool = False
+    modifier: ModifierEntry | None = None
+
+
 class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One transfer of the player's stream: the history read model's row and the API's entry
     (camelCase on the wire). A transfer's details appear flat, as schema version 1 had them."""
@@ -54,6 +77,9 @@ class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
         dict[str, str], Meta(description="The labels the write was given (`metadata`)")
     ] = msgspec.field(default_factory=dict)
     trade_id: str | None = None
+    energy: Annotated[
+        EnergyEntry | None, Meta(description="An energy spend's or grant's details (issue 23)")
+    ] = None
 
 
 class HistoryPage(msgspec.Struct, kw_only=True):

@@ -8,13 +8,20 @@ from domain.credits import decide_grant
 from domain.roles import require_player
 from service.claims import owner, owners_stream
 from service.context import Context
+from service.energy_grant import energy_grant
 from service.job import Heads, Job, Sender, principal
 from service.payouts import payout_job
 from service.results import TransferResult
+from service.spend_energy import EnergyResult
 
 
-def grant(ctx: Context, cmd: Grant, key: str | None, sender: Sender) -> Job[TransferResult]:
-    """The job that pays `cmd.amount` of `cmd.currency` from the treasury to `cmd.player`."""
+def grant(
+    ctx: Context, cmd: Grant, key: str | None, sender: Sender
+) -> Job[TransferResult] | Job[EnergyResult]:
+    """The job that pays `cmd.amount` of `cmd.currency` from the treasury to `cmd.player` (or,
+    naming an energy, grants that energy: service/energy_grant.py)."""
+    if cmd.energy is not None:
+        return energy_grant(ctx, cmd, key, sender)
     caller = principal(sender)
     claim = accounts.username_stream(cmd.player)
 

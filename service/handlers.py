@@ -23,6 +23,7 @@ from domain.commands import (
     Reverse,
     Settle,
     SignUp,
+    SpendEnergy,
     StoreCredit,
     StoreRefund,
     Sweep,
@@ -42,6 +43,7 @@ from service.purchase import purchase
 from service.reverse import reverse
 from service.settle import settle
 from service.signup import sign_up
+from service.spend_energy import spend_energy
 from service.store_credit import store_credit
 from service.store_refund import store_refund
 from service.top_up import top_up
@@ -58,6 +60,7 @@ HANDLERS: dict[type[Command], Handler] = {
     StoreRefund: store_refund,
     Purchase: purchase,
     UseItem: use_item,
+    SpendEnergy: spend_energy,
     Gift: gift,
     PlaceHold: place_hold,
     CloseHold: close_hold,

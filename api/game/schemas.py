@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from api.http.energies import EnergyState
 from api.http.schemas import (
     MAX_SAFE_INTEGER,
     Asset,
@@ -109,21 +110,35 @@ class SettlementResponse(Response):
     rake: int
 
 
+class ModifierRequest(Request):
+    """A timed modifier of the granted energy, from the grant for `seconds`: `unlimited` lets
+    spends through without lowering it, `refillFaster` divides its refillSeconds by `factor`."""
+
+    kind: Literal["unlimited", "refillFaster"]
+    seconds: Seconds
+    factor: Annotated[int, Meta(ge=2, le=1000, description="refillFaster's divisor")] = 2
+
+
 class GrantRequest(Request):
-    """Currency a game server gives a player from the treasury (always allowed for services)."""
+    """Currency a game server gives a player from the treasury (always allowed for services),
+    with its `reason`; or, naming an `energy`, that energy (up to its overfillMax), maybe with
+    a timed `modifier`."""
 
     player: Username
     amount: Units
-    reason: Reason
+    reason: Reason | None = None  # required for currency
     currency: CurrencyCode = "diamond"
+    energy: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")] | None = None
+    modifier: ModifierRequest | None = None
     metadata: Metadata = msgspec.field(default_factory=dict)
 
 
 class GrantResponse(Response):
-    """The player's wallet after the grant."""
+    """The player's wallet after the grant (and the energy, for an energy's grant)."""
 
     transfer_id: str
     player: str
-    balance: int  # of the granted currency
+    balance: int  # of the granted currency (or energy)
     version: int
     wallet: Wallet
+    energy: EnergyState | None = None

@@ -46,6 +46,7 @@ from api.ops.store_notifications import ReceiptAdminController, StoreNotificatio
 from api.ops.webhooks import WebhookController
 from api.player.accounts import AccountController
 from api.player.catalog import CatalogController, ItemUseController
+from api.player.energies import EnergyController
 from api.player.players import PlayerController
 from api.player.receipts import ReceiptController
 from api.player.trades import TradeController
@@ -122,6 +123,7 @@ def create_app(
             ReceiptAdminController,
             CatalogController,
             ItemUseController,
+            EnergyController,
             CatalogAdminController,
             AdminController,
             BatchController,

@@ -12,6 +12,7 @@ from domain import accounts
 from domain.assets import CURRENCY
 from domain.errors import UnknownPlayer
 from domain.events import Transferred
+from domain.timed import NO_TIMED, TimedState
 from infra import eventstore
 from infra.db import Conn
 from projections import queries, trades
@@ -43,6 +44,14 @@ async def wallet(conn: Conn, player_id: str) -> PlayerView:
         debt=view.debt,
         stale=False,
     )
+
+
+async def timed(conn: Conn, player_id: str) -> TimedState:
+    """The player's energies, lots and offer counters: carried on the newest event of its
+    stream (domain/timed.py), so the write side's own state, never a projection's."""
+    head = await eventstore.latest(conn, accounts.player_account(player_id))
+    event = head.event if head is not None else None
+    return (event.timed if isinstance(event, Transferred) else None) or NO_TIMED
 
 
 async def history(

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from api.http.energies import EnergyBalance
 from domain.assets import AssetCode
 from projections.views import HistoryEntry
 
@@ -101,6 +102,8 @@ class BalanceResponse(Response):
             examples=[{"diamond": 70}],
         ),
     ] = msgspec.field(default_factory=dict)
+    # Every catalog energy at the request's time (api/http/energies.py)
+    energies: dict[str, EnergyBalance] = msgspec.field(default_factory=dict)
 
 
 class HistoryPage(Response):

@@ -11,6 +11,7 @@ from litestar.params import JSONBody, QueryParameter
 from msgspec.structs import asdict
 
 from api.http import reads
+from api.http.energies import energy_balances
 from api.http.filters import history_filter
 from api.http.limits import page_size
 from api.http.past import At, BalanceAtResponse, Version, balance_at
@@ -22,6 +23,7 @@ from api.http.writes import Write, write_route
 from api.player.schemas import PurchaseRequest, PurchaseResponse, TopUpRequest, TopUpResponse
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
+from domain.energies import levels
 from infra.db import connection
 
 Cursor = Annotated[
@@ -93,6 +95,8 @@ class PlayerController(PlayerRoom):
             return await balance_at(services, principal.player_id, at, version)
         async with connection(services.pool) as conn:
             wallet = await reads.wallet(conn, principal.player_id)
+            timed = await reads.timed(conn, principal.player_id)
+        now = services.ledger.ctx.clock()
         return BalanceResponse(
             username=wallet.username,
             balance=wallet.balance,
@@ -102,6 +106,7 @@ class PlayerController(PlayerRoom):
             wallet=services.wallet({CURRENCY: wallet.balance, **wallet.inventory}),
             held=wallet.held,
             debt=wallet.debt,
+            energies=energy_balances(levels(timed.energies, services.catalog.energies, now)),
         )
 
     @get("/history", summary="The player's ledger entries", responses=responses(400, 401))

@@ -29,7 +29,20 @@ const KINDS = {
   trade_expiry: "Trade expired",
   trade_offered: "Trade opened",
   settlement: "Match settled",
+  energy_spend: "Energy spent",
+  energy_grant: "Energy granted",
 };
+
+/** " · refilled +2 · unlimited": what an energy transfer's refill and modifier did. */
+function energyNote(entry) {
+  // The history nests it under `energy`; the replay and the feed have it flat.
+  const energy = entry.energy && typeof entry.energy === "object" ? entry.energy : entry;
+  let note = energy.refilled ? ` · refilled +${fmt(energy.refilled)}` : "";
+  const modifier = energy.modifier;
+  if (modifier) note += ` · ${modifier.kind === "unlimited" ? "unlimited" : `refill ×${fmt(modifier.factor)}`}`;
+  if (energy.unlimited === true) note += " · free (unlimited)";
+  return note;
+}
 
 /**
  * A human title for a history entry or an event: "Purchase · 2 × Gold Coin", or
@@ -38,6 +51,7 @@ const KINDS = {
 export function kindLabel(entry) {
   const kind = entry.code ?? entry.type ?? "transfer";
   let label = KINDS[kind] || kind.replace(/_/g, " ");
+  if (kind === "energy_spend" || kind === "energy_grant") label += energyNote(entry);
   if (entry.item) label += ` · ${entry.quantity > 1 ? `${fmt(entry.quantity)} × ` : ""}${itemName(entry.item)}`;
   if (entry.reason) label += ` — “${entry.reason}”`;
   if (entry.counterparty) label += ` · ${entry.counterparty}`;

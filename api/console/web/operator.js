@@ -8,6 +8,7 @@ import { drawRateChart } from "./chart.js";
 import { $, h, fmt, say, td, timeCell } from "./dom.js";
 import { describe } from "./problems.js";
 import { kindLabel, movedChips, movedFor, stateText } from "./ledger-view.js";
+import { metersText } from "./energies.js";
 import { loadFailedDeliveries } from "./webhooks.js";
 import { loadEscrow } from "./escrow.js";
 
@@ -144,6 +145,7 @@ const CHECK_WORDS = {
   receipts: ["Every store credit has exactly one receipt claim, and every refund takes back a store credit.", "A store credit has no claim of its receipt, or a refund takes back no store credit."],
   read_models: ["The live read models equal a fresh replay of the log.", "The live read models differ from the replay; rebuilding them fixes this."],
   privileged_balances: ["No service or admin account holds a balance.", "A service or admin account holds a balance: move it out with reversals, it can neither spend nor give it."],
+  energies: ["Every energy stayed between zero and its overfill maximum, and equals its balance.", "An energy went below zero or above its overfill maximum, or disagrees with its balance."],
 };
 
 function checkItem(check) {
@@ -207,7 +209,8 @@ function eventRow(step, reversed) {
       reversed.has(transferId) ? h("span", { class: "chip tag" }, "reversed") : null,
       transferId ? h("small", { class: "id" }, transferId) : null),
     td("Moved", { class: "moved" }, event.legs ? movedChips(movedFor(event, stream.id)) : "–"),
-    td("State after", {}, stateText(stateOf(step))),
+    td("State after", {}, stateText(stateOf(step)),
+      event.timed?.energies ? h("small", { class: "muted", dataset: { energies: "" } }, metersText(event)) : null),
     td("", {}, canReverse ? reverseButton(step, transferId) : null));
 }
 

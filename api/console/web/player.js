@@ -10,6 +10,7 @@ import { $, h, fmt, say, td, timeCell } from "./dom.js";
 import { describe } from "./problems.js";
 import { loadOffers, renderHeld } from "./escrow.js";
 import { itemIcon, kindLabel, movedChips, movedFor } from "./ledger-view.js";
+import { renderEnergies, stopEnergies } from "./energies.js";
 
 const PAGE_SIZE = 10;
 const root = $('[data-section="player"]');
@@ -26,6 +27,7 @@ function renderWallet(wallet) {
   if (wallet.inventory) renderInventory(wallet.inventory);
   if (wallet.wallet) renderCurrencies(wallet.wallet);
   if (wallet.held) renderHeld(root, wallet.held);
+  if (wallet.energies) renderEnergies(root, wallet.energies, refreshWallet);
 }
 
 /** Every currency's balance (only shown when the catalog has more than diamonds). */
@@ -245,6 +247,8 @@ export function clearPlayer() {
   for (const sel of ["[data-balance]", "[data-version]", "[data-referral]"]) $(sel, root).textContent = "–";
   $("[data-inventory]", root).replaceChildren();
   $("[data-held]", root).replaceChildren();
+  stopEnergies();
+  $("[data-energies]", root).replaceChildren();
   $("[data-offers]", root).replaceChildren();
   me = null;
   $("[data-history]", root).replaceChildren();

@@ -82,6 +82,7 @@ class BalanceResponse(Model, kw_only=True):
     # Refunded store currency the player had already spent, per currency: repaid first from the next
     # top-ups, grants and store credits
     debt: dict[str, int] | None = None
+    energies: dict[str, EnergyBalance] | None = None
     # What pending holds and open trade offers set aside, per asset code (not in `balance` or
     # `inventory`, which are what the player can spend now)
     held: dict[str, int] | None = None
@@ -192,6 +193,32 @@ class EconomyResponse(Model, kw_only=True):
     treasury_balance: int
 
 
+class EnergyBalance(Model, kw_only=True):
+    current: int
+    full_at: datetime | None
+    max: int
+    modifiers: list[ModifierShown]
+    next_refill_at: datetime | None
+
+
+class EnergyEntry(Model, kw_only=True):
+    amount: int
+    credited: int | None = None
+    energy: str
+    modifier: ModifierEntry | None = None
+    refilled: int = 0
+    started: int = 0
+    unlimited: bool = False
+
+
+class EnergyState(Model, kw_only=True):
+    code: str
+    current: int
+    full_at: datetime | None
+    max: int
+    next_refill_at: datetime | None
+
+
 class Escrow(Model, kw_only=True):
     holds: list[PendingHold]
     trades: list[TradeResponse]
@@ -208,18 +235,21 @@ class GrantRequest(Model, kw_only=True):
     amount: int
     # A catalog currency
     currency: str = "diamond"
+    energy: str | None = None
     # Labels stored on the write's events and shown in history and replay: at most 16 keys matching
     # ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET
     # /history?meta.KEY=VALUE` finds them)
     metadata: dict[str, str] | None = None
+    modifier: ModifierRequest | None = None
     # 3-32 of letters, digits, '_', '.' or '-'
     player: str
     # Why (in history)
-    reason: str
+    reason: str | None = None
 
 
 class GrantResponse(Model, kw_only=True):
     balance: int
+    energy: EnergyState | None = None
     player: str
     transfer_id: str
     version: int
@@ -237,6 +267,8 @@ class HistoryEntry(Model, kw_only=True):
     code: str
     # The other player's username (gifts, trades)
     counterparty: str | None = None
+    # An energy spend's or grant's details (issue 23)
+    energy: EnergyEntry | None = None
     hold_id: str | None = None
     item: str | None = None
     legs: list[Leg]
@@ -318,6 +350,28 @@ class LoginResponse(Model, kw_only=True):
     refresh_token: str | None = None
     token: str
     token_type: Literal["Bearer"]
+
+
+class ModifierEntry(Model, kw_only=True):
+    ends_at: datetime
+    factor: int = 1
+    kind: str
+    starts_at: datetime
+
+
+class ModifierRequest(Model, kw_only=True):
+    # refillFaster's divisor
+    factor: int = 2
+    kind: Literal["unlimited", "refillFaster"]
+    # Seconds from now
+    seconds: int
+
+
+class ModifierShown(Model, kw_only=True):
+    ends_at: datetime
+    factor: int | None = None
+    kind: Literal["unlimited", "refillFaster"]
+    starts_at: datetime
 
 
 class NotificationAnswer(Model, kw_only=True):
@@ -541,6 +595,21 @@ class SignupResponse(Model, kw_only=True):
     status: Literal["Created"] = "Created"
     user_id: str
     username: str
+
+
+class SpendEnergyRequest(Model, kw_only=True):
+    # Energy units, at most MAX_QUANTITY
+    amount: int
+    # Labels stored on the write's events and shown in history and replay: at most 16 keys matching
+    # ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET
+    # /history?meta.KEY=VALUE` finds them)
+    metadata: dict[str, str] | None = None
+
+
+class SpendEnergyResponse(Model, kw_only=True):
+    energy: EnergyState
+    transfer_id: str
+    version: int
 
 
 class TopUpRequest(Model, kw_only=True):

@@ -389,6 +389,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/energies/{code}/spend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Spend energy
+         * @description What the energy refilled since it was last touched comes from its issuer first, then
+         *     `amount` is spent, in one transfer. Short of it: 422 `insufficient-energy` with
+         *     `current` and `nextRefillAt`. While an `unlimited` modifier lasts the value stays.
+         */
+        post: operations["EnergiesCodeSpendSpend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/grants": {
         parameters: {
             query?: never;
@@ -399,8 +421,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Grant a player currency from the treasury
+         * Grant a player currency from the treasury, or energy
          * @description Pays `amount` of `currency` (diamond by default) to the player, recording `reason`.
+         *     Naming an `energy` instead grants that energy from its issuer, above its max up to its
+         *     overfillMax (what is past that is not credited), with an optional timed `modifier`.
          */
         post: operations["GrantsGrant"];
         delete?: never;
@@ -987,6 +1011,9 @@ export interface components {
             debt?: {
                 [key: string]: number;
             };
+            energies?: {
+                [key: string]: components["schemas"]["EnergyBalance"];
+            };
             /**
              * @description What pending holds and open trade offers set aside, per asset code (not in `balance` or `inventory`, which are what the player can spend now)
              * @example {
@@ -1161,6 +1188,35 @@ export interface components {
             /** @description Diamonds held by the treasury */
             treasuryBalance: number;
         };
+        /** EnergyBalance */
+        EnergyBalance: {
+            current: number;
+            fullAt: string | null;
+            max: number;
+            modifiers: components["schemas"]["ModifierShown"][];
+            nextRefillAt: string | null;
+        };
+        /** EnergyEntry */
+        EnergyEntry: {
+            amount: number;
+            credited?: number | null;
+            energy: string;
+            modifier?: components["schemas"]["ModifierEntry"] | null;
+            /** @default 0 */
+            refilled?: number;
+            /** @default 0 */
+            started?: number;
+            /** @default false */
+            unlimited?: boolean;
+        };
+        /** EnergyState */
+        EnergyState: {
+            code: string;
+            current: number;
+            fullAt: string | null;
+            max: number;
+            nextRefillAt: string | null;
+        };
         /** Escrow */
         Escrow: {
             holds: components["schemas"]["PendingHold"][];
@@ -1182,6 +1238,7 @@ export interface components {
              * @example star
              */
             currency?: string;
+            energy?: string | null;
             /**
              * @description Labels stored on the write's events and shown in history and replay: at most 16 keys matching ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET /history?meta.KEY=VALUE` finds them)
              * @example {
@@ -1192,17 +1249,19 @@ export interface components {
             metadata?: {
                 [key: string]: string;
             };
+            modifier?: components["schemas"]["ModifierRequest"] | null;
             /**
              * @description 3-32 of letters, digits, '_', '.' or '-'
              * @example alice
              */
             player: string;
             /** @description Why (in history) */
-            reason: string;
+            reason?: string | null;
         };
         /** GrantResponse */
         GrantResponse: {
             balance: number;
+            energy?: components["schemas"]["EnergyState"] | null;
             player: string;
             transferId: string;
             version: number;
@@ -1230,6 +1289,8 @@ export interface components {
             code: string;
             /** @description The other player's username (gifts, trades) */
             counterparty?: string | null;
+            /** @description An energy spend's or grant's details (issue 23) */
+            energy?: components["schemas"]["EnergyEntry"] | null;
             holdId?: string | null;
             item?: string | null;
             legs: components["schemas"]["Leg"][];
@@ -1340,6 +1401,38 @@ export interface components {
             token: string;
             /** @constant */
             tokenType: "Bearer";
+        };
+        /** ModifierEntry */
+        ModifierEntry: {
+            /** Format: date-time */
+            endsAt: string;
+            /** @default 1 */
+            factor?: number;
+            kind: string;
+            /** Format: date-time */
+            startsAt: string;
+        };
+        /** ModifierRequest */
+        ModifierRequest: {
+            /**
+             * @description refillFaster's divisor
+             * @default 2
+             */
+            factor?: number;
+            /** @enum {string} */
+            kind: "unlimited" | "refillFaster";
+            /** @description Seconds from now */
+            seconds: number;
+        };
+        /** ModifierShown */
+        ModifierShown: {
+            /** Format: date-time */
+            endsAt: string;
+            factor?: number | null;
+            /** @enum {string} */
+            kind: "unlimited" | "refillFaster";
+            /** Format: date-time */
+            startsAt: string;
         };
         /** NotificationAnswer */
         NotificationAnswer: {
@@ -1681,6 +1774,27 @@ export interface components {
             status?: "Created";
             userId: string;
             username: string;
+        };
+        /** SpendEnergyRequest */
+        SpendEnergyRequest: {
+            /** @description Energy units, at most MAX_QUANTITY */
+            amount: number;
+            /**
+             * @description Labels stored on the write's events and shown in history and replay: at most 16 keys matching ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET /history?meta.KEY=VALUE` finds them)
+             * @example {
+             *       "matchId": "m-2041",
+             *       "storeOrder": "GPA.3345-1"
+             *     }
+             */
+            metadata?: {
+                [key: string]: string;
+            };
+        };
+        /** SpendEnergyResponse */
+        SpendEnergyResponse: {
+            energy: components["schemas"]["EnergyState"];
+            transferId: string;
+            version: number;
         };
         /** TopUpRequest */
         TopUpRequest: {
@@ -3480,6 +3594,100 @@ export interface operations {
             };
             /** @description Not allowed for this account */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    EnergiesCodeSpendSpend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key (1-128 printable ASCII characters) that makes the write idempotent: a retry with the same key and body returns the first answer without a second effect; the same key with another body is refused (422 idempotency-key-reused). */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpendEnergyRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    "X-Content-Type-Options"?: string;
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpendEnergyResponse"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -311,6 +311,7 @@ namespace GameLedger
         public long Balance { get; set; }
         /// <summary>Refunded store currency the player had already spent, per currency: repaid first from the next top-ups, grants and store credits</summary>
         public Dictionary<string, long> Debt { get; set; }
+        public Dictionary<string, EnergyBalance> Energies { get; set; }
         /// <summary>What pending holds and open trade offers set aside, per asset code (not in `balance` or `inventory`, which are what the player can spend now)</summary>
         public Dictionary<string, long> Held { get; set; }
         /// <summary>Count per catalog item, keyed by the camelCase plural of its code (gold_coin -&gt; goldCoins); every item is present, zeros included</summary>
@@ -335,6 +336,7 @@ namespace GameLedger
                 {
                     case "balance": r.Balance = Json.ToLong(pair.Value); break;
                     case "debt": r.Debt = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
+                    case "energies": r.Energies = Json.ToMap(pair.Value, x0 => EnergyBalance.FromJson(x0)); break;
                     case "held": r.Held = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
                     case "inventory": r.Inventory = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
                     case "referralCode": r.ReferralCode = Json.ToStr(pair.Value); break;
@@ -352,6 +354,7 @@ namespace GameLedger
             var o = new Dictionary<string, object>();
             o["balance"] = Balance;
             if (Debt != null) o["debt"] = Debt;
+            if (Energies != null) o["energies"] = Energies;
             if (Held != null) o["held"] = Held;
             o["inventory"] = Inventory;
             o["referralCode"] = ReferralCode;
@@ -837,6 +840,141 @@ namespace GameLedger
         }
     }
 
+    public sealed partial class EnergyBalance : IJsonObject
+    {
+        public long Current { get; set; }
+        public string FullAt { get; set; }
+        public long Max { get; set; }
+        public List<ModifierShown> Modifiers { get; set; }
+        public string NextRefillAt { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static EnergyBalance FromJson(object json)
+        {
+            var o = Json.ToObject(json, "EnergyBalance");
+            if (o == null) return null;
+            var r = new EnergyBalance();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "current": r.Current = Json.ToLong(pair.Value); break;
+                    case "fullAt": r.FullAt = Json.ToStr(pair.Value); break;
+                    case "max": r.Max = Json.ToLong(pair.Value); break;
+                    case "modifiers": r.Modifiers = Json.ToList(pair.Value, x0 => ModifierShown.FromJson(x0)); break;
+                    case "nextRefillAt": r.NextRefillAt = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["current"] = Current;
+            o["fullAt"] = FullAt;
+            o["max"] = Max;
+            o["modifiers"] = Modifiers;
+            o["nextRefillAt"] = NextRefillAt;
+            return o;
+        }
+    }
+
+    public sealed partial class EnergyEntry : IJsonObject
+    {
+        public long Amount { get; set; }
+        public long? Credited { get; set; }
+        public string Energy { get; set; }
+        public ModifierEntry Modifier { get; set; }
+        public long? Refilled { get; set; }
+        public long? Started { get; set; }
+        public bool? Unlimited { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static EnergyEntry FromJson(object json)
+        {
+            var o = Json.ToObject(json, "EnergyEntry");
+            if (o == null) return null;
+            var r = new EnergyEntry();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "amount": r.Amount = Json.ToLong(pair.Value); break;
+                    case "credited": r.Credited = Json.ToNullableLong(pair.Value); break;
+                    case "energy": r.Energy = Json.ToStr(pair.Value); break;
+                    case "modifier": r.Modifier = ModifierEntry.FromJson(pair.Value); break;
+                    case "refilled": r.Refilled = Json.ToNullableLong(pair.Value); break;
+                    case "started": r.Started = Json.ToNullableLong(pair.Value); break;
+                    case "unlimited": r.Unlimited = Json.ToNullableBool(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["amount"] = Amount;
+            if (Credited != null) o["credited"] = Credited;
+            o["energy"] = Energy;
+            if (Modifier != null) o["modifier"] = Modifier;
+            if (Refilled != null) o["refilled"] = Refilled;
+            if (Started != null) o["started"] = Started;
+            if (Unlimited != null) o["unlimited"] = Unlimited;
+            return o;
+        }
+    }
+
+    public sealed partial class EnergyState : IJsonObject
+    {
+        public string Code { get; set; }
+        public long Current { get; set; }
+        public string FullAt { get; set; }
+        public long Max { get; set; }
+        public string NextRefillAt { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static EnergyState FromJson(object json)
+        {
+            var o = Json.ToObject(json, "EnergyState");
+            if (o == null) return null;
+            var r = new EnergyState();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "code": r.Code = Json.ToStr(pair.Value); break;
+                    case "current": r.Current = Json.ToLong(pair.Value); break;
+                    case "fullAt": r.FullAt = Json.ToStr(pair.Value); break;
+                    case "max": r.Max = Json.ToLong(pair.Value); break;
+                    case "nextRefillAt": r.NextRefillAt = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["code"] = Code;
+            o["current"] = Current;
+            o["fullAt"] = FullAt;
+            o["max"] = Max;
+            o["nextRefillAt"] = NextRefillAt;
+            return o;
+        }
+    }
+
     public sealed partial class Escrow : IJsonObject
     {
         public List<PendingHold> Holds { get; set; }
@@ -912,8 +1050,10 @@ namespace GameLedger
         public long Amount { get; set; }
         /// <summary>A catalog currency</summary>
         public string Currency { get; set; }
+        public string Energy { get; set; }
         /// <summary>Labels stored on the write's events and shown in history and replay: at most 16 keys matching ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET /history?meta.KEY=VALUE` finds them)</summary>
         public Dictionary<string, string> Metadata { get; set; }
+        public ModifierRequest Modifier { get; set; }
         /// <summary>3-32 of letters, digits, '_', '.' or '-'</summary>
         public string Player { get; set; }
         /// <summary>Why (in history)</summary>
@@ -933,7 +1073,9 @@ namespace GameLedger
                 {
                     case "amount": r.Amount = Json.ToLong(pair.Value); break;
                     case "currency": r.Currency = Json.ToStr(pair.Value); break;
+                    case "energy": r.Energy = Json.ToStr(pair.Value); break;
                     case "metadata": r.Metadata = Json.ToMap(pair.Value, x0 => Json.ToStr(x0)); break;
+                    case "modifier": r.Modifier = ModifierRequest.FromJson(pair.Value); break;
                     case "player": r.Player = Json.ToStr(pair.Value); break;
                     case "reason": r.Reason = Json.ToStr(pair.Value); break;
                     default: r.Extra[pair.Key] = pair.Value; break;
@@ -947,9 +1089,11 @@ namespace GameLedger
             var o = new Dictionary<string, object>();
             o["amount"] = Amount;
             if (Currency != null) o["currency"] = Currency;
+            if (Energy != null) o["energy"] = Energy;
             if (Metadata != null) o["metadata"] = Metadata;
+            if (Modifier != null) o["modifier"] = Modifier;
             o["player"] = Player;
-            o["reason"] = Reason;
+            if (Reason != null) o["reason"] = Reason;
             return o;
         }
     }
@@ -957,6 +1101,7 @@ namespace GameLedger
     public sealed partial class GrantResponse : IJsonObject
     {
         public long Balance { get; set; }
+        public EnergyState Energy { get; set; }
         public string Player { get; set; }
         public string TransferId { get; set; }
         public long Version { get; set; }
@@ -976,6 +1121,7 @@ namespace GameLedger
                 switch (pair.Key)
                 {
                     case "balance": r.Balance = Json.ToLong(pair.Value); break;
+                    case "energy": r.Energy = EnergyState.FromJson(pair.Value); break;
                     case "player": r.Player = Json.ToStr(pair.Value); break;
                     case "transferId": r.TransferId = Json.ToStr(pair.Value); break;
                     case "version": r.Version = Json.ToLong(pair.Value); break;
@@ -990,6 +1136,7 @@ namespace GameLedger
         {
             var o = new Dictionary<string, object>();
             o["balance"] = Balance;
+            if (Energy != null) o["energy"] = Energy;
             o["player"] = Player;
             o["transferId"] = TransferId;
             o["version"] = Version;
@@ -1052,6 +1199,8 @@ namespace GameLedger
         public string Code { get; set; }
         /// <summary>The other player's username (gifts, trades)</summary>
         public string Counterparty { get; set; }
+        /// <summary>An energy spend's or grant's details (issue 23)</summary>
+        public EnergyEntry Energy { get; set; }
         public string HoldId { get; set; }
         public string Item { get; set; }
         public List<Leg> Legs { get; set; }
@@ -1082,6 +1231,7 @@ namespace GameLedger
                     case "balanceAfter": r.BalanceAfter = Json.ToLong(pair.Value); break;
                     case "code": r.Code = Json.ToStr(pair.Value); break;
                     case "counterparty": r.Counterparty = Json.ToStr(pair.Value); break;
+                    case "energy": r.Energy = EnergyEntry.FromJson(pair.Value); break;
                     case "holdId": r.HoldId = Json.ToStr(pair.Value); break;
                     case "item": r.Item = Json.ToStr(pair.Value); break;
                     case "legs": r.Legs = Json.ToList(pair.Value, x0 => Leg.FromJson(x0)); break;
@@ -1107,6 +1257,7 @@ namespace GameLedger
             o["balanceAfter"] = BalanceAfter;
             o["code"] = Code;
             if (Counterparty != null) o["counterparty"] = Counterparty;
+            if (Energy != null) o["energy"] = Energy;
             if (HoldId != null) o["holdId"] = HoldId;
             if (Item != null) o["item"] = Item;
             o["legs"] = Legs;
@@ -1430,6 +1581,139 @@ namespace GameLedger
             if (RefreshToken != null) o["refreshToken"] = RefreshToken;
             o["token"] = Token;
             o["tokenType"] = TokenType;
+            return o;
+        }
+    }
+
+    public sealed partial class ModifierEntry : IJsonObject
+    {
+        public string EndsAt { get; set; }
+        public long? Factor { get; set; }
+        public string Kind { get; set; }
+        public string StartsAt { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ModifierEntry FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ModifierEntry");
+            if (o == null) return null;
+            var r = new ModifierEntry();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "endsAt": r.EndsAt = Json.ToStr(pair.Value); break;
+                    case "factor": r.Factor = Json.ToNullableLong(pair.Value); break;
+                    case "kind": r.Kind = Json.ToStr(pair.Value); break;
+                    case "startsAt": r.StartsAt = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["endsAt"] = EndsAt;
+            if (Factor != null) o["factor"] = Factor;
+            o["kind"] = Kind;
+            o["startsAt"] = StartsAt;
+            return o;
+        }
+    }
+
+    public sealed partial class ModifierRequest : IJsonObject
+    {
+        /// <summary>The values of <see cref="Kind"/>.</summary>
+        public static class KindValues
+        {
+            public const string Unlimited = "unlimited";
+            public const string RefillFaster = "refillFaster";
+        }
+
+        /// <summary>refillFaster's divisor</summary>
+        public long? Factor { get; set; }
+        public string Kind { get; set; }
+        /// <summary>Seconds from now</summary>
+        public long Seconds { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ModifierRequest FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ModifierRequest");
+            if (o == null) return null;
+            var r = new ModifierRequest();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "factor": r.Factor = Json.ToNullableLong(pair.Value); break;
+                    case "kind": r.Kind = Json.ToStr(pair.Value); break;
+                    case "seconds": r.Seconds = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            if (Factor != null) o["factor"] = Factor;
+            o["kind"] = Kind;
+            o["seconds"] = Seconds;
+            return o;
+        }
+    }
+
+    public sealed partial class ModifierShown : IJsonObject
+    {
+        /// <summary>The values of <see cref="Kind"/>.</summary>
+        public static class KindValues
+        {
+            public const string Unlimited = "unlimited";
+            public const string RefillFaster = "refillFaster";
+        }
+
+        public string EndsAt { get; set; }
+        public long? Factor { get; set; }
+        public string Kind { get; set; }
+        public string StartsAt { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ModifierShown FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ModifierShown");
+            if (o == null) return null;
+            var r = new ModifierShown();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "endsAt": r.EndsAt = Json.ToStr(pair.Value); break;
+                    case "factor": r.Factor = Json.ToNullableLong(pair.Value); break;
+                    case "kind": r.Kind = Json.ToStr(pair.Value); break;
+                    case "startsAt": r.StartsAt = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["endsAt"] = EndsAt;
+            if (Factor != null) o["factor"] = Factor;
+            o["kind"] = Kind;
+            o["startsAt"] = StartsAt;
             return o;
         }
     }
@@ -2549,6 +2833,79 @@ namespace GameLedger
             if (Status != null) o["status"] = Status;
             o["userId"] = UserId;
             o["username"] = Username;
+            return o;
+        }
+    }
+
+    public sealed partial class SpendEnergyRequest : IJsonObject
+    {
+        /// <summary>Energy units, at most MAX_QUANTITY</summary>
+        public long Amount { get; set; }
+        /// <summary>Labels stored on the write's events and shown in history and replay: at most 16 keys matching ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET /history?meta.KEY=VALUE` finds them)</summary>
+        public Dictionary<string, string> Metadata { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static SpendEnergyRequest FromJson(object json)
+        {
+            var o = Json.ToObject(json, "SpendEnergyRequest");
+            if (o == null) return null;
+            var r = new SpendEnergyRequest();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "amount": r.Amount = Json.ToLong(pair.Value); break;
+                    case "metadata": r.Metadata = Json.ToMap(pair.Value, x0 => Json.ToStr(x0)); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["amount"] = Amount;
+            if (Metadata != null) o["metadata"] = Metadata;
+            return o;
+        }
+    }
+
+    public sealed partial class SpendEnergyResponse : IJsonObject
+    {
+        public EnergyState Energy { get; set; }
+        public string TransferId { get; set; }
+        public long Version { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static SpendEnergyResponse FromJson(object json)
+        {
+            var o = Json.ToObject(json, "SpendEnergyResponse");
+            if (o == null) return null;
+            var r = new SpendEnergyResponse();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "energy": r.Energy = EnergyState.FromJson(pair.Value); break;
+                    case "transferId": r.TransferId = Json.ToStr(pair.Value); break;
+                    case "version": r.Version = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["energy"] = Energy;
+            o["transferId"] = TransferId;
+            o["version"] = Version;
             return o;
         }
     }

@@ -52,6 +52,8 @@ namespace GameLedger
         public const string Balance = "/balance";
         /// <summary>POST /batch/transfers</summary>
         public const string BatchTransfers = "/batch/transfers";
+        /// <summary>POST /energies/{code}/spend</summary>
+        public const string EnergiesCodeSpend = "/energies/{code}/spend";
         /// <summary>POST /grants</summary>
         public const string Grants = "/grants";
         /// <summary>GET /health</summary>
