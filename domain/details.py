@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from domain.lots import Lot
+
 if TYPE_CHECKING:
     from domain.events import Transferred
 
@@ -117,6 +119,13 @@ class StoreRefundDetails(Details, frozen=True, kw_only=True, tag="store_refund")
     reason: str | None = None
 
 
+class ExpiryDetails(Details, frozen=True, kw_only=True, tag="expiry"):
+    """The lots an expiry gave back to their treasury, per currency, as they stood (their
+    remainder and `expires_at`), so the audit checks each against the player's state before."""
+
+    expired: dict[str, tuple[Lot, ...]]
+
+
 AnyDetails = (
     TopUpDetails
     | PurchaseDetails
@@ -129,6 +138,7 @@ AnyDetails = (
     | GrantDetails
     | StoreCreditDetails
     | StoreRefundDetails
+    | ExpiryDetails
 )
 
 # Each code's details (codes without any: genesis, sweep, referral_bonus).
@@ -147,6 +157,7 @@ DETAILS_OF_CODE: dict[str, type[Details]] = {
     "grant": GrantDetails,
     "store_credit": StoreCreditDetails,
     "store_refund": StoreRefundDetails,
+    "expiry": ExpiryDetails,
 }
 
 # A schema-version-1 transfer's fields in their stored order: the core, with every kind's

@@ -270,3 +270,9 @@ class RolesUnavailable(DomainError):
     slug = "database_unavailable"
     title = "The database is unavailable"
     category = "unavailable"
+
+
+class NothingToExpire(DomainError):
+    slug = "nothing_to_expire"
+    title = "None of the player's lots has expired"
+    category = "conflict"

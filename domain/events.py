@@ -39,6 +39,7 @@ TransferCode = Literal[
     "grant",
     "store_credit",
     "store_refund",
+    "expiry",
 ]
 
 
