@@ -109,6 +109,17 @@ class SettlementResponse(Response):
     rake: int
 
 
+ExpiresAt = Annotated[
+    datetime,
+    Meta(
+        tz=True,
+        description="RFC 3339 with a zone: when this credit expires (a lot of its own, given "
+        "back to the treasury then), over the currency's own expiresAfterSeconds",
+        examples=["2026-12-31T23:59:59Z"],
+    ),
+]
+
+
 class GrantRequest(Request):
     """Currency a game server gives a player from the treasury (always allowed for services)."""
 
@@ -117,6 +128,7 @@ class GrantRequest(Request):
     reason: Reason
     currency: CurrencyCode = "diamond"
     metadata: Metadata = msgspec.field(default_factory=dict)
+    expires_at: ExpiresAt | None = None
 
 
 class GrantResponse(Response):

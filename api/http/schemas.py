@@ -75,6 +75,25 @@ class Response(msgspec.Struct, kw_only=True, rename="camel"):
     """Base of response bodies."""
 
 
+class LotEntry(Response):
+    """What is left of one credit of an expiring currency, and when it expires."""
+
+    amount: int
+    expires_at: Annotated[
+        str | None, Meta(description="RFC 3339, UTC; null for what never expires (spent last)")
+    ]
+
+
+Lots = Annotated[
+    dict[str, list[LotEntry]],
+    Meta(
+        description="Per currency that expires, its lots, soonest expiry first: spends take "
+        "the soonest first, and the currency's balance is the sum of its lots",
+        examples=[{"event_token": [{"amount": 40, "expiresAt": "2026-12-08T09:00:00Z"}]}],
+    ),
+]
+
+
 class BalanceResponse(Response):
     """The player's wallet, reflecting at least the player's own latest write."""
 
@@ -101,6 +120,7 @@ class BalanceResponse(Response):
             examples=[{"diamond": 70}],
         ),
     ] = msgspec.field(default_factory=dict)
+    lots: Lots = msgspec.field(default_factory=dict)
 
 
 class HistoryPage(Response):

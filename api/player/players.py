@@ -5,6 +5,7 @@ Every route acts on the token's subject only: none takes a player id from the cl
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, get
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
@@ -16,13 +17,15 @@ from api.http.limits import page_size
 from api.http.past import At, BalanceAtResponse, Version, balance_at
 from api.http.problems import problem, responses
 from api.http.rooms import PlayerRoom
-from api.http.schemas import BalanceResponse, HistoryPage, inventory
+from api.http.schemas import BalanceResponse, HistoryPage, Lots, inventory
 from api.http.services import Caller, Svc
 from api.http.writes import Write, write_route
 from api.player.schemas import PurchaseRequest, PurchaseResponse, TopUpRequest, TopUpResponse
+from domain import lots
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
 from infra.db import connection
+from projections import lots as lots_read
 
 Cursor = Annotated[
     str | None,
@@ -93,6 +96,7 @@ class PlayerController(PlayerRoom):
             return await balance_at(services, principal.player_id, at, version)
         async with connection(services.pool) as conn:
             wallet = await reads.wallet(conn, principal.player_id)
+            expiring = await lots_read.at(conn, principal.player_id, wallet.version)
         return BalanceResponse(
             username=wallet.username,
             balance=wallet.balance,
@@ -102,6 +106,7 @@ class PlayerController(PlayerRoom):
             wallet=services.wallet({CURRENCY: wallet.balance, **wallet.inventory}),
             held=wallet.held,
             debt=wallet.debt,
+            lots=msgspec.convert(lots.shown(expiring), Lots),
         )
 
     @get("/history", summary="The player's ledger entries", responses=responses(400, 401))
