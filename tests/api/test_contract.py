@@ -61,6 +61,7 @@ async def test_a_new_wallet_lists_every_item_at_zero(
         "held": {},  # added by issue 14: what pending holds set aside (every other field stays)
         "wallet": {"diamond": 0},  # added by issue 15: every currency of the catalog
         "debt": {},  # added by issue 17: refunded store currency the player had already spent
+        "lots": {},  # added by issue 23: lots of the currencies that expire, soonest first
     }
 
 
