@@ -33,6 +33,8 @@ CHECKS: dict[str, str] = {
     "read_models": "the live read models equal the replay up to their checkpoints",
     "receipts": "every store credit has exactly one receipt claim; every refund reverses one",
     "privileged_balances": "no service or admin account holds a balance",
+    "lots": "a player's lots of a currency sum to its balance, soonest expiry first",
+    "expiries": "every expiry is after its lots' expiresAt and for at most their remainder",
 }
 MAX_DETAILS = 100
 _CUTS = ("players", "accounts", "treasury", "holds", "trades")
@@ -77,6 +79,8 @@ async def run_audit(
     findings["shard_budgets"] += _shard_balances(replay)
     findings["held"] += _held(replay)
     findings["receipts"] += replay.receipts.findings()
+    findings["lots"] += replay.lots.sums
+    findings["expiries"] += replay.lots.expiries
     findings["privileged_balances"] += _privileged_balances(replay, privileged)
     checks = [_check(name, findings.get(name, [])) for name in CHECKS]
     return AuditReport(

@@ -18,7 +18,7 @@ from domain.events import (
     TrancheChanged,
     Transferred,
 )
-from projections import audit_catalog, audit_receipts
+from projections import audit_catalog, audit_lots, audit_receipts
 
 Balances = dict[str, dict[str, int]]  # account -> asset -> amount
 # A transfer's copies (one posting, the others mirrors) are written in one statement, so they
@@ -89,6 +89,7 @@ class Replay:
     # streams has them: only the stream's own order says what the player held at each version.
     carried: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     receipts: audit_receipts.Receipts = field(default_factory=audit_receipts.Receipts)
+    lots: audit_lots.LotChecks = field(default_factory=audit_lots.LotChecks)
 
     def apply(self, stream: str, version: int, event: Event, included: dict[str, bool]) -> None:
         """Fold one event (into every cut that includes it too) and check what it did."""
@@ -104,6 +105,7 @@ class Replay:
                 mirror = isinstance(event, Transferred) and event.mirror
                 cut.apply(stream, version, event, post=not mirror)
         self.receipts.apply(stream, version, event)
+        self.lots.apply(stream, version, event)
         if isinstance(event, Transferred):
             self._check_transfer(stream, event, ref)
         elif isinstance(event, TrancheChanged):
