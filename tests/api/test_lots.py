@@ -39,9 +39,9 @@ def moment(text: str) -> datetime:
 
 async def lots_of(client: httpx.AsyncClient, who: Player) -> list[dict[str, Any]]:
     balance = (await client.get("/balance", headers=who.auth)).json()
-    assert balance["wallet"]["event_token"] == sum(lot["amount"] for lot in balance["lots"].get(
-        "event_token", []
-    ))
+    assert balance["wallet"]["event_token"] == sum(
+        lot["amount"] for lot in balance["lots"].get("event_token", [])
+    )
     found: list[dict[str, Any]] = balance["lots"].get("event_token", [])
     return found
 
@@ -57,7 +57,11 @@ async def test_credits_become_lots_spent_soonest_first_and_the_expirer_takes_the
     assert topped.status_code == 200, topped.text
     [lot] = await lots_of(client, alice)
     assert lot["amount"] == 50
-    assert before + WEEK - timedelta(seconds=1) <= moment(lot["expiresAt"]) <= before + WEEK + timedelta(minutes=1)
+    assert (
+        before + WEEK - timedelta(seconds=1)
+        <= moment(lot["expiresAt"])
+        <= before + WEEK + timedelta(minutes=1)
+    )
 
     hour = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
     await grant(client, server, alice, 40, hour)
