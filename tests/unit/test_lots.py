@@ -1,0 +1,157 @@
+"""Currency that expires, as properties (hypothesis) over a fake clock: spends take the
+soonest-expiring units first; every asset is conserved; a player's lots always sum to their
+balance, soonest first; every expiry takes only lots that are due, each at most its remainder
+(the audit's own lot checks find nothing)."""
+
+import asyncio
+from datetime import datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from domain import accounts, lots
+from domain.commands import EconomyRules, ExpireLots, Gift, Purchase, SignUp, TopUp
+from domain.errors import DomainError
+from domain.events import PlayerRegistered, Transferred
+from domain.lots import Expiry, Lot
+from domain.state import player_state
+from projections.audit_lots import LotChecks
+from service.job import Sender
+from tests.catalogs import example_catalog
+from tests.fakes import NOW, fake_ledger
+from tests.invariants import violations
+from tests.unit.test_properties import PROFILE
+
+RULES = EconomyRules(genesis_supply=1_000_000, shard_count=2, top_up_max=500)
+TOKEN = "event_token"
+offsets = st.none() | st.integers(-2, 15)  # minutes from now; None: never expires
+
+
+def at(minutes: int | None) -> datetime | None:
+    return None if minutes is None else NOW + timedelta(minutes=minutes)
+
+
+@given(
+    credits=st.lists(st.tuples(st.integers(1, 50), offsets), max_size=12),
+    spends=st.lists(st.integers(1, 80), max_size=12),
+)
+def test_spends_take_the_soonest_expiring_units_first(
+    credits: list[tuple[int, int | None]], spends: list[int]
+) -> None:
+    held: lots.Lots = ()
+    units: list[float] = []  # one entry per unit: minutes to its expiry (inf: never)
+    for amount, minutes in credits:
+        held = lots.credit(held, amount, at(minutes))
+        units += [float("inf") if minutes is None else minutes] * amount
+    for amount in spends:
+        amount = min(amount, len(units))
+        held = lots.debit(held, amount)
+        units = sorted(units)[amount:]  # FEFO: the soonest units go
+        left = sorted(
+            float("inf") if lot.expires_at is None else (lot.expires_at - NOW) / timedelta(minutes=1)
+            for lot in held
+            for _ in range(lot.amount)
+        )
+        assert left == units
+        assert [lot.expires_at for lot in held] == sorted(
+            (lot.expires_at for lot in held), key=lambda d: (d is None, d or NOW)
+        )
+
+
+@given(balance=st.integers(0, 100), credit=st.integers(1, 100), spend=st.integers(0, 200))
+def test_an_expiring_credit_on_a_balance_that_never_expires_is_spent_before_it(
+    balance: int, credit: int, spend: int
+) -> None:
+    expiry = Expiry(at={TOKEN: NOW + timedelta(days=1)})
+    held = lots.moved({}, {TOKEN: balance}, [(TOKEN, credit)], expiry, NOW)
+    assert lots.total(held[TOKEN]) == balance + credit
+    spend = min(spend, balance + credit)
+    after = lots.moved(held, {TOKEN: balance + credit}, [(TOKEN, -spend)], lots.NEVER, NOW)
+    expiring = max(0, credit - spend)
+    if expiring == 0:
+        assert after == {}  # nothing left expires: the asset is held plainly again
+    else:
+        assert after[TOKEN][0] == Lot(amount=expiring, expires_at=NOW + timedelta(days=1))
+
+
+class LotMachine(RuleBasedStateMachine):
+    """Top-ups (the catalog's week, or their own expiry), purchases, gifts, expiries and a clock
+    that moves, through the real write side over an in-memory store."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.now = NOW
+        self.ledger, self.store = fake_ledger(RULES, example_catalog(), lambda: self.now)
+        assert self.loop.run_until_complete(self.ledger.seed_genesis())
+        self.players = [self.sign_up(name) for name in ("ann", "bob", "cid")]
+        self.checks = LotChecks()
+        self.checked = 0
+
+    def teardown(self) -> None:
+        self.loop.close()
+
+    def sign_up(self, name: str) -> str:
+        signed = self.run(SignUp(username=name), Sender(password_hash="h"))
+        assert signed is not None
+        return str(signed.player_id)
+
+    def run(self, command: object, caller: Sender | None = None) -> object:
+        try:
+            handled = self.ledger.handle(command, caller=caller or Sender())  # type: ignore[arg-type]
+            return self.loop.run_until_complete(handled)
+        except DomainError:
+            return None
+
+    @rule(who=st.integers(0, 2), amount=st.integers(1, 200), minutes=offsets)
+    def top_up(self, who: int, amount: int, minutes: int | None) -> None:
+        when = None if minutes is None else self.now + timedelta(minutes=minutes)
+        player = self.players[who]
+        self.run(TopUp(player_id=player, amount=amount, currency=TOKEN, expires_at=when))
+
+    @rule(who=st.integers(0, 2), quantity=st.integers(1, 4))
+    def purchase(self, who: int, quantity: int) -> None:
+        self.run(Purchase(player_id=self.players[who], item="event_badge", quantity=quantity))
+
+    @rule(who=st.integers(0, 2), to=st.integers(0, 2), amount=st.integers(1, 120))
+    def gift(self, who: int, to: int, amount: int) -> None:
+        names = ("ann", "bob", "cid")
+        self.run(Gift(sender_id=self.players[who], to=names[to], asset=TOKEN, amount=amount))
+
+    @rule(minutes=st.integers(1, 20))
+    def later(self, minutes: int) -> None:
+        self.now += timedelta(minutes=minutes)
+
+    @rule(who=st.integers(0, 2))
+    def expire(self, who: int) -> None:
+        player = self.players[who]
+        self.run(ExpireLots(player_id=player), Sender("expirer", "system"))
+        due = lots.due(self.state(player).timed.lots, self.now)
+        assert due == {}, "an expiry leaves nothing due"
+
+    def state(self, player: str) -> object:
+        return player_state(player, self.store.head(accounts.player_account(player)))
+
+    @invariant()
+    def every_asset_is_conserved(self) -> None:
+        assert violations(self.store.transfers(), RULES.genesis_supply) == []
+
+    @invariant()
+    def lots_sum_to_balances_and_expiries_take_only_what_is_due(self) -> None:
+        for stored in self.store.log[self.checked :]:
+            self.checks.apply(stored.stream_id, stored.version, stored.event)
+        self.checked = len(self.store.log)
+        assert (self.checks.sums, self.checks.expiries) == ([], [])
+        for player in self.players:
+            head = self.store.head(accounts.player_account(player))
+            assert head is not None
+            event = head.event
+            assert isinstance(event, Transferred | PlayerRegistered)
+            if isinstance(event, Transferred) and event.timed is not None:
+                for asset, held in event.timed.lots.items():
+                    assert lots.total(held) == event.state_after[asset]
+
+
+TestLots = LotMachine.TestCase
+TestLots.settings = settings(PROFILE, max_examples=40, stateful_step_count=25)
