@@ -13,8 +13,8 @@ import msgspec
 
 from domain import accounts, lots
 from domain.events import Transferred
-from infra.db import Conn
 from infra import eventstore
+from infra.db import Conn
 from infra.eventstore import StoredEvent
 from projections.model import Projection, Table, Tables, sql
 

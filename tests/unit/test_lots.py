@@ -49,7 +49,9 @@ def test_spends_take_the_soonest_expiring_units_first(
         held = lots.debit(held, amount)
         units = sorted(units)[amount:]  # FEFO: the soonest units go
         left = sorted(
-            float("inf") if lot.expires_at is None else (lot.expires_at - NOW) / timedelta(minutes=1)
+            float("inf")
+            if lot.expires_at is None
+            else (lot.expires_at - NOW) / timedelta(minutes=1)
             for lot in held
             for _ in range(lot.amount)
         )
