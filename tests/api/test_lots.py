@@ -67,7 +67,9 @@ async def test_credits_become_lots_spent_soonest_first_and_the_expirer_takes_the
     await grant(client, server, alice, 40, hour)
     assert [lot["amount"] for lot in await lots_of(client, alice)] == [40, 50]
 
-    bought = await client.post("/purchase", json={"item": "event_badge"}, headers=alice.auth)
+    bought = await client.post(
+        "/purchase", json={"item": "coin_pouch", "price": 1}, headers=alice.auth
+    )
     assert bought.status_code == 200, bought.text  # 30 tokens, from the lot that expires first
     first, second = await lots_of(client, alice)
     assert (first["amount"], moment(first["expiresAt"])) == (10, hour)

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.parametrize("write_mode", WRITE_MODES, indirect=True)
 RULES = EconomyRules(genesis_supply=10_000_000, shard_count=4)
 ROUNDS = 50
 TOKEN = "event_token"
-BADGE = 30  # event_badge's price in tokens (catalog.json)
+POUCH = 30  # a coin pouch's second price option, in tokens (catalog.json)
 
 
 def ledger(pool: asyncpg.Pool, write_mode: str, ahead: float = 0) -> LedgerService:
@@ -66,8 +66,8 @@ async def test_an_expiry_and_a_purchase_of_the_same_lot_leave_exactly_one_outcom
         player = signed.player_id
         for _ in range(ROUNDS):
             due = utc_now() + timedelta(seconds=60)
-            await shop.handle(TopUp(player_id=player, amount=BADGE, currency=TOKEN, expires_at=due))
-            spend = shop.handle(Purchase(player_id=player, item="event_badge"))
+            await shop.handle(TopUp(player_id=player, amount=POUCH, currency=TOKEN, expires_at=due))
+            spend = shop.handle(Purchase(player_id=player, item="coin_pouch", price=1))
             expire = expirer.handle(
                 ExpireLots(player_id=player), caller=Sender("expirer", "system")
             )

@@ -114,7 +114,9 @@ class LotMachine(RuleBasedStateMachine):
 
     @rule(who=st.integers(0, 2), quantity=st.integers(1, 4))
     def purchase(self, who: int, quantity: int) -> None:
-        self.run(Purchase(player_id=self.players[who], item="event_badge", quantity=quantity))
+        self.run(
+            Purchase(player_id=self.players[who], item="coin_pouch", quantity=quantity, price=1)
+        )
 
     @rule(who=st.integers(0, 2), to=st.integers(0, 2), amount=st.integers(1, 120))
     def gift(self, who: int, to: int, amount: int) -> None:
