@@ -29,6 +29,7 @@ const KINDS = {
   trade_expiry: "Trade expired",
   trade_offered: "Trade opened",
   settlement: "Match settled",
+  expiry: "Expired",
 };
 
 /**
