@@ -88,6 +88,9 @@ class BalanceResponse(Model, kw_only=True):
     # Count per catalog item, keyed by the camelCase plural of its code (gold_coin -> goldCoins);
     # every item is present, zeros included
     inventory: dict[str, int]
+    # Per currency that expires, its lots, soonest expiry first: spends take the soonest first, and
+    # the currency's balance is the sum of its lots
+    lots: dict[str, list[LotEntry]] | None = None
     referral_code: str
     username: str
     version: int
@@ -123,6 +126,9 @@ class BatchTransfer(Model, kw_only=True):
     amount: int | None = None
     # A catalog currency
     currency: str = "diamond"
+    # RFC 3339 with a zone: when this credit expires (a lot of its own, given back to the treasury
+    # then), over the currency's own expiresAfterSeconds
+    expires_at: datetime | None = None
     idempotency_key: str | None = None
     item: str | None = None
     kind: Literal["top_up", "purchase"]
@@ -208,6 +214,9 @@ class GrantRequest(Model, kw_only=True):
     amount: int
     # A catalog currency
     currency: str = "diamond"
+    # RFC 3339 with a zone: when this credit expires (a lot of its own, given back to the treasury
+    # then), over the currency's own expiresAfterSeconds
+    expires_at: datetime | None = None
     # Labels stored on the write's events and shown in history and replay: at most 16 keys matching
     # ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET
     # /history?meta.KEY=VALUE` finds them)
@@ -318,6 +327,12 @@ class LoginResponse(Model, kw_only=True):
     refresh_token: str | None = None
     token: str
     token_type: Literal["Bearer"]
+
+
+class LotEntry(Model, kw_only=True):
+    amount: int
+    # RFC 3339, UTC; null for what never expires (spent last)
+    expires_at: str | None
 
 
 class NotificationAnswer(Model, kw_only=True):

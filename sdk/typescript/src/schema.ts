@@ -1006,6 +1006,20 @@ export interface components {
             inventory: {
                 [key: string]: number;
             };
+            /**
+             * @description Per currency that expires, its lots, soonest expiry first: spends take the soonest first, and the currency's balance is the sum of its lots
+             * @example {
+             *       "event_token": [
+             *         {
+             *           "amount": 40,
+             *           "expiresAt": "2026-12-08T09:00:00Z"
+             *         }
+             *       ]
+             *     }
+             */
+            lots?: {
+                [key: string]: components["schemas"]["LotEntry"][];
+            };
             referralCode: string;
             username: string;
             version: number;
@@ -1065,6 +1079,11 @@ export interface components {
              * @example star
              */
             currency?: string;
+            /**
+             * @description RFC 3339 with a zone: when this credit expires (a lot of its own, given back to the treasury then), over the currency's own expiresAfterSeconds
+             * @example 2026-12-31T23:59:59Z
+             */
+            expiresAt?: string | null;
             idempotencyKey?: string | null;
             /** @example gold_coin */
             item?: string | null;
@@ -1182,6 +1201,11 @@ export interface components {
              * @example star
              */
             currency?: string;
+            /**
+             * @description RFC 3339 with a zone: when this credit expires (a lot of its own, given back to the treasury then), over the currency's own expiresAfterSeconds
+             * @example 2026-12-31T23:59:59Z
+             */
+            expiresAt?: string | null;
             /**
              * @description Labels stored on the write's events and shown in history and replay: at most 16 keys matching ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET /history?meta.KEY=VALUE` finds them)
              * @example {
@@ -1340,6 +1364,12 @@ export interface components {
             token: string;
             /** @constant */
             tokenType: "Bearer";
+        };
+        /** LotEntry */
+        LotEntry: {
+            amount: number;
+            /** @description RFC 3339, UTC; null for what never expires (spent last) */
+            expiresAt: string | null;
         };
         /** NotificationAnswer */
         NotificationAnswer: {

@@ -315,6 +315,8 @@ namespace GameLedger
         public Dictionary<string, long> Held { get; set; }
         /// <summary>Count per catalog item, keyed by the camelCase plural of its code (gold_coin -&gt; goldCoins); every item is present, zeros included</summary>
         public Dictionary<string, long> Inventory { get; set; }
+        /// <summary>Per currency that expires, its lots, soonest expiry first: spends take the soonest first, and the currency's balance is the sum of its lots</summary>
+        public Dictionary<string, List<LotEntry>> Lots { get; set; }
         public string ReferralCode { get; set; }
         public string Username { get; set; }
         public long Version { get; set; }
@@ -337,6 +339,7 @@ namespace GameLedger
                     case "debt": r.Debt = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
                     case "held": r.Held = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
                     case "inventory": r.Inventory = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
+                    case "lots": r.Lots = Json.ToMap(pair.Value, x0 => Json.ToList(x0, x1 => LotEntry.FromJson(x1))); break;
                     case "referralCode": r.ReferralCode = Json.ToStr(pair.Value); break;
                     case "username": r.Username = Json.ToStr(pair.Value); break;
                     case "version": r.Version = Json.ToLong(pair.Value); break;
@@ -354,6 +357,7 @@ namespace GameLedger
             if (Debt != null) o["debt"] = Debt;
             if (Held != null) o["held"] = Held;
             o["inventory"] = Inventory;
+            if (Lots != null) o["lots"] = Lots;
             o["referralCode"] = ReferralCode;
             o["username"] = Username;
             o["version"] = Version;
@@ -507,6 +511,8 @@ namespace GameLedger
         public long? Amount { get; set; }
         /// <summary>A catalog currency</summary>
         public string Currency { get; set; }
+        /// <summary>RFC 3339 with a zone: when this credit expires (a lot of its own, given back to the treasury then), over the currency's own expiresAfterSeconds</summary>
+        public string ExpiresAt { get; set; }
         public string IdempotencyKey { get; set; }
         public string Item { get; set; }
         public string Kind { get; set; }
@@ -532,6 +538,7 @@ namespace GameLedger
                 {
                     case "amount": r.Amount = Json.ToNullableLong(pair.Value); break;
                     case "currency": r.Currency = Json.ToStr(pair.Value); break;
+                    case "expiresAt": r.ExpiresAt = Json.ToStr(pair.Value); break;
                     case "idempotencyKey": r.IdempotencyKey = Json.ToStr(pair.Value); break;
                     case "item": r.Item = Json.ToStr(pair.Value); break;
                     case "kind": r.Kind = Json.ToStr(pair.Value); break;
@@ -550,6 +557,7 @@ namespace GameLedger
             var o = new Dictionary<string, object>();
             if (Amount != null) o["amount"] = Amount;
             if (Currency != null) o["currency"] = Currency;
+            if (ExpiresAt != null) o["expiresAt"] = ExpiresAt;
             if (IdempotencyKey != null) o["idempotencyKey"] = IdempotencyKey;
             if (Item != null) o["item"] = Item;
             o["kind"] = Kind;
@@ -912,6 +920,8 @@ namespace GameLedger
         public long Amount { get; set; }
         /// <summary>A catalog currency</summary>
         public string Currency { get; set; }
+        /// <summary>RFC 3339 with a zone: when this credit expires (a lot of its own, given back to the treasury then), over the currency's own expiresAfterSeconds</summary>
+        public string ExpiresAt { get; set; }
         /// <summary>Labels stored on the write's events and shown in history and replay: at most 16 keys matching ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET /history?meta.KEY=VALUE` finds them)</summary>
         public Dictionary<string, string> Metadata { get; set; }
         /// <summary>3-32 of letters, digits, '_', '.' or '-'</summary>
@@ -933,6 +943,7 @@ namespace GameLedger
                 {
                     case "amount": r.Amount = Json.ToLong(pair.Value); break;
                     case "currency": r.Currency = Json.ToStr(pair.Value); break;
+                    case "expiresAt": r.ExpiresAt = Json.ToStr(pair.Value); break;
                     case "metadata": r.Metadata = Json.ToMap(pair.Value, x0 => Json.ToStr(x0)); break;
                     case "player": r.Player = Json.ToStr(pair.Value); break;
                     case "reason": r.Reason = Json.ToStr(pair.Value); break;
@@ -947,6 +958,7 @@ namespace GameLedger
             var o = new Dictionary<string, object>();
             o["amount"] = Amount;
             if (Currency != null) o["currency"] = Currency;
+            if (ExpiresAt != null) o["expiresAt"] = ExpiresAt;
             if (Metadata != null) o["metadata"] = Metadata;
             o["player"] = Player;
             o["reason"] = Reason;
@@ -1430,6 +1442,41 @@ namespace GameLedger
             if (RefreshToken != null) o["refreshToken"] = RefreshToken;
             o["token"] = Token;
             o["tokenType"] = TokenType;
+            return o;
+        }
+    }
+
+    public sealed partial class LotEntry : IJsonObject
+    {
+        public long Amount { get; set; }
+        /// <summary>RFC 3339, UTC; null for what never expires (spent last)</summary>
+        public string ExpiresAt { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static LotEntry FromJson(object json)
+        {
+            var o = Json.ToObject(json, "LotEntry");
+            if (o == null) return null;
+            var r = new LotEntry();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "amount": r.Amount = Json.ToLong(pair.Value); break;
+                    case "expiresAt": r.ExpiresAt = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["amount"] = Amount;
+            o["expiresAt"] = ExpiresAt;
             return o;
         }
     }
