@@ -12,11 +12,18 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from domain import accounts, lots
 from domain.commands import EconomyRules, ExpireLots, Gift, Purchase, SignUp, TopUp
+from domain.details import ExpiryDetails
 from domain.errors import DomainError
-from domain.events import PlayerRegistered, Transferred
+from domain.events import SCHEMA_VERSION, Leg, PlayerRegistered, Transferred
 from domain.lots import Expiry, Lot
 from domain.state import player_state
+from domain.timed import TimedState
+from infra import codec
+from infra.eventstore import StoredEvent
 from projections.audit_lots import LotChecks
+from projections.feed_message import body, subject
+from projections.replay import evolve
+from projections.webhooks import matches
 from service.job import Sender
 from tests.catalogs import example_catalog
 from tests.fakes import NOW, fake_ledger
@@ -159,3 +166,54 @@ class LotMachine(RuleBasedStateMachine):
 
 TestLots = LotMachine.TestCase
 TestLots.settings = settings(PROFILE, max_examples=40, stateful_step_count=25)
+
+
+def expired_lot() -> tuple[StoredEvent, Transferred]:
+    """A player's top-up of 40 tokens due in a minute, and the expiry an hour later."""
+    clock = [NOW]
+    ledger, store = fake_ledger(RULES, example_catalog(), lambda: clock[0])
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(ledger.seed_genesis())
+        signed = loop.run_until_complete(ledger.handle(SignUp(username="ann"), caller=Sender()))
+        due = NOW + timedelta(minutes=1)
+        top_up = TopUp(player_id=signed.player_id, amount=40, currency=TOKEN, expires_at=due)
+        loop.run_until_complete(ledger.handle(top_up))
+        clock[0] = NOW + timedelta(hours=1)
+        loop.run_until_complete(ledger.handle(ExpireLots(player_id=signed.player_id)))
+    finally:
+        loop.close()
+    stored = store.head(accounts.player_account(signed.player_id))
+    assert stored is not None
+    assert isinstance(stored.event, Transferred)
+    return stored, stored.event
+
+
+def test_an_expiry_is_stored_replayed_and_published_as_its_own_code() -> None:
+    stored, expiry = expired_lot()
+    assert expiry.code == "expiry"
+    assert expiry.details == ExpiryDetails(
+        expired={TOKEN: (Lot(amount=40, expires_at=NOW + timedelta(minutes=1)),)}
+    )
+    assert codec.decode("transferred", SCHEMA_VERSION, codec.encode(expiry)) == expiry
+    assert subject("gameledger", stored) == "gameledger.player.transferred.expiry"
+    assert body(stored, {})["event"]["legs"][0]["amount"] == -40
+    assert matches(["transferred.expiry"], "transferred.expiry")
+
+
+def test_replay_shows_the_lots_each_event_leaves() -> None:
+    state: dict[str, object] = {}
+    due = NOW + timedelta(minutes=1)
+    lots_after = {TOKEN: (Lot(amount=40, expires_at=due),)}
+    credit = Transferred(
+        transfer_id="t1", code="top_up", occurred_at=NOW, state_after={TOKEN: 40},
+        legs=(Leg("treasury:shard:event_token:0", TOKEN, -40), Leg("player:p1", TOKEN, 40)),
+        timed=TimedState(lots=lots_after),
+    )  # fmt: skip
+    state = evolve("player:p1", state, credit)
+    assert state == {
+        "balances": {TOKEN: 40},
+        "lots": {TOKEN: [{"amount": 40, "expiresAt": "2026-01-02T03:05:05Z"}]},
+    }
+    _, expiry = expired_lot()
+    assert "lots" not in evolve("player:p1", state, expiry)
