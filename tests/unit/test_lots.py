@@ -6,15 +6,27 @@ balance, soonest first; every expiry takes only lots that are due, each at most 
 import asyncio
 from datetime import datetime, timedelta
 
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from domain import accounts, lots
-from domain.commands import EconomyRules, ExpireLots, Gift, Purchase, SignUp, TopUp
+from domain.commands import (
+    EconomyRules,
+    ExpireLots,
+    Gift,
+    Grant,
+    Purchase,
+    SignUp,
+    StoreCredit,
+    TopUp,
+    UseItem,
+)
 from domain.details import ExpiryDetails
 from domain.errors import DomainError
 from domain.events import SCHEMA_VERSION, Leg, PlayerRegistered, Transferred
+from domain.expiry import expiry_of
 from domain.lots import Expiry, Lot
 from domain.state import player_state
 from domain.timed import TimedState
@@ -217,3 +229,21 @@ def test_replay_shows_the_lots_each_event_leaves() -> None:
     }
     _, expiry = expired_lot()
     assert "lots" not in evolve("player:p1", state, expiry)
+
+
+def test_a_credit_expires_by_its_own_terms_over_its_currencys() -> None:
+    catalog = example_catalog()
+    top_up = TopUp(player_id="p", amount=1, currency=TOKEN)
+    assert expiry_of(catalog, top_up).of(TOKEN, NOW) == NOW + timedelta(days=7)
+    assert expiry_of(catalog, top_up).of("diamond", NOW) is None  # diamonds never expire
+    own = NOW + timedelta(hours=2)
+    grant = Grant(player="ann", amount=5, reason="quest", currency=TOKEN, expires_at=own)
+    assert expiry_of(catalog, grant).of(TOKEN, NOW) == own
+    receipt = StoreCredit(
+        player_id="p", store="apple", receipt_id="r", product_id="com.studio.eventtokens100"
+    )
+    assert expiry_of(catalog, receipt).of(TOKEN, NOW) == NOW + timedelta(days=3)
+    pouch = msgspec.structs.replace(catalog.items[-1], expires_after_seconds=60)
+    with_pouch = msgspec.structs.replace(catalog, items=(*catalog.items[:-1], pouch))
+    use = UseItem(player_id="p", item="coin_pouch")
+    assert expiry_of(with_pouch, use).of("star", NOW) == NOW + timedelta(minutes=1)
