@@ -77,7 +77,7 @@ class CatalogItem(
 ):
     """An item: its price options (`"price": 10` means `[{"diamond": 10}]`), the items a bundle
     grants instead of itself, what using it grants, and whether it is still sold. With
-    `expires_after_seconds`, the currency its purchase or use credits expires that long after."""
+    `expires_after_seconds`, what its purchase or use credits expires that long after."""
 
     code: AssetCode
     name: str

@@ -8,6 +8,7 @@ had before (which `domain.ledger.transfer` carried forward on `timed`). What a c
 expiry is comes from the catalog and the command (`expiry_of`): the one thing a command adds.
 """
 
+from collections.abc import Collection
 from datetime import datetime
 
 import msgspec
@@ -24,7 +25,8 @@ from domain.timed import NO_TIMED
 
 def expiry_of(catalog: Catalog, command: Command) -> lots.Expiry:
     """When the credits `command` makes expire: the catalog's currencies' own terms, a store
-    product's or an item's `expiresAfterSeconds` over them, and a credit's own `expiresAt`."""
+    product's `expiresAfterSeconds` over its currency's, an item's over whatever buying or
+    using it credits, and a credit's own `expiresAt` over all."""
     after = {c.code: c.expires_after_seconds for c in catalog.currencies}
     match command:
         case Grant(expires_at=datetime() as when) | TopUp(expires_at=datetime() as when):
@@ -36,7 +38,7 @@ def expiry_of(catalog: Catalog, command: Command) -> lots.Expiry:
         case Purchase() | UseItem():
             item = catalog.find(command.item)
             if item is not None and item.expires_after_seconds is not None:
-                after = dict.fromkeys(after, item.expires_after_seconds)
+                return lots.Expiry(after=_some(after), every=item.expires_after_seconds)
     return lots.Expiry(after=_some(after))
 
 
@@ -80,9 +82,12 @@ def _moved(
     return msgspec.structs.replace(event, timed=None if timed.empty() else timed)
 
 
-def decide_expiry(player: PlayerState, *, transfer_id: str, now: datetime) -> Decision:
-    """The player's lots expired at `now` back to their currency's treasury (its inflow, where
-    purchases pay), in one transfer of code `expiry`; NothingToExpire when none is due."""
+def decide_expiry(
+    player: PlayerState, *, currencies: Collection[str], transfer_id: str, now: datetime
+) -> Decision:
+    """The player's lots expired at `now` back where they came from, in one transfer of code
+    `expiry`: a currency's to its treasury (its inflow, where purchases pay), an item's to its
+    issuer. NothingToExpire when none is due."""
     expired = lots.due(player.timed.lots, now)
     if not expired:
         raise NothingToExpire("none of the player's lots has expired", playerId=player.player_id)
@@ -90,7 +95,8 @@ def decide_expiry(player: PlayerState, *, transfer_id: str, now: datetime) -> De
     legs: list[Leg] = []
     for asset, due in sorted(expired.items()):
         amount = lots.total(due)
-        legs += [Leg(account, asset, -amount), Leg(accounts.INFLOW, asset, amount)]
+        back = accounts.INFLOW if asset in currencies else accounts.issuer_account(asset)
+        legs += [Leg(account, asset, -amount), Leg(back, asset, amount)]
     details = ExpiryDetails(expired=expired)
     made = transfer(player, legs, code="expiry", transfer_id=transfer_id, now=now, details=details)
     return Decision(appends=(player_append(player, made),))

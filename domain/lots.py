@@ -26,20 +26,23 @@ class Lot(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Expiry(msgspec.Struct, frozen=True, kw_only=True):
-    """When a transfer's credits to the player expire, per asset: `after` seconds after the
-    credit (the catalog's `expiresAfterSeconds`, or a store product's or item's own), or at `at`
-    (the command's own `expiresAt`, which wins). An asset named in neither never expires."""
+    """When a transfer's credits to the player expire, per asset: at `at` (the command's own
+    `expiresAt`), else `every` seconds after the credit (an item's own `expiresAfterSeconds`,
+    for whatever its purchase or use credits), else `after` seconds after it (the catalog's
+    currency's, or a store product's own). An asset named in none never expires."""
 
     after: dict[str, int] = {}
     at: dict[str, datetime] = {}
+    every: int | None = None
 
     def of(self, asset: str, now: datetime) -> datetime | None:
         """When a credit of `asset` made at `now` expires (None: never)."""
         if asset in self.at:
             return self.at[asset]
-        if asset in self.after:
-            return now.replace(microsecond=0) + timedelta(seconds=self.after[asset])
-        return None
+        seconds = self.every if self.every is not None else self.after.get(asset)
+        if seconds is None:
+            return None
+        return now.replace(microsecond=0) + timedelta(seconds=seconds)
 
 
 NEVER = Expiry()

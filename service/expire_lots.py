@@ -16,6 +16,9 @@ def expire_lots(
     """The job that gives the player's expired lots back to their treasury."""
 
     def decides(player: PlayerState, transfer_id: str) -> Decision:
-        return decide_expiry(player, transfer_id=transfer_id, now=ctx.clock())
+        currencies = ctx.catalog.currency_codes()
+        return decide_expiry(
+            player, currencies=currencies, transfer_id=transfer_id, now=ctx.clock()
+        )
 
     return own_stream_job(ctx, cmd, key, decides, transfer_result, TransferResult)

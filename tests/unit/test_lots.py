@@ -245,5 +245,37 @@ def test_a_credit_expires_by_its_own_terms_over_its_currencys() -> None:
     assert expiry_of(catalog, receipt).of(TOKEN, NOW) == NOW + timedelta(days=3)
     pouch = msgspec.structs.replace(catalog.items[-1], expires_after_seconds=60)
     with_pouch = msgspec.structs.replace(catalog, items=(*catalog.items[:-1], pouch))
-    use = UseItem(player_id="p", item="coin_pouch")
-    assert expiry_of(with_pouch, use).of("star", NOW) == NOW + timedelta(minutes=1)
+    use = UseItem(player_id="p", item="coin_pouch")  # its 3 gold coins expire in a minute
+    assert expiry_of(with_pouch, use).of("gold_coin", NOW) == NOW + timedelta(minutes=1)
+
+
+def test_what_an_expiring_item_grants_goes_back_to_its_issuer() -> None:
+    catalog = example_catalog()
+    pouch = msgspec.structs.replace(catalog.items[-1], expires_after_seconds=60)
+    catalog = msgspec.structs.replace(catalog, items=(*catalog.items[:-1], pouch))
+    clock = [NOW]
+    ledger, store = fake_ledger(RULES, catalog, lambda: clock[0])
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(ledger.seed_genesis())
+        ann = loop.run_until_complete(ledger.handle(SignUp(username="ann"), caller=Sender()))
+        pid = ann.player_id
+        for command in (
+            TopUp(player_id=pid, amount=50, currency="star"),
+            Purchase(player_id=pid, item="coin_pouch"),  # the pouch itself: a lot of a minute
+            UseItem(player_id=pid, item="coin_pouch"),  # 3 gold coins: a lot of a minute
+        ):
+            loop.run_until_complete(ledger.handle(command))
+        clock[0] = NOW + timedelta(minutes=2)
+        loop.run_until_complete(ledger.handle(ExpireLots(player_id=pid)))
+    finally:
+        loop.close()
+    head = store.head(accounts.player_account(pid))
+    assert head is not None
+    assert isinstance(head.event, Transferred)
+    assert head.event.legs == (
+        Leg(f"player:{pid}", "gold_coin", -3),
+        Leg("issuer:gold_coin", "gold_coin", 3),
+    )
+    assert head.event.state_after["gold_coin"] == 0
+    assert violations(store.transfers(), RULES.genesis_supply) == []
