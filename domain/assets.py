@@ -16,15 +16,26 @@ Count = Annotated[int, msgspec.Meta(gt=0, le=MAX_PRICE)]
 Amounts = dict[AssetCode, Count]
 
 
-class Currency(msgspec.Struct, frozen=True, kw_only=True):
+# How long a credit of an expiring currency lasts (domain/lots.py), at most about 100 years.
+Seconds = Annotated[int, msgspec.Meta(gt=0, le=3_155_760_000)]
+
+
+class Currency(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    rename={"expires_after_seconds": "expiresAfterSeconds"},
+):
     """A currency: its own genesis supply, treasury shards, inflow and sweeper.
 
-    `supply` may be left out for diamond only, which then takes GENESIS_SUPPLY.
+    `supply` may be left out for diamond only, which then takes GENESIS_SUPPLY. With
+    `expires_after_seconds`, every credit of it is a lot that expires that long after it.
     """
 
     code: AssetCode
     name: str
     supply: Annotated[int, msgspec.Meta(gt=0, le=MAX_AMOUNT)] | None = None
+    expires_after_seconds: Seconds | None = None
 
     def genesis_supply(self, default: int) -> int:
         """The supply genesis mints (`default`, GENESIS_SUPPLY, when the catalog gives none)."""
@@ -58,9 +69,15 @@ class OnUse(msgspec.Struct, frozen=True, kw_only=True):
         raise ValueError("the roll is outside the drop table")
 
 
-class CatalogItem(msgspec.Struct, frozen=True, kw_only=True, rename={"on_use": "onUse"}):
+class CatalogItem(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    rename={"on_use": "onUse", "expires_after_seconds": "expiresAfterSeconds"},
+):
     """An item: its price options (`"price": 10` means `[{"diamond": 10}]`), the items a bundle
-    grants instead of itself, what using it grants, and whether it is still sold."""
+    grants instead of itself, what using it grants, and whether it is still sold. With
+    `expires_after_seconds`, what its purchase or use credits expires that long after."""
 
     code: AssetCode
     name: str
@@ -69,6 +86,7 @@ class CatalogItem(msgspec.Struct, frozen=True, kw_only=True, rename={"on_use": "
     grants: Amounts = msgspec.field(default_factory=dict)
     on_use: OnUse | None = None
     sellable: bool = True
+    expires_after_seconds: Seconds | None = None
 
     def options(self) -> tuple[dict[str, int], ...]:
         """The price options, each a mix of currencies per unit."""
@@ -109,14 +127,21 @@ Store = Literal["apple", "google"]
 STORES: tuple[Store, ...] = ("apple", "google")
 
 
-class StoreProduct(msgspec.Struct, frozen=True, kw_only=True):
+class StoreProduct(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    rename={"expires_after_seconds": "expiresAfterSeconds"},
+):
     """What a verified store purchase of one product credits, and which stores sell it.
 
     `grants` names one currency of the catalog: it is paid from that currency's treasury.
+    With `expires_after_seconds`, that credit expires that long after it.
     """
 
     grants: Amounts
     stores: tuple[Store, ...] = STORES
+    expires_after_seconds: Seconds | None = None
 
     def currency(self) -> tuple[str, int]:
         """The currency granted and how much (validation keeps it to one)."""

@@ -1,6 +1,7 @@
 """Commands: what a caller asks the ledger to do. Validation of shape lives in the API schemas;
 the rules (limits, funds, catalog) live in the decide functions."""
 
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 import msgspec
@@ -33,10 +34,11 @@ class SignUp(Command, frozen=True, kw_only=True):
 
 class TopUp(Command, frozen=True, kw_only=True):
     tag: ClassVar[str] = "TopUp"
-    added: ClassVar[dict[str, Any]] = {"currency": "diamond"}
+    added: ClassVar[dict[str, Any]] = {"currency": "diamond", "expires_at": None}
     player_id: str
     amount: int
     currency: str = "diamond"
+    expires_at: datetime | None = None  # a game server's batch top-up: when this credit expires
 
 
 class EnergyModifier(msgspec.Struct, frozen=True, kw_only=True):
@@ -52,13 +54,14 @@ class Grant(Command, frozen=True, kw_only=True):
     or grants an energy (`energy`), maybe with a timed modifier."""
 
     tag: ClassVar[str] = "Grant"
-    added: ClassVar[dict[str, Any]] = {"energy": None, "modifier": None}
+    added: ClassVar[dict[str, Any]] = {"energy": None, "modifier": None, "expires_at": None}
     player: str  # the player's username
     amount: int
     reason: str | None
     currency: str = "diamond"
     energy: str | None = None  # an energy's code: the grant is of it, not of `currency`
     modifier: EnergyModifier | None = None
+    expires_at: datetime | None = None  # when this credit expires (domain/lots.py)
 
 
 class SpendEnergy(Command, frozen=True, kw_only=True):
@@ -206,6 +209,13 @@ class ApplyCatalog(Command, frozen=True, kw_only=True):
 
     tag: ClassVar[str] = "ApplyCatalog"
     catalog: Catalog
+
+
+class ExpireLots(Command, frozen=True, kw_only=True):
+    """Give the player's expired lots back to their treasury (the expirer's, DESIGN-NOTES 15)."""
+
+    tag: ClassVar[str] = "ExpireLots"
+    player_id: str
 
 
 class EconomyRules(msgspec.Struct, frozen=True, kw_only=True):

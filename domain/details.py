@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from domain.energies import Modifier
+from domain.lots import Lot
 
 if TYPE_CHECKING:
     from domain.events import Transferred
@@ -135,6 +136,13 @@ class EnergyDetails(Details, frozen=True, kw_only=True, tag="energy"):
     reason: str | None = None
 
 
+class ExpiryDetails(Details, frozen=True, kw_only=True, tag="expiry"):
+    """The lots an expiry gave back to their treasury, per currency, as they stood (their
+    remainder and `expires_at`), so the audit checks each against the player's state before."""
+
+    expired: dict[str, tuple[Lot, ...]]
+
+
 AnyDetails = (
     TopUpDetails
     | PurchaseDetails
@@ -148,6 +156,7 @@ AnyDetails = (
     | StoreCreditDetails
     | StoreRefundDetails
     | EnergyDetails
+    | ExpiryDetails
 )
 
 # Each code's details (codes without any: genesis, sweep, referral_bonus).
@@ -167,6 +176,7 @@ DETAILS_OF_CODE: dict[str, type[Details]] = {
     "store_credit": StoreCreditDetails,
     "store_refund": StoreRefundDetails,
     **dict.fromkeys(("energy_spend", "energy_grant"), EnergyDetails),
+    "expiry": ExpiryDetails,
 }
 
 # A schema-version-1 transfer's fields in their stored order: the core, with every kind's

@@ -304,3 +304,9 @@ class UnknownEnergy(DomainError):
     slug = "unknown_energy"
     title = "No such energy in the catalog"
     category = "not_found"
+
+
+class NothingToExpire(DomainError):
+    slug = "nothing_to_expire"
+    title = "None of the player's lots has expired"
+    category = "conflict"

@@ -41,6 +41,7 @@ TransferCode = Literal[
     "store_refund",
     "energy_spend",
     "energy_grant",
+    "expiry",
 ]
 
 

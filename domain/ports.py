@@ -105,8 +105,9 @@ class EventStore(Protocol):
 
 
 class Overdue(Protocol):
-    """The escrows whose expiry has passed, oldest first. The read side answers from its holds
-    and trades read models, so the expirer (the write side) holds none of their SQL."""
+    """The escrows and lots whose expiry has passed, oldest first. The read side answers from
+    its holds, trades and lots read models, so the expirer (the write side) holds none of their
+    SQL."""
 
     async def holds(self, now: datetime, limit: int) -> list[str]:
         """Pending holds due at `now`."""
@@ -114,4 +115,8 @@ class Overdue(Protocol):
 
     async def trades(self, now: datetime, limit: int) -> list[str]:
         """Open trade offers due at `now`."""
+        ...
+
+    async def lots(self, now: datetime, limit: int) -> list[str]:
+        """Players holding a lot of an expiring currency due at `now`."""
         ...

@@ -34,6 +34,8 @@ CHECKS: dict[str, str] = {
     "receipts": "every store credit has exactly one receipt claim; every refund reverses one",
     "privileged_balances": "no service or admin account holds a balance",
     "energies": "energies never above overfillMax, never below zero, and equal to their balances",
+    "lots": "a player's lots of a currency sum to its balance, soonest expiry first",
+    "expiries": "every expiry is after its lots' expiresAt and for at most their remainder",
 }
 MAX_DETAILS = 100
 _CUTS = ("players", "accounts", "treasury", "holds", "trades")
@@ -79,6 +81,8 @@ async def run_audit(
     findings["held"] += _held(replay)
     findings["receipts"] += replay.receipts.findings()
     findings["energies"] += replay.energies.findings
+    findings["lots"] += replay.lots.sums
+    findings["expiries"] += replay.lots.expiries
     findings["privileged_balances"] += _privileged_balances(replay, privileged)
     checks = [_check(name, findings.get(name, [])) for name in CHECKS]
     return AuditReport(

@@ -18,7 +18,7 @@ from domain.events import (
     TrancheChanged,
     Transferred,
 )
-from projections import audit_catalog, audit_receipts
+from projections import audit_catalog, audit_lots, audit_receipts
 from projections.audit_energies import Energies
 
 Balances = dict[str, dict[str, int]]  # account -> asset -> amount
@@ -90,6 +90,7 @@ class Replay:
     # streams has them: only the stream's own order says what the player held at each version.
     carried: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     receipts: audit_receipts.Receipts = field(default_factory=audit_receipts.Receipts)
+    lots: audit_lots.LotChecks = field(default_factory=audit_lots.LotChecks)
     energies: Energies = field(init=False)
 
     def __post_init__(self) -> None:
@@ -110,6 +111,7 @@ class Replay:
                 cut.apply(stream, version, event, post=not mirror)
         self.receipts.apply(stream, version, event)
         self.energies.apply(stream, ref, event)
+        self.lots.apply(stream, version, event)
         if isinstance(event, Transferred):
             self._check_transfer(stream, event, ref)
         elif isinstance(event, TrancheChanged):

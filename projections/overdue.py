@@ -1,14 +1,14 @@
-"""The expirer's port (domain.ports.Overdue) over the holds and trades read models."""
+"""The expirer's port (domain.ports.Overdue) over the holds, trades and lots read models."""
 
 from datetime import datetime
 
 import asyncpg
 
-from projections import holds, trades
+from projections import holds, lots, trades
 
 
 class ReadModelOverdue:
-    """Which holds and trade offers are due, each from the read model that owns it."""
+    """Which holds, trade offers and lots are due, each from the read model that owns it."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -22,3 +22,8 @@ class ReadModelOverdue:
         """Open trade offers whose expiry has passed, oldest first."""
         async with self._pool.acquire() as conn:
             return await trades.due(conn, now, limit)
+
+    async def lots(self, now: datetime, limit: int) -> list[str]:
+        """Players holding a lot whose expiry has passed, soonest first."""
+        async with self._pool.acquire() as conn:
+            return await lots.due(conn, now, limit)

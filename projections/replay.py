@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from domain import accounts, holds, trades
+from domain import accounts, holds, lots, trades
 from domain.escrow import outcome
 from domain.events import (
     Claimed,
@@ -76,12 +76,20 @@ def evolve(stream: str, state: dict[str, Any], event: Event) -> dict[str, Any]:
         for is_escrow, use in _ESCROWS:
             if is_escrow(stream) and (closed := outcome(use, event)):
                 return {**state, "status": closed[0], "balances": balances}
-        return {**state, "balances": balances}
+        return _with_lots({**state, "balances": balances}, event)
     if isinstance(event, TrancheChanged):
         return {"budget": state.get("budget", 0) + event.delta}
     if isinstance(event, Claimed):
         return {"owner": event.owner}
     return {**state, "balances": dict(state.get("balances", {}))}
+
+
+def _with_lots(state: dict[str, Any], event: Transferred) -> dict[str, Any]:
+    """A player's state with the lots of expiring currency the event leaves, if any (as
+    `GET /balance` shows them)."""
+    held = event.timed.lots if event.timed is not None else {}
+    state.pop("lots", None)
+    return {**state, "lots": lots.shown(held)} if held else state
 
 
 async def resolve_stream(conn: Conn, name: str) -> str | None:

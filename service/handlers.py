@@ -15,6 +15,7 @@ from domain.commands import (
     CloseHold,
     CloseTrade,
     Command,
+    ExpireLots,
     Gift,
     Grant,
     OfferTrade,
@@ -34,6 +35,7 @@ from service.catalog import apply
 from service.close_hold import close_hold
 from service.close_trade import close_trade
 from service.context import Context
+from service.expire_lots import expire_lots
 from service.gift import gift
 from service.grant import grant
 from service.job import Job, Sender
@@ -70,4 +72,5 @@ HANDLERS: dict[type[Command], Handler] = {
     Reverse: reverse,
     Sweep: sweep,
     ApplyCatalog: apply,
+    ExpireLots: expire_lots,
 }

@@ -8,10 +8,11 @@ from typing import Any
 import asyncpg
 import structlog
 
-from domain import accounts
+from domain import accounts, expiry
 from domain.assets import Catalog
 from domain.commands import Command, EconomyRules
 from domain.events import CatalogApplied
+from domain.ledger import Decision
 from domain.ports import EventStore
 from domain.roles import Roles
 from infra import ids
@@ -21,12 +22,26 @@ from service.catalog import holdings
 from service.context import Context
 from service.group import GroupCommitter
 from service.handlers import HANDLERS
-from service.job import Job, Outcome, Sender
+from service.job import Heads, Job, Outcome, Sender
 from service.pipeline import Pipeline, count, utc_now
 from service.shards import ShardPicker
 
 _log = structlog.get_logger(__name__)
 NOBODY = Sender()  # the command's scope sends it itself
+
+
+def with_lots(job: Job[Any], ctx: Context) -> Job[Any]:
+    """The job with every player transfer it decides carrying the lots its legs leave: the one
+    place lots are kept, whatever the command (domain/expiry.py), with the credits' expiry
+    from the catalog it decided in."""
+    decide = job.decide
+
+    async def decide_with_lots(heads: Heads) -> tuple[Decision, Any]:
+        decision, result = await decide(heads)
+        return expiry.with_lots(decision, expiry.expiry_of(ctx.catalog, job.command)), result
+
+    job.decide = decide_with_lots
+    return job
 
 
 class LedgerService:
@@ -122,7 +137,7 @@ class LedgerService:
             build = HANDLERS[type(command)]
         except KeyError:
             raise TypeError(f"no handler for {type(command).__name__}") from None
-        job = build(self.ctx, command, key, caller)
+        job = with_lots(build(self.ctx, command, key, caller), self.ctx)
         if caller.id is not None and caller.id != job.scope and job.caller is None:
             job.caller = caller.id
             job.metadata["actor"] = caller.id

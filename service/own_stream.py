@@ -7,7 +7,7 @@ from typing import TypeVar
 import msgspec
 
 from domain import accounts
-from domain.commands import Purchase, SpendEnergy, UseItem
+from domain.commands import ExpireLots, Purchase, SpendEnergy, UseItem
 from domain.ledger import Decision, PlayerState
 from domain.roles import require_player
 from domain.state import player_state
@@ -19,7 +19,7 @@ R = TypeVar("R", bound=msgspec.Struct)
 
 def own_stream_job(
     ctx: Context,
-    cmd: Purchase | UseItem | SpendEnergy,
+    cmd: Purchase | UseItem | SpendEnergy | ExpireLots,
     key: str | None,
     decides: Callable[[PlayerState, str], Decision],
     answer: Callable[[Decision, str, str], R],

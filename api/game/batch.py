@@ -12,6 +12,7 @@ import msgspec
 from litestar.params import JSONBody
 from msgspec import Meta
 
+from api.game.schemas import ExpiresAt
 from api.http.problems import as_member
 from api.http.rooms import TrustedRoom
 from api.http.schemas import (
@@ -52,6 +53,7 @@ class BatchTransfer(Request):
     metadata: Metadata = msgspec.field(default_factory=dict)
     currency: CurrencyCode = CURRENCY
     price: PriceIndex = 0
+    expires_at: ExpiresAt | None = None  # a top-up's own expiry (domain/lots.py)
 
 
 class BatchRequest(Request):
@@ -91,6 +93,7 @@ def _item(transfer: BatchTransfer) -> BatchItem:
             amount=transfer.amount or 100,
             metadata=transfer.metadata,
             currency=transfer.currency,
+            expires_at=transfer.expires_at,
         )
     else:
         command = Purchase(

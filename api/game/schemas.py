@@ -119,6 +119,17 @@ class ModifierRequest(Request):
     factor: Annotated[int, Meta(ge=2, le=1000, description="refillFaster's divisor")] = 2
 
 
+ExpiresAt = Annotated[
+    datetime,
+    Meta(
+        tz=True,
+        description="RFC 3339 with a zone: when this credit expires (a lot of its own, given "
+        "back to the treasury then), over the currency's own expiresAfterSeconds",
+        examples=["2026-12-31T23:59:59Z"],
+    ),
+]
+
+
 class GrantRequest(Request):
     """Currency a game server gives a player from the treasury (always allowed for services),
     with its `reason`; or, naming an `energy`, that energy (up to its overfillMax), maybe with
@@ -131,6 +142,7 @@ class GrantRequest(Request):
     energy: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")] | None = None
     modifier: ModifierRequest | None = None
     metadata: Metadata = msgspec.field(default_factory=dict)
+    expires_at: ExpiresAt | None = None
 
 
 class GrantResponse(Response):

@@ -76,6 +76,25 @@ class Response(msgspec.Struct, kw_only=True, rename="camel"):
     """Base of response bodies."""
 
 
+class LotEntry(Response):
+    """What is left of one credit of an expiring currency, and when it expires."""
+
+    amount: int
+    expires_at: Annotated[
+        str | None, Meta(description="RFC 3339, UTC; null for what never expires (spent last)")
+    ]
+
+
+Lots = Annotated[
+    dict[str, list[LotEntry]],
+    Meta(
+        description="Per currency that expires, its lots, soonest expiry first: spends take "
+        "the soonest first, and the currency's balance is the sum of its lots",
+        examples=[{"event_token": [{"amount": 40, "expiresAt": "2026-12-08T09:00:00Z"}]}],
+    ),
+]
+
+
 class BalanceResponse(Response):
     """The player's wallet, reflecting at least the player's own latest write."""
 
@@ -104,6 +123,7 @@ class BalanceResponse(Response):
     ] = msgspec.field(default_factory=dict)
     # Every catalog energy at the request's time (api/http/energies.py)
     energies: dict[str, EnergyBalance] = msgspec.field(default_factory=dict)
+    lots: Lots = msgspec.field(default_factory=dict)
 
 
 class HistoryPage(Response):

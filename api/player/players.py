@@ -5,6 +5,7 @@ Every route acts on the token's subject only: none takes a player id from the cl
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, get
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
@@ -17,14 +18,16 @@ from api.http.limits import page_size
 from api.http.past import At, BalanceAtResponse, Version, balance_at
 from api.http.problems import problem, responses
 from api.http.rooms import PlayerRoom
-from api.http.schemas import BalanceResponse, HistoryPage, inventory
+from api.http.schemas import BalanceResponse, HistoryPage, Lots, inventory
 from api.http.services import Caller, Svc
 from api.http.writes import Write, write_route
 from api.player.schemas import PurchaseRequest, PurchaseResponse, TopUpRequest, TopUpResponse
+from domain import lots
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
 from domain.energies import levels
 from infra.db import connection
+from projections import lots as lots_read
 
 Cursor = Annotated[
     str | None,
@@ -96,6 +99,7 @@ class PlayerController(PlayerRoom):
         async with connection(services.pool) as conn:
             wallet = await reads.wallet(conn, principal.player_id)
             timed = await reads.timed(conn, principal.player_id)
+            expiring = await lots_read.at(conn, principal.player_id, wallet.version)
         now = services.ledger.ctx.clock()
         return BalanceResponse(
             username=wallet.username,
@@ -107,6 +111,7 @@ class PlayerController(PlayerRoom):
             held=wallet.held,
             debt=wallet.debt,
             energies=energy_balances(levels(timed.energies, services.catalog.energies, now)),
+            lots=msgspec.convert(lots.shown(expiring), Lots),
         )
 
     @get("/history", summary="The player's ledger entries", responses=responses(400, 401))

@@ -55,7 +55,7 @@ async def test_the_wallet_shows_every_currency_and_the_inventory_every_item(
     assert star.json()["balance"] == 0  # `balance` stays diamonds for the game client
     body = await wallet(client, player)
     assert body["balance"] == 0
-    assert body["wallet"] == {"diamond": 0, "star": 500}
+    assert body["wallet"] == {"diamond": 0, "star": 500, "event_token": 0}
     assert tuple(body["inventory"]) == ITEM_KEYS
 
 
@@ -78,6 +78,7 @@ async def test_items_publish_price_options_and_drop_odds(client: httpx.AsyncClie
     assert body["currencies"] == [
         {"code": "diamond", "name": "Diamonds"},
         {"code": "star", "name": "Stars"},
+        {"code": "event_token", "name": "Event Tokens"},  # issue 23: it expires
     ]
     box = next(i for i in body["items"] if i["code"] == "treasure_box")
     assert box["price"] == 50
@@ -95,7 +96,7 @@ async def test_buying_at_a_mixed_price_and_opening_the_box(
     )
     assert bought.status_code == 200, bought.text
     assert bought.json()["balance"] == 980
-    assert bought.json()["wallet"] == {"diamond": 980, "star": 1850}
+    assert bought.json()["wallet"] == {"diamond": 980, "star": 1850, "event_token": 0}
     assert bought.json()["inventory"]["treasureBoxes"] == 1
     opened = await client.post("/items/treasure_box/use", headers=player.auth)
     assert opened.status_code == 200, opened.text

@@ -62,6 +62,7 @@ async def test_a_new_wallet_lists_every_item_at_zero(
         "wallet": {"diamond": 0},  # added by issue 15: every currency of the catalog
         "debt": {},  # added by issue 17: refunded store currency the player had already spent
         "energies": {},  # added by issue 23: every catalog energy (this catalog has none)
+        "lots": {},  # added by issue 23: lots of the currencies that expire, soonest first
     }
 
 

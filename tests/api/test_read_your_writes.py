@@ -29,6 +29,7 @@ async def test_balance_reflects_the_write_while_projections_lag(
         "held": {},
         "wallet": {"diamond": 280},  # issue 15: every currency
         "debt": {},  # issue 17: refunded store currency already spent
+        "lots": {},  # issue 23: lots of the currencies that expire
     }
 
 

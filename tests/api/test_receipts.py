@@ -151,6 +151,7 @@ async def test_each_bad_apple_receipt_is_refused_with_its_own_type(
     assert (await client.get("/balance", headers=player.auth)).json()["wallet"] == {
         "diamond": 0,
         "star": 0,
+        "event_token": 0,
     }
 
 
@@ -168,7 +169,7 @@ async def test_a_google_purchase_with_a_good_signature_credits_once(
     data = play_purchase(f"GPA.{new_id()}", "com.studio.stars1000")
     first = await google(client, player, data, PLAY.sign(data))
     assert first.status_code == 200, first.text
-    assert first.json()["wallet"] == {"diamond": 0, "star": 1000}
+    assert first.json()["wallet"] == {"diamond": 0, "star": 1000, "event_token": 0}
     again = await google(client, player, data, PLAY.sign(data))
     assert again.json() == first.json()
 

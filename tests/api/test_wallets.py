@@ -41,19 +41,25 @@ async def test_star_writes_answer_with_the_wallet_beside_the_diamond_balance(
 ) -> None:
     alice, bob = await sign_up(), await sign_up()
     topped = await post(client, "/top-up", alice, {"amount": 500, "currency": "star"})
-    assert (topped["balance"], topped["wallet"]) == (0, {"diamond": 0, "star": 500})
+    assert (topped["balance"], topped["wallet"]) == (
+        0,
+        {"diamond": 0, "star": 500, "event_token": 0},
+    )
     gift = {"to": bob.username, "asset": "star", "amount": 120}
     given = await post(client, "/transfers", alice, gift)
-    assert (given["balance"], given["wallet"]) == (0, {"diamond": 0, "star": 380})
+    assert (given["balance"], given["wallet"]) == (0, {"diamond": 0, "star": 380, "event_token": 0})
     await post(client, "/purchase", alice, {"item": "gold_coin", "price": 1})  # 80 stars
     await post(client, "/top-up", alice, {"amount": 100})
     bought = await post(client, "/purchase", alice, {"item": "gold_coin"})  # 10 diamonds
     reversal = {"playerId": alice.user_id, "reason": "support"}
     url = f"/admin/transfers/{bought['transferId']}/reversal"
     reversed_ = await post(client, url, admin, reversal)
-    assert (reversed_["balance"], reversed_["wallet"]) == (100, {"diamond": 100, "star": 300})
+    assert (reversed_["balance"], reversed_["wallet"]) == (
+        100,
+        {"diamond": 100, "star": 300, "event_token": 0},
+    )
     found = (await client.get(f"/admin/players/{alice.username}", headers=admin.auth)).json()
-    assert found["wallet"] == {"diamond": 100, "star": 300}
+    assert found["wallet"] == {"diamond": 100, "star": 300, "event_token": 0}
 
 
 async def test_batch_results_carry_the_wallet(
@@ -66,8 +72,8 @@ async def test_batch_results_carry_the_wallet(
     answer = await post(client, "/batch/transfers", server, {"transfers": [top_up, buy, buy]})
     results = answer["results"]
     assert [r["wallet"] for r in results] == [
-        {"diamond": 0, "star": 70},
-        {"diamond": 0, "star": 20},
+        {"diamond": 0, "star": 70, "event_token": 0},
+        {"diamond": 0, "star": 20, "event_token": 0},
         None,
     ]
     assert results[2]["problem"]["error"]

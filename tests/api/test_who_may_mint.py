@@ -52,7 +52,7 @@ async def test_a_service_grant_pays_the_player_once_per_key(
     star = {"player": player.username, "currency": "star", "amount": 7, "reason": "daily"}
     stars = await client.post("/grants", json=star, headers=server.auth)
     assert stars.status_code == 201, stars.text
-    assert stars.json()["wallet"] == {"diamond": 250, "star": 7}
+    assert stars.json()["wallet"] == {"diamond": 250, "star": 7, "event_token": 0}
 
 
 async def test_the_batch_endpoint_still_tops_up_when_off(

@@ -21,6 +21,7 @@ MODELS = {
     "rm_accounts": "account, asset",
     "rm_treasury": "asset",
     "rm_history": "player_id, version",
+    "rm_lots": "player_id",
 }
 
 FAST = RunnerOptions(poll_interval=0.02, standby_interval=0.2)

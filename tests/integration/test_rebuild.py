@@ -41,6 +41,8 @@ CANONICAL_INDEXES = {
     "rm_trades_expires_at_idx",
     "rm_trades_offerer_id_idx",
     "rm_trades_recipient_id_idx",
+    "rm_lots_pkey",
+    "rm_lots_next_expires_at_idx",
 }
 
 
@@ -60,7 +62,7 @@ async def test_rebuild_reproduces_the_live_models(
         assert await dump_models(pool) == live
     total = await pool.fetchval("SELECT count(*) FROM events")
     assert {r.name: r.events for r in reports} == dict.fromkeys(
-        ["players", "accounts", "treasury", "history", "holds", "trades"], total
+        ["players", "accounts", "treasury", "history", "holds", "trades", "lots"], total
     )
     checkpoints = await pool.fetch("SELECT name, events_applied FROM projector_checkpoints")
     assert {r["name"]: r["events_applied"] for r in checkpoints} == {r.name: total for r in reports}

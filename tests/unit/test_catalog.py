@@ -33,7 +33,8 @@ def test_the_old_shape_is_diamonds_only_with_one_price_option() -> None:
 
 def test_the_example_catalog_is_well_formed() -> None:
     catalog = example_catalog()
-    assert catalog.currency_codes() == ("diamond", "star")
+    assert catalog.currency_codes() == ("diamond", "star", "event_token")
+    assert catalog.currencies[2].expires_after_seconds == 604800  # issue 23: it expires
     box = catalog.find("treasure_box")
     assert box is not None
     assert box.on_use is not None

@@ -31,6 +31,7 @@ const KINDS = {
   settlement: "Match settled",
   energy_spend: "Energy spent",
   energy_grant: "Energy granted",
+  expiry: "Expired",
 };
 
 /** " · refilled +2 · unlimited": what an energy transfer's refill and modifier did. */

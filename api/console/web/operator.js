@@ -11,6 +11,7 @@ import { kindLabel, movedChips, movedFor, stateText } from "./ledger-view.js";
 import { metersText } from "./energies.js";
 import { loadFailedDeliveries } from "./webhooks.js";
 import { loadEscrow } from "./escrow.js";
+import { renderLots } from "./lots.js";
 
 const REFRESH_MS = 5000;
 const root = $('[data-section="operator"]');
@@ -144,6 +145,8 @@ const CHECK_WORDS = {
   catalog: ["Every purchase paid one of its item's prices and every box opened into a drop of its table, in the catalog version it names.", "A purchase paid no listed price, or a box's roll does not land on the drop it granted."],
   receipts: ["Every store credit has exactly one receipt claim, and every refund takes back a store credit.", "A store credit has no claim of its receipt, or a refund takes back no store credit."],
   read_models: ["The live read models equal a fresh replay of the log.", "The live read models differ from the replay; rebuilding them fixes this."],
+  lots: ["Every player's lots of an expiring currency add up to its balance, soonest expiry first.", "A player's lots disagree with their balance: some currency would expire wrongly."],
+  expiries: ["Every expiry came after its lots' expiry date and took at most what was left of them.", "An expiry came too early or took more than a lot held."],
   privileged_balances: ["No service or admin account holds a balance.", "A service or admin account holds a balance: move it out with reversals, it can neither spend nor give it."],
   energies: ["Every energy stayed between zero and its overfill maximum, and equals its balance.", "An energy went below zero or above its overfill maximum, or disagrees with its balance."],
 };
@@ -184,10 +187,10 @@ async function runAudit() {
 const REVERSIBLE = new Set(["top_up", "purchase", "referral_bonus"]);
 let stream = { id: null, playerId: null };
 
-/** The balances in a replay step's state ({balances: {...}} for a player stream). */
-function stateOf(step) {
+/** The balances in a replay step's state ({balances: {...}} for a player stream), or its `part`. */
+function stateOf(step, part = "balances") {
   const state = step.stateAfter ?? step.state_after ?? {};
-  return state.balances ?? state;
+  return part === "balances" ? state.balances ?? state : state[part] ?? {};
 }
 
 function reverseButton(step, transferId) {
@@ -225,6 +228,7 @@ async function explore(who) {
   $("[data-stream-head]", root).textContent =
     `${found.username ? `${found.username} — ` : ""}${body.streamId} · ${steps.length} events`;
   $("[data-stream-events]", root).replaceChildren(...steps.map((st) => eventRow(st, reversed)));
+  renderLots($("[data-stream-lots]", root), steps.length ? stateOf(steps.at(-1), "lots") : {});
   $("[data-stream]", root).hidden = false;
 }
 

@@ -9,6 +9,7 @@ import {
 import { $, h, fmt, say, td, timeCell } from "./dom.js";
 import { describe } from "./problems.js";
 import { loadOffers, renderHeld } from "./escrow.js";
+import { renderLots } from "./lots.js";
 import { itemIcon, kindLabel, movedChips, movedFor } from "./ledger-view.js";
 import { renderEnergies, stopEnergies } from "./energies.js";
 
@@ -28,6 +29,7 @@ function renderWallet(wallet) {
   if (wallet.wallet) renderCurrencies(wallet.wallet);
   if (wallet.held) renderHeld(root, wallet.held);
   if (wallet.energies) renderEnergies(root, wallet.energies, refreshWallet);
+  if (wallet.lots) renderLots($("[data-lots]", root), wallet.lots);
 }
 
 /** Every currency's balance (only shown when the catalog has more than diamonds). */
