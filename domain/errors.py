@@ -270,3 +270,13 @@ class RolesUnavailable(DomainError):
     slug = "database_unavailable"
     title = "The database is unavailable"
     category = "unavailable"
+
+
+class OfferNotAvailable(DomainError):
+    slug = "offer_not_available"
+    title = "The offer is not available now"
+
+
+class PurchaseLimitReached(DomainError):
+    slug = "purchase_limit_reached"
+    title = "The purchase limit is reached"

@@ -6,7 +6,9 @@ Every currency leg, item leg and grant of one command is one balanced transfer.
 
 from datetime import datetime
 
-from domain import accounts
+import msgspec
+
+from domain import accounts, offers
 from domain.assets import CURRENCY, MAX_AMOUNT, Catalog, CatalogItem
 from domain.commands import EconomyRules, Purchase, UseItem
 from domain.details import AnyDetails, PurchaseDetails, UseDetails
@@ -22,6 +24,7 @@ from domain.errors import (
 )
 from domain.events import Leg, TransferCode
 from domain.ledger import Decision, PlayerState, player_append, transfer
+from domain.timed import TimedState
 
 
 def decide_purchase(
@@ -39,6 +42,9 @@ def decide_purchase(
     _check_quantity(cmd.quantity, rules)
     if not item.sellable:
         raise NotForSale(f"the {item.name} is no longer sold", item=item.code)
+    offers.check_window(item, now)
+    counts = offers.counted(item, player.timed.offers, cmd.quantity, now)
+    timed = None if counts is None else msgspec.structs.replace(player.timed, offers=counts)
     options = item.options()
     if not 0 <= cmd.price < len(options):
         raise UnknownPriceOption(
@@ -63,7 +69,7 @@ def decide_purchase(
         paid=paid,
         granted=granted if item.grants else None,
     )
-    return _decision(player, legs, "purchase", transfer_id, now, details)
+    return _decision(player, legs, "purchase", transfer_id, now, details, timed)
 
 
 def decide_use(
@@ -197,7 +203,10 @@ def _decision(
     transfer_id: str,
     now: datetime,
     details: AnyDetails,
+    timed: TimedState | None = None,
 ) -> Decision:
-    """One transfer, on the player's own stream alone."""
-    made = transfer(player, legs, code=code, transfer_id=transfer_id, now=now, details=details)
+    """One transfer, on the player's own stream alone (`timed`: see domain.ledger.transfer)."""
+    made = transfer(
+        player, legs, code=code, transfer_id=transfer_id, now=now, details=details, timed=timed
+    )
     return Decision(appends=(player_append(player, made),))
