@@ -13,11 +13,11 @@ from domain.commands import EconomyRules, Purchase
 from domain.errors import InsufficientFunds, OfferNotAvailable, PurchaseLimitReached
 from domain.events import Transferred
 from domain.ledger import PlayerState
-from domain.offers import Limit, OfferCount
+from domain.offers import OfferCount
+from domain.ports import StoredEvent
 from domain.shop import decide_purchase
 from domain.state import player_state
 from domain.timed import TimedState
-from domain.ports import StoredEvent
 
 RULES = EconomyRules(shard_count=4, max_quantity=100)
 # A Wednesday afternoon
@@ -42,9 +42,7 @@ def rich(timed: TimedState | None = None) -> PlayerState:
     )
 
 
-def buy(
-    player: PlayerState, shop: Catalog, now: datetime = WED, quantity: int = 1
-) -> Transferred:
+def buy(player: PlayerState, shop: Catalog, now: datetime = WED, quantity: int = 1) -> Transferred:
     cmd = Purchase(player_id="p1", item="winter_pack", quantity=quantity)
     decision = decide_purchase(player, cmd, catalog=shop, transfer_id="t", rules=RULES, now=now)
     (append,) = decision.appends
@@ -70,7 +68,8 @@ def after(player: PlayerState, event: Transferred) -> PlayerState:
     ],
 )
 def test_an_offer_sells_from_its_start_until_just_before_its_end(now: datetime, sold: bool) -> None:
-    shop = catalog(item(availableFrom="2026-12-01T00:00:00Z", availableUntil="2026-12-20T00:00:00Z"))
+    window = {"availableFrom": "2026-12-01T00:00:00Z", "availableUntil": "2026-12-20T00:00:00Z"}
+    shop = catalog(item(**window))
     if sold:
         assert buy(rich(), shop, now).code == "purchase"
         return
@@ -90,7 +89,8 @@ def test_a_lifetime_limit_counts_on_the_players_state_and_refuses_the_next() -> 
     assert first.timed == TimedState(offers={"winter_pack": OfferCount(used=1)})
     player = after(rich(), first)
     second = buy(player, shop, WED + timedelta(days=400))
-    assert second.timed is not None and second.timed.offers["winter_pack"].used == 2
+    assert second.timed is not None
+    assert second.timed.offers["winter_pack"].used == 2
     with pytest.raises(PurchaseLimitReached) as refused:
         buy(after(player, second), shop)
     assert refused.value.context == {
