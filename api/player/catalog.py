@@ -33,7 +33,6 @@ from domain.state import player_state
 from infra import eventstore
 from infra.db import connection
 
-
 # A live catalog change shows within a second everywhere, so caches keep it only briefly; a
 # player's own counts are not kept at all.
 _CACHED = {"Cache-Control": "max-age=1, public", "Vary": "Authorization"}
