@@ -18,7 +18,7 @@ from domain.events import (
     TrancheChanged,
     Transferred,
 )
-from projections import audit_catalog, audit_receipts
+from projections import audit_catalog, audit_limits, audit_receipts
 
 Balances = dict[str, dict[str, int]]  # account -> asset -> amount
 # A transfer's copies (one posting, the others mirrors) are written in one statement, so they
@@ -89,6 +89,7 @@ class Replay:
     # streams has them: only the stream's own order says what the player held at each version.
     carried: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     receipts: audit_receipts.Receipts = field(default_factory=audit_receipts.Receipts)
+    limits: audit_limits.Limits = field(default_factory=audit_limits.Limits)
 
     def apply(self, stream: str, version: int, event: Event, included: dict[str, bool]) -> None:
         """Fold one event (into every cut that includes it too) and check what it did."""
@@ -135,6 +136,7 @@ class Replay:
             self._check_player_state(stream, event, ref)
             if self.catalogs is not None and not event.mirror:
                 self.findings["catalog"] += audit_catalog.findings(ref, event, self.catalogs)
+                self.findings["limits"] += self.limits.apply(ref, stream, event, self.catalogs)
         elif accounts.is_treasury_stream(stream):
             self._check_swept(stream, event, ref)
 

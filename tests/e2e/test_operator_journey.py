@@ -61,8 +61,9 @@ async def test_operator_journey(page: Page, server: Server, screenshot: Any) -> 
     # Audit: every check in plain words, all holding.
     await page.get_by_role("button", name="Run the audit").click()
     await expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "pass")
-    # 12 since issue 17 added `receipts`, 13 since issue 20 added `privileged_balances`
-    await expect(page.locator('[data-check][data-passed="true"]')).to_have_count(13)
+    # 12 since issue 17 added `receipts`, 13 since issue 20 added `privileged_balances`,
+    # 14 since issue 23 added `limits`
+    await expect(page.locator('[data-check][data-passed="true"]')).to_have_count(14)
     await expect(page.locator('[data-check="hash_chain"]')).to_contain_text(
         "No event was changed or deleted"
     )
@@ -98,6 +99,7 @@ async def test_operator_journey(page: Page, server: Server, screenshot: Any) -> 
     await page.get_by_role("button", name="Run the audit").click()
     await expect(verdict).not_to_have_text(before or "")  # more events replayed this time
     await expect(verdict).to_have_attribute("data-verdict", "pass")
-    # 12 since issue 17 added `receipts`, 13 since issue 20 added `privileged_balances`
-    await expect(page.locator('[data-check][data-passed="true"]')).to_have_count(13)
+    # 12 since issue 17 added `receipts`, 13 since issue 20 added `privileged_balances`,
+    # 14 since issue 23 added `limits`
+    await expect(page.locator('[data-check][data-passed="true"]')).to_have_count(14)
     await screenshot(page, "operator")
