@@ -15,7 +15,7 @@ from tests.api.test_batch_and_ops import _service
 from tests.api.test_validation import assert_problem
 from tests.catalogs import EXAMPLE_FILE, example_catalog
 
-ITEM_KEYS = ("goldCoins", "treasureBoxes", "gems", "starterPacks", "coinPouches")
+ITEM_KEYS = ("goldCoins", "treasureBoxes", "gems", "starterPacks", "coinPouches", "winterBundles")
 
 
 @pytest.fixture
