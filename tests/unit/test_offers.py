@@ -1,10 +1,13 @@
 """Offers with windows and limits: a purchase outside an item's window or over its limit per
 player is refused, and the count rides on the player's state, per calendar window in UTC."""
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain import offers
 from domain.assets import Catalog, CatalogItem
@@ -213,3 +216,31 @@ def test_a_catalog_with_windows_and_limits_round_trips() -> None:
     assert b'"limit":{"perPlayer":1,"window":"week"}' in encoded
     assert msgspec.json.decode(encoded, type=Catalog) == shop
     assert problems(shop) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    window=st.sampled_from(["lifetime", "day", "week"]),
+    per_player=st.integers(1, 5),
+    steps=st.lists(st.tuples(st.integers(0, 3 * 86400), st.integers(1, 4)), max_size=30),
+)
+def test_a_purchase_is_refused_exactly_when_it_would_go_over_its_windows_limit(
+    window: str, per_player: int, steps: list[tuple[int, int]]
+) -> None:
+    shop = catalog(item(limit={"perPlayer": per_player, "window": window}))
+    player, now = rich(), WED
+    sold: Counter[datetime | None] = Counter()  # units sold per window start (the model)
+    for wait, quantity in steps:
+        now += timedelta(seconds=wait)
+        start = offers.window_start(window, now)  # type: ignore[arg-type]
+        fits = sold[start] + quantity <= per_player
+        funded = msgspec.structs.replace(player, balances={"diamond": 10**9})
+        if not fits:
+            with pytest.raises(PurchaseLimitReached) as refused:
+                buy(funded, shop, now, quantity)
+            assert refused.value.context["used"] == sold[start]
+            continue
+        event = buy(funded, shop, now, quantity)
+        sold[start] += quantity
+        player = after(player, event)
+    assert all(units <= per_player for units in sold.values())
