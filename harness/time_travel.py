@@ -35,7 +35,12 @@ from infra.catalog import parse_catalog
 
 # Debian's libfaketime; the MT build, as the service has threads (the default executor).
 LIBFAKETIME = "*/faketime/libfaketimeMT.so.1"  # under /usr/lib
-BASE_CATALOG: dict[str, Any] = {"items": [{"code": "gold_coin", "name": "Gold Coin", "price": 10}]}
+# What every step's entries are added to (each list extended: a step may add currencies, items
+# or any other list of the catalog).
+BASE_CATALOG: dict[str, Any] = {
+    "currencies": [{"code": "diamond", "name": "Diamonds"}],
+    "items": [{"code": "gold_coin", "name": "Gold Coin", "price": 10}],
+}
 
 
 class ServerClock:
