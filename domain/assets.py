@@ -1,9 +1,12 @@
 """Assets and the catalog: currencies, items, their price options, bundles and what using an
 item grants. Amounts are integers in minor units, never floats."""
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
+
+from domain.offers import Limit
 
 CURRENCY = "diamond"
 # PostgreSQL bigint: every stored amount and balance must fit.
@@ -69,14 +72,20 @@ class OnUse(msgspec.Struct, frozen=True, kw_only=True):
         raise ValueError("the roll is outside the drop table")
 
 
-class CatalogItem(
-    msgspec.Struct,
-    frozen=True,
-    kw_only=True,
-    rename={"on_use": "onUse", "expires_after_seconds": "expiresAfterSeconds"},
-):
+# RFC 3339 with a zone (the catalog's checks require UTC)
+Moment = Annotated[datetime, msgspec.Meta(tz=True)]
+_ITEM_NAMES = {
+    "on_use": "onUse",
+    "expires_after_seconds": "expiresAfterSeconds",
+    "available_from": "availableFrom",
+    "available_until": "availableUntil",
+}
+
+
+class CatalogItem(msgspec.Struct, frozen=True, kw_only=True, rename=_ITEM_NAMES):
     """An item: its price options (`"price": 10` means `[{"diamond": 10}]`), the items a bundle
-    grants instead of itself, what using it grants, and whether it is still sold. With
+    grants instead of itself, what using it grants, and whether it is still sold; an offer's
+    window (`availableFrom`, `availableUntil`) and `limit` per player (domain/offers.py). With
     `expires_after_seconds`, what its purchase or use credits expires that long after."""
 
     code: AssetCode
@@ -87,6 +96,9 @@ class CatalogItem(
     on_use: OnUse | None = None
     sellable: bool = True
     expires_after_seconds: Seconds | None = None
+    available_from: Moment | None = None
+    available_until: Moment | None = None
+    limit: Limit | None = None
 
     def options(self) -> tuple[dict[str, int], ...]:
         """The price options, each a mix of currencies per unit."""

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-from domain import accounts
+from domain import accounts, offers
 from domain.assets import CURRENCY, Catalog, CatalogItem, Energy, StoreProduct
 from domain.errors import CatalogRefused
 from domain.events import CatalogApplied
@@ -120,6 +120,7 @@ def _item_problems(item: CatalogItem, currencies: set[str], items: set[str]) -> 
             if code not in currencies
         ]
     found += _grants(f"{where} grants", item.grants, items)
+    found += offers.problems(item)
     if item.on_use is not None:
         found += _on_use(item, items)
     return found

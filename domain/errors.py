@@ -310,3 +310,13 @@ class NothingToExpire(DomainError):
     slug = "nothing_to_expire"
     title = "None of the player's lots has expired"
     category = "conflict"
+
+
+class OfferNotAvailable(DomainError):
+    slug = "offer_not_available"
+    title = "The offer is not available now"
+
+
+class PurchaseLimitReached(DomainError):
+    slug = "purchase_limit_reached"
+    title = "The purchase limit is reached"

@@ -6,7 +6,9 @@ Every currency leg, item leg and grant of one command is one balanced transfer.
 
 from datetime import datetime
 
-from domain import accounts, energy_use
+import msgspec
+
+from domain import accounts, energy_use, offers
 from domain.assets import CURRENCY, MAX_AMOUNT, Catalog, CatalogItem
 from domain.commands import EconomyRules, Purchase, UseItem
 from domain.details import AnyDetails, PurchaseDetails, UseDetails
@@ -40,6 +42,8 @@ def decide_purchase(
     _check_quantity(cmd.quantity, rules)
     if not item.sellable:
         raise NotForSale(f"the {item.name} is no longer sold", item=item.code)
+    offers.check_window(item, now)
+    counts = offers.counted(item, player.timed.offers, cmd.quantity, now)
     options = item.options()
     if not 0 <= cmd.price < len(options):
         raise UnknownPriceOption(
@@ -68,7 +72,10 @@ def decide_purchase(
         paid=paid,
         granted=granted if item.grants else None,
     )
-    return _decision(player, legs, "purchase", transfer_id, now, details, done.timed)
+    timed = done.timed  # the energies it moved, then the offer's count
+    if counts is not None:
+        timed = msgspec.structs.replace(timed or player.timed, offers=counts)
+    return _decision(player, legs, "purchase", transfer_id, now, details, timed)
 
 
 def decide_use(
@@ -207,7 +214,7 @@ def _decision(
     details: AnyDetails,
     timed: TimedState | None,
 ) -> Decision:
-    """One transfer, on the player's own stream alone (`timed`: its energies after it)."""
+    """One transfer, on the player's own stream alone (`timed`: see domain.ledger.transfer)."""
     made = transfer(
         player, legs, code=code, transfer_id=transfer_id, now=now, details=details, timed=timed
     )

@@ -30,6 +30,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("abuse", "harness.abuse", "login and signup bursts are throttled"),
     Scenario("hostile", "harness.hostile", "hostile amounts and bodies are refused"),
     Scenario("clock", "harness.clock", "two instances an hour ahead and behind"),
+    Scenario(
+        "time-travel",
+        "harness.time_travel",
+        "the service's clock moved past an offer's end and a limit's reset, service up",
+    ),
     Scenario("model", "harness.model", "the API equals a model after every step"),
     Scenario("feed", "harness.feed", "JetStream holds every event once, across a SIGKILL"),
     Scenario("economy", "harness.economy", "gifts, trades and settled matches, with a SIGKILL"),

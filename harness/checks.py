@@ -7,7 +7,9 @@ from typing import Any
 
 import asyncpg
 
+from domain.assets import Catalog
 from harness.outcome import Outcome, say
+from infra import catalog_store
 from infra.db import Conn
 from projections.audit import run_audit, summary
 from projections.registry import PROJECTIONS
@@ -34,11 +36,14 @@ SELECT stream_id, count(*) AS events, max(version) AS head
 """
 
 
-async def audit(outcome: Outcome, dsn: str) -> None:
-    """The ledger audit, which must pass: every invariant over the whole log."""
+async def audit(outcome: Outcome, dsn: str, *, catalog: Catalog | None = None) -> None:
+    """The ledger audit, which must pass: every invariant over the whole log (given the
+    service's configured `catalog`, also the checks against each catalog version the log names:
+    prices, drops and limits)."""
     conn = await asyncpg.connect(dsn, timeout=30)
     try:
-        report = await run_audit(conn)
+        versions = None if catalog is None else await catalog_store.versions(conn, catalog)
+        report = await run_audit(conn, catalogs=versions)
     finally:
         await conn.close()
     outcome.figure("audit events", report.events)

@@ -30,6 +30,7 @@ CHECKS: dict[str, str] = {
     "hash_chain": "every event's hash follows from its content and its predecessor",
     "held": "a pending hold's or open trade's account holds its terms, a closed one's nothing",
     "catalog": "purchases paid a price option, drop rolls landed where their catalog version says",
+    "limits": "limits never exceeded: no player bought more of a limited item in a window",
     "read_models": "the live read models equal the replay up to their checkpoints",
     "receipts": "every store credit has exactly one receipt claim; every refund reverses one",
     "privileged_balances": "no service or admin account holds a balance",

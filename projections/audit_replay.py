@@ -18,7 +18,7 @@ from domain.events import (
     TrancheChanged,
     Transferred,
 )
-from projections import audit_catalog, audit_lots, audit_receipts
+from projections import audit_catalog, audit_limits, audit_lots, audit_receipts
 from projections.audit_energies import Energies
 
 Balances = dict[str, dict[str, int]]  # account -> asset -> amount
@@ -91,6 +91,7 @@ class Replay:
     carried: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     receipts: audit_receipts.Receipts = field(default_factory=audit_receipts.Receipts)
     lots: audit_lots.LotChecks = field(default_factory=audit_lots.LotChecks)
+    limits: audit_limits.Limits = field(default_factory=audit_limits.Limits)
     energies: Energies = field(init=False)
 
     def __post_init__(self) -> None:
@@ -143,6 +144,7 @@ class Replay:
             self._check_player_state(stream, event, ref)
             if self.catalogs is not None and not event.mirror:
                 self.findings["catalog"] += audit_catalog.findings(ref, event, self.catalogs)
+                self.findings["limits"] += self.limits.apply(ref, stream, event, self.catalogs)
         elif accounts.is_treasury_stream(stream):
             self._check_swept(stream, event, ref)
 

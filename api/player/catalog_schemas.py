@@ -1,9 +1,10 @@
 """Bodies of the catalog's routes: GET /items, POST /items/{code}/use (camelCase on the wire)."""
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from api.http.schemas import Inventory, Metadata, Quantity, Request, Response, Wallet
 
@@ -41,6 +42,16 @@ class OnUseView(Response, omit_defaults=True):
     drops: list[DropOdds] | None = None
 
 
+class LimitView(Response):
+    """At most `perPlayer` purchases per player in each calendar window (UTC)."""
+
+    per_player: int
+    window: Annotated[
+        Literal["lifetime", "day", "week"],
+        Meta(description="day: from 00:00 UTC; week: from Monday 00:00 UTC"),
+    ]
+
+
 class CatalogItem(Response):
     """An item of the shop."""
 
@@ -58,6 +69,22 @@ class CatalogItem(Response):
     ] = msgspec.field(default_factory=dict)
     on_use: OnUseView | None = None
     sellable: bool = True
+    available_from: Annotated[
+        datetime | None, Meta(description="On offer from this time (UTC); null: always was")
+    ] = None
+    available_until: Annotated[
+        datetime | None, Meta(description="On offer until just before this time; null: no end")
+    ] = None
+    limit: LimitView | None = None
+    # With a player's token, for a limited item only:
+    remaining: Annotated[
+        int | UnsetType,
+        Meta(description="With a player's token: how many more the player may buy now"),
+    ] = UNSET
+    resets_at: Annotated[
+        datetime | UnsetType | None,
+        Meta(description="With a player's token: when the count starts again; null: never"),
+    ] = UNSET
 
 
 class CurrencyView(Response):

@@ -15,7 +15,10 @@ from tests.api.test_batch_and_ops import _service
 from tests.api.test_validation import assert_problem
 from tests.catalogs import EXAMPLE_FILE, example_catalog
 
-ITEM_KEYS = ("goldCoins", "treasureBoxes", "gems", "starterPacks", "coinPouches", "matchEntries")
+ITEM_KEYS = (
+    "goldCoins", "treasureBoxes", "gems", "starterPacks", "coinPouches", "matchEntries",
+    "winterBundles",
+)  # fmt: skip
 
 
 @pytest.fixture

@@ -117,8 +117,10 @@ async def test_items_lists_the_catalog_with_prices(client: httpx.AsyncClient) ->
     response = await client.get("/items")
     assert response.status_code == 200
     # Issue 15 added price options, bundles, onUse, sellable and the currencies; the game
-    # client's fields (code, name, price, inventoryKey, currency) are unchanged.
+    # client's fields (code, name, price, inventoryKey, currency) are unchanged. Issue 23 added
+    # each offer's window and limit.
     more = {"grants": {}, "onUse": None, "sellable": True}
+    more |= {"availableFrom": None, "availableUntil": None, "limit": None}
     assert response.json() == {
         "currency": "diamond",
         "items": [

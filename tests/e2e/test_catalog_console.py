@@ -1,6 +1,7 @@
 """The console over the two-currency example catalog (what `make run` serves): the wallet shows
 each currency, the shop each price option, and a box opens into its drop."""
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -53,3 +54,27 @@ async def test_wallet_shows_each_currency_and_the_shop_each_price_and_a_box_open
     await expect(page.locator("[data-use-result]")).to_contain_text("Opened Treasure Box:")
     await expect(page.locator('[data-count="treasure_box"]')).to_have_text("0")
     await screenshot(page, "catalog")
+
+
+async def test_the_shop_shows_an_offers_countdown_and_the_players_remaining_count(
+    page: Page,
+) -> None:
+    await sign_up(page, "wendy", "")
+    await expect(page.locator("[data-username]")).to_have_text("wendy")
+    await page.get_by_label("Amount of diamonds").fill("300")
+    await page.get_by_role("button", name="Add diamonds").click()
+    await expect(page.locator("[data-balance]")).to_have_text("300")
+
+    # The Winter Bundle is on offer until 2030, once per player.
+    offer = page.locator('[data-offer="winter_bundle"]')
+    await expect(offer.locator("[data-countdown]")).to_have_text(
+        re.compile(r"^Ends in \d+ d \d+ h$")
+    )
+    await expect(offer.locator("[data-remaining]")).to_have_text("1 of 1 left")
+    await expect(page.locator('[data-offer="gold_coin"]')).to_have_count(0)  # no window, no limit
+
+    await page.get_by_role("button", name="Buy Winter Bundle").click()
+    await expect(page.locator("[data-balance]")).to_have_text("150")
+    await expect(page.locator('[data-count="gold_coin"]')).to_have_text("20")
+    await expect(offer.locator("[data-remaining]")).to_have_text("Limit reached")
+    await expect(page.get_by_role("button", name="Buy Winter Bundle")).to_be_disabled()

@@ -62,8 +62,8 @@ async def test_operator_journey(page: Page, server: Server, screenshot: Any) -> 
     await page.get_by_role("button", name="Run the audit").click()
     await expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "pass")
     # 12 since issue 17 added `receipts`, 13 since issue 20 added `privileged_balances`,
-    # 16 since issue 23 added `energies`, `lots` and `expiries`
-    await expect(page.locator('[data-check][data-passed="true"]')).to_have_count(16)
+    # 16 since issue 23 added `energies`, `lots` and `expiries`, 17 with `limits`
+    await expect(page.locator('[data-check][data-passed="true"]')).to_have_count(17)
     await expect(page.locator('[data-check="hash_chain"]')).to_contain_text(
         "No event was changed or deleted"
     )
@@ -100,6 +100,6 @@ async def test_operator_journey(page: Page, server: Server, screenshot: Any) -> 
     await expect(verdict).not_to_have_text(before or "")  # more events replayed this time
     await expect(verdict).to_have_attribute("data-verdict", "pass")
     # 12 since issue 17 added `receipts`, 13 since issue 20 added `privileged_balances`,
-    # 16 since issue 23 added `energies`, `lots` and `expiries`
-    await expect(page.locator('[data-check][data-passed="true"]')).to_have_count(16)
+    # 16 since issue 23 added `energies`, `lots` and `expiries`, 17 with `limits`
+    await expect(page.locator('[data-check][data-passed="true"]')).to_have_count(17)
     await screenshot(page, "operator")

@@ -33,6 +33,12 @@ def test_clock_holds_without_libfaketime(server_dsn: str) -> None:
     _passes("clock", {**scenario_env(), "DATABASE_URL": server_dsn, FAKETIME_ENV: "0"})
 
 
+@pytest.mark.slow
+def test_time_travel_holds_without_libfaketime(server_dsn: str) -> None:
+    # The scenario app then reads the clock file as an offset of its own clock.
+    _passes("time-travel", {**scenario_env(), "DATABASE_URL": server_dsn, FAKETIME_ENV: "0"})
+
+
 def _passes(name: str, env: dict[str, str]) -> None:
     with subprocess.Popen(  # noqa: S603 - our interpreter, our command line
         [sys.executable, "-m", "harness", "scenario", name, "--quick"],

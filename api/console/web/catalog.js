@@ -12,12 +12,15 @@ function humanize(key) {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** Load (or reload) the catalog from GET /items. */
-export async function loadCatalog() {
-  const body = await get("/items", { auth: false });
+/** Load (or reload) the catalog from GET /items; `mine`: with the player's token, so each
+ * limited item says how many more the player may buy (`remaining`, `resetsAt`). */
+export async function loadCatalog({ mine = false } = {}) {
+  const body = await get("/items", { auth: mine });
   items = body.items.map((i) => ({
     code: i.code, name: i.name, price: i.price, key: i.inventoryKey,
     prices: i.prices ?? [{ diamond: i.price }], onUse: i.onUse ?? null, sellable: i.sellable ?? true,
+    availableFrom: i.availableFrom ?? null, availableUntil: i.availableUntil ?? null,
+    limit: i.limit ?? null, remaining: i.remaining ?? null, resetsAt: i.resetsAt ?? null,
   }));
   if (body.currencies?.length) currencies = body.currencies;
   return items;

@@ -144,6 +144,7 @@ const CHECK_WORDS = {
   hash_chain: ["No event was changed or deleted behind the service's back.", "An event was changed or deleted behind the service's back: its hash no longer follows."],
   catalog: ["Every purchase paid one of its item's prices and every box opened into a drop of its table, in the catalog version it names.", "A purchase paid no listed price, or a box's roll does not land on the drop it granted."],
   receipts: ["Every store credit has exactly one receipt claim, and every refund takes back a store credit.", "A store credit has no claim of its receipt, or a refund takes back no store credit."],
+  limits: ["No player ever bought more of a limited offer in one window than its limit.", "A player bought more of a limited offer in one window than its limit allows."],
   read_models: ["The live read models equal a fresh replay of the log.", "The live read models differ from the replay; rebuilding them fixes this."],
   lots: ["Every player's lots of an expiring currency add up to its balance, soonest expiry first.", "A player's lots disagree with their balance: some currency would expire wrongly."],
   expiries: ["Every expiry came after its lots' expiry date and took at most what was left of them.", "An expiry came too early or took more than a lot held."],

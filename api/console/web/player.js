@@ -12,6 +12,7 @@ import { loadOffers, renderHeld } from "./escrow.js";
 import { renderLots } from "./lots.js";
 import { itemIcon, kindLabel, movedChips, movedFor } from "./ledger-view.js";
 import { renderEnergies, stopEnergies } from "./energies.js";
+import { buyable, offerLine, startTicking, stopTicking } from "./offers.js";
 
 const PAGE_SIZE = 10;
 const root = $('[data-section="player"]');
@@ -107,11 +108,13 @@ function shopItem(item) {
     itemIcon(item.code),
     h("div", { class: "item-text" },
       h("span", { class: "name" }, item.name),
-      priceChoice(item)),
+      priceChoice(item),
+      offerLine(item)),
     h("label", { for: `qty-${item.code}`, class: "visually-hidden" }, `Quantity of ${item.name}`),
     h("input", { id: `qty-${item.code}`, name: "quantity", type: "number", inputmode: "numeric",
       min: 1, step: 1, value: 1, required: true, class: "qty" }),
-    h("button", { type: "submit" }, "Buy", h("span", { class: "visually-hidden" }, ` ${item.name}`)),
+    h("button", { type: "submit", disabled: !buyable(item) },
+      "Buy", h("span", { class: "visually-hidden" }, ` ${item.name}`)),
     h("p", { class: "error", dataset: { error: "" }, role: "alert", hidden: true }),
     h("p", { class: "ok", dataset: { ok: "" }, role: "status", hidden: true }),
   );
@@ -125,19 +128,30 @@ function shopItem(item) {
     done: async (result, body) => {
       renderWallet(result);
       await afterWrite();
+      if (item.limit) await refreshCounts();
       return `Bought ${body.quantity} × ${item.name}.`;
     },
   });
   return form;
 }
 
-/** Load the catalog into the shop. */
+/** Reload what is left of each limited item (the shop's countdowns repaint from it). */
+async function refreshCounts() {
+  try {
+    await loadCatalog({ mine: true });
+  } catch (error) {
+    say($("[data-shop-error]", root), describe(error));
+  }
+}
+
+/** Load the catalog into the shop, with the player's counts of limited items. */
 async function renderShop() {
   const box = $("[data-shop-error]", root);
   try {
-    const items = await loadCatalog();
+    const items = await loadCatalog({ mine: true });
     const sold = items.filter((item) => item.sellable);
     $("[data-shop]", root).replaceChildren(...sold.map((item) => h("li", {}, shopItem(item))));
+    startTicking(root, catalogItems, refreshCounts);
     renderCurrencyChoice();
     say(box, items.length ? "" : "The shop is empty.");
   } catch (error) {
@@ -246,6 +260,7 @@ export async function showPlayer() {
 
 /** Forget everything shown (log out). */
 export function clearPlayer() {
+  stopTicking();
   for (const sel of ["[data-balance]", "[data-version]", "[data-referral]"]) $(sel, root).textContent = "–";
   $("[data-inventory]", root).replaceChildren();
   $("[data-held]", root).replaceChildren();

@@ -150,16 +150,25 @@ class CaptureRequest(Model, kw_only=True):
 
 
 class CatalogItem(Model, kw_only=True):
+    # On offer from this time (UTC); null: always was
+    available_from: datetime | None = None
+    # On offer until just before this time; null: no end
+    available_until: datetime | None = None
     code: str
     # A bundle: the items one purchase credits
     grants: dict[str, int] | None = None
     inventory_key: str
+    limit: LimitView | None = None
     name: str
     on_use: OnUseView | None = None
     # The first option's diamonds, when it is diamonds only
     price: int | None
     # Price options, each currency -> amount per unit
     prices: list[dict[str, int]] | None = None
+    # With a player's token: how many more the player may buy now
+    remaining: int | None = None
+    # With a player's token: when the count starts again; null: never
+    resets_at: datetime | None = None
     sellable: bool = True
 
 
@@ -329,6 +338,12 @@ class Leg(Model, kw_only=True):
     account: str
     amount: int
     asset: str
+
+
+class LimitView(Model, kw_only=True):
+    per_player: int
+    # day: from 00:00 UTC; week: from Monday 00:00 UTC
+    window: Literal["lifetime", "day", "week"]
 
 
 class LoginRequest(Model, kw_only=True):

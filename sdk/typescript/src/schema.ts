@@ -552,7 +552,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The shop's items, prices and drop odds */
+        /** The shop's items, prices, offers and drop odds */
         get: operations["ItemsItems"];
         put?: never;
         post?: never;
@@ -1138,12 +1138,17 @@ export interface components {
         };
         /** CatalogItem */
         CatalogItem: {
+            /** @description On offer from this time (UTC); null: always was */
+            availableFrom?: string | null;
+            /** @description On offer until just before this time; null: no end */
+            availableUntil?: string | null;
             code: string;
             /** @description A bundle: the items one purchase credits */
             grants?: {
                 [key: string]: number;
             };
             inventoryKey: string;
+            limit?: components["schemas"]["LimitView"] | null;
             name: string;
             onUse?: components["schemas"]["OnUseView"] | null;
             /** @description The first option's diamonds, when it is diamonds only */
@@ -1152,6 +1157,10 @@ export interface components {
             prices?: {
                 [key: string]: number;
             }[];
+            /** @description With a player's token: how many more the player may buy now */
+            remaining?: number;
+            /** @description With a player's token: when the count starts again; null: never */
+            resetsAt?: string | null;
             /** @default true */
             sellable?: boolean;
         };
@@ -1373,6 +1382,15 @@ export interface components {
             account: string;
             amount: number;
             asset: string;
+        };
+        /** LimitView */
+        LimitView: {
+            perPlayer: number;
+            /**
+             * @description day: from 00:00 UTC; week: from Monday 00:00 UTC
+             * @enum {string}
+             */
+            window: "lifetime" | "day" | "week";
         };
         /** LoginRequest */
         LoginRequest: {
@@ -4381,11 +4399,19 @@ export interface operations {
             200: {
                 headers: {
                     "X-Content-Type-Options"?: string;
-                    "cache-control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CatalogResponse"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Service Unavailable */

@@ -606,16 +606,25 @@ namespace GameLedger
 
     public sealed partial class CatalogItem : IJsonObject
     {
+        /// <summary>On offer from this time (UTC); null: always was</summary>
+        public string AvailableFrom { get; set; }
+        /// <summary>On offer until just before this time; null: no end</summary>
+        public string AvailableUntil { get; set; }
         public string Code { get; set; }
         /// <summary>A bundle: the items one purchase credits</summary>
         public Dictionary<string, long> Grants { get; set; }
         public string InventoryKey { get; set; }
+        public LimitView Limit { get; set; }
         public string Name { get; set; }
         public OnUseView OnUse { get; set; }
         /// <summary>The first option's diamonds, when it is diamonds only</summary>
         public long? Price { get; set; }
         /// <summary>Price options, each currency -&gt; amount per unit</summary>
         public List<Dictionary<string, long>> Prices { get; set; }
+        /// <summary>With a player's token: how many more the player may buy now</summary>
+        public long? Remaining { get; set; }
+        /// <summary>With a player's token: when the count starts again; null: never</summary>
+        public string ResetsAt { get; set; }
         public bool? Sellable { get; set; }
         /// <summary>Members this SDK version does not know (newer servers).</summary>
         public Dictionary<string, object> Extra { get; } =
@@ -630,13 +639,18 @@ namespace GameLedger
             {
                 switch (pair.Key)
                 {
+                    case "availableFrom": r.AvailableFrom = Json.ToStr(pair.Value); break;
+                    case "availableUntil": r.AvailableUntil = Json.ToStr(pair.Value); break;
                     case "code": r.Code = Json.ToStr(pair.Value); break;
                     case "grants": r.Grants = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
                     case "inventoryKey": r.InventoryKey = Json.ToStr(pair.Value); break;
+                    case "limit": r.Limit = LimitView.FromJson(pair.Value); break;
                     case "name": r.Name = Json.ToStr(pair.Value); break;
                     case "onUse": r.OnUse = OnUseView.FromJson(pair.Value); break;
                     case "price": r.Price = Json.ToNullableLong(pair.Value); break;
                     case "prices": r.Prices = Json.ToList(pair.Value, x0 => Json.ToMap(x0, x1 => Json.ToLong(x1))); break;
+                    case "remaining": r.Remaining = Json.ToNullableLong(pair.Value); break;
+                    case "resetsAt": r.ResetsAt = Json.ToStr(pair.Value); break;
                     case "sellable": r.Sellable = Json.ToNullableBool(pair.Value); break;
                     default: r.Extra[pair.Key] = pair.Value; break;
                 }
@@ -647,13 +661,18 @@ namespace GameLedger
         public Dictionary<string, object> ToJson()
         {
             var o = new Dictionary<string, object>();
+            if (AvailableFrom != null) o["availableFrom"] = AvailableFrom;
+            if (AvailableUntil != null) o["availableUntil"] = AvailableUntil;
             o["code"] = Code;
             if (Grants != null) o["grants"] = Grants;
             o["inventoryKey"] = InventoryKey;
+            if (Limit != null) o["limit"] = Limit;
             o["name"] = Name;
             if (OnUse != null) o["onUse"] = OnUse;
             o["price"] = Price;
             if (Prices != null) o["prices"] = Prices;
+            if (Remaining != null) o["remaining"] = Remaining;
+            if (ResetsAt != null) o["resetsAt"] = ResetsAt;
             if (Sellable != null) o["sellable"] = Sellable;
             return o;
         }
@@ -1493,6 +1512,49 @@ namespace GameLedger
             o["account"] = Account;
             o["amount"] = Amount;
             o["asset"] = Asset;
+            return o;
+        }
+    }
+
+    public sealed partial class LimitView : IJsonObject
+    {
+        /// <summary>The values of <see cref="Window"/>.</summary>
+        public static class WindowValues
+        {
+            public const string Lifetime = "lifetime";
+            public const string Day = "day";
+            public const string Week = "week";
+        }
+
+        public long PerPlayer { get; set; }
+        /// <summary>day: from 00:00 UTC; week: from Monday 00:00 UTC</summary>
+        public string Window { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static LimitView FromJson(object json)
+        {
+            var o = Json.ToObject(json, "LimitView");
+            if (o == null) return null;
+            var r = new LimitView();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "perPlayer": r.PerPlayer = Json.ToLong(pair.Value); break;
+                    case "window": r.Window = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["perPlayer"] = PerPlayer;
+            o["window"] = Window;
             return o;
         }
     }
