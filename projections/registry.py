@@ -1,6 +1,6 @@
 """Every projection by name, in the order the runner starts them."""
 
-from projections import accounts, history, holds, players, trades, treasury
+from projections import accounts, history, holds, monitors, players, trades, treasury
 from projections.model import Projection
 
 PROJECTIONS: dict[str, Projection] = {
@@ -12,6 +12,7 @@ PROJECTIONS: dict[str, Projection] = {
         history.PROJECTION,
         holds.PROJECTION,
         trades.PROJECTION,
+        monitors.PROJECTION,
     )
 }
 

@@ -15,9 +15,12 @@ from domain.commands import (
     CloseHold,
     CloseTrade,
     Command,
+    DefineMonitor,
     Gift,
     Grant,
+    LiftFreeze,
     OfferTrade,
+    PlaceFreeze,
     PlaceHold,
     Purchase,
     Reverse,
@@ -33,9 +36,11 @@ from service.catalog import apply
 from service.close_hold import close_hold
 from service.close_trade import close_trade
 from service.context import Context
+from service.freezes import lift_freeze, place_freeze
 from service.gift import gift
 from service.grant import grant
 from service.job import Job, Sender
+from service.monitors import define_monitor
 from service.offer_trade import offer_trade
 from service.place_hold import place_hold
 from service.purchase import purchase
@@ -67,4 +72,19 @@ HANDLERS: dict[type[Command], Handler] = {
     Reverse: reverse,
     Sweep: sweep,
     ApplyCatalog: apply,
+    PlaceFreeze: place_freeze,
+    LiftFreeze: lift_freeze,
+    DefineMonitor: define_monitor,
 }
+
+# Operators' and the system's corrections, which no freeze refuses (DESIGN-NOTES note 16):
+# reversals, a store's refund, the sweeper, a catalog change, the freezes and monitors
+# themselves, and the expiries that close a hold or a trade on its own terms.
+CORRECTIONS: frozenset[type[Command]] = frozenset(
+    {Reverse, StoreRefund, Sweep, ApplyCatalog, PlaceFreeze, LiftFreeze, DefineMonitor}
+)
+
+
+def corrects(command: Command) -> bool:
+    """True for a command no freeze refuses."""
+    return type(command) in CORRECTIONS or getattr(command, "outcome", None) == "expire"

@@ -12,6 +12,7 @@ from domain import accounts
 from domain.assets import Catalog
 from domain.commands import Command, EconomyRules
 from domain.events import CatalogApplied
+from domain.freezes import FreezeIndex
 from domain.ports import EventStore
 from domain.roles import Roles
 from infra import ids
@@ -20,7 +21,7 @@ from service import treasury
 from service.catalog import holdings
 from service.context import Context
 from service.group import GroupCommitter
-from service.handlers import HANDLERS
+from service.handlers import HANDLERS, corrects
 from service.job import Job, Outcome, Sender
 from service.pipeline import Pipeline, count, utc_now
 from service.shards import ShardPicker
@@ -80,6 +81,10 @@ class LedgerService:
         if head is not None and isinstance(head.event, CatalogApplied):
             self.use_catalog(head.event.catalog)
 
+    def use_freezes(self, freezes: FreezeIndex) -> None:
+        """Refuse from now on what `freezes` stop (the follower's copy, infra/freeze_store.py)."""
+        self.pipeline.freezes = freezes
+
     @property
     def rules(self) -> EconomyRules:
         """The economy's numbers (the shard count as genesis funded it)."""
@@ -123,6 +128,7 @@ class LedgerService:
         except KeyError:
             raise TypeError(f"no handler for {type(command).__name__}") from None
         job = build(self.ctx, command, key, caller)
+        job.correction = corrects(command)
         if caller.id is not None and caller.id != job.scope and job.caller is None:
             job.caller = caller.id
             job.metadata["actor"] = caller.id
