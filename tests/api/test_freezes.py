@@ -40,8 +40,10 @@ async def test_a_frozen_player_can_neither_spend_nor_be_paid_but_still_reads(
     top_up = await client.post("/top-up", json={"amount": 50}, headers=friend.auth)
     assert top_up.status_code == 200, top_up.text
     placed = await freeze(client, admin, "player", rich_player.username)
-    assert placed["scope"] == "player" and placed["target"] == rich_player.username
-    assert placed["createdBy"] == admin.user_id and placed["createdAt"]
+    assert placed["scope"] == "player"
+    assert placed["target"] == rich_player.username
+    assert placed["createdBy"] == admin.user_id
+    assert placed["createdAt"]
 
     buy = await client.post("/purchase", json={"item": "gold_coin"}, headers=rich_player.auth)
     frozen(buy, placed)
@@ -51,7 +53,8 @@ async def test_a_frozen_player_can_neither_spend_nor_be_paid_but_still_reads(
     assert top_up.status_code == 200, top_up.text  # anyone else writes as before
 
     balance = await client.get("/balance", headers=rich_player.auth)
-    assert balance.status_code == 200 and balance.json()["balance"] == 1000
+    assert balance.status_code == 200
+    assert balance.json()["balance"] == 1000
 
 
 async def test_a_frozen_asset_refuses_every_write_that_moves_it(
@@ -83,7 +86,8 @@ async def test_a_frozen_operation_refuses_its_transfers_only(
 
     unknown = {"scope": "operation", "target": "genesis", "reason": "no"}
     refused = await client.post("/admin/freezes", json=unknown, headers=admin.auth)
-    assert refused.status_code == 400 and refused.json()["type"] == "invalid-input"
+    assert refused.status_code == 400
+    assert refused.json()["type"] == "invalid-input"
 
 
 async def test_an_operators_reversal_passes_and_a_lift_ends_the_freeze(
@@ -109,11 +113,13 @@ async def test_an_operators_reversal_passes_and_a_lift_ends_the_freeze(
         headers={**admin.auth, "Idempotency-Key": "lift-1"},
     )
     assert lift.status_code == 200, lift.text
-    assert lift.json()["liftReason"] == "fixed" and lift.json()["liftedBy"] == admin.user_id
+    assert lift.json()["liftReason"] == "fixed"
+    assert lift.json()["liftedBy"] == admin.user_id
     twice = await client.post(
         f"/admin/freezes/{placed['freezeId']}/lift", json={"reason": "x"}, headers=admin.auth
     )
-    assert twice.status_code == 409 and twice.json()["type"] == "freeze-lifted"
+    assert twice.status_code == 409
+    assert twice.json()["type"] == "freeze-lifted"
     assert (await client.get("/admin/freezes", headers=admin.auth)).json()["freezes"] == []
     buy = await client.post("/purchase", json={"item": "gold_coin"}, headers=rich_player.auth)
     assert buy.status_code == 200, buy.text
