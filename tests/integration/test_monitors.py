@@ -2,6 +2,7 @@
 names the player for player_inflow, freezes with `action: freeze`, and never fires twice,
 however often its batches are re-run or the projector restarted."""
 
+import json
 from collections.abc import AsyncIterator
 from itertools import count
 from typing import Any
@@ -15,10 +16,14 @@ from domain.errors import DomainError
 from domain.events import FreezePlaced, MonitorFired
 from domain.freezes import FreezeIndex
 from infra import eventstore, eventstore_reads, freeze_store
+from infra.config import Settings
 from projections import monitors
 from projections.runner import catch_up
+from service import webhooks as webhook_admin
 from service.job import Sender
 from service.ledger import LedgerService
+from tests.integration.feed_support import feeding
+from tests.integration.webhook_receiver import receiving
 from tests.ledgers import ledger_over
 
 ADMIN = Sender("operator-1", "admin")
@@ -179,3 +184,27 @@ async def test_treasury_low(
     async with pool.acquire() as conn:
         active = await freeze_store.read_active(conn)
     assert [(f.scope, f.target) for f in active] == ([("asset", "diamond")] if fires else [])
+
+
+async def test_a_firing_reaches_the_webhooks_as_monitor_fired(
+    pool: asyncpg.Pool, ledger: LedgerService
+) -> None:
+    settings = Settings(
+        run_webhooks=True,
+        webhook_allow_networks=("127.0.0.0/8",),
+        webhook_backoff_seconds=0.05,
+        webhook_timeout_seconds=5.0,
+    )
+    a, _ = await player(ledger)
+    async with receiving([200]) as receiver:
+        await webhook_admin.register(pool, settings, receiver.url, ["monitor.fired"], "ops")
+        watch = await monitor(ledger, "transfers_rate", 0, code="top_up")
+        await ledger.handle(TopUp(player_id=a, amount=10))
+        await project(pool)
+        async with feeding(pool, settings):
+            await receiver.wait_for(1)
+    [request] = receiver.requests
+    payload = json.loads(request.body)
+    assert payload["type"] == "monitor.fired"
+    assert payload["data"]["streamId"] == f"monitor:{watch}"
+    assert payload["data"]["event"]["value"] == 1
