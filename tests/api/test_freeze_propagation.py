@@ -70,7 +70,7 @@ async def test_a_freeze_and_its_lift_reach_a_second_instance(
             return await buy_status() == 200
 
         await until(accepted)
-        print(  # noqa: T201 - the observed propagation, for the report
+        print(
             f"freeze seen by the second instance after {frozen_after:.3f} s,"
             f" lift after {time.monotonic() - start:.3f} s"
         )

@@ -43,7 +43,7 @@ async def test_a_player_inflow_monitor_fires_and_freezes_the_player(
         if buy.status_code == 423:
             break
         assert buy.status_code == 200, buy.text
-    print(f"frozen by the monitor {time.monotonic() - start:.3f} s after the top-up")  # noqa: T201
+    print(f"frozen by the monitor {time.monotonic() - start:.3f} s after the top-up")
     assert buy.status_code == 423, buy.text
     assert buy.json()["reason"].startswith("monitor diamond-farm")
 
