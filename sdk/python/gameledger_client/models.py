@@ -197,6 +197,30 @@ class Escrow(Model, kw_only=True):
     trades: list[TradeResponse]
 
 
+class FreezeRequest(Model, kw_only=True):
+    reason: str
+    scope: Literal["asset", "player", "operation"]
+    # An asset code, a username or an operation (GET /admin/freezes lists them)
+    target: str
+
+
+class FreezeResponse(Model, kw_only=True):
+    created_at: datetime
+    created_by: str
+    freeze_id: str
+    lift_reason: str | None = None
+    lifted_at: datetime | None = None
+    lifted_by: str | None = None
+    reason: str
+    scope: Literal["asset", "player", "operation"]
+    target: str
+
+
+class FreezesResponse(Model, kw_only=True):
+    freezes: list[FreezeResponse]
+    operations: list[str]
+
+
 class GoogleReceipt(Model, kw_only=True):
     purchase_data: str
     # base64
@@ -299,6 +323,10 @@ class Leg(Model, kw_only=True):
     asset: str
 
 
+class LiftRequest(Model, kw_only=True):
+    reason: str
+
+
 class LoginRequest(Model, kw_only=True):
     # Seconds the access token should last; more than TOKEN_TTL_SECONDS (a day by default) is cut
     # down to it
@@ -318,6 +346,30 @@ class LoginResponse(Model, kw_only=True):
     refresh_token: str | None = None
     token: str
     token_type: Literal["Bearer"]
+
+
+class MonitorRequest(Model, kw_only=True):
+    action: Literal["alert", "freeze"]
+    name: str
+    rule: Rule
+
+
+class MonitorResponse(Model, kw_only=True):
+    action: Literal["alert", "freeze"]
+    created_at: datetime
+    created_by: str
+    fired: int = 0
+    fired_at: datetime | None = None
+    firing: list[str] | None = None
+    last_value: int | None = None
+    monitor_id: str
+    name: str
+    rule: RuleView
+    state: Literal["ok", "firing"] = "ok"
+
+
+class MonitorsResponse(Model, kw_only=True):
+    monitors: list[MonitorResponse]
 
 
 class NotificationAnswer(Model, kw_only=True):
@@ -492,6 +544,23 @@ class ReversalResponse(Model, kw_only=True):
     version: int
     # Balance per catalog currency, zeros included
     wallet: dict[str, int] | None = None
+
+
+class Rule(Model, kw_only=True):
+    asset: str | None = None
+    # transfers_rate: count only this code
+    code: str | None = None
+    kind: Literal["supply_growth", "player_inflow", "transfers_rate", "treasury_low"]
+    threshold: int
+    window_seconds: int
+
+
+class RuleView(Model, kw_only=True):
+    asset: str | None = None
+    code: str | None = None
+    kind: Literal["supply_growth", "player_inflow", "transfers_rate", "treasury_low"]
+    threshold: int
+    window_seconds: int
 
 
 class SettlementRequest(Model, kw_only=True):

@@ -871,6 +871,149 @@ namespace GameLedger
         }
     }
 
+    public sealed partial class FreezeRequest : IJsonObject
+    {
+        /// <summary>The values of <see cref="Scope"/>.</summary>
+        public static class ScopeValues
+        {
+            public const string Asset = "asset";
+            public const string Player = "player";
+            public const string Operation = "operation";
+        }
+
+        public string Reason { get; set; }
+        public string Scope { get; set; }
+        /// <summary>An asset code, a username or an operation (GET /admin/freezes lists them)</summary>
+        public string Target { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static FreezeRequest FromJson(object json)
+        {
+            var o = Json.ToObject(json, "FreezeRequest");
+            if (o == null) return null;
+            var r = new FreezeRequest();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "reason": r.Reason = Json.ToStr(pair.Value); break;
+                    case "scope": r.Scope = Json.ToStr(pair.Value); break;
+                    case "target": r.Target = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["reason"] = Reason;
+            o["scope"] = Scope;
+            o["target"] = Target;
+            return o;
+        }
+    }
+
+    public sealed partial class FreezeResponse : IJsonObject
+    {
+        /// <summary>The values of <see cref="Scope"/>.</summary>
+        public static class ScopeValues
+        {
+            public const string Asset = "asset";
+            public const string Player = "player";
+            public const string Operation = "operation";
+        }
+
+        public string CreatedAt { get; set; }
+        public string CreatedBy { get; set; }
+        public string FreezeId { get; set; }
+        public string LiftReason { get; set; }
+        public string LiftedAt { get; set; }
+        public string LiftedBy { get; set; }
+        public string Reason { get; set; }
+        public string Scope { get; set; }
+        public string Target { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static FreezeResponse FromJson(object json)
+        {
+            var o = Json.ToObject(json, "FreezeResponse");
+            if (o == null) return null;
+            var r = new FreezeResponse();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "createdAt": r.CreatedAt = Json.ToStr(pair.Value); break;
+                    case "createdBy": r.CreatedBy = Json.ToStr(pair.Value); break;
+                    case "freezeId": r.FreezeId = Json.ToStr(pair.Value); break;
+                    case "liftReason": r.LiftReason = Json.ToStr(pair.Value); break;
+                    case "liftedAt": r.LiftedAt = Json.ToStr(pair.Value); break;
+                    case "liftedBy": r.LiftedBy = Json.ToStr(pair.Value); break;
+                    case "reason": r.Reason = Json.ToStr(pair.Value); break;
+                    case "scope": r.Scope = Json.ToStr(pair.Value); break;
+                    case "target": r.Target = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["createdAt"] = CreatedAt;
+            o["createdBy"] = CreatedBy;
+            o["freezeId"] = FreezeId;
+            if (LiftReason != null) o["liftReason"] = LiftReason;
+            if (LiftedAt != null) o["liftedAt"] = LiftedAt;
+            if (LiftedBy != null) o["liftedBy"] = LiftedBy;
+            o["reason"] = Reason;
+            o["scope"] = Scope;
+            o["target"] = Target;
+            return o;
+        }
+    }
+
+    public sealed partial class FreezesResponse : IJsonObject
+    {
+        public List<FreezeResponse> Freezes { get; set; }
+        public List<string> Operations { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static FreezesResponse FromJson(object json)
+        {
+            var o = Json.ToObject(json, "FreezesResponse");
+            if (o == null) return null;
+            var r = new FreezesResponse();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "freezes": r.Freezes = Json.ToList(pair.Value, x0 => FreezeResponse.FromJson(x0)); break;
+                    case "operations": r.Operations = Json.ToList(pair.Value, x0 => Json.ToStr(x0)); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["freezes"] = Freezes;
+            o["operations"] = Operations;
+            return o;
+        }
+    }
+
     public sealed partial class GoogleReceipt : IJsonObject
     {
         public string PurchaseData { get; set; }
@@ -1346,6 +1489,37 @@ namespace GameLedger
         }
     }
 
+    public sealed partial class LiftRequest : IJsonObject
+    {
+        public string Reason { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static LiftRequest FromJson(object json)
+        {
+            var o = Json.ToObject(json, "LiftRequest");
+            if (o == null) return null;
+            var r = new LiftRequest();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "reason": r.Reason = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["reason"] = Reason;
+            return o;
+        }
+    }
+
     public sealed partial class LoginRequest : IJsonObject
     {
         /// <summary>Seconds the access token should last; more than TOKEN_TTL_SECONDS (a day by default) is cut down to it</summary>
@@ -1430,6 +1604,156 @@ namespace GameLedger
             if (RefreshToken != null) o["refreshToken"] = RefreshToken;
             o["token"] = Token;
             o["tokenType"] = TokenType;
+            return o;
+        }
+    }
+
+    public sealed partial class MonitorRequest : IJsonObject
+    {
+        /// <summary>The values of <see cref="Action"/>.</summary>
+        public static class ActionValues
+        {
+            public const string Alert = "alert";
+            public const string Freeze = "freeze";
+        }
+
+        public string Action { get; set; }
+        public string Name { get; set; }
+        public Rule Rule { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static MonitorRequest FromJson(object json)
+        {
+            var o = Json.ToObject(json, "MonitorRequest");
+            if (o == null) return null;
+            var r = new MonitorRequest();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "action": r.Action = Json.ToStr(pair.Value); break;
+                    case "name": r.Name = Json.ToStr(pair.Value); break;
+                    case "rule": r.Rule = Rule.FromJson(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["action"] = Action;
+            o["name"] = Name;
+            o["rule"] = Rule;
+            return o;
+        }
+    }
+
+    public sealed partial class MonitorResponse : IJsonObject
+    {
+        /// <summary>The values of <see cref="Action"/>.</summary>
+        public static class ActionValues
+        {
+            public const string Alert = "alert";
+            public const string Freeze = "freeze";
+        }
+
+        /// <summary>The values of <see cref="State"/>.</summary>
+        public static class StateValues
+        {
+            public const string Ok = "ok";
+            public const string Firing = "firing";
+        }
+
+        public string Action { get; set; }
+        public string CreatedAt { get; set; }
+        public string CreatedBy { get; set; }
+        public long? Fired { get; set; }
+        public string FiredAt { get; set; }
+        public List<string> Firing { get; set; }
+        public long? LastValue { get; set; }
+        public string MonitorId { get; set; }
+        public string Name { get; set; }
+        public RuleView Rule { get; set; }
+        public string State { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static MonitorResponse FromJson(object json)
+        {
+            var o = Json.ToObject(json, "MonitorResponse");
+            if (o == null) return null;
+            var r = new MonitorResponse();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "action": r.Action = Json.ToStr(pair.Value); break;
+                    case "createdAt": r.CreatedAt = Json.ToStr(pair.Value); break;
+                    case "createdBy": r.CreatedBy = Json.ToStr(pair.Value); break;
+                    case "fired": r.Fired = Json.ToNullableLong(pair.Value); break;
+                    case "firedAt": r.FiredAt = Json.ToStr(pair.Value); break;
+                    case "firing": r.Firing = Json.ToList(pair.Value, x0 => Json.ToStr(x0)); break;
+                    case "lastValue": r.LastValue = Json.ToNullableLong(pair.Value); break;
+                    case "monitorId": r.MonitorId = Json.ToStr(pair.Value); break;
+                    case "name": r.Name = Json.ToStr(pair.Value); break;
+                    case "rule": r.Rule = RuleView.FromJson(pair.Value); break;
+                    case "state": r.State = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["action"] = Action;
+            o["createdAt"] = CreatedAt;
+            o["createdBy"] = CreatedBy;
+            if (Fired != null) o["fired"] = Fired;
+            if (FiredAt != null) o["firedAt"] = FiredAt;
+            if (Firing != null) o["firing"] = Firing;
+            if (LastValue != null) o["lastValue"] = LastValue;
+            o["monitorId"] = MonitorId;
+            o["name"] = Name;
+            o["rule"] = Rule;
+            if (State != null) o["state"] = State;
+            return o;
+        }
+    }
+
+    public sealed partial class MonitorsResponse : IJsonObject
+    {
+        public List<MonitorResponse> Monitors { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static MonitorsResponse FromJson(object json)
+        {
+            var o = Json.ToObject(json, "MonitorsResponse");
+            if (o == null) return null;
+            var r = new MonitorsResponse();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "monitors": r.Monitors = Json.ToList(pair.Value, x0 => MonitorResponse.FromJson(x0)); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["monitors"] = Monitors;
             return o;
         }
     }
@@ -2333,6 +2657,111 @@ namespace GameLedger
             o["transferId"] = TransferId;
             o["version"] = Version;
             if (Wallet != null) o["wallet"] = Wallet;
+            return o;
+        }
+    }
+
+    public sealed partial class Rule : IJsonObject
+    {
+        /// <summary>The values of <see cref="Kind"/>.</summary>
+        public static class KindValues
+        {
+            public const string SupplyGrowth = "supply_growth";
+            public const string PlayerInflow = "player_inflow";
+            public const string TransfersRate = "transfers_rate";
+            public const string TreasuryLow = "treasury_low";
+        }
+
+        public string Asset { get; set; }
+        /// <summary>transfers_rate: count only this code</summary>
+        public string Code { get; set; }
+        public string Kind { get; set; }
+        public long Threshold { get; set; }
+        public long WindowSeconds { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static Rule FromJson(object json)
+        {
+            var o = Json.ToObject(json, "Rule");
+            if (o == null) return null;
+            var r = new Rule();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "asset": r.Asset = Json.ToStr(pair.Value); break;
+                    case "code": r.Code = Json.ToStr(pair.Value); break;
+                    case "kind": r.Kind = Json.ToStr(pair.Value); break;
+                    case "threshold": r.Threshold = Json.ToLong(pair.Value); break;
+                    case "windowSeconds": r.WindowSeconds = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            if (Asset != null) o["asset"] = Asset;
+            if (Code != null) o["code"] = Code;
+            o["kind"] = Kind;
+            o["threshold"] = Threshold;
+            o["windowSeconds"] = WindowSeconds;
+            return o;
+        }
+    }
+
+    public sealed partial class RuleView : IJsonObject
+    {
+        /// <summary>The values of <see cref="Kind"/>.</summary>
+        public static class KindValues
+        {
+            public const string SupplyGrowth = "supply_growth";
+            public const string PlayerInflow = "player_inflow";
+            public const string TransfersRate = "transfers_rate";
+            public const string TreasuryLow = "treasury_low";
+        }
+
+        public string Asset { get; set; }
+        public string Code { get; set; }
+        public string Kind { get; set; }
+        public long Threshold { get; set; }
+        public long WindowSeconds { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static RuleView FromJson(object json)
+        {
+            var o = Json.ToObject(json, "RuleView");
+            if (o == null) return null;
+            var r = new RuleView();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "asset": r.Asset = Json.ToStr(pair.Value); break;
+                    case "code": r.Code = Json.ToStr(pair.Value); break;
+                    case "kind": r.Kind = Json.ToStr(pair.Value); break;
+                    case "threshold": r.Threshold = Json.ToLong(pair.Value); break;
+                    case "windowSeconds": r.WindowSeconds = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            if (Asset != null) o["asset"] = Asset;
+            if (Code != null) o["code"] = Code;
+            o["kind"] = Kind;
+            o["threshold"] = Threshold;
+            o["windowSeconds"] = WindowSeconds;
             return o;
         }
     }
