@@ -20,6 +20,7 @@ import msgspec
 
 from domain import accounts
 from domain.events import FreezePlaced, FreezeScope, MonitorDefined, MonitorFired, MonitorRule
+from domain.freezes import operation
 from domain.ledger import Append
 from domain.monitors import WHOLE, broken, counts, treasury_moves
 from infra import credentials, eventstore, freeze_store, ids, metrics
@@ -124,7 +125,7 @@ async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> 
     batch = fold(events, monitors)
     await _BUCKETS.write(conn, _rows(batch), tables)
     await _TREASURY.write(conn, sorted(batch.treasury.items()), tables)
-    if batch.at is not None:
+    if monitors and batch.at is not None:
         live = tables["rm_monitors"] == "rm_monitors"
         await _evaluate(conn, monitors, batch, tables, live)
         await conn.execute(sql(_PRUNE, tables), batch.end)
@@ -199,8 +200,10 @@ async def _evaluate(
                 await _fire(conn, monitor, key[1], label, value, position, batch)
         elif not broken(monitor.rule, value) and key in firing:
             await conn.execute(sql(_CLEAR, tables), *key)
-        _, was_at, count = changed.get(key[0], (0, None, 0))
-        changed[key[0]] = (value, fired_at or was_at, count + (fired_at is not None))
+        # A per-player rule shows its highest player's value.
+        was, was_at, count = changed.get(key[0], (value, None, 0))
+        shown = max(was, value) if monitor.rule.kind == "player_inflow" else value
+        changed[key[0]] = (shown, fired_at or was_at, count + (fired_at is not None))
     for monitor_id, (value, fired_at, count) in sorted(changed.items()):
         await conn.execute(sql(_STATE, tables), monitor_id, value, fired_at, count)
 
@@ -258,33 +261,46 @@ async def _fire(
     metrics.MONITOR_FIRED.labels(monitor.name).inc()
 
 
+def frozen_target(monitor: Monitor, subject: str, label: str) -> tuple[FreezeScope, str] | None:
+    """What a monitor with `action: freeze` freezes: the player for player_inflow, else the
+    rule's asset, else (transfers_rate of a code) the code's operation."""
+    rule = monitor.rule
+    if rule.kind == "player_inflow":
+        return "player", label
+    if rule.asset is not None:
+        return "asset", rule.asset
+    if rule.code is not None:
+        return "operation", operation(rule.code)
+    return None
+
+
 async def _freeze(
     conn: Conn, monitor: Monitor, subject: str, label: str, value: int, at: datetime
 ) -> str | None:
-    """Freeze the player (player_inflow) or the asset, unless a freeze already stops it."""
-    rule, player = monitor.rule, monitor.rule.kind == "player_inflow"
-    scope: FreezeScope = "player" if player else "asset"
-    target = label if player else rule.asset or ""
-    for found in await freeze_store.read_active(conn):
-        if found.scope == scope and (found.player_id if player else found.target) in (
-            subject,
-            target,
-        ):
-            return found.freeze_id
-    freeze_id = ids.new_id()
+    """Freeze what the monitor watches, unless a freeze already stops it; the freeze's id."""
+    found = frozen_target(monitor, subject, label)
+    if found is None:
+        return None
+    scope, target = found
+    player_id = subject if scope == "player" else None
+    for active in await freeze_store.read_active(conn):
+        if active.scope == scope and (active.player_id or active.target) == (player_id or target):
+            return active.freeze_id
+    rule = monitor.rule
     placed = FreezePlaced(
-        freeze_id=freeze_id,
+        freeze_id=ids.new_id(),
         scope=scope,
         target=target,
         reason=f"monitor {monitor.name}: {rule.kind} {value}, threshold {rule.threshold}",
         created_by=accounts.monitor_stream(monitor.monitor_id),
         occurred_at=at,
-        player_id=subject if player else None,
+        player_id=player_id,
     )
-    append = Append(stream=accounts.freeze_stream(freeze_id), expected=0, events=(placed,))
+    stream = accounts.freeze_stream(placed.freeze_id)
+    append = Append(stream=stream, expected=0, events=(placed,))
     await eventstore.append(conn, (append,), metadata={"actor": placed.created_by})
     await freeze_store.notify(conn)  # delivered when the batch commits
-    return freeze_id
+    return placed.freeze_id
 
 
 async def states(conn: Conn) -> dict[str, State]:

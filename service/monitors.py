@@ -29,14 +29,17 @@ class MonitorResult(msgspec.Struct, frozen=True, kw_only=True):
     created_by: str
 
 
-def check_rule(rule: MonitorRule, catalog: Catalog) -> None:
-    """Refuse a rule that names what does not exist or lacks what its kind needs."""
+def check_rule(rule: MonitorRule, action: str, catalog: Catalog) -> None:
+    """Refuse a rule that names what does not exist or lacks what its kind (or its freeze)
+    needs."""
     if rule.kind != "transfers_rate" and rule.asset is None:
         raise InvalidInput(f"a {rule.kind} monitor needs an asset", kind=rule.kind)
     if rule.asset is not None and rule.asset not in catalog.asset_codes():
         raise UnknownAsset(f"there is no asset '{rule.asset}'", asset=rule.asset)
     if rule.code is not None and rule.code not in get_args(TransferCode):
         raise InvalidInput(f"there is no transfer code '{rule.code}'", code=rule.code)
+    if action == "freeze" and rule.asset is None and rule.code is None:
+        raise InvalidInput("a monitor that freezes needs an asset or a code to freeze")
 
 
 def define_monitor(
@@ -55,7 +58,7 @@ def define_monitor(
 
     async def decide(heads: Heads) -> tuple[Decision, MonitorResult]:
         del heads
-        check_rule(rule, ctx.catalog)
+        check_rule(rule, cmd.action, ctx.catalog)
         defined = MonitorDefined(
             monitor_id=monitor_id,
             name=cmd.name,

@@ -208,3 +208,21 @@ async def test_a_firing_reaches_the_webhooks_as_monitor_fired(
     assert payload["type"] == "monitor.fired"
     assert payload["data"]["streamId"] == f"monitor:{watch}"
     assert payload["data"]["event"]["value"] == 1
+
+
+async def test_a_rate_monitor_without_an_asset_freezes_its_codes_operation(
+    pool: asyncpg.Pool, ledger: LedgerService
+) -> None:
+    a, _ = await player(ledger)
+    watch = await monitor(ledger, "transfers_rate", 1, code="top_up", action="freeze")
+    for _ in range(2):
+        await ledger.handle(TopUp(player_id=a, amount=10))
+    assert (await project(pool))[watch].state == "firing"
+    async with pool.acquire() as conn:
+        active = await freeze_store.read_active(conn)
+    assert [(f.scope, f.target) for f in active] == [("operation", "top_up")]
+    ledger.use_freezes(FreezeIndex(active))
+    with pytest.raises(DomainError) as refused:
+        await ledger.handle(TopUp(player_id=a, amount=10))
+    assert refused.value.slug == "frozen"
+    await ledger.handle(Purchase(player_id=a, item="gold_coin"))  # other operations go on
