@@ -142,3 +142,17 @@ def is_trade(account: str) -> bool:
 def trade_id_of(account: str) -> str:
     """The trade id inside a trade account name."""
     return account.removeprefix(TRADE_PREFIX)
+
+
+FREEZE_PREFIX = "freeze:"
+MONITOR_PREFIX = "monitor:"
+
+
+def freeze_stream(freeze_id: str) -> str:
+    """The stream of one freeze: placed (version 1), then lifted (version 2)."""
+    return f"{FREEZE_PREFIX}{freeze_id}"
+
+
+def monitor_stream(monitor_id: str) -> str:
+    """The stream of one monitor: its definition (version 1), then each of its firings."""
+    return f"{MONITOR_PREFIX}{monitor_id}"

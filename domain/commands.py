@@ -218,6 +218,36 @@ class ExpireLots(Command, frozen=True, kw_only=True):
     player_id: str
 
 
+class PlaceFreeze(Command, frozen=True, kw_only=True):
+    """An operator stops every write that would move an asset, a player or an operation."""
+
+    tag: ClassVar[str] = "PlaceFreeze"
+    scope: Literal["asset", "player", "operation"]
+    target: str  # an asset code, a username or an operation
+    reason: str
+
+
+class LiftFreeze(Command, frozen=True, kw_only=True):
+    """An operator lifts a freeze."""
+
+    tag: ClassVar[str] = "LiftFreeze"
+    freeze_id: str
+    reason: str
+
+
+class DefineMonitor(Command, frozen=True, kw_only=True):
+    """An operator sets up a monitor: a rule the monitors projector evaluates on the log."""
+
+    tag: ClassVar[str] = "DefineMonitor"
+    name: str
+    kind: Literal["supply_growth", "player_inflow", "transfers_rate", "treasury_low"]
+    window_seconds: int
+    threshold: int
+    action: Literal["alert", "freeze"]
+    asset: str | None = None
+    code: str | None = None
+
+
 class EconomyRules(msgspec.Struct, frozen=True, kw_only=True):
     """The economy's tunable numbers (from configuration)."""
 

@@ -15,7 +15,7 @@ class DomainError(Exception):
     slug: ClassVar[str] = "domain_error"
     title: ClassVar[str] = "The ledger refused the request"
     # invalid -> 400, auth -> 401, forbidden -> 403, not_found -> 404,
-    # conflict -> 409, rule -> 422, unavailable -> 503
+    # conflict -> 409, rule -> 422, locked -> 423 (a freeze), unavailable -> 503
     category: ClassVar[str] = "rule"
 
     def __init__(self, detail: str, *, said: str | None = None, **context: Any) -> None:

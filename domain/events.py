@@ -187,6 +187,73 @@ class TradeOffered(Event, frozen=True, kw_only=True, tag="trade_offered"):
         return (self.offerer_id, self.recipient_id)
 
 
+# Live operations (DESIGN-NOTES note 16): freezes on `freeze:<id>` streams, monitors on
+# `monitor:<id>` streams. Their tags read as the feed's and the webhooks' event keys
+# (`monitor.fired` is the one the webhooks promise).
+FreezeScope = Literal["asset", "player", "operation"]
+MonitorKind = Literal["supply_growth", "player_inflow", "transfers_rate", "treasury_low"]
+
+
+class FreezePlaced(Event, frozen=True, kw_only=True, tag="freeze.placed"):
+    """An operator (or a monitor, `created_by` = `monitor:<id>`) froze an asset, a player
+    (`target` their username, `player_id` their id) or an operation (version 1 of its stream)."""
+
+    freeze_id: str
+    scope: FreezeScope
+    target: str
+    reason: str
+    created_by: str
+    occurred_at: datetime
+    player_id: str | None = None
+
+
+class FreezeLifted(Event, frozen=True, kw_only=True, tag="freeze.lifted"):
+    """The freeze no longer holds (version 2 of its stream, its last)."""
+
+    freeze_id: str
+    reason: str
+    lifted_by: str
+    occurred_at: datetime
+
+
+class MonitorRule(msgspec.Struct, frozen=True, kw_only=True):
+    """What a monitor watches: over the last `window_seconds`, more than `threshold` (below it,
+    for `treasury_low`) of `asset`, or transfers of `code` (any code when None)."""
+
+    kind: MonitorKind
+    window_seconds: int
+    threshold: int
+    asset: str | None = None
+    code: str | None = None
+
+
+class MonitorDefined(Event, frozen=True, kw_only=True, tag="monitor.defined"):
+    """An operator set up a monitor (version 1 of its `monitor:` stream)."""
+
+    monitor_id: str
+    name: str
+    rule: MonitorRule
+    action: Literal["alert", "freeze"]
+    created_by: str
+    occurred_at: datetime
+
+
+class MonitorFired(Event, frozen=True, kw_only=True, tag="monitor.fired"):
+    """A monitor's rule was broken by the event at `position`; `player_id` and `username` name
+    the player for `player_inflow`; `freeze_id` is the freeze it placed (action `freeze`)."""
+
+    monitor_id: str
+    name: str
+    rule: MonitorRule
+    action: Literal["alert", "freeze"]
+    value: int
+    position: int
+    occurred_at: datetime
+    player_id: str | None = None
+    username: str | None = None
+    freeze_id: str | None = None
+
+
 AnyEvent = (
     PlayerRegistered
     | Claimed
@@ -197,6 +264,10 @@ AnyEvent = (
     | CatalogApplied
     | TradeOffered
     | DebtChanged
+    | FreezePlaced
+    | FreezeLifted
+    | MonitorDefined
+    | MonitorFired
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -209,6 +280,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "catalog_applied": CatalogApplied,
     "trade_offered": TradeOffered,
     "debt_changed": DebtChanged,
+    "freeze.placed": FreezePlaced,
+    "freeze.lifted": FreezeLifted,
+    "monitor.defined": MonitorDefined,
+    "monitor.fired": MonitorFired,
 }
 
 

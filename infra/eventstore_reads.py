@@ -281,3 +281,26 @@ def lag_sql(transaction_id: str, global_position: str) -> str:
   FROM (SELECT recorded_at FROM events AS e
          WHERE (e.transaction_id, e.global_position) > ({transaction_id}, {global_position})
          LIMIT 1000000) AS behind"""
+
+
+# Every event of the live-operations streams (freezes, monitors): few rows, read through the
+# partial indexes of migrations/017 (the literal prefixes match their predicates; a parameter
+# would not), so following them costs nothing however long the log grows.
+_FREEZES = """
+SELECT stream_id, version, global_position, event_type, schema_version, payload, recorded_at
+  FROM events WHERE stream_id LIKE 'freeze:%' ORDER BY global_position
+"""
+_MONITORS = """
+SELECT stream_id, version, global_position, event_type, schema_version, payload, recorded_at
+  FROM events WHERE stream_id LIKE 'monitor:%' AND version = 1 ORDER BY global_position
+"""
+
+
+async def freeze_events(conn: Conn) -> list[StoredEvent]:
+    """Every freeze's events (placed, lifted), oldest first."""
+    return [stored_event(row) for row in await conn.fetch(_FREEZES)]
+
+
+async def monitor_definitions(conn: Conn) -> list[StoredEvent]:
+    """Every monitor's definition (its stream's first event), oldest first."""
+    return [stored_event(row) for row in await conn.fetch(_MONITORS)]

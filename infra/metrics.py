@@ -26,6 +26,9 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 COMMANDS = Counter("gameledger_commands", "Ledger commands by outcome", ["command", "outcome"])
+MONITOR_FIRED = Counter(
+    "gameledger_monitor_fired", "Monitors that fired (projections/monitors.py)", ["monitor"]
+)
 CONFLICT_RETRIES = Counter(
     "gameledger_version_conflict_retries",
     "Commands re-decided after losing an expected-version race",

@@ -1,6 +1,6 @@
 """Every projection by name, in the order the runner starts them."""
 
-from projections import accounts, history, holds, lots, players, trades, treasury
+from projections import accounts, history, holds, lots, monitors, players, trades, treasury
 from projections.model import Projection
 
 PROJECTIONS: dict[str, Projection] = {
@@ -13,6 +13,7 @@ PROJECTIONS: dict[str, Projection] = {
         holds.PROJECTION,
         trades.PROJECTION,
         lots.PROJECTION,
+        monitors.PROJECTION,
     )
 }
 

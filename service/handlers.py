@@ -15,10 +15,13 @@ from domain.commands import (
     CloseHold,
     CloseTrade,
     Command,
+    DefineMonitor,
     ExpireLots,
     Gift,
     Grant,
+    LiftFreeze,
     OfferTrade,
+    PlaceFreeze,
     PlaceHold,
     Purchase,
     Reverse,
@@ -36,9 +39,11 @@ from service.close_hold import close_hold
 from service.close_trade import close_trade
 from service.context import Context
 from service.expire_lots import expire_lots
+from service.freezes import lift_freeze, place_freeze
 from service.gift import gift
 from service.grant import grant
 from service.job import Job, Sender
+from service.monitors import define_monitor
 from service.offer_trade import offer_trade
 from service.place_hold import place_hold
 from service.purchase import purchase
@@ -73,4 +78,20 @@ HANDLERS: dict[type[Command], Handler] = {
     Sweep: sweep,
     ApplyCatalog: apply,
     ExpireLots: expire_lots,
+    PlaceFreeze: place_freeze,
+    LiftFreeze: lift_freeze,
+    DefineMonitor: define_monitor,
 }
+
+# Operators' and the system's corrections, which no freeze refuses (DESIGN-NOTES note 16):
+# reversals, a store's refund, the sweeper, a catalog change, the freezes and monitors
+# themselves, and the expiries that close a hold or a trade on its own terms.
+CORRECTIONS: frozenset[type[Command]] = frozenset(
+    # ExpireLots: the expirer's, like a hold's expiry (`outcome == "expire"` below)
+    {Reverse, StoreRefund, Sweep, ApplyCatalog, PlaceFreeze, LiftFreeze, DefineMonitor, ExpireLots}
+)
+
+
+def corrects(command: Command) -> bool:
+    """True for a command no freeze refuses."""
+    return type(command) in CORRECTIONS or getattr(command, "outcome", None) == "expire"

@@ -130,6 +130,8 @@ class Job(Generic[R]):
     finish: Callable[[], None] = _nothing
     metadata: dict[str, Any] = field(default_factory=dict)  # stored with its events
     caller: str | None = None  # None: the scope sends its own commands
+    # An operator's or the system's correction, which no freeze refuses (service/handlers.py).
+    correction: bool = False
 
     def idempotency(self) -> Key | None:
         """Where the job's key is stored and looked up: (caller, scope, key); None without one."""

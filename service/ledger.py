@@ -12,6 +12,7 @@ from domain import accounts, expiry
 from domain.assets import Catalog
 from domain.commands import Command, EconomyRules
 from domain.events import CatalogApplied
+from domain.freezes import FreezeIndex
 from domain.ledger import Decision
 from domain.ports import EventStore
 from domain.roles import Roles
@@ -21,7 +22,7 @@ from service import treasury
 from service.catalog import holdings
 from service.context import Context
 from service.group import GroupCommitter
-from service.handlers import HANDLERS
+from service.handlers import HANDLERS, corrects
 from service.job import Heads, Job, Outcome, Sender
 from service.pipeline import Pipeline, count, utc_now
 from service.shards import ShardPicker
@@ -95,6 +96,10 @@ class LedgerService:
         if head is not None and isinstance(head.event, CatalogApplied):
             self.use_catalog(head.event.catalog)
 
+    def use_freezes(self, freezes: FreezeIndex) -> None:
+        """Refuse from now on what `freezes` stop (the follower's copy, infra/freeze_store.py)."""
+        self.pipeline.freezes = freezes
+
     @property
     def rules(self) -> EconomyRules:
         """The economy's numbers (the shard count as genesis funded it)."""
@@ -138,6 +143,7 @@ class LedgerService:
         except KeyError:
             raise TypeError(f"no handler for {type(command).__name__}") from None
         job = with_lots(build(self.ctx, command, key, caller), self.ctx)
+        job.correction = corrects(command)
         if caller.id is not None and caller.id != job.scope and job.caller is None:
             job.caller = caller.id
             job.metadata["actor"] = caller.id

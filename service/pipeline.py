@@ -20,6 +20,8 @@ import structlog
 
 from domain import accounts
 from domain.errors import DomainError, StreamVersionConflict
+from domain.freezes import NO_FREEZES, FreezeIndex, blocking, refusal
+from domain.ledger import Decision
 from domain.metadata import check_metadata, stamp
 from domain.ports import EventStore, IdempotencyRace, IdempotencyRecord, Key, Session, Write
 from infra import ids, metrics
@@ -74,6 +76,7 @@ class Pipeline:
         self.on_commit = on_commit
         self.conflict_retries = 0
         self.committer: Committer | None = None
+        self.freezes: FreezeIndex = NO_FREEZES  # what operators froze (service/freezes.py)
 
     async def run(self, job: Job[R]) -> R:
         """The job's result, or its DomainError; counted, and bound to the request's log line."""
@@ -248,7 +251,9 @@ class Pipeline:
                 if earlier != digest:
                     raise reused(key[2])
                 return Outcome(result=plan.outcomes[index].result, replayed=True)
+            self._refuse_frozen(job)
             decision, result = await job.decide(heads)
+            self._refuse_frozen(job, decision)
         except DomainError as error:
             return Outcome(error=error)
         if not decision.appends:
@@ -268,6 +273,16 @@ class Pipeline:
             Write(appends=decision.appends, metadata=meta, record=kept, login=job.login)
         )
         return Outcome(result=result, written=True)
+
+    def _refuse_frozen(self, job: Job[Any], decision: Decision | None = None) -> None:
+        """Refuse (423 `frozen`) a job a freeze stops: its acting player before it decides,
+        then what its decision would move (domain/freezes.py); corrections always pass."""
+        freezes = self.freezes
+        if not freezes or job.correction:
+            return
+        found = freezes.of("player", job.scope) if decision is None else blocking(freezes, decision)
+        if found is not None:
+            raise refusal(found)
 
 
 def count(job: Job[Any], outcome: Outcome) -> None:

@@ -39,6 +39,7 @@ from api.http.text_guard import text_guard_middleware
 from api.ops.admin import AdminController
 from api.ops.catalog import CatalogAdminController
 from api.ops.escrow import EscrowController
+from api.ops.freezes import FreezeController, MonitorController
 from api.ops.health import HealthController
 from api.ops.monitoring import OpsController
 from api.ops.projectors import AdminToolsController
@@ -55,6 +56,7 @@ from infra import logging as infra_logging
 from infra.catalog_store import CatalogFollower
 from infra.config import ConfigError, Settings, load_settings
 from infra.db import create_pool
+from infra.freeze_store import FreezeFollower
 from infra.revocations import RevocationListener, connector
 from infra.roles import RolesFollower
 from infra.stores import Stores
@@ -130,6 +132,8 @@ def create_app(
             OpsController,
             AdminToolsController,
             WebhookController,
+            FreezeController,
+            MonitorController,
             console_router,
             schema_assets,
         ],
@@ -168,6 +172,9 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         # A catalog applied while running reaches this process within a second.
         catalogs = CatalogFollower(connector(parts.dsn, settings), ledger.use_catalog)
         await catalogs.start()
+        # A freeze placed or lifted by any process holds here within a second.
+        freezes = FreezeFollower(connector(parts.dsn, settings), ledger.use_freezes)
+        await freezes.start()
         app.state.pool = pool
         revocations = RevocationListener(connector(parts.dsn, settings))
         await revocations.start()
@@ -200,6 +207,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             await revocations.stop()
             await roles.stop()
             await catalogs.stop()
+            await freezes.stop()
             await pool.close()
 
     return lifespan

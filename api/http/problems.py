@@ -41,6 +41,7 @@ STATUS_BY_CATEGORY: Mapping[str, int] = {
     "not_found": 404,
     "conflict": 409,
     "rule": 422,
+    "locked": 423,
     "unavailable": 503,
 }
 

@@ -50,7 +50,7 @@ def write_route(
             summary=summary,
             description=description,
             operation_class=OptionalBody if optional else Operation,
-            responses=responses(*refuses),
+            responses=responses(*refuses, 423),  # any write may meet a freeze
             **options,
         )(handler)
 

@@ -219,7 +219,16 @@ async def test_status_shows_lag_and_the_last_error(
             await asyncio.sleep(0.02)
     async with pool.acquire() as conn:
         status = {s.name: s for s in await queries.projector_status(conn)}
-    assert set(status) == {"players", "accounts", "treasury", "history", "holds", "trades", "lots"}
+    assert set(status) == {
+        "players",
+        "accounts",
+        "treasury",
+        "history",
+        "holds",
+        "trades",
+        "lots",
+        "monitors",
+    }
     for row in status.values():
         assert row.lag_events == 1
         assert row.lag_seconds > 0

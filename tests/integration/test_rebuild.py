@@ -43,6 +43,10 @@ CANONICAL_INDEXES = {
     "rm_trades_recipient_id_idx",
     "rm_lots_pkey",
     "rm_lots_next_expires_at_idx",
+    "rm_monitors_pkey",
+    "rm_monitor_buckets_pkey",
+    "rm_monitor_firing_pkey",
+    "rm_monitor_treasury_pkey",
 }
 
 
@@ -62,7 +66,8 @@ async def test_rebuild_reproduces_the_live_models(
         assert await dump_models(pool) == live
     total = await pool.fetchval("SELECT count(*) FROM events")
     assert {r.name: r.events for r in reports} == dict.fromkeys(
-        ["players", "accounts", "treasury", "history", "holds", "trades", "lots"], total
+        ["players", "accounts", "treasury", "history", "holds", "trades", "lots", "monitors"],
+        total,
     )
     checkpoints = await pool.fetch("SELECT name, events_applied FROM projector_checkpoints")
     assert {r["name"]: r["events_applied"] for r in checkpoints} == {r.name: total for r in reports}

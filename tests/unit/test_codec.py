@@ -14,10 +14,15 @@ from domain.events import (
     Claimed,
     DebtChanged,
     Event,
+    FreezeLifted,
+    FreezePlaced,
     GiftBucket,
     GiftsSent,
     HoldPlaced,
     Leg,
+    MonitorDefined,
+    MonitorFired,
+    MonitorRule,
     PlayerRegistered,
     TradeOffered,
     TrancheChanged,
@@ -86,6 +91,36 @@ EVENTS: list[Event] = [
         occurred_at=NOW,
     ),
     DebtChanged(transfer_id="rf1", debt_after={"diamond": 70}, occurred_at=NOW),
+    FreezePlaced(
+        freeze_id="f1",
+        scope="player",
+        target="alice",
+        reason="exploit",
+        created_by="op",
+        occurred_at=NOW,
+        player_id="p1",
+    ),
+    FreezeLifted(freeze_id="f1", reason="fixed", lifted_by="op", occurred_at=NOW),
+    MonitorDefined(
+        monitor_id="m1",
+        name="farm",
+        action="freeze",
+        created_by="op",
+        occurred_at=NOW,
+        rule=MonitorRule(kind="player_inflow", window_seconds=60, threshold=100, asset="diamond"),
+    ),
+    MonitorFired(
+        monitor_id="m1",
+        name="farm",
+        action="freeze",
+        value=120,
+        position=9,
+        occurred_at=NOW,
+        rule=MonitorRule(kind="player_inflow", window_seconds=60, threshold=100, asset="diamond"),
+        player_id="p1",
+        username="alice",
+        freeze_id="f2",
+    ),
 ]
 
 
@@ -110,6 +145,10 @@ def test_stored_tags_are_explicit_strings_not_class_names() -> None:
         "hold_placed",
         "trade_offered",
         "debt_changed",
+        "freeze.placed",
+        "freeze.lifted",
+        "monitor.defined",
+        "monitor.fired",
     ]
     assert set(EVENT_TYPES) == {
         "player_registered",
@@ -121,6 +160,11 @@ def test_stored_tags_are_explicit_strings_not_class_names() -> None:
         "catalog_applied",  # issue 15: the live catalog's versions
         "trade_offered",
         "debt_changed",  # issue 17: refunded store currency already spent
+        # issue 24: freezes and monitors, tagged as the feed's and the webhooks' keys
+        "freeze.placed",
+        "freeze.lifted",
+        "monitor.defined",
+        "monitor.fired",
     }
 
 

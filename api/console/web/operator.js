@@ -12,6 +12,7 @@ import { metersText } from "./energies.js";
 import { loadFailedDeliveries } from "./webhooks.js";
 import { loadEscrow } from "./escrow.js";
 import { renderLots } from "./lots.js";
+import { loadAlerts } from "./alerts.js";
 
 const REFRESH_MS = 5000;
 const root = $('[data-section="operator"]');
@@ -284,7 +285,7 @@ function bindExplorer() {
 async function refresh() {
   const errorBox = $("[data-ops-error]", root);
   const results = await Promise.allSettled([loadEconomy(), loadRate(), loadProjectors(),
-    loadFailedDeliveries(root), loadEscrow(root)]);
+    loadFailedDeliveries(root), loadEscrow(root), loadAlerts(root)]);
   const failed = results.find((r) => r.status === "rejected");
   say(errorBox, failed ? describe(failed.reason) : "");
 }

@@ -18,6 +18,12 @@ namespace GameLedger
         public const string AdminEconomyTransfersPerMinute = "/admin/economy/transfers-per-minute";
         /// <summary>GET /admin/escrow</summary>
         public const string AdminEscrow = "/admin/escrow";
+        /// <summary>GET POST /admin/freezes</summary>
+        public const string AdminFreezes = "/admin/freezes";
+        /// <summary>POST /admin/freezes/{freeze_id}/lift</summary>
+        public const string AdminFreezesFreezeIdLift = "/admin/freezes/{freeze_id}/lift";
+        /// <summary>GET POST /admin/monitors</summary>
+        public const string AdminMonitors = "/admin/monitors";
         /// <summary>GET /admin/players/{username}</summary>
         public const string AdminPlayersUsername = "/admin/players/{username}";
         /// <summary>GET /admin/players/{username}/balance</summary>
