@@ -12,6 +12,7 @@ from typing import Any
 
 from domain.commands import (
     ApplyCatalog,
+    ClawbackStep,
     CloseHold,
     CloseTrade,
     Command,
@@ -23,6 +24,7 @@ from domain.commands import (
     Reverse,
     Settle,
     SignUp,
+    StartClawback,
     StoreCredit,
     StoreRefund,
     Sweep,
@@ -30,6 +32,7 @@ from domain.commands import (
     UseItem,
 )
 from service.catalog import apply
+from service.clawback import clawback_step, start_clawback
 from service.close_hold import close_hold
 from service.close_trade import close_trade
 from service.context import Context
@@ -67,4 +70,6 @@ HANDLERS: dict[type[Command], Handler] = {
     Reverse: reverse,
     Sweep: sweep,
     ApplyCatalog: apply,
+    StartClawback: start_clawback,
+    ClawbackStep: clawback_step,
 }

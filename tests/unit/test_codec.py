@@ -121,6 +121,10 @@ def test_stored_tags_are_explicit_strings_not_class_names() -> None:
         "catalog_applied",  # issue 15: the live catalog's versions
         "trade_offered",
         "debt_changed",  # issue 17: refunded store currency already spent
+        # issue 24: a clawback's list, its steps and its end
+        "clawback_started",
+        "clawback_stepped",
+        "clawback_finished",
     }
 
 
