@@ -49,7 +49,7 @@ class Progress(msgspec.Struct, frozen=True, kw_only=True):
     skipped: int = 0
     refused: int = 0
     debt_created: dict[str, int] = msgspec.field(default_factory=dict)
-    finished: str | None = None  # "done" | "failed" once finished
+    finished: Literal["done", "failed"] | None = None  # once finished
 
 
 class Effect(msgspec.Struct, frozen=True, kw_only=True):

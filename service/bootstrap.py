@@ -58,8 +58,8 @@ def bootstrap(
 def writers(
     overdue: Callable[[asyncpg.Pool], Overdue], ledger: LedgerService | None = None
 ) -> Callable[..., Awaitable[None]]:
-    """The sweeper, the expirer and the clawback runner, run together under the projector runner's leadership (as
-    its `RunnerOptions.sweeper`, projections/runner.py).
+    """The sweeper, the expirer and the clawback runner, run together under the projector
+    runner's leadership (as its `RunnerOptions.sweeper`, projections/runner.py).
 
     `overdue` builds the expirer's port over the runner's pool (the read side's implementation,
     injected by whoever composes the process). Given the process's `ledger` (the app's), they

@@ -4,7 +4,7 @@ stream, with the step on the clawback's stream in the same transaction (domain/c
 The runner (service/clawback_runner.py) sends the steps in order, and again after a restart."""
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import asyncpg
 import msgspec
@@ -200,7 +200,7 @@ class Status(msgspec.Struct, frozen=True, kw_only=True):
     """A clawback as its stream's head tells it."""
 
     clawback_id: str
-    status: str  # "running" | "done" | "failed"
+    status: Literal["running", "done", "failed"]
     done: int
     total: int
     skipped: int
@@ -218,10 +218,12 @@ async def dry_run(ledger: "LedgerService", f: ClawbackFilter) -> DryRun:
     async with ledger.pool.acquire() as conn:
         heads = await eventstore.latest_many(conn, streams)
         firsts = [await eventstore.read_at(conn, s, 1) for s in streams]
-    balances = {p: player_state(p, heads.get(s)).balances for p, s in zip(players, streams)}
+    balances = {
+        p: player_state(p, heads.get(s)).balances for p, s in zip(players, streams, strict=False)
+    }
     names = {
         p: e.event.username
-        for p, e in zip(players, firsts)
+        for p, e in zip(players, firsts, strict=False)
         if e is not None and isinstance(e.event, PlayerRegistered)
     }
     return DryRun(

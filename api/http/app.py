@@ -38,6 +38,7 @@ from api.http.services import DEPENDENCIES, Services
 from api.http.text_guard import text_guard_middleware
 from api.ops.admin import AdminController
 from api.ops.catalog import CatalogAdminController
+from api.ops.clawbacks import ClawbackController
 from api.ops.escrow import EscrowController
 from api.ops.health import HealthController
 from api.ops.monitoring import OpsController
@@ -124,6 +125,7 @@ def create_app(
             ItemUseController,
             CatalogAdminController,
             AdminController,
+            ClawbackController,
             BatchController,
             OpsController,
             AdminToolsController,

@@ -50,7 +50,8 @@ def write_route(
             summary=summary,
             description=description,
             operation_class=OptionalBody if optional else Operation,
-            responses=responses(*refuses),
+            # `answers`: other successes it documents beside `status_code` (a dry run's 200)
+            responses={**responses(*refuses), **options.pop("answers", {})},
             **options,
         )(handler)
 

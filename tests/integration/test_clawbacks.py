@@ -115,7 +115,8 @@ async def test_the_dry_run_writes_nothing_and_matches_the_run(
     await audit()
     # what the player owes is repaid by the next credit, through the existing mechanism
     await ledger.handle(TopUp(player_id=ann, amount=100))
-    assert await debt(pool, ann) == {} and (await wallet(pool, ann))["diamond"] == 5
+    assert await debt(pool, ann) == {}
+    assert (await wallet(pool, ann))["diamond"] == 5
 
 
 async def test_a_runner_stopped_between_reversals_resumes_without_reversing_twice(
@@ -132,7 +133,8 @@ async def test_a_runner_stopped_between_reversals_resumes_without_reversing_twic
     with pytest.raises(asyncio.CancelledError):
         await runner
     halfway = await status(pool, clawback)
-    assert halfway.status == "running" and 1 <= halfway.done < 5
+    assert halfway.status == "running"
+    assert 1 <= halfway.done < 5
     # a restarted runner reads its place from the stream's head
     assert await work_clawback(pool, ledger, stream) == 5 - halfway.done
     assert await work_clawback(pool, ledger, stream) == 0
