@@ -42,6 +42,7 @@ _PLUGINS = (
     "cli.admin",
     "cli.balance",
     "cli.catalog",
+    "cli.clawback",
     "cli.receipts",
     "cli.tooling",
 )

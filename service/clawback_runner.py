@@ -10,6 +10,7 @@ every tick it reads the open clawbacks and each one's head from the log.
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import asyncpg
 import structlog
@@ -18,6 +19,7 @@ from domain.clawback import progress_of
 from domain.commands import ClawbackStep
 from domain.events import ClawbackStarted
 from infra import clawback_reads, eventstore
+from service.clawback import Stepped
 from service.job import Sender
 from service.ledger import LedgerService
 from service.sweeper import Elector
@@ -27,9 +29,14 @@ _log = structlog.get_logger(__name__)
 
 
 async def work_clawback(
-    pool: asyncpg.Pool, ledger: LedgerService, stream: str, stop: asyncio.Event | None = None
+    pool: asyncpg.Pool,
+    ledger: LedgerService,
+    stream: str,
+    stop: asyncio.Event | None = None,
+    on_step: Callable[[Stepped], None] | None = None,
 ) -> int:
-    """Send the clawback's remaining steps in order (until `stop`); how many were sent."""
+    """Send the clawback's remaining steps in order (until `stop`), telling `on_step` of each;
+    how many were sent."""
     async with pool.acquire() as conn:
         first = await eventstore.read_at(conn, stream, 1)
         head = await eventstore.latest(conn, stream)
@@ -49,8 +56,10 @@ async def work_clawback(
             reason=started.reason,
             actor=started.actor,
         )
-        await ledger.handle(step, caller=Sender(started.actor, "admin"))
+        stepped = await ledger.handle(step, caller=Sender(started.actor, "admin"))
         sent += 1
+        if on_step is not None:
+            on_step(stepped)
     return sent
 
 

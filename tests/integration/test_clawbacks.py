@@ -1,10 +1,12 @@
 """Clawbacks on a real database: the dry run, the run, resuming it, and overlapping ones."""
 
 import asyncio
+import json
 
 import asyncpg
 import pytest
 
+from cli.main import build_parser
 from domain import accounts
 from domain.clawback_errors import InvalidClawbackFilter, NothingToClawBack, UnknownClawback
 from domain.commands import Grant, Purchase, SignUp, StartClawback, TopUp
@@ -13,6 +15,7 @@ from domain.errors import UnknownPlayer
 from domain.events import ClawbackFilter
 from domain.state import player_state
 from infra import eventstore
+from infra.config import load_settings
 from service.clawback import dry_run, status
 from service.clawback_runner import work_clawback
 from service.job import Sender
@@ -192,3 +195,64 @@ async def test_refusals(ledger: LedgerService, pool: asyncpg.Pool) -> None:
         await start(ledger, ClawbackFilter(metadata={"campaign": "none"}), "e")
     with pytest.raises(UnknownClawback):
         await status(pool, "no-such-clawback")
+
+
+async def cli(dsn: str, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run `gameledger ARGV` on `dsn`: its exit status, stdout and stderr."""
+    args = build_parser().parse_args(argv)
+    args.settings = load_settings({})
+    capsys.readouterr()
+    code = await args.func(args, dsn)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+async def test_the_command_line_dry_runs_then_claws_back(
+    ledger: LedgerService, db_dsn: str, pool: asyncpg.Pool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ann, _ = await exploit(ledger)
+    flags = ("--filter", "code=grant", "--filter", "meta.campaign=bug", "--reason", "exploit")
+    code, out, _ = await cli(db_dsn, capsys, "clawback", *flags, "--dry-run")
+    assert code == 0
+    assert json.loads(out) == {
+        "transfers": 5,
+        "players": 2,
+        "effects": [
+            {"player": "ann", "asset": "diamond", "reverse": 120, "debt": 95},
+            {"player": "bob", "asset": "diamond", "reverse": 80, "debt": 0},
+        ],
+    }
+    code, out, _ = await cli(db_dsn, capsys, "clawback", *flags)
+    summary = json.loads(out)
+    assert code == 0
+    assert {k: summary[k] for k in ("status", "done", "total", "debtCreated")} == {
+        "status": "done",
+        "done": 5,
+        "total": 5,
+        "debtCreated": {"diamond": 95},
+    }
+    assert await debt(pool, ann) == {"diamond": 95}
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (("--filter", "colour=red"), "--filter colour: unknown"),
+        (("--filter", "code"), "expected KEY=VALUE"),
+        (("--filter", "from=yesterday"), "an RFC 3339 time"),
+        (("--filter", "code=gift"), "a clawback reverses only"),
+        (("--filter", "player=nobody"), "there is no player named 'nobody'"),
+    ],
+)
+async def test_the_command_line_refuses_in_one_line(
+    ledger: LedgerService,
+    db_dsn: str,
+    capsys: pytest.CaptureFixture[str],
+    flags: tuple[str, ...],
+    said: str,
+) -> None:
+    code, out, err = await cli(db_dsn, capsys, "clawback", *flags, "--reason", "r")
+    assert code != 0
+    assert out == ""
+    assert err.count("\n") == 1
+    assert said in err
