@@ -43,6 +43,7 @@ _PLUGINS = (
     "cli.balance",
     "cli.catalog",
     "cli.clawback",
+    "cli.whatif",
     "cli.receipts",
     "cli.tooling",
 )

@@ -45,6 +45,7 @@ from api.ops.monitoring import OpsController
 from api.ops.projectors import AdminToolsController
 from api.ops.store_notifications import ReceiptAdminController, StoreNotificationController
 from api.ops.webhooks import WebhookController
+from api.ops.whatif import WhatIfController
 from api.player.accounts import AccountController
 from api.player.catalog import CatalogController, ItemUseController
 from api.player.players import PlayerController
@@ -126,6 +127,7 @@ def create_app(
             CatalogAdminController,
             AdminController,
             ClawbackController,
+            WhatIfController,
             BatchController,
             OpsController,
             AdminToolsController,

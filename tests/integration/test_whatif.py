@@ -1,6 +1,7 @@
 """A what-if on the example catalog (catalog.json) with gold coins at twice the price: its
 numbers match the hand computation below, and it writes nothing."""
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -8,10 +9,12 @@ import asyncpg
 import msgspec
 import pytest
 
+from cli.main import build_parser
 from domain.assets import Catalog, CatalogItem
 from domain.commands import EconomyRules, Purchase, SignUp, TopUp, UseItem
 from domain.whatif import Pair
 from infra.catalog import load_catalog
+from infra.config import load_settings
 from projections.whatif import what_if
 from service.job import Sender
 from service.ledger import LedgerService
@@ -92,3 +95,38 @@ async def test_only_the_window_is_replayed(example: LedgerService, pool: asyncpg
     [diamond] = report.currencies
     assert diamond.granted == Pair(now=0, candidate=0)
     assert diamond.spent == Pair(now=30, candidate=60)
+
+
+async def test_the_command_line_writes_one_self_contained_page(
+    example: LedgerService,
+    db_dsn: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ann = await player(example, "ann", 100)
+    await example.handle(Purchase(player_id=ann, item="gold_coin", quantity=3))
+    candidate, page = tmp_path / "new.json", tmp_path / "report.html"
+    candidate.write_bytes(msgspec.json.encode(doubled(EXAMPLE, "gold_coin")))
+    args = build_parser().parse_args(["whatif", "--catalog", str(candidate), "--html", str(page)])
+    args.settings = load_settings({"CATALOG_FILE": str(Path(__file__).parents[2] / "catalog.json")})
+    assert await args.func(args, db_dsn) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["currencies"][0]["spent"] == {"now": 30, "candidate": 60}
+    html = page.read_text()
+    assert "<svg" in html
+    assert "<polyline" in html
+    assert "<script" not in html
+    assert "http" not in html.replace("http-equiv", "")
+
+
+async def test_the_command_line_refuses_a_bad_catalog_in_one_line(
+    db_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"items": "none"}')
+    args = build_parser().parse_args(["whatif", "--catalog", str(broken)])
+    args.settings = load_settings({})
+    assert await args.func(args, db_dsn) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gameledger: the catalog is refused")
+    assert err.count("\n") == 1
