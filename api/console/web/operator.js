@@ -10,6 +10,7 @@ import { describe } from "./problems.js";
 import { kindLabel, movedChips, movedFor, stateText } from "./ledger-view.js";
 import { loadFailedDeliveries } from "./webhooks.js";
 import { loadEscrow } from "./escrow.js";
+import { initWhatIf } from "./whatif.js";
 
 const REFRESH_MS = 5000;
 const root = $('[data-section="operator"]');
@@ -286,6 +287,7 @@ export function initOperator() {
   bindButton($("[data-audit-run]", root), runAudit, $("[data-audit-error]", root));
   bindButton($("[data-ops-refresh]", root), refresh, $("[data-ops-error]", root));
   bindExplorer();
+  initWhatIf(root);
 }
 
 /** Show the dashboard and keep it fresh while it is on screen. */
