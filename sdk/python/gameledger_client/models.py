@@ -169,6 +169,59 @@ class CatalogResponse(Model, kw_only=True):
     version: int = 0
 
 
+class ClawbackAccepted(Model, kw_only=True):
+    clawback_id: str
+    status: Literal["running"]
+    total: int
+
+
+class ClawbackDryRun(Model, kw_only=True):
+    effects: list[ClawbackEffect]
+    players: int
+    transfers: int
+
+
+class ClawbackEffect(Model, kw_only=True):
+    asset: str
+    debt: int
+    player: str
+    reverse: int
+
+
+class ClawbackFilterBody(Model, kw_only=True):
+    asset: str | None = None
+    code: str | None = None
+    from_: datetime | None = None
+    metadata: dict[str, str] | None = None
+    players: list[str] | None = None
+    to: datetime | None = None
+
+
+class ClawbackRequest(Model, kw_only=True):
+    dry_run: bool = False
+    filter: ClawbackFilterBody
+    reason: str
+
+
+class ClawbackStatus(Model, kw_only=True):
+    clawback_id: str
+    debt_created: dict[str, int]
+    done: int
+    # Could not be reversed (status `failed`)
+    refused: int
+    # Already reversed by someone else
+    skipped: int
+    status: Literal["running", "done", "failed"]
+    total: int
+
+
+class CurrencyReport(Model, kw_only=True):
+    currency: str
+    granted: Pair
+    net_supply_change: Pair
+    spent: Pair
+
+
 class CurrencyView(Model, kw_only=True):
     code: str
     name: str
@@ -293,6 +346,12 @@ class HoldResponse(Model, kw_only=True):
     status: Literal["pending", "captured", "voided", "expired"]
 
 
+class ItemReport(Model, kw_only=True):
+    bought: Pair
+    item: str
+    unaffordable: int
+
+
 class Leg(Model, kw_only=True):
     account: str
     amount: int
@@ -328,6 +387,11 @@ class NotificationAnswer(Model, kw_only=True):
 class OnUseView(Model, kw_only=True):
     drops: list[DropOdds] | None = None
     grants: dict[str, int] | None = None
+
+
+class Pair(Model, kw_only=True):
+    candidate: int
+    now: int
 
 
 class PayoutItem(Model, kw_only=True):
@@ -543,6 +607,12 @@ class SignupResponse(Model, kw_only=True):
     username: str
 
 
+class SupplyPoint(Model, kw_only=True):
+    at: datetime
+    candidate: int
+    now: int
+
+
 class TopUpRequest(Model, kw_only=True):
     # Diamonds, at most TOP_UP_MAX (10000)
     amount: int = 100
@@ -686,3 +756,18 @@ class WebhookRequest(Model, kw_only=True):
     # Where deliveries begin: "end" (default), "beginning" or a log position
     from_: Literal["beginning", "end"] | int = "end"
     url: str
+
+
+class WhatIfRequest(Model, kw_only=True):
+    catalog: dict[str, Any]
+    from_: datetime | None = None
+    to: datetime | None = None
+
+
+class WhatIfResponse(Model, kw_only=True):
+    currencies: list[CurrencyReport]
+    items: list[ItemReport]
+    purchases: int
+    supply: dict[str, list[SupplyPoint]]
+    transfers: int
+    uses: int

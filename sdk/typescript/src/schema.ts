@@ -38,6 +38,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/clawbacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claw back every transfer a filter matches
+         * @description Each matching transfer (of a grant, top-up, purchase, referral bonus or item use, not
+         *     reversed yet) is reversed exactly once; what the player no longer holds becomes their
+         *     debt, repaid by their next credits. 202 with the clawback's id: the runner works it in
+         *     the background and resumes after a restart. With `dryRun`, 200 with what it would do,
+         *     writing nothing.
+         */
+        post: operations["AdminClawbacksStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/clawbacks/{clawback_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A clawback's progress */
+        get: operations["AdminClawbacksClawbackIdProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/economy": {
         parameters: {
             query?: never;
@@ -345,6 +386,23 @@ export interface paths {
         put?: never;
         /** Rotate the secret */
         post: operations["AdminWebhooksEndpointIdRotateSecretRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/whatif": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replay the recorded demand under a candidate catalog */
+        post: operations["AdminWhatifWhatif"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1136,6 +1194,67 @@ export interface components {
             /** @default 0 */
             version?: number;
         };
+        /** ClawbackAccepted */
+        ClawbackAccepted: {
+            clawbackId: string;
+            /** @constant */
+            status: "running";
+            total: number;
+        };
+        /** ClawbackDryRun */
+        ClawbackDryRun: {
+            effects: components["schemas"]["ClawbackEffect"][];
+            players: number;
+            transfers: number;
+        };
+        /** ClawbackEffect */
+        ClawbackEffect: {
+            asset: string;
+            debt: number;
+            player: string;
+            reverse: number;
+        };
+        /** ClawbackFilterBody */
+        ClawbackFilterBody: {
+            asset?: string | null;
+            /** @example grant */
+            code?: string | null;
+            from?: string | null;
+            metadata?: {
+                [key: string]: string;
+            };
+            players?: string[];
+            to?: string | null;
+        };
+        /** ClawbackRequest */
+        ClawbackRequest: {
+            /** @default false */
+            dryRun?: boolean;
+            filter: components["schemas"]["ClawbackFilterBody"];
+            reason: string;
+        };
+        /** ClawbackStatus */
+        ClawbackStatus: {
+            clawbackId: string;
+            debtCreated: {
+                [key: string]: number;
+            };
+            done: number;
+            /** @description Could not be reversed (status `failed`) */
+            refused: number;
+            /** @description Already reversed by someone else */
+            skipped: number;
+            /** @enum {string} */
+            status: "running" | "done" | "failed";
+            total: number;
+        };
+        /** CurrencyReport */
+        CurrencyReport: {
+            currency: string;
+            granted: components["schemas"]["Pair"];
+            netSupplyChange: components["schemas"]["Pair"];
+            spent: components["schemas"]["Pair"];
+        };
         /** CurrencyView */
         CurrencyView: {
             code: string;
@@ -1307,6 +1426,12 @@ export interface components {
             /** @enum {string} */
             status: "pending" | "captured" | "voided" | "expired";
         };
+        /** ItemReport */
+        ItemReport: {
+            bought: components["schemas"]["Pair"];
+            item: string;
+            unaffordable: number;
+        };
         /** Leg */
         Leg: {
             account: string;
@@ -1353,6 +1478,11 @@ export interface components {
             grants?: {
                 [key: string]: number;
             } | null;
+        };
+        /** Pair */
+        Pair: {
+            candidate: number;
+            now: number;
         };
         /** PayoutItem */
         PayoutItem: {
@@ -1682,6 +1812,13 @@ export interface components {
             userId: string;
             username: string;
         };
+        /** SupplyPoint */
+        SupplyPoint: {
+            /** Format: date-time */
+            at: string;
+            candidate: number;
+            now: number;
+        };
         /** TopUpRequest */
         TopUpRequest: {
             /**
@@ -1944,6 +2081,25 @@ export interface components {
             from?: ("beginning" | "end") | number;
             url: string;
         };
+        /** WhatIfRequest */
+        WhatIfRequest: {
+            catalog: {
+                [key: string]: unknown;
+            };
+            from?: string | null;
+            to?: string | null;
+        };
+        /** WhatIfResponse */
+        WhatIfResponse: {
+            currencies: components["schemas"]["CurrencyReport"][];
+            items: components["schemas"]["ItemReport"][];
+            purchases: number;
+            supply: {
+                [key: string]: components["schemas"]["SupplyPoint"][];
+            };
+            transfers: number;
+            uses: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -2075,6 +2231,185 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminClawbacksStart: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key (1-128 printable ASCII characters) that makes the write idempotent: a retry with the same key and body returns the first answer without a second effect; the same key with another body is refused (422 idempotency-key-reused). */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClawbackRequest"];
+            };
+        };
+        responses: {
+            /** @description The dry run (`dryRun`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClawbackDryRun"];
+                };
+            };
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    "X-Content-Type-Options"?: string;
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClawbackAccepted"] | components["schemas"]["ClawbackDryRun"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminClawbacksClawbackIdProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clawback_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    "X-Content-Type-Options"?: string;
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClawbackStatus"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3355,6 +3690,86 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminWhatifWhatif: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WhatIfRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    "X-Content-Type-Options"?: string;
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatIfResponse"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -696,6 +696,302 @@ namespace GameLedger
         }
     }
 
+    public sealed partial class ClawbackAccepted : IJsonObject
+    {
+        public string ClawbackId { get; set; }
+        public string Status { get; set; }
+        public long Total { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ClawbackAccepted FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ClawbackAccepted");
+            if (o == null) return null;
+            var r = new ClawbackAccepted();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "clawbackId": r.ClawbackId = Json.ToStr(pair.Value); break;
+                    case "status": r.Status = Json.ToStr(pair.Value); break;
+                    case "total": r.Total = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["clawbackId"] = ClawbackId;
+            o["status"] = Status;
+            o["total"] = Total;
+            return o;
+        }
+    }
+
+    public sealed partial class ClawbackDryRun : IJsonObject
+    {
+        public List<ClawbackEffect> Effects { get; set; }
+        public long Players { get; set; }
+        public long Transfers { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ClawbackDryRun FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ClawbackDryRun");
+            if (o == null) return null;
+            var r = new ClawbackDryRun();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "effects": r.Effects = Json.ToList(pair.Value, x0 => ClawbackEffect.FromJson(x0)); break;
+                    case "players": r.Players = Json.ToLong(pair.Value); break;
+                    case "transfers": r.Transfers = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["effects"] = Effects;
+            o["players"] = Players;
+            o["transfers"] = Transfers;
+            return o;
+        }
+    }
+
+    public sealed partial class ClawbackEffect : IJsonObject
+    {
+        public string Asset { get; set; }
+        public long Debt { get; set; }
+        public string Player { get; set; }
+        public long Reverse { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ClawbackEffect FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ClawbackEffect");
+            if (o == null) return null;
+            var r = new ClawbackEffect();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "asset": r.Asset = Json.ToStr(pair.Value); break;
+                    case "debt": r.Debt = Json.ToLong(pair.Value); break;
+                    case "player": r.Player = Json.ToStr(pair.Value); break;
+                    case "reverse": r.Reverse = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["asset"] = Asset;
+            o["debt"] = Debt;
+            o["player"] = Player;
+            o["reverse"] = Reverse;
+            return o;
+        }
+    }
+
+    public sealed partial class ClawbackFilterBody : IJsonObject
+    {
+        public string Asset { get; set; }
+        public string Code { get; set; }
+        public string From { get; set; }
+        public Dictionary<string, string> Metadata { get; set; }
+        public List<string> Players { get; set; }
+        public string To { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ClawbackFilterBody FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ClawbackFilterBody");
+            if (o == null) return null;
+            var r = new ClawbackFilterBody();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "asset": r.Asset = Json.ToStr(pair.Value); break;
+                    case "code": r.Code = Json.ToStr(pair.Value); break;
+                    case "from": r.From = Json.ToStr(pair.Value); break;
+                    case "metadata": r.Metadata = Json.ToMap(pair.Value, x0 => Json.ToStr(x0)); break;
+                    case "players": r.Players = Json.ToList(pair.Value, x0 => Json.ToStr(x0)); break;
+                    case "to": r.To = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            if (Asset != null) o["asset"] = Asset;
+            if (Code != null) o["code"] = Code;
+            if (From != null) o["from"] = From;
+            if (Metadata != null) o["metadata"] = Metadata;
+            if (Players != null) o["players"] = Players;
+            if (To != null) o["to"] = To;
+            return o;
+        }
+    }
+
+    public sealed partial class ClawbackRequest : IJsonObject
+    {
+        public bool? DryRun { get; set; }
+        public ClawbackFilterBody Filter { get; set; }
+        public string Reason { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ClawbackRequest FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ClawbackRequest");
+            if (o == null) return null;
+            var r = new ClawbackRequest();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "dryRun": r.DryRun = Json.ToNullableBool(pair.Value); break;
+                    case "filter": r.Filter = ClawbackFilterBody.FromJson(pair.Value); break;
+                    case "reason": r.Reason = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            if (DryRun != null) o["dryRun"] = DryRun;
+            o["filter"] = Filter;
+            o["reason"] = Reason;
+            return o;
+        }
+    }
+
+    public sealed partial class ClawbackStatus : IJsonObject
+    {
+        /// <summary>The values of <see cref="Status"/>.</summary>
+        public static class StatusValues
+        {
+            public const string Running = "running";
+            public const string Done = "done";
+            public const string Failed = "failed";
+        }
+
+        public string ClawbackId { get; set; }
+        public Dictionary<string, long> DebtCreated { get; set; }
+        public long Done { get; set; }
+        /// <summary>Could not be reversed (status `failed`)</summary>
+        public long Refused { get; set; }
+        /// <summary>Already reversed by someone else</summary>
+        public long Skipped { get; set; }
+        public string Status { get; set; }
+        public long Total { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ClawbackStatus FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ClawbackStatus");
+            if (o == null) return null;
+            var r = new ClawbackStatus();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "clawbackId": r.ClawbackId = Json.ToStr(pair.Value); break;
+                    case "debtCreated": r.DebtCreated = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
+                    case "done": r.Done = Json.ToLong(pair.Value); break;
+                    case "refused": r.Refused = Json.ToLong(pair.Value); break;
+                    case "skipped": r.Skipped = Json.ToLong(pair.Value); break;
+                    case "status": r.Status = Json.ToStr(pair.Value); break;
+                    case "total": r.Total = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["clawbackId"] = ClawbackId;
+            o["debtCreated"] = DebtCreated;
+            o["done"] = Done;
+            o["refused"] = Refused;
+            o["skipped"] = Skipped;
+            o["status"] = Status;
+            o["total"] = Total;
+            return o;
+        }
+    }
+
+    public sealed partial class CurrencyReport : IJsonObject
+    {
+        public string Currency { get; set; }
+        public Pair Granted { get; set; }
+        public Pair NetSupplyChange { get; set; }
+        public Pair Spent { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static CurrencyReport FromJson(object json)
+        {
+            var o = Json.ToObject(json, "CurrencyReport");
+            if (o == null) return null;
+            var r = new CurrencyReport();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "currency": r.Currency = Json.ToStr(pair.Value); break;
+                    case "granted": r.Granted = Pair.FromJson(pair.Value); break;
+                    case "netSupplyChange": r.NetSupplyChange = Pair.FromJson(pair.Value); break;
+                    case "spent": r.Spent = Pair.FromJson(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["currency"] = Currency;
+            o["granted"] = Granted;
+            o["netSupplyChange"] = NetSupplyChange;
+            o["spent"] = Spent;
+            return o;
+        }
+    }
+
     public sealed partial class CurrencyView : IJsonObject
     {
         public string Code { get; set; }
@@ -1309,6 +1605,43 @@ namespace GameLedger
         }
     }
 
+    public sealed partial class ItemReport : IJsonObject
+    {
+        public Pair Bought { get; set; }
+        public string Item { get; set; }
+        public long Unaffordable { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ItemReport FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ItemReport");
+            if (o == null) return null;
+            var r = new ItemReport();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "bought": r.Bought = Pair.FromJson(pair.Value); break;
+                    case "item": r.Item = Json.ToStr(pair.Value); break;
+                    case "unaffordable": r.Unaffordable = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["bought"] = Bought;
+            o["item"] = Item;
+            o["unaffordable"] = Unaffordable;
+            return o;
+        }
+    }
+
     public sealed partial class Leg : IJsonObject
     {
         public string Account { get; set; }
@@ -1505,6 +1838,40 @@ namespace GameLedger
             var o = new Dictionary<string, object>();
             if (Drops != null) o["drops"] = Drops;
             if (Grants != null) o["grants"] = Grants;
+            return o;
+        }
+    }
+
+    public sealed partial class Pair : IJsonObject
+    {
+        public long Candidate { get; set; }
+        public long Now { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static Pair FromJson(object json)
+        {
+            var o = Json.ToObject(json, "Pair");
+            if (o == null) return null;
+            var r = new Pair();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "candidate": r.Candidate = Json.ToLong(pair.Value); break;
+                    case "now": r.Now = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["candidate"] = Candidate;
+            o["now"] = Now;
             return o;
         }
     }
@@ -2553,6 +2920,43 @@ namespace GameLedger
         }
     }
 
+    public sealed partial class SupplyPoint : IJsonObject
+    {
+        public string At { get; set; }
+        public long Candidate { get; set; }
+        public long Now { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static SupplyPoint FromJson(object json)
+        {
+            var o = Json.ToObject(json, "SupplyPoint");
+            if (o == null) return null;
+            var r = new SupplyPoint();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "at": r.At = Json.ToStr(pair.Value); break;
+                    case "candidate": r.Candidate = Json.ToLong(pair.Value); break;
+                    case "now": r.Now = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["at"] = At;
+            o["candidate"] = Candidate;
+            o["now"] = Now;
+            return o;
+        }
+    }
+
     public sealed partial class TopUpRequest : IJsonObject
     {
         /// <summary>Diamonds, at most TOP_UP_MAX (10000)</summary>
@@ -3174,6 +3578,89 @@ namespace GameLedger
             o["events"] = Events;
             if (From != null) o["from"] = From;
             o["url"] = Url;
+            return o;
+        }
+    }
+
+    public sealed partial class WhatIfRequest : IJsonObject
+    {
+        public Dictionary<string, object> Catalog { get; set; }
+        public string From { get; set; }
+        public string To { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static WhatIfRequest FromJson(object json)
+        {
+            var o = Json.ToObject(json, "WhatIfRequest");
+            if (o == null) return null;
+            var r = new WhatIfRequest();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "catalog": r.Catalog = Json.ToMap(pair.Value, x0 => x0); break;
+                    case "from": r.From = Json.ToStr(pair.Value); break;
+                    case "to": r.To = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["catalog"] = Catalog;
+            if (From != null) o["from"] = From;
+            if (To != null) o["to"] = To;
+            return o;
+        }
+    }
+
+    public sealed partial class WhatIfResponse : IJsonObject
+    {
+        public List<CurrencyReport> Currencies { get; set; }
+        public List<ItemReport> Items { get; set; }
+        public long Purchases { get; set; }
+        public Dictionary<string, List<SupplyPoint>> Supply { get; set; }
+        public long Transfers { get; set; }
+        public long Uses { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static WhatIfResponse FromJson(object json)
+        {
+            var o = Json.ToObject(json, "WhatIfResponse");
+            if (o == null) return null;
+            var r = new WhatIfResponse();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "currencies": r.Currencies = Json.ToList(pair.Value, x0 => CurrencyReport.FromJson(x0)); break;
+                    case "items": r.Items = Json.ToList(pair.Value, x0 => ItemReport.FromJson(x0)); break;
+                    case "purchases": r.Purchases = Json.ToLong(pair.Value); break;
+                    case "supply": r.Supply = Json.ToMap(pair.Value, x0 => Json.ToList(x0, x1 => SupplyPoint.FromJson(x1))); break;
+                    case "transfers": r.Transfers = Json.ToLong(pair.Value); break;
+                    case "uses": r.Uses = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["currencies"] = Currencies;
+            o["items"] = Items;
+            o["purchases"] = Purchases;
+            o["supply"] = Supply;
+            o["transfers"] = Transfers;
+            o["uses"] = Uses;
             return o;
         }
     }
