@@ -8,7 +8,7 @@ import httpx
 from litestar import Litestar
 
 from infra.config import Settings
-from tests.api.conftest import Player, account
+from tests.api.conftest import Player, account, settled
 from tests.api.test_validation import assert_problem
 
 BUG = {"code": "grant", "metadata": {"campaign": "bug"}}
@@ -21,7 +21,7 @@ def keyed(who: Player) -> dict[str, str]:
 async def exploited(
     app: Litestar, client: httpx.AsyncClient, settings: Settings, player: Player
 ) -> None:
-    """The player got 3 x 50 from a bug and spent 100 of it."""
+    """The player got 3 x 50 from a bug and spent all of it."""
     server = await account(app, client, settings, "service")
     for _ in range(3):
         body = {"player": player.username, "amount": 50, "reason": "quest"}
@@ -30,7 +30,7 @@ async def exploited(
         )
         assert granted.status_code == 201, granted.text
     bought = await client.post(
-        "/purchase", json={"item": "gold_coin", "quantity": 10}, headers=keyed(player)
+        "/purchase", json={"item": "gold_coin", "quantity": 15}, headers=keyed(player)
     )
     assert bought.status_code == 200, bought.text
 
@@ -47,7 +47,7 @@ async def test_a_dry_run_then_the_clawback_in_the_background(
     await exploited(app, client, api_settings, player)
     dry = await clawback(client, admin, {"filter": BUG, "reason": "exploit", "dryRun": True})
     assert dry.status_code == 200, dry.text
-    effect = {"player": player.username, "asset": "diamond", "reverse": 150, "debt": 100}
+    effect = {"player": player.username, "asset": "diamond", "reverse": 150, "debt": 150}
     assert dry.json() == {"transfers": 3, "players": 1, "effects": [effect]}
 
     started = await clawback(client, admin, {"filter": BUG, "reason": "exploit"})
@@ -64,9 +64,14 @@ async def test_a_dry_run_then_the_clawback_in_the_background(
         await asyncio.sleep(0.05)
     assert progress["status"] == "done"
     assert (progress["done"], progress["total"]) == (3, 3)
-    assert progress["debtCreated"] == {"diamond": 100}
+    assert progress["debtCreated"] == {"diamond": 150}
     wallet = (await client.get("/balance", headers=player.auth)).json()
-    assert wallet["balance"] == 0
+    assert (wallet["balance"], wallet["debt"]) == (0, {"diamond": 150})
+    # reversals that took nothing (all of it was spent) still claim their transfer, and the
+    # ledger's audit (read models included) holds
+    await settled(client, admin)
+    audit = (await client.post("/admin/audit", headers=admin.auth)).json()
+    assert audit["ok"], [c for c in audit["checks"] if not c["ok"]]
     # nothing left to claw back: every bug grant is reversed
     again = await clawback(client, admin, {"filter": BUG, "reason": "exploit"})
     assert_problem(again, 422, "nothing-to-claw-back")
