@@ -69,8 +69,10 @@ async def work_open(pool: asyncpg.Pool, ledger: LedgerService, stop: asyncio.Eve
         streams = await clawback_reads.open_clawbacks(conn)
     sent = 0
     for stream in streams:
-        sent += await work_clawback(pool, ledger, stream, stop)
-        _log.info("clawback worked", stream=stream, steps=sent)
+        steps = await work_clawback(pool, ledger, stream, stop)
+        if steps:
+            _log.info("clawback worked", stream=stream, steps=steps)
+        sent += steps
     return sent
 
 

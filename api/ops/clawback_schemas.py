@@ -13,14 +13,17 @@ from domain.assets import AssetCode
 Code = Annotated[str, Meta(pattern=r"^[a-z][a-z_]{0,31}$", examples=["grant"])]
 Label = Annotated[str, Meta(max_length=256)]
 
+# A time with its zone (RFC 3339): a naive one would not compare with the log's.
+Moment = Annotated[datetime, Meta(tz=True)]
+
 
 class ClawbackFilterBody(Request):
     """Which transfers: every field given must match (at least one is needed)."""
 
     code: Code | None = None
     asset: AssetCode | None = None
-    from_: datetime | None = msgspec.field(default=None, name="from")
-    to: datetime | None = None
+    from_: Moment | None = msgspec.field(default=None, name="from")
+    to: Moment | None = None
     metadata: Annotated[dict[str, Label], Meta(max_length=16)] = msgspec.field(default_factory=dict)
     players: Annotated[list[Username], Meta(max_length=1000)] = msgspec.field(default_factory=list)
 

@@ -14,6 +14,7 @@ from api.http.rooms import AdminRoom
 from api.http.schemas import Request, Response
 from api.http.sentences import of_body, sentence
 from api.http.services import Svc
+from api.ops.clawback_schemas import Moment
 from domain.assets import Catalog
 from domain.errors import CatalogRefused
 from infra import catalog_store
@@ -26,8 +27,8 @@ class WhatIfRequest(Request):
     """A candidate catalog (the `catalog.json` format) and the time window to replay."""
 
     catalog: dict[str, Any]
-    from_: datetime | None = msgspec.field(default=None, name="from")
-    to: datetime | None = None
+    from_: Moment | None = msgspec.field(default=None, name="from")
+    to: Moment | None = None
 
 
 class Pair(Response):

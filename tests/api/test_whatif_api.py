@@ -42,3 +42,9 @@ async def test_a_broken_catalog_is_refused(client: httpx.AsyncClient, admin: Pla
         "/admin/whatif", json={"catalog": {"items": "none"}}, headers=admin.auth
     )
     assert_problem(response, 422, "catalog-refused")
+
+
+async def test_a_time_without_its_zone_is_refused(client: httpx.AsyncClient, admin: Player) -> None:
+    body = {"catalog": DOUBLED, "from": "2030-01-01T00:00:00"}
+    response = await client.post("/admin/whatif", json=body, headers=admin.auth)
+    assert response.status_code == 400, response.text
