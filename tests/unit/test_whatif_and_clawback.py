@@ -1,11 +1,15 @@
 """The pure parts of issue 24: a clawback's legs with debt, a what-if's re-weighted rolls."""
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from domain.assets import Drop, OnUse
-from domain.clawback import take_back
+from domain.clawback import check_filter, effects, matches, take_back
+from domain.clawback_errors import InvalidClawbackFilter
 from domain.details import PurchaseDetails
-from domain.events import Leg
+from domain.events import ClawbackFilter, Leg, Transferred
 from domain.whatif import option_of, reweigh
 from infra.catalog import load_catalog
 
@@ -46,3 +50,46 @@ def test_the_price_option_a_purchase_chose_is_found_by_what_it_paid() -> None:
     paid = PurchaseDetails(item="treasure_box", quantity=2, paid={"diamond": 40, "star": 300})
     assert option_of(box, paid) == 2
     assert option_of(box, PurchaseDetails(item="treasure_box", quantity=1, paid={"star": 400})) == 1
+
+
+def grant(at: datetime, metadata: dict[str, str], *, mirror: bool = False) -> Transferred:
+    legs = (Leg("treasury:shard:0", "diamond", -50), Leg(ME, "diamond", 50))
+    return Transferred(
+        transfer_id="t1", code="grant", legs=legs, state_after={"diamond": 50},
+        occurred_at=at, metadata=metadata, mirror=mirror,
+    )  # fmt: skip
+
+
+def test_a_filter_takes_a_transfer_only_when_every_field_matches() -> None:
+    noon = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    spring = grant(noon, {"campaign": "spring", "server": "eu"})
+    assert matches(ClawbackFilter(code="grant", metadata={"campaign": "spring"}), spring)
+    assert not matches(ClawbackFilter(code="top_up"), spring)
+    assert not matches(ClawbackFilter(metadata={"campaign": "summer"}), spring)
+    assert not matches(ClawbackFilter(asset="star"), spring)
+    assert matches(ClawbackFilter(from_=noon, to=noon + timedelta(seconds=1)), spring)
+    assert not matches(ClawbackFilter(to=noon), spring)  # `to` is exclusive
+    assert not matches(ClawbackFilter(code="grant"), grant(noon, {}, mirror=True))
+
+
+def test_the_dry_run_of_a_purchase_gives_the_price_back_and_owes_the_used_coin() -> None:
+    bought = Transferred(
+        transfer_id="t2", code="purchase", occurred_at=datetime(2026, 5, 1, tzinfo=UTC),
+        legs=(Leg(ME, "diamond", -10), Leg("treasury:inflow", "diamond", 10),
+              Leg("issuer:gold_coin", "gold_coin", -1), Leg(ME, "gold_coin", 1)),
+        state_after={"diamond": 0, "gold_coin": 1},
+    )  # fmt: skip
+    seen = effects({"p1": {"diamond": 0, "gold_coin": 0}}, [("p1", bought)], {"p1": "ann"})
+    assert {(e.asset, e.reverse, e.debt) for e in seen} == {
+        ("diamond", -10, 0),
+        ("gold_coin", 1, 1),
+    }
+
+
+def test_a_filter_that_names_nothing_is_refused() -> None:
+    with pytest.raises(InvalidClawbackFilter):
+        check_filter(ClawbackFilter(), EXAMPLE)
+    noon = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    with pytest.raises(InvalidClawbackFilter):
+        check_filter(ClawbackFilter(from_=noon, to=noon), EXAMPLE)
+    check_filter(ClawbackFilter(asset="gem"), EXAMPLE)
