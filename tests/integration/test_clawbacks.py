@@ -14,10 +14,11 @@ from domain.debt import debt_state
 from domain.errors import UnknownPlayer
 from domain.events import ClawbackFilter
 from domain.state import player_state
-from infra import eventstore
+from infra import clawback_reads, eventstore
 from infra.config import load_settings
+from projections.leadership import Leadership
 from service.clawback import dry_run, status
-from service.clawback_runner import work_clawback
+from service.clawback_runner import run_clawbacks, work_clawback
 from service.job import Sender
 from service.ledger import LedgerService
 from tests.integration.conftest import Audit
@@ -256,3 +257,29 @@ async def test_the_command_line_refuses_in_one_line(
     assert out == ""
     assert err.count("\n") == 1
     assert said in err
+
+
+async def test_the_runner_under_leadership_finishes_open_clawbacks(
+    ledger: LedgerService, pool: asyncpg.Pool
+) -> None:
+    await exploit(ledger)
+    first = await start(ledger, BUG, "k1")
+    second = await start(ledger, ClawbackFilter(code="grant", players=("bob",)), "k2")
+    stop = asyncio.Event()
+    leader = Leadership(pool, [])
+    runner = asyncio.create_task(run_clawbacks(pool, ledger, stop, leader=leader, interval=0.05))
+    try:
+        for _ in range(200):
+            seen = [await status(pool, c) for c in (first, second)]
+            if all(s.status != "running" for s in seen):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await runner
+        await leader.close()
+    assert [(s.status, s.done, s.total) for s in seen] == [("done", 5, 5), ("done", 3, 3)]
+    async with pool.acquire() as conn:
+        assert await clawback_reads.open_clawbacks(conn) == []
+    reversed_ = await reversals(pool)
+    assert len(reversed_) == len(set(reversed_)) == 6
