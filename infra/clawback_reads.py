@@ -2,20 +2,23 @@
 
 The transfers are read from `events` itself (never a read model that may lag): the player
 streams' own transfers of the filter's code (or of every code a clawback reverses), at or below
-the log's head when the clawback starts, that nobody has reversed yet. The rest of the filter
-(asset, time, metadata) is the pure `domain.clawback.matches`.
+the log's head when the clawback starts, that nobody has reversed yet.
 """
 
 from collections.abc import Sequence
 
+import msgspec
+
 from domain.accounts import PLAYER_PREFIX
 from domain.clawback import CLAWBACK_CODES
-from domain.events import Transferred
+from domain.events import ClawbackFilter, Transferred
 from infra.db import Conn
 from infra.eventstore import stored_event
 
 _COLUMNS = "stream_id, version, global_position, event_type, schema_version, payload, recorded_at"
 
+# Every field of the filter narrows the scan here; `domain.clawback.matches` then decides on the
+# decoded transfer (the one definition of a match), and LIMIT bounds what a clawback may hold.
 _CANDIDATES = f"""
 SELECT {_COLUMNS} FROM events e
  WHERE e.event_type = 'transferred'
@@ -24,9 +27,15 @@ SELECT {_COLUMNS} FROM events e
    AND ($3::text[] IS NULL OR e.stream_id = ANY($3))
    AND e.payload->>'code' = ANY($4)
    AND NOT (e.payload ? 'mirror' AND (e.payload->>'mirror')::boolean)
+   AND coalesce(e.payload->'metadata', '{{}}'::jsonb) @> $5::jsonb
+   AND ($6::timestamptz IS NULL OR (e.payload->>'occurred_at')::timestamptz >= $6)
+   AND ($7::timestamptz IS NULL OR (e.payload->>'occurred_at')::timestamptz < $7)
+   AND ($8::text IS NULL OR EXISTS (
+       SELECT 1 FROM jsonb_array_elements(e.payload->'legs') AS l WHERE l->>1 = $8))
    AND NOT EXISTS (
        SELECT 1 FROM events r WHERE r.stream_id = 'reversal:' || (e.payload->>'transfer_id'))
  ORDER BY e.global_position
+ LIMIT $9
 """
 
 _HEAD = "SELECT coalesce(max(global_position), 0) FROM events"
@@ -47,13 +56,16 @@ async def log_head(conn: Conn) -> int:
 
 
 async def candidates(
-    conn: Conn, upto: int, streams: Sequence[str] | None, codes: Sequence[str] | None
+    conn: Conn, f: ClawbackFilter, upto: int, streams: Sequence[str] | None, limit: int
 ) -> list[tuple[str, Transferred]]:
-    """(player id, transfer) of the player streams' unreversed transfers of `codes`, oldest
-    first, at or below `upto` (`streams`: only those players' streams)."""
-    wanted = list(codes or sorted(CLAWBACK_CODES))
+    """(player id, transfer) of the player streams' unreversed transfers `f` may match, oldest
+    first, at or below `upto` (`streams`: only those players'), at most `limit` of them."""
+    codes = [f.code] if f.code else sorted(CLAWBACK_CODES)
     named = list(streams) if streams is not None else None
-    rows = await conn.fetch(_CANDIDATES, upto, PLAYER_PREFIX, named, wanted)
+    labels = msgspec.json.encode(f.metadata).decode()
+    rows = await conn.fetch(
+        _CANDIDATES, upto, PLAYER_PREFIX, named, codes, labels, f.from_, f.to, f.asset, limit
+    )
     found: list[tuple[str, Transferred]] = []
     for row in rows:
         event = stored_event(row).event

@@ -73,8 +73,8 @@ def targets(pool: asyncpg.Pool) -> Callable[[ClawbackFilter], Awaitable[Targets]
             if f.players:
                 streams = [await _player_stream(conn, name) for name in f.players]
             upto = await clawback_reads.log_head(conn)
-            codes = [f.code] if f.code else None
-            found = await clawback_reads.candidates(conn, upto, streams, codes)
+            # one more than a clawback may hold, so that too many is told from just enough
+            found = await clawback_reads.candidates(conn, f, upto, streams, MAX_TARGETS + 1)
         return upto, [(p, t) for p, t in found if matches(f, t)]
 
     return read
@@ -101,8 +101,7 @@ def start_clawback(
             raise NothingToClawBack("no unreversed transfer matches the filter", upto=upto)
         if len(found) > MAX_TARGETS:
             raise ClawbackTooLarge(
-                f"the filter matches {len(found)} transfers; narrow it to at most {MAX_TARGETS}",
-                matched=len(found),
+                f"the filter matches more than {MAX_TARGETS} transfers; narrow it",
                 maximum=MAX_TARGETS,
             )
         event = ClawbackStarted(

@@ -283,3 +283,22 @@ async def test_the_runner_under_leadership_finishes_open_clawbacks(
         assert await clawback_reads.open_clawbacks(conn) == []
     reversed_ = await reversals(pool)
     assert len(reversed_) == len(set(reversed_)) == 6
+
+
+async def test_a_window_and_an_asset_narrow_the_match(
+    ledger: LedgerService, pool: asyncpg.Pool
+) -> None:
+    await exploit(ledger)
+    async with pool.acquire() as conn:
+        times = [
+            r["at"]
+            for r in await conn.fetch(
+                "SELECT (payload->>'occurred_at')::timestamptz AS at FROM events"
+                " WHERE payload->>'code' = 'grant' ORDER BY global_position"
+            )
+        ]
+    # the third and fourth grants (ann's last bug grant, bob's first): `to` is exclusive
+    window = ClawbackFilter(code="grant", asset="diamond", from_=times[2], to=times[4])
+    seen = await dry_run(ledger, window)
+    assert (seen.transfers, seen.players) == (2, 2)
+    assert (await dry_run(ledger, ClawbackFilter(asset="gold_coin"))).transfers == 1  # the purchase
