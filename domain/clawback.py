@@ -6,7 +6,7 @@ operator, reverse a transfer once), and appends to the clawback's own stream in 
 transaction, so the clawback's head always says how far it got (DESIGN-NOTES.md, note 16).
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Literal
 
@@ -50,16 +50,6 @@ class Progress(msgspec.Struct, frozen=True, kw_only=True):
     refused: int = 0
     debt_created: dict[str, int] = msgspec.field(default_factory=dict)
     finished: Literal["done", "failed"] | None = None  # once finished
-
-
-class Effect(msgspec.Struct, frozen=True, kw_only=True):
-    """What a clawback takes from one player in one asset (`reverse`, negative when it gives
-    back, as a purchase's price) and how much of it becomes debt."""
-
-    player: str
-    asset: str
-    reverse: int
-    debt: int
 
 
 def check_filter(f: ClawbackFilter, catalog: Catalog) -> None:
@@ -275,37 +265,3 @@ def _stepped(
         )
     stream = accounts.clawback_stream(cmd.clawback_id)
     return Append(stream=stream, expected=progress.version, events=tuple(events))
-
-
-def effects(
-    balances: Mapping[str, Mapping[str, int]],
-    targets: Sequence[tuple[str, Transferred]],
-    names: Mapping[str, str],
-) -> list[Effect]:
-    """The dry run: per player and asset, what the steps would take back and leave as debt,
-    played in the runner's order on the players' balances now (refused steps leave nothing)."""
-    wallets = {player: dict(b) for player, b in balances.items()}
-    totals: dict[tuple[str, str], tuple[int, int]] = {}
-
-    def add(player_id: str, asset: str, taken: int, owed: int) -> None:
-        before = totals.get((player_id, asset), (0, 0))
-        totals[(player_id, asset)] = (before[0] + taken, before[1] + owed)
-
-    for player_id, original in targets:
-        try:
-            check_reversible(original)
-        except NotReversible:
-            continue
-        account = accounts.player_account(player_id)
-        wallet = wallets.setdefault(player_id, {})
-        legs, short = take_back(wallet, reversed_legs(original, accounts.INFLOW), account)
-        for g in legs:
-            if g.account == account:
-                wallet[g.asset] = wallet.get(g.asset, 0) + g.amount
-                add(player_id, g.asset, -g.amount, 0)
-        for asset, owed in short.items():
-            add(player_id, asset, owed, owed)
-    return [
-        Effect(player=names.get(p, p), asset=a, reverse=taken, debt=owed)
-        for (p, a), (taken, owed) in totals.items()
-    ]

@@ -12,16 +12,15 @@ import msgspec
 from domain import accounts
 from domain.clawback import (
     MAX_TARGETS,
-    Effect,
     Progress,
     check_filter,
     check_reversible,
     decide_skip,
     decide_step,
-    effects,
     matches,
     progress_of,
 )
+from domain.clawback_dry_run import Effect, effects
 from domain.clawback_errors import ClawbackTooLarge, NothingToClawBack, UnknownClawback
 from domain.commands import ClawbackStep, StartClawback
 from domain.debt import debt_state

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from domain.assets import Drop, OnUse
-from domain.clawback import check_filter, effects, matches, take_back
+from domain.clawback import check_filter, matches, take_back
+from domain.clawback_dry_run import effects
 from domain.clawback_errors import InvalidClawbackFilter
 from domain.details import PurchaseDetails
 from domain.events import ClawbackFilter, Leg, Transferred
