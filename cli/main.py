@@ -42,6 +42,8 @@ _PLUGINS = (
     "cli.admin",
     "cli.balance",
     "cli.catalog",
+    "cli.clawback",
+    "cli.whatif",
     "cli.receipts",
     "cli.tooling",
 )

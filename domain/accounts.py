@@ -84,6 +84,11 @@ def debt_stream(player_id: str) -> str:
     return f"debt:{player_id}"
 
 
+def clawback_stream(clawback_id: str) -> str:
+    """The stream of a clawback: its list, then one step per transfer, then its end."""
+    return f"clawback:{clawback_id}"
+
+
 def is_issuer(account: str) -> bool:
     """Issuer accounts are the only ones allowed below zero."""
     return account.startswith(ISSUER_PREFIX)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 import msgspec
 
 from domain.assets import Catalog
+from domain.events import ClawbackFilter
 
 
 class Command(msgspec.Struct, frozen=True, kw_only=True):
@@ -116,6 +117,27 @@ class UseItem(Command, frozen=True, kw_only=True):
 
 class Reverse(Command, frozen=True, kw_only=True):
     tag: ClassVar[str] = "Reverse"
+    player_id: str
+    transfer_id: str
+    reason: str
+    actor: str
+
+
+class StartClawback(Command, frozen=True, kw_only=True):
+    """Record a clawback: the transfers matching `filter` now, to be reversed by the runner."""
+
+    tag: ClassVar[str] = "StartClawback"
+    filter: ClawbackFilter
+    reason: str
+    actor: str
+
+
+class ClawbackStep(Command, frozen=True, kw_only=True):
+    """Reverse target `index` of a clawback (the runner sends them in order, without a key)."""
+
+    tag: ClassVar[str] = "ClawbackStep"
+    clawback_id: str
+    index: int
     player_id: str
     transfer_id: str
     reason: str

@@ -223,7 +223,9 @@ _HISTORY = """
 WITH expected AS (
     SELECT substr(stream_id, length($4::text) + 1) AS player_id, version,
            payload->>'transfer_id' AS transfer_id, payload->>'code' AS code,
-           (SELECT jsonb_agg(jsonb_build_object('account', l->0, 'asset', l->1, 'amount', l->2))
+           -- coalesce: a transfer with no legs (a clawback's reversal of what was all spent)
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('account', l->0, 'asset', l->1,
+                                                         'amount', l->2)), '[]'::jsonb)
               FROM jsonb_array_elements(payload->'legs') AS l) AS legs,
            coalesce((payload->'state_after'->>'diamond')::bigint, 0) AS balance_after,
            payload->'state_after' AS state_after, d->>'item' AS item,

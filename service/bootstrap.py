@@ -18,6 +18,7 @@ from domain.roles import Roles
 from infra import ids
 from infra.catalog import load_catalog
 from infra.config import Settings
+from service.clawback_runner import run_clawbacks
 from service.expirer import run_expirer
 from service.ledger import LedgerService
 from service.pipeline import utc_now
@@ -57,8 +58,8 @@ def bootstrap(
 def writers(
     overdue: Callable[[asyncpg.Pool], Overdue], ledger: LedgerService | None = None
 ) -> Callable[..., Awaitable[None]]:
-    """The sweeper and the expirer, run together under the projector runner's leadership (as
-    its `RunnerOptions.sweeper`, projections/runner.py).
+    """The sweeper, the expirer and the clawback runner, run together under the projector
+    runner's leadership (as its `RunnerOptions.sweeper`, projections/runner.py).
 
     `overdue` builds the expirer's port over the runner's pool (the read side's implementation,
     injected by whoever composes the process). Given the process's `ledger` (the app's), they
@@ -81,6 +82,7 @@ def writers(
                 run_expirer(
                     pool, own, stop, leader=leader, overdue=overdue(pool), interval=interval
                 ),
+                run_clawbacks(pool, own, stop, leader=leader, interval=interval),
             )
         finally:
             if ledger is None:

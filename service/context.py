@@ -7,6 +7,7 @@ from datetime import datetime
 
 from domain.assets import CURRENCY, Catalog
 from domain.commands import EconomyRules
+from domain.events import ClawbackFilter, Transferred
 from domain.roles import FixedRoles, Roles
 from service.shards import ShardPicker
 
@@ -37,6 +38,10 @@ async def _nobody_holds() -> dict[str, int]:
     return {}
 
 
+async def _no_log(_filter: ClawbackFilter) -> tuple[int, list[tuple[str, Transferred]]]:
+    raise NotImplementedError("clawbacks read the log in PostgreSQL")
+
+
 @dataclass
 class Context:
     """The economy a command is decided in, and where its time, ids and first shard come from."""
@@ -56,6 +61,11 @@ class Context:
     # What players (and holds) hold of each asset, which a catalog change must not orphan:
     # the treasury read model's count over PostgreSQL (service/catalog.py).
     holdings: Callable[[], Awaitable[dict[str, int]]] = _nobody_holds
+    # The transfers a clawback's filter matches now, and the log position it read up to
+    # (service/clawback.py `targets`, over PostgreSQL).
+    clawback_targets: Callable[
+        [ClawbackFilter], Awaitable[tuple[int, list[tuple[str, Transferred]]]]
+    ] = _no_log
     base_catalog: Catalog = field(init=False)  # version 0: the configured file
 
     def __post_init__(self) -> None:

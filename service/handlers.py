@@ -12,6 +12,7 @@ from typing import Any
 
 from domain.commands import (
     ApplyCatalog,
+    ClawbackStep,
     CloseHold,
     CloseTrade,
     Command,
@@ -28,6 +29,7 @@ from domain.commands import (
     Settle,
     SignUp,
     SpendEnergy,
+    StartClawback,
     StoreCredit,
     StoreRefund,
     Sweep,
@@ -35,6 +37,7 @@ from domain.commands import (
     UseItem,
 )
 from service.catalog import apply
+from service.clawback import clawback_step, start_clawback
 from service.close_hold import close_hold
 from service.close_trade import close_trade
 from service.context import Context
@@ -81,6 +84,8 @@ HANDLERS: dict[type[Command], Handler] = {
     PlaceFreeze: place_freeze,
     LiftFreeze: lift_freeze,
     DefineMonitor: define_monitor,
+    StartClawback: start_clawback,
+    ClawbackStep: clawback_step,
 }
 
 # Operators' and the system's corrections, which no freeze refuses (DESIGN-NOTES note 16):
@@ -88,7 +93,18 @@ HANDLERS: dict[type[Command], Handler] = {
 # themselves, and the expiries that close a hold or a trade on its own terms.
 CORRECTIONS: frozenset[type[Command]] = frozenset(
     # ExpireLots: the expirer's, like a hold's expiry (`outcome == "expire"` below)
-    {Reverse, StoreRefund, Sweep, ApplyCatalog, PlaceFreeze, LiftFreeze, DefineMonitor, ExpireLots}
+    {
+        Reverse,
+        StoreRefund,
+        Sweep,
+        ApplyCatalog,
+        PlaceFreeze,
+        LiftFreeze,
+        DefineMonitor,
+        ExpireLots,
+        StartClawback,
+        ClawbackStep,
+    }
 )
 
 

@@ -20,6 +20,7 @@ from infra import ids
 from infra.store import PgEventStore
 from service import treasury
 from service.catalog import holdings
+from service.clawback import targets as clawback_targets
 from service.context import Context
 from service.group import GroupCommitter
 from service.handlers import HANDLERS, corrects
@@ -71,6 +72,7 @@ class LedgerService:
             self.ctx.roles = roles
         if pool is not None:
             self.ctx.holdings = holdings(pool)
+            self.ctx.clawback_targets = clawback_targets(pool)
         self.group: GroupCommitter | None = None
 
     @property

@@ -38,6 +38,7 @@ from api.http.services import DEPENDENCIES, Services
 from api.http.text_guard import text_guard_middleware
 from api.ops.admin import AdminController
 from api.ops.catalog import CatalogAdminController
+from api.ops.clawbacks import ClawbackController
 from api.ops.escrow import EscrowController
 from api.ops.freezes import FreezeController, MonitorController
 from api.ops.health import HealthController
@@ -45,6 +46,7 @@ from api.ops.monitoring import OpsController
 from api.ops.projectors import AdminToolsController
 from api.ops.store_notifications import ReceiptAdminController, StoreNotificationController
 from api.ops.webhooks import WebhookController
+from api.ops.whatif import WhatIfController
 from api.player.accounts import AccountController
 from api.player.catalog import CatalogController, ItemUseController
 from api.player.energies import EnergyController
@@ -128,6 +130,8 @@ def create_app(
             EnergyController,
             CatalogAdminController,
             AdminController,
+            ClawbackController,
+            WhatIfController,
             BatchController,
             OpsController,
             AdminToolsController,

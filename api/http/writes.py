@@ -50,7 +50,9 @@ def write_route(
             summary=summary,
             description=description,
             operation_class=OptionalBody if optional else Operation,
-            responses=responses(*refuses, 423),  # any write may meet a freeze
+            # any write may meet a freeze (423); `answers`: other successes it documents beside
+            # `status_code` (a dry run's 200)
+            responses={**responses(*refuses, 423), **options.pop("answers", {})},
             **options,
         )(handler)
 

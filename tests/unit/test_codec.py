@@ -165,6 +165,10 @@ def test_stored_tags_are_explicit_strings_not_class_names() -> None:
         "freeze.lifted",
         "monitor.defined",
         "monitor.fired",
+        # issue 24: a clawback's list, its steps and its end
+        "clawback_started",
+        "clawback_stepped",
+        "clawback_finished",
     }
 
 

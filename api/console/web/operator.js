@@ -13,6 +13,7 @@ import { loadFailedDeliveries } from "./webhooks.js";
 import { loadEscrow } from "./escrow.js";
 import { renderLots } from "./lots.js";
 import { loadAlerts } from "./alerts.js";
+import { initWhatIf } from "./whatif.js";
 
 const REFRESH_MS = 5000;
 const root = $('[data-section="operator"]');
@@ -295,6 +296,7 @@ export function initOperator() {
   bindButton($("[data-audit-run]", root), runAudit, $("[data-audit-error]", root));
   bindButton($("[data-ops-refresh]", root), refresh, $("[data-ops-error]", root));
   bindExplorer();
+  initWhatIf(root);
 }
 
 /** Show the dashboard and keep it fresh while it is on screen. */

@@ -12,6 +12,10 @@ namespace GameLedger
         public const string AdminAudit = "/admin/audit";
         /// <summary>POST /admin/catalog</summary>
         public const string AdminCatalog = "/admin/catalog";
+        /// <summary>POST /admin/clawbacks</summary>
+        public const string AdminClawbacks = "/admin/clawbacks";
+        /// <summary>GET /admin/clawbacks/{clawback_id}</summary>
+        public const string AdminClawbacksClawbackId = "/admin/clawbacks/{clawback_id}";
         /// <summary>GET /admin/economy</summary>
         public const string AdminEconomy = "/admin/economy";
         /// <summary>GET /admin/economy/transfers-per-minute</summary>
@@ -54,6 +58,8 @@ namespace GameLedger
         public const string AdminWebhooksEndpointIdEnable = "/admin/webhooks/{endpoint_id}/enable";
         /// <summary>POST /admin/webhooks/{endpoint_id}/rotate-secret</summary>
         public const string AdminWebhooksEndpointIdRotateSecret = "/admin/webhooks/{endpoint_id}/rotate-secret";
+        /// <summary>POST /admin/whatif</summary>
+        public const string AdminWhatif = "/admin/whatif";
         /// <summary>GET /balance</summary>
         public const string Balance = "/balance";
         /// <summary>POST /batch/transfers</summary>
