@@ -43,6 +43,11 @@ SCENARIOS: tuple[Scenario, ...] = (
         "harness.hostile_neighbours",
         "poisoned text, stolen keys, header floods and another server's holds",
     ),
+    Scenario(
+        "exploit",
+        "harness.exploit",
+        "a monitor freezes exploiters; a clawback undoes their grants through a SIGKILL",
+    ),
 )
 
 
