@@ -62,7 +62,7 @@ async def pair() -> AsyncIterator[Pair]:
 async def database(pair: Pair) -> AsyncIterator[str]:
     """A fresh database of the test on the primary, once the standby has it too."""
     name = f"gl_replica_{next(_names)}"
-    async with scratch_database(pair.primary.dsn, name, TEMPLATE) as dsn:
+    async with scratch_database(pair.primary.dsn, name, TEMPLATE):
         await caught_up(pair)
         yield name
         await resume(pair)  # whatever the test did, the next one finds a replaying standby
@@ -185,7 +185,8 @@ async def test_every_write_answers_with_its_position_in_the_log(
         await conn.close()
     positions = [parse_position(p) for p in (first, second, again.headers["Ledger-Position"])]
     assert None not in positions
-    assert positions == sorted(positions) and positions[0] != positions[1]
+    assert positions == sorted(positions)
+    assert positions[0] != positions[1]
     # A replayed answer carries a position too, at or past the write it replays.
     assert parse_position(replayed.headers["Ledger-Position"]) >= positions[2]  # type: ignore[operator]
     assert positions[-1] <= now  # type: ignore[operator]
@@ -237,7 +238,8 @@ async def test_with_replay_running_reads_come_from_the_standby_and_see_the_write
     assert balance.json()["balance"] == 100
     # The history's read model is projected on the primary and replicated: not stale.
     page = history.json()
-    assert not page["stale"] and page["entries"][0]["code"] == "top_up"
+    assert not page["stale"]
+    assert page["entries"][0]["code"] == "top_up"
     assert {reason: fallbacks(reason) for reason in before} == before
 
 
@@ -268,6 +270,7 @@ async def test_a_standby_that_is_down_is_skipped(pair: Pair, database: str, star
             second = await http.get("/history", headers=player.auth)
         finally:
             await pair.standby.start()
-    assert first.status_code == 200 and first.json()["balance"] == 40
+    assert first.status_code == 200
+    assert first.json()["balance"] == 40
     assert second.status_code == 200
     assert fallbacks("down") == before + 2
