@@ -108,7 +108,8 @@ async def _measure(
         base_env = {**env, "DATABASE_URL": primary.dsn, "GAMELEDGER_DSN": primary.dsn}
 
         def run(url: str, script: str, *, name: str) -> Measure:
-            return load.run_wrk(url, script, connections=connections, seconds=seconds, name=name)
+            label = f"{name} ({connections} conn)"
+            return load.run_wrk(url, script, connections=connections, seconds=seconds, name=label)
 
         rows = []
         for where, extra in (("primary", {}), ("standby", {"READ_DATABASE_URL": read})):
