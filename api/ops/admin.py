@@ -48,7 +48,7 @@ class AdminController(AdminRoom):
 
     path = "/admin"
 
-    @get("/economy", summary="Treasury and supply per asset", responses=responses(401, 403))
+    @get("/economy", summary="Treasury and supply per asset", responses=responses(400, 401, 403))
     async def economy(self, read: Read) -> EconomyResponse:
         """Per asset: supply, treasury (shards + inflow) and circulating; shard budgets."""
         async with read.connection() as conn:
@@ -83,7 +83,7 @@ class AdminController(AdminRoom):
             points = await queries.transfers_per_minute(conn, minutes)
         return RateResponse(points=[RatePoint(minute=m, transfers=n) for m, n in points])
 
-    @get("/projectors", summary="Projector status and lag", responses=responses(401, 403))
+    @get("/projectors", summary="Projector status and lag", responses=responses(400, 401, 403))
     async def projectors(self, read: Read) -> ProjectorsResponse:
         """Each projector's checkpoint, lag in events and seconds, and last error."""
         async with read.connection() as conn:

@@ -42,7 +42,7 @@ class EscrowController(AdminRoom):
 
     path = "/admin/escrow"
 
-    @get("/", summary="Pending holds and open trades", responses=responses(401, 403))
+    @get("/", summary="Pending holds and open trades", responses=responses(400, 401, 403))
     async def escrow(self, read: Read) -> Escrow:
         """What holds and open trade offers set aside now."""
         async with read.connection() as conn:

@@ -2096,7 +2096,10 @@ export interface operations {
     AdminEconomyEconomy: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2111,6 +2114,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EconomyResponse"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2147,7 +2159,10 @@ export interface operations {
             query?: {
                 minutes?: number;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2205,7 +2220,10 @@ export interface operations {
     AdminEscrowEscrow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2220,6 +2238,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Escrow"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2254,7 +2281,10 @@ export interface operations {
     AdminPlayersUsernamePlayer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path: {
                 username: string;
             };
@@ -2328,7 +2358,10 @@ export interface operations {
                 /** @description A version of the player's stream: the wallet after it */
                 version?: number | null;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path: {
                 username: string;
             };
@@ -2464,7 +2497,10 @@ export interface operations {
     AdminProjectorsProjectors: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2479,6 +2515,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectorsResponse"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2606,6 +2651,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -2677,7 +2724,10 @@ export interface operations {
                 /** @description Only events recorded at or before this time */
                 at?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path: {
                 /** @description A stream id (`player:<id>`, `treasury:shard:0`), a username or a player id */
                 stream: string;
@@ -2765,6 +2815,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -3381,7 +3433,10 @@ export interface operations {
                 /** @description A version of the player's stream: the wallet after it */
                 version?: number | null;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3452,6 +3507,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -3544,6 +3601,8 @@ export interface operations {
             /** @description Document created, URL follows */
             201: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -3673,7 +3732,10 @@ export interface operations {
                 /** @description Only transfers before this RFC 3339 time (exclusive) */
                 to?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3729,7 +3791,10 @@ export interface operations {
                 /** @description Page size, capped by MAX_PAGE_SIZE */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3803,6 +3868,8 @@ export interface operations {
             /** @description Document created, URL follows */
             201: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -3888,7 +3955,10 @@ export interface operations {
     HoldsHoldIdShow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path: {
                 hold_id: string;
             };
@@ -3975,6 +4045,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4078,6 +4150,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4212,6 +4286,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4301,6 +4377,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4413,6 +4491,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4524,6 +4604,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4613,6 +4695,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4705,6 +4789,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4806,6 +4892,8 @@ export interface operations {
             /** @description Document created, URL follows */
             201: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4886,6 +4974,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4957,6 +5047,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -5022,6 +5114,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -5110,7 +5204,10 @@ export interface operations {
                 /** @description Only trades in this status */
                 status?: "open" | "accepted" | "declined" | "cancelled" | "expired" | null;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5175,6 +5272,8 @@ export interface operations {
             /** @description Document created, URL follows */
             201: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -5251,7 +5350,10 @@ export interface operations {
     TradesTradeIdShow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path: {
                 trade_id: string;
             };
@@ -5597,6 +5699,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
