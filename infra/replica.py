@@ -166,9 +166,15 @@ class Replica:
         try:
             conn = await held.enter_async_context(connection(self.standby))
             why = await self._wait(conn, needed)
-        except UNAVAILABLE:
+        except BaseException as error:
+            # The connection sees the error (a timed-out one is dropped, not pooled again).
+            with contextlib.suppress(*UNAVAILABLE):
+                await held.__aexit__(type(error), error, error.__traceback__)
+            if not isinstance(error, UNAVAILABLE):
+                raise
             self._standing.down_until = time.monotonic() + DOWN_SECONDS
-            why = "down"
+            _fallback("down")
+            return None
         if why is None:
             await stack.enter_async_context(held)  # the read's: released when it ends
             return conn

@@ -11,6 +11,7 @@ from domain.ledger import Append
 from domain.ports import IdempotencyRecord, Key, Session, StoredEvent, Write
 from infra import credentials, eventstore
 from infra.db import Conn, connection
+from infra.faults import UNAVAILABLE
 from infra.replica import POSITION_SQL
 
 # One statement for all the locks, taken in the order given (sorted by the caller), so two
@@ -93,7 +94,18 @@ class PgEventStore:
                         await conn.execute(_LOCKS, list(locks))
                     yield session
             if session.committing and not rehearsal:
-                session.position = await conn.fetchval(POSITION_SQL)
+                session.position = await _position(conn)
+
+
+async def _position(conn: Conn) -> int | None:
+    """The log's position now; None when the database stops answering just after a commit
+    (the write stands: its answer goes out without `Ledger-Position`)."""
+    try:
+        position: int = await conn.fetchval(POSITION_SQL)
+    except UNAVAILABLE:
+        conn.terminate()  # never pooled again mid-cancellation (infra/db.py, `connection`)
+        return None
+    return position
 
 
 @contextlib.asynccontextmanager
