@@ -35,6 +35,7 @@ from domain.assets import CURRENCY
 from domain.commands import Reverse
 from domain.errors import UnknownPlayer
 from infra import credentials
+from infra.db import connection
 from projections import queries
 from projections.views import ProjectorStatus
 
@@ -83,10 +84,11 @@ class AdminController(AdminRoom):
             points = await queries.transfers_per_minute(conn, minutes)
         return RateResponse(points=[RatePoint(minute=m, transfers=n) for m, n in points])
 
-    @get("/projectors", summary="Projector status and lag", responses=responses(400, 401, 403))
-    async def projectors(self, read: Read) -> ProjectorsResponse:
+    @get("/projectors", summary="Projector status and lag", responses=responses(401, 403))
+    async def projectors(self, services: Svc) -> ProjectorsResponse:
         """Each projector's checkpoint, lag in events and seconds, and last error."""
-        async with read.connection() as conn:
+        # On the primary: the horizon it reports is the primary's open transactions.
+        async with connection(services.pool) as conn:
             status = await queries.projector_status(conn)
         return ProjectorsResponse(projectors=[_projector(p) for p in status])
 

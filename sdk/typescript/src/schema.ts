@@ -2497,10 +2497,7 @@ export interface operations {
     AdminProjectorsProjectors: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
-                "Ledger-Position"?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -2515,15 +2512,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectorsResponse"];
-                };
-            };
-            /** @description The request is malformed or invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
