@@ -203,8 +203,13 @@ async def test_a_read_after_a_write_waits_for_the_paused_standby_then_reads_the_
         await top_up(http, player, 23)  # on the primary only: the standby shows none of it
         before = fallbacks("wait")
         reply = await http.get("/balance", headers=player.auth)
-    assert reply.status_code == 200, reply.text
-    assert reply.json()["balance"] == 123  # the player's own last write, from the primary
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["balance"] == 123  # the player's own last write, from the primary
+        assert fallbacks("wait") == before + 1
+        await resume(pair)
+        again = await http.get("/balance", headers=player.auth)
+    # Replaying again, the standby reaches the write within the wait and answers the read.
+    assert again.json()["balance"] == 123
     assert fallbacks("wait") == before + 1
 
 
