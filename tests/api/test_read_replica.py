@@ -25,6 +25,7 @@ from infra import migrate
 from infra.config import Settings
 from infra.db import with_database
 from infra.replica import parse_position
+from service.admins import create_admin
 from tests.api.conftest import FAST_HASHER, PASSWORD, RELAXED, SECRET, Player, running
 from tests.conftest import scratch_database
 
@@ -246,6 +247,40 @@ async def test_with_replay_running_reads_come_from_the_standby_and_see_the_write
     assert not page["stale"]
     assert page["entries"][0]["code"] == "top_up"
     assert {reason: fallbacks(reason) for reason in before} == before
+
+
+async def game_server(app: Litestar, http: httpx.AsyncClient) -> Player:
+    """A service account, logged in once this process knows its role."""
+    name = f"server_{uuid.uuid4().hex[:8]}"
+    settings = app.state.services.settings
+    await create_admin(app.state.pool, settings, name, PASSWORD, FAST_HASHER, role="service")
+    for _ in range(500):
+        login = await http.post("/login", json={"username": name, "password": PASSWORD})
+        token = login.json().get("token") if login.status_code == 200 else None
+        auth = {"Authorization": f"Bearer {token}"}
+        if token and (await http.get("/holds", headers=auth)).status_code == 200:
+            return Player("", name, "", token)
+        await asyncio.sleep(0.01)
+    raise AssertionError("the service account never worked")
+
+
+async def test_a_game_servers_hold_is_found_at_once_while_the_standby_is_paused(
+    pair: Pair, start: App
+) -> None:
+    app = await start()
+    async with client(app) as http:
+        player = await signed_up(http)
+        await top_up(http, player, 100)
+        server = await game_server(app, http)
+        await caught_up(pair)
+        await pause(pair)
+        body = {"player": player.username, "asset": "diamond", "amount": 40, "expiresIn": 60}
+        placed = await http.post("/holds", json=body, headers=server.auth)
+        assert placed.status_code == 201, placed.text
+        # The hold's stream was written here: its read waits, then reads the primary.
+        shown = await http.get(f"/holds/{placed.json()['holdId']}", headers=server.auth)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["status"] == "pending"
 
 
 async def test_a_lagging_standby_is_skipped(pair: Pair, start: App) -> None:
