@@ -13,7 +13,7 @@ from pathlib import Path
 from bench import run as bench
 from cli.main import run
 
-GROUPS = "limits, baseline, inprocess, service, side, batch, lag, soak, rebuild"
+GROUPS = "limits, baseline, inprocess, service, side, batch, lag, soak, rebuild, replica"
 
 
 def build_parser() -> argparse.ArgumentParser:

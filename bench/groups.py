@@ -20,6 +20,7 @@ from bench import (
     limits,
     load,
     ratios,
+    replica,
     servers,
     side,
     soak,
@@ -274,6 +275,13 @@ def measure_rebuild(ctx: Context) -> list[Measure]:
     return asyncio.run(extra.measure_rebuild(ctx.dsn))
 
 
+def measure_replica(ctx: Context) -> list[Measure]:
+    """GET /balance with reads on a streaming standby against the primary (bench/replica.py)."""
+    plan = ctx.plan
+    log(f"reads on a standby against the primary at {plan.reference_conns}")
+    return replica.measure(ctx.env(), plan.players, plan.reference_conns, plan.seconds)
+
+
 def _sync(measure: Callable[[Context], Any]) -> Callable[[Context], list[Measure]]:
     def run(ctx: Context) -> list[Measure]:
         rows: list[Measure] = asyncio.run(measure(ctx))
@@ -292,5 +300,7 @@ GROUPS: dict[str, Callable[[Context], list[Measure]]] = {
     "lag": measure_lag,
     "soak": measure_soak,
     "rebuild": measure_rebuild,
+    "replica": measure_replica,
 }
-NEEDS_PLAYERS = frozenset(GROUPS) - {"limits", "baseline"}
+# The replica group makes its own players, on its own primary and standby.
+NEEDS_PLAYERS = frozenset(GROUPS) - {"limits", "baseline", "replica"}

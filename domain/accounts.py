@@ -89,6 +89,11 @@ def clawback_stream(clawback_id: str) -> str:
     return f"clawback:{clawback_id}"
 
 
+def wallet_streams(player_id: str) -> tuple[str, str]:
+    """The streams a player's wallet is read from: their own and their debt's."""
+    return player_account(player_id), debt_stream(player_id)
+
+
 def is_issuer(account: str) -> bool:
     """Issuer accounts are the only ones allowed below zero."""
     return account.startswith(ISSUER_PREFIX)

@@ -67,6 +67,10 @@ Key = tuple[str, str, str]  # (caller, scope, idempotency key)
 class Session(Protocol):
     """Reads and one write over one connection (inside the locks the session was opened with)."""
 
+    # The log's position once the session's write has committed (set as the session ends; None
+    # before that, or from a store without positions): the write's `Ledger-Position`.
+    position: int | None
+
     async def load(
         self, streams: Sequence[str], keys: Sequence[Key]
     ) -> tuple[dict[str, StoredEvent], dict[Key, IdempotencyRecord]]:

@@ -2,7 +2,8 @@
 
 initdb into a temporary folder, `pg_ctl start` listening on 127.0.0.1 only, `pg_ctl stop -m
 immediate` to crash it (no checkpoint: the restart replays the WAL). As root the server runs as
-the `embedded_postgres` user, as the embedded server of `make run` does.
+the `embedded_postgres` user, as the embedded server of `make run` does. `own_standby(primary)`
+adds a streaming hot standby of it (`pg_basebackup -R`), on a port of its own.
 """
 
 import asyncio
@@ -56,14 +57,26 @@ class Cluster:
         if process.returncode:
             raise RuntimeError(f"{Path(args[0]).name} failed: {err.decode(errors='replace')}")
 
-    async def init(self) -> None:
-        """initdb: trust auth (loopback only), UTF-8."""
+    def _own_root(self) -> None:
         if self.user is not None:
             _ensure_user(self.user)
             shutil.chown(self.root, self.user, self.user)
+
+    async def init(self) -> None:
+        """initdb: trust auth (loopback only, replication included), UTF-8."""
+        self._own_root()
         await self._run(
             _bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
             "--encoding=UTF8", "--no-sync",
+        )  # fmt: skip
+
+    async def clone(self, primary: "Cluster") -> None:
+        """pg_basebackup of `primary` with `-R`: started, this cluster is its streaming standby."""
+        self._own_root()
+        await self._run(
+            _bin("pg_basebackup"), "-D", str(self.data), "-h", "127.0.0.1",
+            "-p", str(primary.port), "-U", "postgres", "-R", "-X", "stream",
+            "--checkpoint=fast", "--no-sync",
         )  # fmt: skip
 
     async def start(self) -> None:
@@ -86,14 +99,20 @@ class Cluster:
 
 
 @contextlib.asynccontextmanager
-async def own_cluster() -> AsyncIterator[Cluster]:
-    """A running cluster in a temporary folder, stopped and removed at the end."""
+async def own_cluster(primary: Cluster | None = None) -> AsyncIterator[Cluster]:
+    """A running cluster in a temporary folder (a standby of `primary` when given), stopped and
+    removed at the end."""
     root = Path(tempfile.mkdtemp(prefix="gameledger-pg-"))
     cluster = Cluster(root)
     try:
-        await cluster.init()
+        await (cluster.init() if primary is None else cluster.clone(primary))
         await cluster.start()
         yield cluster
     finally:
         await cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def own_standby(primary: Cluster) -> contextlib.AbstractAsyncContextManager[Cluster]:
+    """A running hot standby streaming from `primary`, stopped and removed at the end."""
+    return own_cluster(primary)

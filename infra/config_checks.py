@@ -19,10 +19,11 @@ _POSITIVE = {
     "LOGIN_FAILURES_PER_ACCOUNT", "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_SECONDS",
     "SIGNUPS_PER_ADDRESS", "SIGNUP_WINDOW_SECONDS", "GIFT_DAILY_LIMIT", "HOLD_MAX_SECONDS",
     "NATS_DUPLICATE_WINDOW_SECONDS", "WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_RETRY_SECONDS",
-    "WEBHOOK_BACKOFF_SECONDS", "LOGIN_DELAY_AFTER",
+    "WEBHOOK_BACKOFF_SECONDS", "LOGIN_DELAY_AFTER", "REPLICA_MAX_LAG_MS",
 }  # fmt: skip
 _NOT_NEGATIVE = {"DB_POOL_MIN", "IDEMPOTENCY_RETENTION_DAYS", "GENESIS_SUPPLY", "REFERRAL_BONUS"}
 _NOT_NEGATIVE |= {"NATS_RETENTION_DAYS", "LOGIN_DELAY_FIRST_SECONDS", "LOGIN_DELAY_MAX_SECONDS"}
+_NOT_NEGATIVE |= {"REPLICA_WAIT_MS"}  # 0: a read never waits for the standby
 
 
 def validate(s: Settings) -> None:
@@ -33,8 +34,9 @@ def validate(s: Settings) -> None:
     _validate_numbers(s)
     if s.db_pool_min > s.db_pool_max:
         raise ConfigError(f"DB_POOL_MIN={s.db_pool_min}: more than DB_POOL_MAX={s.db_pool_max}")
-    if s.database_url and urlsplit(s.database_url).scheme not in {"postgresql", "postgres"}:
-        raise ConfigError("DATABASE_URL: expected postgresql://user:password@host:port/database")
+    for var, url in (("DATABASE_URL", s.database_url), ("READ_DATABASE_URL", s.read_database_url)):
+        if url and urlsplit(url).scheme not in {"postgresql", "postgres"}:
+            raise ConfigError(f"{var}: expected postgresql://user:password@host:port/database")
     for origin in s.origins:
         check_origin(origin)
     validate_feed(s)
@@ -107,8 +109,9 @@ def masked(settings: Settings) -> dict[str, Any]:
     for secret in ("jwt_secret", "metrics_token"):
         if data.get(secret):
             data[secret] = MASK
-    if data.get("database_url"):
-        data["database_url"] = _mask_url(data["database_url"])
+    for url in ("database_url", "read_database_url"):
+        if data.get(url):
+            data[url] = _mask_url(data[url])
     return data
 
 

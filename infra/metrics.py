@@ -64,6 +64,12 @@ FEED_PUBLISHED = Counter(
     "Events published to JetStream, by result (stored, or duplicate dropped by the window)",
     ["result"],
 )
+REPLICA_FALLBACK = Counter(
+    "gameledger_replica_fallback",
+    "Reads sent to the primary instead of the standby (READ_DATABASE_URL), by reason: the "
+    "standby had not replayed the reader's write in time (wait), lagged (lag) or was down (down)",
+    ["reason"],
+)
 WEBHOOK_ATTEMPTS = Counter(
     "gameledger_webhook_attempts", "Webhook delivery attempts by outcome", ["outcome"]
 )

@@ -27,6 +27,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The service's effective configuration."""
 
     database_url: str | None = None
+    # Reads from standbys (infra/replica.py; README: Reads from standbys): a libpq URL, several
+    # hosts allowed (`target_session_attrs=prefer-standby`). Unset: every read on DATABASE_URL.
+    read_database_url: str | None = None
+    replica_wait_ms: int = 250  # how long a read waits for the standby to replay the player's write
+    replica_max_lag_ms: int = 1000  # a standby further behind is skipped
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
@@ -118,6 +123,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 _FIELDS: dict[str, tuple[str, type]] = {
     "DATABASE_URL": ("database_url", str),
+    "READ_DATABASE_URL": ("read_database_url", str),
+    "REPLICA_WAIT_MS": ("replica_wait_ms", int),
+    "REPLICA_MAX_LAG_MS": ("replica_max_lag_ms", int),
     "HOST": ("host", str),
     "PORT": ("port", int),
     "WORKERS": ("workers", int),

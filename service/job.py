@@ -153,3 +153,4 @@ class Outcome:
     error: DomainError | Exception | None = None
     written: bool = False
     replayed: bool = False
+    position: int | None = None  # the log's position after the write (api: `Ledger-Position`)

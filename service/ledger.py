@@ -16,7 +16,7 @@ from domain.freezes import FreezeIndex
 from domain.ledger import Decision
 from domain.ports import EventStore
 from domain.roles import Roles
-from infra import ids
+from infra import ids, replica
 from infra.store import PgEventStore
 from service import treasury
 from service.catalog import holdings
@@ -170,6 +170,7 @@ class LedgerService:
         outcomes = await self.pipeline.write(jobs, atomic=atomic)
         for job, outcome in zip(jobs, outcomes, strict=True):
             count(job, outcome)
+            replica.note(outcome.position)
         return outcomes
 
     async def seed_genesis(self) -> bool:

@@ -24,7 +24,7 @@ from domain.freezes import NO_FREEZES, FreezeIndex, blocking, refusal
 from domain.ledger import Decision
 from domain.metadata import check_metadata, stamp
 from domain.ports import EventStore, IdempotencyRace, IdempotencyRecord, Key, Session, Write
-from infra import ids, metrics
+from infra import ids, metrics, replica
 from infra.faults import UNAVAILABLE
 from service.idempotency import fingerprint, record, replay, reused
 from service.isolation import BatchAborted, aborted, alone, blame, halves, in_turn
@@ -74,6 +74,9 @@ class Pipeline:
         self.clock = clock
         self.new_id = new_id
         self.on_commit = on_commit
+        # Called with the streams a group wrote and the log's position after its commit (the
+        # API remembers them, so a read of those streams on a standby waits for it).
+        self.on_position: Callable[[list[str], int], None] = lambda streams, position: None
         self.conflict_retries = 0
         self.committer: Committer | None = None
         self.freezes: FreezeIndex = NO_FREEZES  # what operators froze (service/freezes.py)
@@ -90,6 +93,7 @@ class Pipeline:
         count(job, outcome)
         if outcome.error is not None:
             raise outcome.error
+        replica.note(outcome.position)  # the request's `Ledger-Position` (api/http/writes.py)
         # The request's log line (api/http/observability.py) then names the transfer and its stream.
         structlog.contextvars.bind_contextvars(
             stream=job.scope, transfer_id=getattr(outcome.result, "transfer_id", None)
@@ -145,10 +149,28 @@ class Pipeline:
                 return await self._isolate(jobs, atomic, error, number, contended)
             if plan.writes:
                 self.on_commit()
-            return plan.outcomes
+            return self._positioned(jobs, plan, session.position)
         raise StreamVersionConflict(
             "too many concurrent writes to the same stream; try again", attempts=MAX_ATTEMPTS
         )
+
+    def _positioned(
+        self, jobs: Sequence[Job[Any]], plan: _Plan, position: int | None
+    ) -> list[Outcome]:
+        """The plan's outcomes, each written or replayed one at the commit's `position`; the
+        streams written and the writers (replica.writer) remembered at it."""
+        if position is None:
+            return plan.outcomes
+        writers = []
+        for job, outcome in zip(jobs, plan.outcomes, strict=True):
+            if outcome.written or outcome.replayed:
+                outcome.position = position
+            if outcome.written:
+                writers.append(replica.writer(job.caller or job.scope))
+        if plan.writes:
+            streams = [a.stream for w in plan.writes for a in w.appends]
+            self.on_position([*streams, *writers], position)
+        return plan.outcomes
 
     async def _split(
         self, jobs: Sequence[Job[Any]], losers: list[int], lost_on: Iterable[str], number: int

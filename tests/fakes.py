@@ -113,6 +113,7 @@ class FakeSession:
     def __init__(self, store: FakeEventStore, rehearsal: bool = False) -> None:
         self.store = store
         self.rehearsal = rehearsal
+        self.position: int | None = None
 
     async def load(
         self, streams: Sequence[str], keys: Sequence[Key]

@@ -22,14 +22,13 @@ from api.game.schemas import (
 from api.http.limits import page_size
 from api.http.problems import responses
 from api.http.rooms import TrustedRoom
-from api.http.services import Caller, Svc
+from api.http.services import Caller, Read, Svc
 from api.http.trusted import actor
 from api.http.writes import Write, write_route
 from domain import accounts
 from domain.commands import CloseHold, PlaceHold
 from domain.holds import hold_state, visible
 from infra import eventstore
-from infra.db import connection
 from projections import holds
 from service.results import HoldResult, hold_result
 
@@ -106,6 +105,7 @@ class HoldController(TrustedRoom):
         self,
         principal: Caller,
         services: Svc,
+        read: Read,
         status: Status = None,
         cursor: Cursor = None,
         limit: Limit = 20,
@@ -115,7 +115,7 @@ class HoldController(TrustedRoom):
         mine = None if actor(principal).role == "admin" else principal.player_id
         size = page_size(limit, services.settings.max_page_size)
         before = int(cursor) if cursor else None
-        async with connection(services.pool) as conn:
+        async with read.connection() as conn:
             # one more than the page: whether there is a next one
             rows = await holds.listed(conn, mine, status, before, size + 1)
         page = rows[:size]
@@ -125,9 +125,9 @@ class HoldController(TrustedRoom):
         )
 
     @get("/{hold_id:str}", summary="A hold", responses=responses(400, 401, 403, 404))
-    async def show(self, principal: Caller, services: Svc, hold_id: HoldId) -> HoldResponse:
+    async def show(self, principal: Caller, read: Read, hold_id: HoldId) -> HoldResponse:
         """The hold's terms and status, from its stream (its placer's, or an admin's, to see)."""
-        async with connection(services.pool) as conn:
+        async with read.connection(accounts.hold_account(hold_id)) as conn:
             events = await eventstore.read_stream(conn, accounts.hold_account(hold_id), limit=2)
         state = hold_state(hold_id, events[0] if events else None, events[-1] if events else None)
         return answer(hold_result(visible(state, actor(principal))))

@@ -59,6 +59,7 @@ from infra.catalog_store import CatalogFollower
 from infra.config import ConfigError, Settings, load_settings
 from infra.db import create_pool
 from infra.freeze_store import FreezeFollower
+from infra.replica import Replica
 from infra.revocations import RevocationListener, connector
 from infra.roles import RolesFollower
 from infra.stores import Stores
@@ -167,12 +168,14 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         settings = parts.settings
         metrics_access.warn_if_open(settings)
         pool = await _open_pool(parts.dsn, settings)
+        replica = await _replica(pool, settings)
         waker = Waker(pool)
         await waker.start()
         # The service and admin accounts, which hold no wallet: a role change holds within a second.
         roles = RolesFollower(connector(parts.dsn, settings))
         await roles.start()
         ledger = bootstrap(settings, pool, clock=parts.clock, on_commit=waker.poke, roles=roles)
+        ledger.pipeline.on_position = replica.remember
         # A catalog applied while running reaches this process within a second.
         catalogs = CatalogFollower(connector(parts.dsn, settings), ledger.use_catalog)
         await catalogs.start()
@@ -194,6 +197,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             passwords=Passwords(parts.hasher),
             throttles=Throttles(parts.limits),
             stores=parts.stores,
+            replica=replica,
         )
         stop = asyncio.Event()
         tasks = [] if await _try_genesis(ledger) else [_task(_seed_genesis(ledger, stop))]
@@ -212,6 +216,8 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             await roles.stop()
             await catalogs.stop()
             await freezes.stop()
+            if replica.standby is not None:
+                await replica.standby.close()
             await pool.close()
 
     return lifespan
@@ -224,6 +230,14 @@ async def _open_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
     except problems.DB_UNAVAILABLE as error:
         _log.warning("database unavailable at startup", error_type=type(error).__name__)
         return await create_pool(dsn, settings, min_size=0)
+
+
+async def _replica(pool: asyncpg.Pool, settings: Settings) -> Replica:
+    """Where reads go: READ_DATABASE_URL's pool when it is set (infra/replica.py)."""
+    url = settings.read_database_url
+    standby = await _open_pool(url, settings) if url else None
+    wait, lag = settings.replica_wait_ms, settings.replica_max_lag_ms
+    return Replica(pool, standby, wait_ms=wait, max_lag_ms=lag)
 
 
 async def _try_genesis(ledger: LedgerService) -> bool:

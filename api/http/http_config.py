@@ -14,8 +14,8 @@ def cors(origins: list[str]) -> CORSConfig | None:
     return CORSConfig(
         allow_origins=origins,
         allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-        expose_headers=["Retry-After", "X-Request-Id"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Ledger-Position"],
+        expose_headers=["Retry-After", "X-Request-Id", "Ledger-Position"],
         allow_credentials=False,
         max_age=600,
     )

@@ -13,9 +13,9 @@ from msgspec import Meta
 
 from api.http.filters import invalid, timestamp
 from api.http.schemas import MAX_SAFE_INTEGER, Inventory, Response, inventory
-from api.http.services import Services
+from api.http.services import Reader, Services
+from domain import accounts
 from domain.assets import CURRENCY
-from infra.db import connection
 from projections.past import PastWallet, wallet_at
 
 At = Annotated[
@@ -82,10 +82,10 @@ def answer(wallet: PastWallet, services: Services, at: datetime | None) -> Balan
 
 
 async def balance_at(
-    services: Services, player_id: str, at: str | None, version: int | None
+    read: Reader, services: Services, player_id: str, at: str | None, version: int | None
 ) -> BalanceAtResponse:
     """The wallet of `player_id` after the last event at or before `at` or `version`."""
     when = point(at, version)
-    async with connection(services.pool) as conn:
+    async with read.connection(*accounts.wallet_streams(player_id)) as conn:
         wallet = await wallet_at(conn, player_id, version=version, at=when)
     return answer(wallet, services, when)

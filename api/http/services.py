@@ -1,6 +1,7 @@
 """What the lifespan builds and the controllers use, as one typed dependency."""
 
 import ipaddress
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated, Any, TypeAlias
@@ -15,6 +16,8 @@ from api.http.auth import Principal, Tokens, principal_of
 from api.http.limits import Throttles, client_ip
 from domain.assets import Catalog
 from infra.config import Network, Settings
+from infra.db import Conn
+from infra.replica import POSITION_HEADER, POSITION_PATTERN, Replica, parse_position, writer
 from infra.stores import Stores
 from service.ledger import LedgerService
 from service.passwords import Passwords
@@ -28,6 +31,19 @@ KEY_DESCRIPTION = (
     "a retry with the same key and body returns the first answer without a second effect; "
     "the same key with another body is refused (422 idempotency-key-reused)."
 )
+
+LedgerPosition = Annotated[
+    str | None,
+    HeaderParameter(
+        name=POSITION_HEADER,
+        required=False,
+        pattern=POSITION_PATTERN,
+        description=(
+            "A write's `Ledger-Position` answer: the read reflects that write (and every one "
+            "before it), whichever database serves it."
+        ),
+    ),
+]
 
 IdempotencyKey = Annotated[
     str | None,
@@ -53,6 +69,7 @@ class Services:
     passwords: Passwords
     throttles: Throttles
     stores: Stores = field(default_factory=Stores)  # the store receipts this server verifies
+    replica: Replica | None = None  # where reads go (None: all on `pool`)
 
     @property
     def catalog(self) -> Catalog:
@@ -69,6 +86,11 @@ class Services:
         return {code: balances.get(code, 0) for code in self.catalog.currency_codes()}
 
     @cached_property
+    def reads(self) -> Replica:
+        """Where reads go: READ_DATABASE_URL's standby when it has the reader's writes."""
+        return self.replica or Replica(self.pool)
+
+    @cached_property
     def sessions(self) -> Sessions:
         """Logins, refresh rotation and revocation (service/sessions.py) over this app's parts."""
         return Sessions(self.pool, self.tokens, self.passwords, self.settings.refresh_ttl_seconds)
@@ -79,9 +101,24 @@ class Services:
         return tuple(ipaddress.ip_network(entry) for entry in self.settings.trusted_proxies)
 
 
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """A read route's way to the database: a connection that has the caller's own last write
+    and the one its `Ledger-Position` names (infra/replica.py)."""
+
+    replica: Replica
+    caller: str
+    position: int | None
+
+    def connection(self, *streams: str) -> AbstractAsyncContextManager[Conn]:
+        """A connection that has seen the last write to `streams` this process knows."""
+        return self.replica.connection([*streams, writer(self.caller)], self.position)
+
+
 # Handler arguments filled by name from DEPENDENCIES.
 Svc: TypeAlias = NamedDependency[Services]
 Caller: TypeAlias = NamedDependency[Principal]
+Read: TypeAlias = NamedDependency[Reader]
 
 
 def _services(state: State) -> Services:
@@ -97,6 +134,11 @@ def _principal(request: Request[Any, Any, Any], services: Svc) -> Principal:
     return principal_of(request)
 
 
+def _reader(principal: Caller, services: Svc, ledger_position: LedgerPosition = None) -> Reader:
+    position = parse_position(ledger_position) if ledger_position else None
+    return Reader(services.reads, principal.player_id, position)
+
+
 def client_address(request: Request[Any, Any, Any]) -> str:
     """The client's address for the throttles: the peer's, or X-Forwarded-For's when the peer
     is one of TRUSTED_PROXIES (see api/http/limits.py)."""
@@ -110,4 +152,5 @@ def client_address(request: Request[Any, Any, Any]) -> str:
 DEPENDENCIES = {
     "services": Provide(_services, sync_to_thread=False),
     "principal": Provide(_principal, sync_to_thread=False),
+    "read": Provide(_reader, sync_to_thread=False),
 }

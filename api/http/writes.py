@@ -14,10 +14,11 @@ from typing import Any, TypeAlias, get_args
 
 import msgspec
 from litestar import post
+from litestar.datastructures import MutableScopeHeaders, ResponseHeader
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Operation
-from litestar.types import AnyCallable
+from litestar.types import AnyCallable, ASGIApp, Message, Receive, Scope, Send
 
 from api.http.auth import Principal
 from api.http.body import OptionalBody, StrictBody
@@ -25,6 +26,7 @@ from api.http.problems import responses
 from api.http.services import Caller, IdempotencyKey, Services, Svc
 from api.http.trusted import actor
 from domain.commands import Command
+from infra import replica
 from service.job import Sender
 
 
@@ -53,10 +55,40 @@ def write_route(
             # any write may meet a freeze (423); `answers`: other successes it documents beside
             # `status_code` (a dry run's 200)
             responses={**responses(*refuses, 423), **options.pop("answers", {})},
+            middleware=[position_header, *options.pop("middleware", [])],
+            response_headers=[POSITION, *options.pop("response_headers", [])],
             **options,
         )(handler)
 
     return route
+
+
+POSITION = ResponseHeader(
+    name=replica.POSITION_HEADER,
+    documentation_only=True,
+    description=(
+        "The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as "
+        "`Ledger-Position` on a read that must reflect the write, whichever database serves it."
+    ),
+)
+
+
+def position_header(app: ASGIApp) -> ASGIApp:
+    """Wrap a write route: its answer carries `Ledger-Position`, the log's position after the
+    last write it committed (or replayed), for reads that must see it (infra/replica.py)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        written = replica.collect()
+
+        async def positioned(message: Message) -> None:
+            if message["type"] == "http.response.start" and written:
+                headers = MutableScopeHeaders.from_message(message)
+                headers[replica.POSITION_HEADER] = replica.format_position(max(written))
+            await send(message)
+
+        await app(scope, receive, positioned)
+
+    return middleware
 
 
 def _body(handler: AnyCallable) -> tuple[type[msgspec.Struct], bool]:

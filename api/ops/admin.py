@@ -16,7 +16,7 @@ from api.http.past import At, BalanceAtResponse, Version, balance_at
 from api.http.problems import responses
 from api.http.rooms import AdminRoom
 from api.http.schemas import inventory
-from api.http.services import Svc
+from api.http.services import Read, Svc
 from api.http.writes import Write, write_route
 from api.ops.schemas import (
     AssetSupply,
@@ -49,10 +49,10 @@ class AdminController(AdminRoom):
 
     path = "/admin"
 
-    @get("/economy", summary="Treasury and supply per asset", responses=responses(401, 403))
-    async def economy(self, services: Svc) -> EconomyResponse:
+    @get("/economy", summary="Treasury and supply per asset", responses=responses(400, 401, 403))
+    async def economy(self, read: Read) -> EconomyResponse:
         """Per asset: supply, treasury (shards + inflow) and circulating; shard budgets."""
-        async with connection(services.pool) as conn:
+        async with read.connection() as conn:
             view = await queries.treasury_view(conn)
         assets = [
             AssetSupply(
@@ -78,15 +78,16 @@ class AdminController(AdminRoom):
         summary="Player transfers per minute",
         responses=responses(400, 401, 403),
     )
-    async def rate(self, services: Svc, minutes: Minutes = 60) -> RateResponse:
+    async def rate(self, read: Read, minutes: Minutes = 60) -> RateResponse:
         """Transfers per minute over the last `minutes`, oldest first."""
-        async with connection(services.pool) as conn:
+        async with read.connection() as conn:
             points = await queries.transfers_per_minute(conn, minutes)
         return RateResponse(points=[RatePoint(minute=m, transfers=n) for m, n in points])
 
     @get("/projectors", summary="Projector status and lag", responses=responses(401, 403))
     async def projectors(self, services: Svc) -> ProjectorsResponse:
         """Each projector's checkpoint, lag in events and seconds, and last error."""
+        # On the primary: the horizon it reports is the primary's open transactions.
         async with connection(services.pool) as conn:
             status = await queries.projector_status(conn)
         return ProjectorsResponse(projectors=[_projector(p) for p in status])
@@ -96,9 +97,9 @@ class AdminController(AdminRoom):
         summary="Find a player by username",
         responses=responses(400, 401, 403, 404),
     )
-    async def player(self, services: Svc, username: UsernamePath) -> PlayerLookup:
+    async def player(self, services: Svc, read: Read, username: UsernamePath) -> PlayerLookup:
         """The player's ids, role and wallet."""
-        async with connection(services.pool) as conn:
+        async with read.connection() as conn:
             login = await credentials.by_username(conn, username)
             if login is None:
                 raise UnknownPlayer("no player has this username", username=username)
@@ -121,14 +122,19 @@ class AdminController(AdminRoom):
         responses=responses(400, 401, 403, 404),
     )
     async def balance(
-        self, services: Svc, username: UsernamePath, at: At = None, version: Version = None
+        self,
+        services: Svc,
+        read: Read,
+        username: UsernamePath,
+        at: At = None,
+        version: Version = None,
     ) -> BalanceAtResponse:
         """The wallet after the last event at or before `at` or `version` (the latest without)."""
-        async with connection(services.pool) as conn:
+        async with read.connection() as conn:
             login = await credentials.by_username(conn, username)
         if login is None:
             raise UnknownPlayer("no player has this username", username=username)
-        return await balance_at(services, login.player_id, at, version)
+        return await balance_at(read, services, login.player_id, at, version)
 
     @post(
         "/players/{username:str}/revoke-sessions",

@@ -13,8 +13,7 @@ from api.http.problems import responses
 from api.http.reads import trade_answer
 from api.http.rooms import AdminRoom
 from api.http.schemas import Response, TradeResponse
-from api.http.services import Svc
-from infra.db import connection
+from api.http.services import Read
 from projections import holds, trades
 
 LIMIT = 200
@@ -43,10 +42,10 @@ class EscrowController(AdminRoom):
 
     path = "/admin/escrow"
 
-    @get("/", summary="Pending holds and open trades", responses=responses(401, 403))
-    async def escrow(self, services: Svc) -> Escrow:
+    @get("/", summary="Pending holds and open trades", responses=responses(400, 401, 403))
+    async def escrow(self, read: Read) -> Escrow:
         """What holds and open trade offers set aside now."""
-        async with connection(services.pool) as conn:
+        async with read.connection() as conn:
             held = await holds.pending(conn, LIMIT)
             offered = await trades.open_trades(conn, LIMIT)
         return Escrow(

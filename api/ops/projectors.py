@@ -13,7 +13,7 @@ from litestar.params import PathParameter, QueryParameter
 
 from api.http.problems import not_found, problem, responses
 from api.http.rooms import AdminRoom
-from api.http.services import Services, Svc
+from api.http.services import Read, Services, Svc
 from api.ops.schemas import (
     AuditCheck,
     AuditResponse,
@@ -78,7 +78,7 @@ class AdminToolsController(AdminRoom):
     )
     async def stream(
         self,
-        services: Svc,
+        read: Read,
         stream: StreamName,
         until_version: UntilVersion = None,
         at: At = None,
@@ -86,7 +86,7 @@ class AdminToolsController(AdminRoom):
         """Every event of the stream up to `untilVersion` and/or `at`, oldest first."""
         if at is not None and at.tzinfo is None:
             at = at.replace(tzinfo=UTC)  # a time without a zone is read as UTC
-        async with connection(services.pool) as conn:
+        async with read.connection(stream) as conn:
             stream_id = await resolve_stream(conn, stream)
             if stream_id is None:
                 raise not_found(

@@ -19,14 +19,13 @@ from api.http.past import At, BalanceAtResponse, Version, balance_at
 from api.http.problems import problem, responses
 from api.http.rooms import PlayerRoom
 from api.http.schemas import BalanceResponse, HistoryPage, Lots, inventory
-from api.http.services import Caller, Svc
+from api.http.services import Caller, Read, Svc
 from api.http.writes import Write, write_route
 from api.player.schemas import PurchaseRequest, PurchaseResponse, TopUpRequest, TopUpResponse
-from domain import lots
+from domain import accounts, lots
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
 from domain.energies import levels
-from infra.db import connection
 from projections import lots as lots_read
 
 Cursor = Annotated[
@@ -88,15 +87,20 @@ class PlayerController(PlayerRoom):
 
     @get("/balance", summary="The wallet", responses=responses(400, 401, 404))
     async def balance(
-        self, principal: Caller, services: Svc, at: At = None, version: Version = None
+        self,
+        principal: Caller,
+        services: Svc,
+        read: Read,
+        at: At = None,
+        version: Version = None,
     ) -> BalanceResponse | BalanceAtResponse:
         """Balance, inventory and stream version; includes the player's own latest write.
 
         With `at` (RFC 3339) or `version`: the wallet after the last event at or before it.
         """
         if at is not None or version is not None:
-            return await balance_at(services, principal.player_id, at, version)
-        async with connection(services.pool) as conn:
+            return await balance_at(read, services, principal.player_id, at, version)
+        async with read.connection(*accounts.wallet_streams(principal.player_id)) as conn:
             wallet = await reads.wallet(conn, principal.player_id)
             timed = await reads.timed(conn, principal.player_id)
             expiring = await lots_read.at(conn, principal.player_id, wallet.version)
@@ -120,6 +124,7 @@ class PlayerController(PlayerRoom):
         request: Request[Any, Any, Any],
         principal: Caller,
         services: Svc,
+        read: Read,
         cursor: Cursor = None,
         limit: Limit = 20,
         code: Code = None,
@@ -140,7 +145,7 @@ class PlayerController(PlayerRoom):
             pairs=request.query_params.multi_items(),
         )
         size = page_size(limit, services.settings.max_page_size)
-        async with connection(services.pool) as conn:
+        async with read.connection(accounts.player_account(principal.player_id)) as conn:
             return await reads.history(
                 conn,
                 principal.player_id,

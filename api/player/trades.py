@@ -15,7 +15,7 @@ from api.http.problems import responses
 from api.http.reads import trade_answer as answer
 from api.http.rooms import PlayerRoom
 from api.http.schemas import TradeResponse
-from api.http.services import Caller, Svc
+from api.http.services import Caller, Read
 from api.http.writes import Write, write_route
 from api.player.schemas import TradeList, TradeRequest
 from domain import accounts
@@ -23,7 +23,6 @@ from domain.commands import CloseTrade, OfferTrade, TradeOutcome
 from domain.errors import UnknownTrade
 from domain.trades import trade_state
 from infra import eventstore
-from infra.db import connection
 from projections import trades
 from service.results import trade_result
 
@@ -80,18 +79,16 @@ class TradeController(PlayerRoom):
     )
 
     @get("/", summary="Your trades, both directions", responses=responses(400, 401))
-    async def list_trades(
-        self, principal: Caller, services: Svc, status: Status = None
-    ) -> TradeList:
+    async def list_trades(self, principal: Caller, read: Read, status: Status = None) -> TradeList:
         """Newest first, from the trades read model (a write shows after the projection's lag)."""
-        async with connection(services.pool) as conn:
+        async with read.connection(accounts.player_account(principal.player_id)) as conn:
             rows = await trades.listed(conn, principal.player_id, status, LIST_LIMIT)
         return TradeList(trades=[answer(r) for r in rows])
 
     @get("/{trade_id:str}", summary="A trade", responses=responses(400, 401, 404))
-    async def show(self, principal: Caller, services: Svc, trade_id: TradeId) -> TradeResponse:
+    async def show(self, principal: Caller, read: Read, trade_id: TradeId) -> TradeResponse:
         """The trade's terms and status, from its stream (its two players only)."""
-        async with connection(services.pool) as conn:
+        async with read.connection(accounts.trade_account(trade_id)) as conn:
             events = await eventstore.read_stream(conn, accounts.trade_account(trade_id), limit=2)
         state = trade_state(trade_id, events[0] if events else None, events[-1] if events else None)
         if principal.player_id not in (state.offered.offerer_id, state.offered.recipient_id):

@@ -198,13 +198,16 @@ async def test_a_keyed_purchase_reads_its_key_and_wallet_in_one_round_trip(
     service = ledger_over(cast(asyncpg.Pool, counting), ledger.rules)
     buy = Purchase(player_id=player, item="gold_coin")
     first = await service.handle(buy, key="k-1")
-    assert counting.queries == 2  # the key and the head together, then the append
+    # The key and the head together, then the append, then the log's position after the
+    # commit (the answer's Ledger-Position: infra/replica.py).
+    assert counting.queries == 3
     counting.queries = 0
     again = await service.handle(buy, key="k-1")
-    assert (counting.queries, again) == (1, first)  # a retry is answered from the key alone
+    # A retry is answered from the key alone (and the position, at or past the first write's).
+    assert (counting.queries, again) == (2, first)
     counting.queries = 0
     second = await service.handle(buy, key="k-2")
-    assert counting.queries == 2
+    assert counting.queries == 3
     assert (second.version, second.balances) == (first.version + 1, {CURRENCY: 80, "gold_coin": 2})
 
 
@@ -297,6 +300,10 @@ class _CountingConn:
     async def execute(self, *args: Any, **kwargs: Any) -> str:
         self._counter.queries += 1
         return await self._conn.execute(*args, **kwargs)
+
+    async def fetchval(self, *args: Any, **kwargs: Any) -> Any:
+        self._counter.queries += 1
+        return await self._conn.fetchval(*args, **kwargs)
 
 
 class _CountingPool:

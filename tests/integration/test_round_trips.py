@@ -32,7 +32,8 @@ async def test_a_trade_accept_loads_the_trade_and_both_players_in_one_round_trip
     counting.queries = 0
     accept = CloseTrade(trade_id=trade.trade_id, outcome="accept", caller_id=buyer)
     assert (await service.handle(accept, "k-accept")).status == "accepted"
-    assert counting.queries == 2  # the trade, both wallets and the key together; the append
+    # The trade, both wallets and the key together; the append; the position after the commit.
+    assert counting.queries == 3
 
 
 async def test_a_hold_capture_loads_the_hold_and_the_player_in_one_round_trip(
@@ -46,7 +47,8 @@ async def test_a_hold_capture_loads_the_hold_and_the_player_in_one_round_trip(
     counting.queries = 0
     capture = CloseHold(hold_id=hold.hold_id, outcome="capture")
     assert (await service.handle(capture, "k-capture", SERVER)).status == "captured"
-    assert counting.queries == 2  # the hold, the wallet and the key together; the append
+    # The hold, the wallet and the key together; the append; the position after the commit.
+    assert counting.queries == 3
 
 
 async def test_another_process_follows_the_escrow_to_its_players_in_one_more_round_trip(
@@ -59,4 +61,5 @@ async def test_another_process_follows_the_escrow_to_its_players_in_one_more_rou
     fresh = ledger_over(cast(asyncpg.Pool, counting), ledger.rules)  # never saw the offer
     accept = CloseTrade(trade_id=trade.trade_id, outcome="accept", caller_id=buyer)
     assert (await fresh.handle(accept)).status == "accepted"
-    assert counting.queries == 3  # the trade; both wallets together (not one each); the append
+    # The trade; both wallets together (not one each); the append; the position after it.
+    assert counting.queries == 4

@@ -34,6 +34,10 @@ EXPECTED = (
     "A/B state-based purchase (16 conn)",
     "A/B GET /balance (16 conn)",
     "A/B state-based /balance (16 conn)",
+    # The replica group: its own primary and streaming standby.
+    "GET /balance, reads on the primary (16 conn)",
+    "GET /balance, reads on the standby (16 conn)",
+    "top-up then GET /balance, reads on the standby (16 conn)",
 )
 
 

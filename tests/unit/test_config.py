@@ -81,6 +81,9 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ({"DB_COMMAND_TIMEOUT": "soon"}, "DB_COMMAND_TIMEOUT"),
         ({"IDEMPOTENCY_RETENTION_DAYS": "-1"}, "IDEMPOTENCY_RETENTION_DAYS"),
         ({"DATABASE_URL": "mysql://app@db/ledger"}, "DATABASE_URL"),
+        ({"READ_DATABASE_URL": "mysql://app@replica/ledger"}, "READ_DATABASE_URL"),
+        ({"REPLICA_WAIT_MS": "-1"}, "REPLICA_WAIT_MS"),
+        ({"REPLICA_MAX_LAG_MS": "0"}, "REPLICA_MAX_LAG_MS"),
         ({"FRONTEND_URL": "*"}, "FRONTEND_URL"),
         ({"FRONTEND_URL": "https://game.example, https://*.example"}, "FRONTEND_URL"),
         ({"FRONTEND_URL": "game.example"}, "FRONTEND_URL"),
@@ -168,6 +171,20 @@ def test_development_runs_without_a_secret() -> None:
 )
 def test_masked_config_hides_the_database_password(url: str, shown: str) -> None:
     assert masked(Settings(database_url=url))["database_url"] == shown
+
+
+def test_masked_config_hides_the_read_database_password_of_every_host() -> None:
+    url = "postgresql://app:s3cret@db1:5432,db2:5432/ledger?target_session_attrs=prefer-standby"
+    shown = masked(Settings(read_database_url=url))["read_database_url"]
+    assert shown == (
+        "postgresql://app:********@db1:5432,db2:5432/ledger?target_session_attrs=prefer-standby"
+    )
+
+
+def test_reads_go_to_the_primary_unless_read_database_url_is_set() -> None:
+    settings = load_settings({"DATABASE_URL": "postgresql://app@db/ledger"})
+    assert settings.read_database_url is None
+    assert (settings.replica_wait_ms, settings.replica_max_lag_ms) == (250, 1000)
 
 
 def test_masked_config_hides_the_jwt_secret() -> None:

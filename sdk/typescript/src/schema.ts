@@ -2228,7 +2228,10 @@ export interface operations {
     AdminEconomyEconomy: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2243,6 +2246,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EconomyResponse"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2279,7 +2291,10 @@ export interface operations {
             query?: {
                 minutes?: number;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2337,7 +2352,10 @@ export interface operations {
     AdminEscrowEscrow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2352,6 +2370,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Escrow"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2386,7 +2413,10 @@ export interface operations {
     AdminPlayersUsernamePlayer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path: {
                 username: string;
             };
@@ -2460,7 +2490,10 @@ export interface operations {
                 /** @description A version of the player's stream: the wallet after it */
                 version?: number | null;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path: {
                 username: string;
             };
@@ -2738,6 +2771,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -2809,7 +2844,10 @@ export interface operations {
                 /** @description Only events recorded at or before this time */
                 at?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path: {
                 /** @description A stream id (`player:<id>`, `treasury:shard:0`), a username or a player id */
                 stream: string;
@@ -2897,6 +2935,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -3513,7 +3553,10 @@ export interface operations {
                 /** @description A version of the player's stream: the wallet after it */
                 version?: number | null;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3584,6 +3627,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -3770,6 +3815,8 @@ export interface operations {
             /** @description Document created, URL follows */
             201: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -3899,7 +3946,10 @@ export interface operations {
                 /** @description Only transfers before this RFC 3339 time (exclusive) */
                 to?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3955,7 +4005,10 @@ export interface operations {
                 /** @description Page size, capped by MAX_PAGE_SIZE */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4029,6 +4082,8 @@ export interface operations {
             /** @description Document created, URL follows */
             201: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4114,7 +4169,10 @@ export interface operations {
     HoldsHoldIdShow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path: {
                 hold_id: string;
             };
@@ -4201,6 +4259,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4304,6 +4364,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4446,6 +4508,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4535,6 +4599,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4647,6 +4713,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4758,6 +4826,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4847,6 +4917,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -4939,6 +5011,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -5040,6 +5114,8 @@ export interface operations {
             /** @description Document created, URL follows */
             201: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -5120,6 +5196,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -5191,6 +5269,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -5256,6 +5336,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -5344,7 +5426,10 @@ export interface operations {
                 /** @description Only trades in this status */
                 status?: "open" | "accepted" | "declined" | "cancelled" | "expired" | null;
             };
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5409,6 +5494,8 @@ export interface operations {
             /** @description Document created, URL follows */
             201: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -5485,7 +5572,10 @@ export interface operations {
     TradesTradeIdShow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A write's `Ledger-Position` answer: the read reflects that write (and every one before it), whichever database serves it. */
+                "Ledger-Position"?: string | null;
+            };
             path: {
                 trade_id: string;
             };
@@ -5831,6 +5921,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
