@@ -49,7 +49,7 @@ from service.sweeper import ROLE as SWEEPER_ROLE
 RESUME_LIMIT = 30.0  # seconds from the kill to the next acknowledged write
 ROLES = frozenset(set(PROJECTIONS) | {SWEEPER_ROLE, EXPIRER_ROLE, FEED_ROLE})
 FOLLOWERS = ("revocations", "catalog")
-HOLDS = 6
+HOLDS = 4
 STAKE = 5
 
 
@@ -64,7 +64,8 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
 
 
 async def _run(outcome: Outcome, victim: str, quick: bool) -> None:
-    writes, clients = (240, 6) if quick else (2000, 16)
+    writes, clients = (160, 4) if quick else (2000, 16)
+    began = time.monotonic()
     tag = uuid.uuid4().hex[:10]
     stream, prefix = f"GLFAILOVER_{tag}", f"glfailover.{tag}"
     async with own_patroni() as cluster, broker() as url:
@@ -84,6 +85,7 @@ async def _run(outcome: Outcome, victim: str, quick: bool) -> None:
                 await audit(outcome, dsn)
         finally:
             await delete_stream(url, stream)
+    outcome.figure(f"{victim}: seconds", round(time.monotonic() - began, 1))
 
 
 class _Load:
@@ -181,7 +183,7 @@ def _other(cluster: Patroni, primary: Node) -> Node:
 
 
 async def _place_holds(load: _Load) -> list[str]:
-    """Holds that fall due 2 to 7 s from now: during the outage, when the primary dies."""
+    """Holds that fall due 2 to 5 s from now: during the outage, when the primary dies."""
     placed = []
     for n, player in enumerate(load.players[:HOLDS]):
         body = {"player": player.username, "asset": "diamond", "amount": STAKE, "expiresIn": 2 + n}

@@ -125,7 +125,7 @@ SELECT count(*) FROM events AS e, projector_checkpoints AS c
 
 
 async def _stream_ids(url: str, stream: str, prefix: str) -> list[str]:
-    client = await nats.connect(url, allow_reconnect=False)
+    client = await nats.connect(url.split(","), allow_reconnect=False)
     try:
         js = client.jetstream()
         total = (await js.stream_info(stream)).state.messages
@@ -142,7 +142,7 @@ async def _stream_ids(url: str, stream: str, prefix: str) -> list[str]:
 
 async def delete_stream(url: str, stream: str) -> None:
     with contextlib.suppress(Exception):
-        client = await nats.connect(url, allow_reconnect=False)
+        client = await nats.connect(url.split(","), allow_reconnect=False)
         try:
             with contextlib.suppress(NotFoundError):
                 await client.jetstream().delete_stream(stream)

