@@ -152,7 +152,7 @@ async def _prepare(load: _Load, dsn: str, clients: int) -> None:
     load.server = await load.api.login("game_server")
     load.players = [await load.api.player("failover") for _ in range(clients)]
     for player in load.players:  # keyed like the load, so the count of top-ups is exact
-        await load.write(player, "top_up", "/top-up", {"amount": 20 * load.writes})
+        await load.write(player, "top_up", "/top-up", {"amount": 10_000})
 
 
 async def _under_load(

@@ -113,6 +113,10 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
     return outcome
 
 
+async def _quiet(_: Exception) -> None:
+    """The reader's connection errors are the fault under test: counted, not logged."""
+
+
 async def _replicated(outcome: Outcome, url: str, stream: str) -> None:
     """The feed created the stream with three copies (waiting for its first publish)."""
     client = await nats.connect(url.split(","), allow_reconnect=False)
@@ -166,11 +170,13 @@ class Reader:
         self.last = 0  # the stream sequence of the last message taken
         self.again = 0  # deliveries of a sequence already taken, dropped
         self.skipped = 0  # sequences that never came (must stay 0)
+        self.reconnects = 0
 
     async def run(self) -> None:
         client = await nats.connect(
-            self.url.split(","), max_reconnect_attempts=-1, reconnect_time_wait=0.2
-        )
+            self.url.split(","), max_reconnect_attempts=-1, reconnect_time_wait=0.2,
+            error_cb=_quiet, reconnected_cb=self._reconnected,
+        )  # fmt: skip
         try:
             sub = await client.jetstream().subscribe(
                 f"{self.prefix}.>", stream=self.stream, ordered_consumer=True
@@ -180,6 +186,9 @@ class Reader:
                     self.take(await sub.next_msg(timeout=1.0))
         finally:
             await client.close()
+
+    async def _reconnected(self) -> None:
+        self.reconnects += 1
 
     def take(self, msg: Msg) -> None:
         seq = msg.metadata.sequence.stream
@@ -199,5 +208,6 @@ class Reader:
         await asyncio.sleep(0.5)  # anything published past the checkpoint
         outcome.figure("live consumer: messages", len(self.ids))
         outcome.figure("live consumer: redeliveries dropped", self.again)
+        outcome.figure("live consumer: reconnections", self.reconnects)
         outcome.check(not self.skipped, f"the live consumer missed {self.skipped} sequences")
         judge(outcome, "the live consumer", self.ids, log, covered)
