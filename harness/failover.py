@@ -164,7 +164,8 @@ async def _under_load(
     await asyncio.wait([quarter, *clients], return_when=asyncio.FIRST_COMPLETED)
     quarter.cancel()
     holds = await _place_holds(load)
-    primary = await cluster.primary(10)
+    primary = await cluster.leader(10)
+    timeline = await cluster.timeline(primary)
     node = primary if victim == "primary" else _other(cluster, primary)
     load.killed_at, load.killed_wall = time.monotonic(), datetime.now(UTC)
     await node.kill()
@@ -173,6 +174,12 @@ async def _under_load(
     promoted = await cluster.primary(60, among=survivors)
     outcome.figure(f"{victim}: primary after the kill", f"{promoted.name} (was {primary.name})")
     await asyncio.gather(*clients)
+    # Exactly the failover we caused: none before the kill (a primary demoted by a slow
+    # agent), one after it when the primary died, none when the standby did.
+    after = await cluster.timeline(promoted)
+    outcome.figure(f"{victim}: timeline before and after", (timeline, after))
+    wanted = None if timeline is None else timeline + (victim == "primary")
+    outcome.check(after == wanted, f"{victim}: promotions other than the one the kill caused")
     outcome.check(server.process is not None and server.process.returncode is None,
                   "the service process did not survive")  # fmt: skip
     return holds

@@ -110,12 +110,23 @@ class Node:
             )
 
     async def kill(self) -> None:
-        """The machine dies: the agent and every PostgreSQL process, SIGKILL, no goodbye."""
+        """The machine dies: the agent and every PostgreSQL process at one instant, SIGKILL.
+
+        Each backend runs in a session of its own (PostgreSQL calls setsid), so the
+        postmaster's group is not enough: it is frozen first (it forks no more), then it and
+        every child it has are killed. A backend left alive could still commit for a moment.
+        """
         pid = self.postmaster()
         if self.agent is not None:
-            await processes.kill(self.agent)
+            processes.signal_group(self.agent, signal.SIGSTOP)
         if pid is not None:
-            _kill_group(pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+            for victim in [pid, *_children(pid)]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(victim, signal.SIGKILL)
+        if self.agent is not None:
+            await processes.kill(self.agent)
 
     async def role(self, client: httpx.AsyncClient) -> str | None:
         """What the agent says this node is ("master"/"primary", "replica"), None if silent."""
@@ -142,11 +153,19 @@ _PARAMETERS = {
 }  # fmt: skip
 
 
-def _kill_group(pid: int) -> None:
-    """SIGKILL the process group `pid` is in: Patroni's launcher made one for the postmaster
-    (setsid), which its backends inherit."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(os.getpgid(pid), signal.SIGKILL)
+def _children(parent: int) -> list[int]:
+    """The processes whose parent is `parent` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == str(parent):
+            found.append(int(entry.name))
+    return found
 
 
 def _user() -> str | None:
@@ -214,19 +233,36 @@ class Patroni:
 
     async def synchronous(self, patience: float) -> Node:
         """The synchronous standby, once the primary names it and it streams."""
+        return await self._member("sync_standby", patience)
+
+    async def leader(self, patience: float) -> Node:
+        """The node holding the leader key in etcd (as the agents report the cluster)."""
+        return await self._member("leader", patience)
+
+    async def timeline(self, node: Node) -> int | None:
+        """The node's PostgreSQL timeline: one more after every promotion."""
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            try:
+                return int((await client.get(node.api + "/patroni")).json()["timeline"])
+            except (httpx.HTTPError, ValueError, KeyError, TypeError):
+                return None
+
+    async def _member(self, role: str, patience: float) -> Node:
         found: list[Node] = []
 
         async def one(client: httpx.AsyncClient) -> bool:
-            try:
-                members = (await client.get(self.nodes[0].api + "/cluster")).json()["members"]
-            except (httpx.HTTPError, ValueError, KeyError):
-                members = []
-            sync = {m["name"] for m in members if m.get("role") == "sync_standby"
-                    and m.get("state") in ("running", "streaming")}  # fmt: skip
-            found[:] = [n for n in self.nodes if n.name in sync]
-            return bool(found)
+            for node in self.nodes:  # any agent that answers describes the whole cluster
+                try:
+                    members = (await client.get(node.api + "/cluster")).json()["members"]
+                except (httpx.HTTPError, ValueError, KeyError):
+                    continue
+                names = {m["name"] for m in members if m.get("role") == role
+                         and m.get("state") in ("running", "streaming")}  # fmt: skip
+                found[:] = [n for n in self.nodes if n.name in names]
+                return bool(found)
+            return False
 
-        await _until(one, patience, "a synchronous standby", self._tails)
+        await _until(one, patience, f"a {role.replace('_', ' ')}", self._tails)
         return found[0]
 
     async def stop(self) -> None:
