@@ -84,10 +84,15 @@ async def feed_caught_up(dsn: str, patience: float) -> float | None:
 
 
 async def compare(outcome: Outcome, dsn: str, url: str, stream: str, prefix: str) -> None:
-    """The stream's messages are the log's events in order, each once."""
-    log, covered = await log_order(dsn)
+    """The stream's messages are the log's events in order, each once.
+
+    Read in this order, while the sweeper may still append: the feed's checkpoint (the stream
+    holds at least that much), the stream, then the log (which holds at least the stream).
+    """
+    covered = await checkpointed(dsn)
     began = time.monotonic()
     ids = await _stream_ids(url, stream, prefix)
+    log = await log_order(dsn)
     outcome.figure("events", len(log))
     outcome.figure("events up to the feed's checkpoint", covered)
     outcome.figure("messages in the stream", len(ids))
@@ -95,17 +100,26 @@ async def compare(outcome: Outcome, dsn: str, url: str, stream: str, prefix: str
     judge(outcome, "the stream", ids, log, covered)
 
 
-async def log_order(dsn: str) -> tuple[list[str], int]:
-    """The events' message ids in the cursor's order, and how many the feed checkpointed."""
+async def log_order(dsn: str) -> list[str]:
+    """The events' message ids in the cursor's order."""
     conn = await asyncpg.connect(dsn, timeout=30)
     try:
         rows = await conn.fetch(
             "SELECT stream_id, version FROM events ORDER BY transaction_id, global_position"
         )
-        covered = await conn.fetchval(_COVERED)
     finally:
         await conn.close()
-    return [f"{r['stream_id']}@{r['version']}" for r in rows], covered
+    return [f"{r['stream_id']}@{r['version']}" for r in rows]
+
+
+async def checkpointed(dsn: str) -> int:
+    """How many events the feed has checkpointed as published."""
+    conn = await asyncpg.connect(dsn, timeout=30)
+    try:
+        covered: int = await conn.fetchval(_COVERED)
+    finally:
+        await conn.close()
+    return covered
 
 
 def judge(outcome: Outcome, what: str, ids: list[str], log: list[str], covered: int) -> None:
