@@ -134,6 +134,14 @@ class _Load:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.5)
 
+    def stalled(self) -> float | None:
+        """Seconds from the kill to the first acknowledgement of any attempt (one in flight
+        at the kill too): how long no write was acknowledged."""
+        if self.killed_at is None:
+            return None
+        after = [answered for _, answered in self.sent if answered > self.killed_at]
+        return min(after) - self.killed_at if after else None
+
     def resumed(self) -> float | None:
         """Seconds from the kill to the first acknowledgement of an attempt sent after it."""
         if self.killed_at is None:
@@ -205,6 +213,8 @@ async def _place_holds(load: _Load) -> list[str]:
 
 async def _judge(outcome: Outcome, victim: str, load: _Load, dsn: str, holds: list[str]) -> None:
     resumed = load.resumed()
+    stalled = load.stalled()
+    outcome.figure(f"{victim}: no write acknowledged for, s", stalled and round(stalled, 2))
     outcome.figure(f"{victim}: writes resumed after, s", resumed and round(resumed, 2))
     outcome.figure(f"{victim}: failed attempts meanwhile", dict(load.failed))
     outcome.check(resumed is not None and resumed <= RESUME_LIMIT,
