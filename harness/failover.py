@@ -20,7 +20,6 @@ with no background role changing hands.
 
 import asyncio
 import json
-import random
 import time
 import uuid
 from collections import Counter
@@ -30,27 +29,22 @@ from pathlib import Path
 import asyncpg
 
 from domain.accounts import player_account
-from harness.app import CHEAP_HASHER
 from harness.checks import acknowledged_exactly_once, audit, caught_up, contiguous_versions
-from harness.client import PASSWORD, RETRYABLE, Api, Player, new_key
+from harness.client import Api, new_key
 from harness.database import fresh_database
+from harness.failover_load import Load, place_holds, prepare
 from harness.feed import broker, compare, delete_stream
 from harness.outcome import Outcome, say
 from harness.patroni import Node, Patroni, own_patroni
 from harness.server import ServerProcess, service_env, serving
-from infra.config import Settings
-from infra.db import create_pool
 from projections.feed import CHECKPOINT as FEED_ROLE
 from projections.registry import PROJECTIONS
-from service.admins import create_admin
 from service.expirer import ROLE as EXPIRER_ROLE
 from service.sweeper import ROLE as SWEEPER_ROLE
 
 RESUME_LIMIT = 30.0  # seconds from the kill to the next acknowledged write
 ROLES = frozenset(set(PROJECTIONS) | {SWEEPER_ROLE, EXPIRER_ROLE, FEED_ROLE})
 FOLLOWERS = ("revocations", "catalog")
-HOLDS = 4
-STAKE = 5
 
 
 async def run(server_dsn: str, quick: bool) -> Outcome:
@@ -76,8 +70,8 @@ async def _run(outcome: Outcome, victim: str, quick: bool) -> None:
                     NATS_URL=url, NATS_STREAM=stream, NATS_SUBJECT_PREFIX=prefix,
                 )  # fmt: skip
                 async with serving(env) as server, Api(server.base, timeout=15.0) as api:
-                    load = _Load(api, writes)
-                    await _prepare(load, dsn, clients)
+                    load = Load(api, writes)
+                    await prepare(load, dsn, clients)
                     holds = await _under_load(outcome, victim, cluster, load, server)
                     await _judge(outcome, victim, load, dsn, holds)
                     await _followers(outcome, victim, load, server)
@@ -88,90 +82,15 @@ async def _run(outcome: Outcome, victim: str, quick: bool) -> None:
     outcome.figure(f"{victim}: seconds", round(time.monotonic() - began, 1))
 
 
-class _Load:
-    """Keyed writes from several clients, each retried with its key until answered."""
-
-    def __init__(self, api: Api, writes: int) -> None:
-        self.api, self.writes = api, writes
-        self.players: list[Player] = []
-        self.server = ""  # a game server's token
-        self.acked: dict[str, dict[str, str]] = {"top_up": {}, "purchase": {}}
-        self.sent: list[tuple[float, float]] = []  # (sent, answered) of each acknowledged attempt
-        self.failed: Counter[str] = Counter()  # attempts that failed, by status and type
-        self.without_retry_after = 0
-        self.killed_at: float | None = None
-        self.killed_wall = datetime.now(UTC)
-        self.half = asyncio.Event()
-
-    @property
-    def acks(self) -> int:
-        return sum(len(keys) for keys in self.acked.values())
-
-    async def client(self, player: Player, seed: int) -> None:
-        rng = random.Random(seed)
-        while self.acks < self.writes:
-            if rng.random() < 0.7:
-                await self.write(player, "top_up", "/top-up", {"amount": rng.randint(1, 50)})
-            else:
-                await self.write(player, "purchase", "/purchase", {"item": "gold_coin"})
-            if self.acks >= self.writes // 4:
-                self.half.set()
-
-    async def write(self, player: Player, code: str, path: str, body: dict[str, object]) -> None:
-        key, pause = new_key(), 0.05
-        while True:
-            sent = time.monotonic()
-            reply = await self.api.call("POST", path, json=body, token=player.token, key=key)
-            if reply.status == 200:
-                self.acked[code][key] = reply.body["transferId"]
-                self.sent.append((sent, time.monotonic()))
-                return
-            if reply.status not in RETRYABLE:
-                raise RuntimeError(f"{path} answered {reply.status} {reply.body}")
-            kind = reply.problem_type if reply.status else reply.error
-            self.failed[f"{reply.status} {kind}"] += 1
-            self.without_retry_after += reply.status == 503 and "retry-after" not in reply.headers
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.5)
-
-    def stalled(self) -> float | None:
-        """Seconds from the kill to the first acknowledgement of any attempt (one in flight
-        at the kill too): how long no write was acknowledged."""
-        if self.killed_at is None:
-            return None
-        after = [answered for _, answered in self.sent if answered > self.killed_at]
-        return min(after) - self.killed_at if after else None
-
-    def resumed(self) -> float | None:
-        """Seconds from the kill to the first acknowledgement of an attempt sent after it."""
-        if self.killed_at is None:
-            return None
-        after = [answered for sent, answered in self.sent if sent > self.killed_at]
-        return min(after) - self.killed_at if after else None
-
-
-async def _prepare(load: _Load, dsn: str, clients: int) -> None:
-    settings = Settings(environment="test")
-    pool = await create_pool(dsn, settings, min_size=1, max_size=2)
-    try:
-        await create_admin(pool, settings, "game_server", PASSWORD, CHEAP_HASHER, role="service")
-    finally:
-        await pool.close()
-    load.server = await load.api.login("game_server")
-    load.players = [await load.api.player("failover") for _ in range(clients)]
-    for player in load.players:  # keyed like the load, so the count of top-ups is exact
-        await load.write(player, "top_up", "/top-up", {"amount": 10_000})
-
-
 async def _under_load(
-    outcome: Outcome, victim: str, cluster: Patroni, load: _Load, server: ServerProcess
+    outcome: Outcome, victim: str, cluster: Patroni, load: Load, server: ServerProcess
 ) -> list[str]:
     """Run the clients, kill the victim at a quarter of the writes; the holds placed then."""
     clients = [asyncio.create_task(load.client(p, n)) for n, p in enumerate(load.players)]
     quarter = asyncio.create_task(load.half.wait())
     await asyncio.wait([quarter, *clients], return_when=asyncio.FIRST_COMPLETED)
     quarter.cancel()
-    holds = await _place_holds(load)
+    holds = await place_holds(load)
     primary = await cluster.leader(10)
     timeline = await cluster.timeline(primary)
     node = primary if victim == "primary" else _other(cluster, primary)
@@ -197,21 +116,7 @@ def _other(cluster: Patroni, primary: Node) -> Node:
     return next(n for n in cluster.nodes if n is not primary)
 
 
-async def _place_holds(load: _Load) -> list[str]:
-    """Holds that fall due 2 to 5 s from now: during the outage, when the primary dies."""
-    placed = []
-    for n, player in enumerate(load.players[:HOLDS]):
-        body = {"player": player.username, "asset": "diamond", "amount": STAKE, "expiresIn": 2 + n}
-        reply, _ = await load.api.until_known(
-            "POST", "/holds", json=body, token=load.server, key=new_key()
-        )
-        if reply.status != 201:
-            raise RuntimeError(f"a hold was refused: {reply.status} {reply.body}")
-        placed.append(reply.body["holdId"])
-    return placed
-
-
-async def _judge(outcome: Outcome, victim: str, load: _Load, dsn: str, holds: list[str]) -> None:
+async def _judge(outcome: Outcome, victim: str, load: Load, dsn: str, holds: list[str]) -> None:
     resumed = load.resumed()
     stalled = load.stalled()
     outcome.figure(f"{victim}: no write acknowledged for, s", stalled and round(stalled, 2))
@@ -254,7 +159,7 @@ async def _expired(conn: asyncpg.Connection, holds: list[str], patience: float) 
         await asyncio.sleep(0.2)
 
 
-async def _followers(outcome: Outcome, victim: str, load: _Load, server: ServerProcess) -> None:
+async def _followers(outcome: Outcome, victim: str, load: Load, server: ServerProcess) -> None:
     """Who took which role after the kill, the followers' reconnections, a logout honoured."""
     lines = _log_after(server.log_path, load.killed_wall)
     taken = Counter(line.get("role") for line in lines if line.get("event") == "active")
