@@ -43,6 +43,8 @@ from service.expirer import ROLE as EXPIRER_ROLE
 from service.sweeper import ROLE as SWEEPER_ROLE
 
 RESUME_LIMIT = 30.0  # seconds from the kill to the next acknowledged write
+STRICT = "standby, strict"
+STRICT_OUTAGE = 8.0  # seconds the standby stays away in the strict run
 ROLES = frozenset(set(PROJECTIONS) | {SWEEPER_ROLE, EXPIRER_ROLE, FEED_ROLE})
 FOLLOWERS = ("revocations", "catalog")
 
@@ -50,7 +52,9 @@ FOLLOWERS = ("revocations", "catalog")
 async def run(server_dsn: str, quick: bool) -> Outcome:
     """Both runs, each on a cluster of its own (`server_dsn` is not used)."""
     outcome = Outcome("failover", quick)
-    for victim in ("primary", "standby"):
+    # The full run adds the standby's death under synchronous_mode_strict, held 8 s before
+    # its machine comes back (docs/operations.md): what strict mode does to the primary.
+    for victim in ("primary", "standby", *(() if quick else (STRICT,))):
         say(f"failover: -- the {victim}'s machine dies")
         await _run(outcome, victim, quick)
     outcome.finish()
@@ -62,7 +66,7 @@ async def _run(outcome: Outcome, victim: str, quick: bool) -> None:
     began = time.monotonic()
     tag = uuid.uuid4().hex[:10]
     stream, prefix = f"GLFAILOVER_{tag}", f"glfailover.{tag}"
-    async with own_patroni() as cluster, broker() as url:
+    async with own_patroni(strict=victim == STRICT) as cluster, broker() as url:
         try:
             async with fresh_database(cluster.dsn, "failover") as dsn:
                 env = service_env(
@@ -100,6 +104,8 @@ async def _under_load(
     survivors = [n for n in cluster.nodes if n is not node]
     promoted = await cluster.primary(60, among=survivors)
     outcome.figure(f"{victim}: primary after the kill", f"{promoted.name} (was {primary.name})")
+    if victim == STRICT:
+        await _standby_returns(outcome, load, node)
     await asyncio.gather(*clients)
     # Exactly the failover we caused: none before the kill (a primary demoted by a slow
     # agent), one after it when the primary died, none when the standby did.
@@ -110,6 +116,16 @@ async def _under_load(
     outcome.check(server.process is not None and server.process.returncode is None,
                   "the service process did not survive")  # fmt: skip
     return holds
+
+
+async def _standby_returns(outcome: Outcome, load: Load, node: Node) -> None:
+    """Strict mode: the standby stays away STRICT_OUTAGE seconds, then its machine restarts."""
+    await asyncio.sleep(STRICT_OUTAGE)
+    away = [a for _, a in load.sent if a > (load.killed_at or 0) + 0.5]
+    outcome.figure(f"{STRICT}: acknowledged while no standby ran", len(away))
+    outcome.figure(f"{STRICT}: attempts failed while no standby ran", dict(load.failed))
+    await node.start()
+    say(f"failover: {node.name} restarted after {STRICT_OUTAGE:.0f} s")
 
 
 def _other(cluster: Patroni, primary: Node) -> Node:
