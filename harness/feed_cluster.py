@@ -23,6 +23,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import nats
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
@@ -104,12 +105,13 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
                 players = [await api.player("cluster") for _ in range(clients)]
                 await _replicated(outcome, url, stream)
                 consuming = asyncio.create_task(reader.run())
+                logged = asyncio.create_task(_logged(dsn, clients * rounds // 3))
                 writers = [asyncio.create_task(write(api, p, rounds)) for p in players]
-                await asyncio.sleep(1.0 if quick else 5.0)
+                await logged  # a third of the way in
                 victim = await _kill_leader(outcome, nodes, stream)
                 await asyncio.gather(*writers)
                 lag = await feed_caught_up(dsn, 120)
-                await _restart(victim, nodes)
+                await _restart(victim, nodes, stream)
             outcome.figure("lag after the last write, s", lag and round(lag, 3))
             outcome.check(lag is not None, "the feed did not catch up")
             await compare(outcome, dsn, url, stream, prefix)
@@ -144,21 +146,43 @@ async def _replicated(outcome: Outcome, url: str, stream: str) -> None:
 
 
 async def _kill_leader(outcome: Outcome, nodes: list[Node], stream: str) -> Node:
-    client = await nats.connect([n.url for n in nodes], allow_reconnect=False)
-    try:
-        info = await client.jetstream().stream_info(stream)
-    finally:
-        await client.close()
-    leader = info.cluster.leader if info.cluster else None
-    victim = next((n for n in nodes if n.name == leader), nodes[0])
+    leader = await _leader(nodes, stream)
+    victim = next(n for n in nodes if n.name == leader)
     await victim.kill()
-    say(f"feed-cluster: killed {victim.name}, the stream's leader ({leader})")
+    say(f"feed-cluster: killed {victim.name}, the stream's leader")
     outcome.figure("nodes killed", 1)
     return victim
 
 
-async def _restart(victim: Node, nodes: list[Node]) -> None:
-    """The dead node's machine comes back, with its store: it catches up from the others.
+async def _leader(nodes: list[Node], stream: str, patience: float = 30.0) -> str:
+    """The name of the node leading the stream (the answer may lack one for a moment)."""
+    client = await nats.connect([n.url for n in nodes], allow_reconnect=False, error_cb=_quiet)
+    try:
+        async with asyncio.timeout(patience):
+            while True:
+                info = await client.jetstream().stream_info(stream)
+                if info.cluster and info.cluster.leader:
+                    return info.cluster.leader
+                await asyncio.sleep(0.1)
+    finally:
+        await client.close()
+
+
+async def _logged(dsn: str, more: int, patience: float = 120.0) -> None:
+    """Until the log holds `more` events than when called (the load's progress, not the clock)."""
+    conn = await asyncpg.connect(dsn, timeout=30)
+    try:
+        events = await conn.fetchval("SELECT count(*) FROM events") + more
+        async with asyncio.timeout(patience):
+            while await conn.fetchval("SELECT count(*) FROM events") < events:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+    finally:
+        await conn.close()
+
+
+async def _restart(victim: Node, nodes: list[Node], stream: str) -> None:
+    """The dead node's machine comes back, with its store, and the stream is whole again: a
+    leader and every other copy current.
 
     Until then, a consumer that JetStream placed on it (its meta group still counts it as a
     peer) delivers nothing: reading back waits for it, as an operator would.
@@ -167,6 +191,29 @@ async def _restart(victim: Node, nodes: list[Node]) -> None:
     async with asyncio.timeout(60):
         while not await answers(victim.url):  # noqa: ASYNC110 - polling the server
             await asyncio.sleep(0.2)
+        while not await _whole(nodes, stream):  # noqa: ASYNC110 - polling the cluster
+            await asyncio.sleep(0.2)
+
+
+async def _whole(nodes: list[Node], stream: str) -> bool:
+    """True when the stream has a leader and its other copies are current."""
+    try:
+        client = await nats.connect([n.url for n in nodes], allow_reconnect=False, error_cb=_quiet)
+    except Exception:
+        return False
+    try:
+        info = await client.jetstream().stream_info(stream)
+    except Exception:
+        return False
+    finally:
+        await client.close()
+    cluster = info.cluster
+    replicas = (cluster.replicas or []) if cluster else []
+    return (
+        bool(cluster and cluster.leader)
+        and len(replicas) == len(nodes) - 1
+        and all(r.current for r in replicas)
+    )
 
 
 class Reader:
