@@ -21,7 +21,8 @@ run: $(STAMP)
 
 # The browser tests drive Debian's chromium, `bench --quick` drives wrk and the clock scenario
 # shifts its servers' clocks with faketime (libfaketime) and the SDKs' tests run under node and
-# npm (TypeScript) and Mono (C#): install them when missing (as root, or through sudo), or stop with a message
+# npm (TypeScript) and Mono (C#), the feed scenarios run nats-server and the failover scenario runs
+# Patroni over etcd: install them when missing (as root, or through sudo), or stop with a message
 # saying what to install.
 tools:
 	@missing=""; \
@@ -31,6 +32,9 @@ tools:
 	{ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || missing="$$missing nodejs npm"; \
 	command -v mcs >/dev/null 2>&1 || missing="$$missing mono-mcs mono-devel"; \
 	command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing="$$missing nats-server"; \
+	command -v patroni >/dev/null 2>&1 || missing="$$missing patroni"; \
+	dpkg -s python3-etcd >/dev/null 2>&1 || missing="$$missing python3-etcd"; \
+	command -v etcd >/dev/null 2>&1 || missing="$$missing etcd-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

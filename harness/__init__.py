@@ -37,6 +37,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario("model", "harness.model", "the API equals a model after every step"),
     Scenario("feed", "harness.feed", "JetStream holds every event once, across a SIGKILL"),
+    Scenario("feed-cluster", "harness.feed_cluster", "JetStream R3 on three nodes, one SIGKILLed"),
+    Scenario("failover", "harness.failover", "Patroni: the primary, then a standby, SIGKILLed"),
     Scenario("economy", "harness.economy", "gifts, trades and settled matches, with a SIGKILL"),
     Scenario(
         "hostile-neighbours",

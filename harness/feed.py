@@ -37,29 +37,29 @@ async def run(server_dsn: str, quick: bool) -> Outcome:
     clients, rounds = (4, 25) if quick else (16, 200)
     tag = uuid.uuid4().hex[:10]
     stream, prefix = f"GLSCENARIO_{tag}", f"glscenario.{tag}"
-    async with _broker() as url, fresh_database(server_dsn, "feed") as dsn:
+    async with broker() as url, fresh_database(server_dsn, "feed") as dsn:
         env = service_env(dsn, NATS_URL=url, NATS_STREAM=stream, NATS_SUBJECT_PREFIX=prefix)
         try:
             async with serving(env) as server, Api(server.base) as api:
                 players = [await api.player("feed") for _ in range(clients)]
-                writers = [asyncio.create_task(_write(api, p, rounds)) for p in players]
+                writers = [asyncio.create_task(write(api, p, rounds)) for p in players]
                 await asyncio.sleep(0.5 if quick else 3.0)
                 await server.kill()
                 await server.start()
                 outcome.figure("SIGKILLs of the service", 1)
                 await asyncio.gather(*writers)
-                lag = await _caught_up(dsn, 120)
+                lag = await feed_caught_up(dsn, 120)
             outcome.figure("lag after the last write, s", lag and round(lag, 3))
             outcome.check(lag is not None, "the feed did not catch up")
-            await _compare(outcome, dsn, url, stream, prefix)
+            await compare(outcome, dsn, url, stream, prefix)
             await audit(outcome, dsn)
         finally:
-            await _delete(url, stream)
+            await delete_stream(url, stream)
     outcome.finish()
     return outcome
 
 
-async def _write(api: Api, player: Player, rounds: int) -> None:
+async def write(api: Api, player: Player, rounds: int) -> None:
     rng = random.Random(player.user_id)
     for _ in range(rounds):
         path, body = ("/top-up", {"amount": rng.randint(10, 200)}) if rng.random() < 0.5 else (
@@ -67,7 +67,7 @@ async def _write(api: Api, player: Player, rounds: int) -> None:
         await api.until_known("POST", path, json=body, token=player.token, key=new_key())
 
 
-async def _caught_up(dsn: str, patience: float) -> float | None:
+async def feed_caught_up(dsn: str, patience: float) -> float | None:
     began = time.monotonic()
     conn = await asyncpg.connect(dsn, timeout=30)
     try:
@@ -83,28 +83,52 @@ async def _caught_up(dsn: str, patience: float) -> float | None:
     return None
 
 
-async def _compare(outcome: Outcome, dsn: str, url: str, stream: str, prefix: str) -> None:
-    # The sweeper may append a transfer after the feed caught up, and the stopping service may
-    # have published a batch it did not checkpoint: the stream must be an exact prefix of the
-    # log in the cursor's order, reaching at least the feed's checkpoint.
+async def compare(outcome: Outcome, dsn: str, url: str, stream: str, prefix: str) -> None:
+    """The stream's messages are the log's events in order, each once.
+
+    Read in this order, while the sweeper may still append: the feed's checkpoint (the stream
+    holds at least that much), the stream, then the log (which holds at least the stream).
+    """
+    covered = await checkpointed(dsn)
+    began = time.monotonic()
+    ids = await _stream_ids(url, stream, prefix)
+    log = await log_order(dsn)
+    outcome.figure("events", len(log))
+    outcome.figure("events up to the feed's checkpoint", covered)
+    outcome.figure("messages in the stream", len(ids))
+    outcome.figure("read back, messages/s", round(len(ids) / max(time.monotonic() - began, 1e-9)))
+    judge(outcome, "the stream", ids, log, covered)
+
+
+async def log_order(dsn: str) -> list[str]:
+    """The events' message ids in the cursor's order."""
     conn = await asyncpg.connect(dsn, timeout=30)
     try:
         rows = await conn.fetch(
             "SELECT stream_id, version FROM events ORDER BY transaction_id, global_position"
         )
-        covered = await conn.fetchval(_COVERED)
     finally:
         await conn.close()
-    log = [f"{r['stream_id']}@{r['version']}" for r in rows]
-    began = time.monotonic()
-    ids = await _stream_ids(url, stream, prefix)
-    outcome.figure("events", len(log))
-    outcome.figure("events up to the feed's checkpoint", covered)
-    outcome.figure("messages in the stream", len(ids))
-    outcome.figure("read back, messages/s", round(len(ids) / max(time.monotonic() - began, 1e-9)))
-    outcome.check(len(ids) == len(set(ids)), "the stream holds duplicates")
-    outcome.check(ids == log[: len(ids)], "the stream is not the log in order (a gap or reorder)")
-    outcome.check(len(ids) >= covered, "the checkpoint passed events the stream does not hold")
+    return [f"{r['stream_id']}@{r['version']}" for r in rows]
+
+
+async def checkpointed(dsn: str) -> int:
+    """How many events the feed has checkpointed as published."""
+    conn = await asyncpg.connect(dsn, timeout=30)
+    try:
+        covered: int = await conn.fetchval(_COVERED)
+    finally:
+        await conn.close()
+    return covered
+
+
+def judge(outcome: Outcome, what: str, ids: list[str], log: list[str], covered: int) -> None:
+    """`ids` (messages as read) is an exact prefix of the log reaching the feed's checkpoint."""
+    # The sweeper may append a transfer after the feed caught up, and the stopping service may
+    # have published a batch it did not checkpoint: hence a prefix, not the whole log.
+    outcome.check(len(ids) == len(set(ids)), f"{what} holds duplicates")
+    outcome.check(ids == log[: len(ids)], f"{what} is not the log in order (a gap or reorder)")
+    outcome.check(len(ids) >= covered, f"the checkpoint passed events {what} does not hold")
 
 
 _COVERED = """
@@ -115,7 +139,7 @@ SELECT count(*) FROM events AS e, projector_checkpoints AS c
 
 
 async def _stream_ids(url: str, stream: str, prefix: str) -> list[str]:
-    client = await nats.connect(url, allow_reconnect=False)
+    client = await nats.connect(url.split(","), allow_reconnect=False)
     try:
         js = client.jetstream()
         total = (await js.stream_info(stream)).state.messages
@@ -130,9 +154,9 @@ async def _stream_ids(url: str, stream: str, prefix: str) -> list[str]:
         await client.close()
 
 
-async def _delete(url: str, stream: str) -> None:
+async def delete_stream(url: str, stream: str) -> None:
     with contextlib.suppress(Exception):
-        client = await nats.connect(url, allow_reconnect=False)
+        client = await nats.connect(url.split(","), allow_reconnect=False)
         try:
             with contextlib.suppress(NotFoundError):
                 await client.jetstream().delete_stream(stream)
@@ -141,7 +165,7 @@ async def _delete(url: str, stream: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _broker() -> AsyncIterator[str]:
+async def broker() -> AsyncIterator[str]:
     """NATS_URL, the shared server on 4222, or a nats-server of our own."""
     if os.environ.get("NATS_URL"):
         yield os.environ["NATS_URL"]
@@ -170,7 +194,7 @@ async def _broker() -> AsyncIterator[str]:
 async def answers(url: str) -> bool:
     """True when a JetStream-enabled server answers at `url`."""
     try:
-        client = await nats.connect(url, connect_timeout=1, allow_reconnect=False)
+        client = await nats.connect(url, connect_timeout=1, allow_reconnect=False, error_cb=_quiet)
     except Exception:
         return False
     try:
@@ -180,3 +204,7 @@ async def answers(url: str) -> bool:
         return False
     finally:
         await client.close()
+
+
+async def _quiet(_: Exception) -> None:
+    """A server not answering yet is what `answers` asks about: nothing to log."""

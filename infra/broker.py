@@ -68,14 +68,16 @@ class Broker:
         return cls(client, stream, wait)
 
     async def ensure_stream(
-        self, subjects: list[str], max_age: float, duplicate_window: float
+        self, subjects: list[str], max_age: float, duplicate_window: float, replicas: int = 1
     ) -> None:
-        """Create the stream if it is missing; align its retention with the settings if not."""
+        """Create the stream if it is missing; align its retention and copies with the
+        settings if not (JetStream moves a stream from one copy to three and back)."""
         config = StreamConfig(
             name=self.stream,
             subjects=subjects,
             max_age=max_age,
             duplicate_window=duplicate_window,
+            num_replicas=replicas,
         )
         try:
             info = await self._js.stream_info(self.stream)
@@ -83,8 +85,10 @@ class Broker:
             await self._js.add_stream(config)
             return
         current = info.config
-        if (current.max_age or 0.0, current.duplicate_window) != (max_age, duplicate_window):
+        wanted = (max_age, duplicate_window, replicas)
+        if (current.max_age or 0.0, current.duplicate_window, current.num_replicas or 1) != wanted:
             current.max_age, current.duplicate_window = max_age, duplicate_window
+            current.num_replicas = replicas
             await self._js.update_stream(current)
 
     async def last_msg_id(self, subjects: str) -> str | None:

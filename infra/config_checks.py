@@ -75,6 +75,8 @@ def validate_feed(s: Settings) -> None:
         raise ConfigError(f"NATS_STREAM={s.nats_stream!r}: letters, digits, - and _ only")
     if not _SUBJECT_TOKEN.match(s.nats_subject_prefix):
         raise ConfigError(f"NATS_SUBJECT_PREFIX={s.nats_subject_prefix!r}: dot-separated tokens")
+    if not 1 <= s.nats_replicas <= 5:  # what JetStream accepts
+        raise ConfigError(f"NATS_REPLICAS={s.nats_replicas}: from 1 to 5 copies")
 
 
 def validate_stores(s: Settings) -> None:

@@ -79,6 +79,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     nats_subject_prefix: str = "gameledger"
     nats_retention_days: float = 7.0  # the stream's max age; 0 keeps messages forever
     nats_duplicate_window_seconds: float = 120.0
+    nats_replicas: int = 1  # the stream's copies: 3 on a three-node JetStream cluster
     # Webhooks (projections/webhooks.py) run with the feed, or alone when RUN_WEBHOOKS is on.
     run_webhooks: bool = False
     webhook_timeout_seconds: float = 10.0
@@ -160,6 +161,7 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "NATS_SUBJECT_PREFIX": ("nats_subject_prefix", str),
     "NATS_RETENTION_DAYS": ("nats_retention_days", float),
     "NATS_DUPLICATE_WINDOW_SECONDS": ("nats_duplicate_window_seconds", float),
+    "NATS_REPLICAS": ("nats_replicas", int),
     "RUN_WEBHOOKS": ("run_webhooks", bool),
     "WEBHOOK_TIMEOUT_SECONDS": ("webhook_timeout_seconds", float),
     "WEBHOOK_RETRY_SECONDS": ("webhook_retry_seconds", float),

@@ -56,6 +56,7 @@ async def open_broker(settings: Settings) -> Broker:
             subjects(settings),
             max_age=settings.nats_retention_days * 86400.0,
             duplicate_window=settings.nats_duplicate_window_seconds,
+            replicas=settings.nats_replicas,
         )
     except BaseException:
         await broker.close()

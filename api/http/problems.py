@@ -59,6 +59,9 @@ _HTTP_SLUGS: Mapping[int, tuple[str, str]] = {
 # The database being away (infra/faults.py): a 503, and no reason to split a group commit.
 DB_UNAVAILABLE = UNAVAILABLE
 
+# Every 503 says when to retry: a failover or a restart is over within seconds.
+RETRY_LATER = {"Retry-After": "2"}
+
 _RESERVED = frozenset({"type", "title", "status", "detail", "instance", "error"})
 
 
@@ -113,8 +116,9 @@ def said(error: DomainError) -> str:
 def from_domain(error: DomainError) -> ProblemDetailsException:
     """A domain error by its category; its context becomes extension members."""
     status = STATUS_BY_CATEGORY.get(error.category, 422)
+    headers = dict(RETRY_LATER) if status == 503 else None  # a stale copy of the roles, say
     return problem(
-        status, slug_of(error), error.title, error.detail, error.context, error=said(error)
+        status, slug_of(error), error.title, error.detail, error.context, headers, said(error)
     )
 
 
@@ -157,7 +161,7 @@ def from_database(error: Exception) -> ProblemDetailsException:
         "database-unavailable",
         "The database is unavailable",
         "The service cannot reach its database right now; retry shortly.",
-        headers={"Retry-After": "2"},
+        headers=dict(RETRY_LATER),
     )
 
 

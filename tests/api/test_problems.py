@@ -163,3 +163,11 @@ def test_a_body_that_is_not_json_says_so() -> None:
     except msgspec.DecodeError as error:
         mapped = problems.from_body(error)
     assert mapped.extra["error"] == "The request body is not valid JSON."
+
+
+def test_a_stale_copy_of_the_roles_is_the_same_503_with_retry_after() -> None:
+    # In a failover the roles follower cannot read for a moment (the failover scenario met it):
+    # its refusal must tell the client when to retry, like every database-unavailable answer.
+    mapped = problems.from_domain(errors.RolesUnavailable("the roles could not be read"))
+    assert (mapped.status_code, mapped.type_) == (503, "database-unavailable")
+    assert mapped.headers == {"Retry-After": "2"}

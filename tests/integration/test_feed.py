@@ -14,6 +14,7 @@ from domain.accounts import player_account
 from domain.commands import Purchase, TopUp
 from domain.players import decide_purchase
 from domain.state import player_state
+from harness.server import free_port
 from infra import eventstore
 from infra.broker import Broker
 from infra.config import Settings
@@ -170,4 +171,13 @@ async def _outlive_the_window(settings: Settings) -> None:
             await js.delete_msg(settings.nats_stream, seq)
     finally:
         await client.close()
+        await broker.close()
+
+
+async def test_a_dead_server_in_nats_url_does_not_keep_the_feed_away(nats_url: str) -> None:
+    # NATS_URL names every node of a cluster; when one is down, connecting must reach the
+    # others, whichever order the client tries them in (it shuffles them).
+    dead = f"nats://127.0.0.1:{free_port()}"
+    for _ in range(8):
+        broker = await Broker.connect(f"{dead}, {nats_url}", "GLTEST_UNUSED", wait=2.0)
         await broker.close()

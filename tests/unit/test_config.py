@@ -92,6 +92,8 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         # Host bits set: more likely a typo than a wish to trust the whole /8.
         ({"TRUSTED_PROXIES": "10.1.2.3/8"}, "TRUSTED_PROXIES"),
         ({"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"),
+        ({"NATS_REPLICAS": "0"}, "NATS_REPLICAS"),
+        ({"NATS_REPLICAS": "6"}, "NATS_REPLICAS"),
     ],
 )
 def test_a_bad_value_is_a_config_error_naming_it(env: dict[str, str], named: str) -> None:
@@ -270,3 +272,10 @@ def test_store_settings_are_checked_together() -> None:
         load_settings({**apple, "APPLE_ENVIRONMENT": "xcode"})  # Xcode's are not signed
     with pytest.raises(ConfigError, match="GOOGLE_LICENSE_KEY"):
         load_settings({"GOOGLE_PACKAGE_NAME": "com.studio.game"})
+
+
+def test_a_multi_host_database_url_is_accepted_and_shown_without_its_password() -> None:
+    # High availability (docs/operations.md): every Patroni node, the primary chosen by libpq.
+    url = "postgresql://gl:s3cret@pg1:5432,pg2:5432/gameledger?target_session_attrs=read-write"
+    shown = masked(load_settings({"DATABASE_URL": url}))["database_url"]
+    assert shown == url.replace("s3cret", MASK)

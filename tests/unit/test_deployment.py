@@ -5,6 +5,7 @@ No Docker engine runs here, so these files are checked by reading them.
 
 import tomllib
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
@@ -108,3 +109,68 @@ def test_compose_runs_nats_with_jetstream_and_points_the_services_at_it(compose:
     assert "-js" in nats_service["command"]
     for name in ("api", "projector"):
         assert compose["services"][name]["environment"]["NATS_URL"] == "nats://nats:4222"
+
+
+# docker-compose.ha.yml (docs/operations.md, High availability): etcd, two Patroni nodes, the API
+# and the projector on the multi-host URL.
+
+
+@pytest.fixture(scope="module")
+def ha() -> dict[str, dict[str, dict[str, object]]]:
+    loaded: dict[str, dict[str, dict[str, object]]] = yaml.safe_load(
+        (ROOT / "docker-compose.ha.yml").read_text()
+    )
+    return loaded
+
+
+def _patroni_nodes(ha: dict) -> list[str]:
+    return [
+        name
+        for name, service in ha["services"].items()
+        if isinstance(service.get("build"), dict)
+        and service["build"].get("dockerfile") == "deploy/patroni/Dockerfile"
+    ]
+
+
+def test_ha_compose_runs_etcd_two_patroni_nodes_the_api_and_the_projector(ha: dict) -> None:
+    assert {"etcd", "migrate", "api", "projector"} <= set(ha["services"])
+    nodes = _patroni_nodes(ha)
+    assert len(nodes) >= 2
+    names = {ha["services"][n]["environment"]["PATRONI_NAME"] for n in nodes}
+    assert names == set(nodes), "each node names itself after its service"
+    for node in nodes:
+        env = ha["services"][node]["environment"]
+        assert env["PATRONI_POSTGRESQL_CONNECT_ADDRESS"] == f"{node}:5432"
+        assert "healthcheck" in ha["services"][node]
+    assert "etcd" in ha["services"]["etcd"]["command"]
+
+
+def test_ha_services_reach_whichever_node_is_primary(ha: dict) -> None:
+    nodes = _patroni_nodes(ha)
+    commands = _subcommands()
+    for name in ("migrate", "api", "projector"):
+        service = ha["services"][name]
+        assert service["command"][0] == "gameledger"
+        assert service["command"][1] in commands
+        env = service["environment"]
+        assert not set(env) - KNOWN_ENV, f"{name} sets variables the service ignores"
+        url = urlsplit(env["DATABASE_URL"])
+        hosts = {part.rsplit(":", 1)[0] for part in url.netloc.split("@")[1].split(",")}
+        assert hosts == set(nodes), f"{name} must name every Patroni node"
+        assert parse_qs(url.query)["target_session_attrs"] == ["read-write"]
+    assert ha["services"]["api"]["environment"]["RUN_PROJECTORS"] == "false"
+    for node in nodes:
+        assert ha["services"]["migrate"]["depends_on"][node]["condition"] == "service_healthy"
+
+
+def test_patroni_replicates_synchronously_through_the_compose_etcd() -> None:
+    config = yaml.safe_load((ROOT / "deploy/patroni/patroni.yml").read_text())
+    dcs = config["bootstrap"]["dcs"]
+    assert dcs["synchronous_mode"] is True
+    assert dcs["synchronous_mode_strict"] is False  # a primary left alone keeps writing
+    assert dcs["ttl"] >= dcs["loop_wait"] + 2 * dcs["retry_timeout"]
+    assert config["etcd3"]["hosts"] == "etcd:2379"
+    assert config["bootstrap"]["post_bootstrap"] == "/etc/patroni/post-bootstrap.sh"
+    dockerfile = (ROOT / "deploy/patroni/Dockerfile").read_text()
+    assert "/etc/patroni/post-bootstrap.sh" in dockerfile
+    assert 'ENTRYPOINT ["patroni"]' in dockerfile
