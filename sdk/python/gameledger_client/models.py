@@ -89,6 +89,9 @@ class BalanceResponse(Model, kw_only=True):
     # Count per catalog item, keyed by the camelCase plural of its code (gold_coin -> goldCoins);
     # every item is present, zeros included
     inventory: dict[str, int]
+    # Per currency that expires, its lots, soonest expiry first: spends take the soonest first, and
+    # the currency's balance is the sum of its lots
+    lots: dict[str, list[LotEntry]] | None = None
     referral_code: str
     username: str
     version: int
@@ -124,6 +127,9 @@ class BatchTransfer(Model, kw_only=True):
     amount: int | None = None
     # A catalog currency
     currency: str = "diamond"
+    # RFC 3339 with a zone: when this credit expires (a lot of its own, given back to the treasury
+    # then), over the currency's own expiresAfterSeconds
+    expires_at: datetime | None = None
     idempotency_key: str | None = None
     item: str | None = None
     kind: Literal["top_up", "purchase"]
@@ -177,6 +183,59 @@ class CatalogResponse(Model, kw_only=True):
     currency: str
     items: list[CatalogItem]
     version: int = 0
+
+
+class ClawbackAccepted(Model, kw_only=True):
+    clawback_id: str
+    status: Literal["running"]
+    total: int
+
+
+class ClawbackDryRun(Model, kw_only=True):
+    effects: list[ClawbackEffect]
+    players: int
+    transfers: int
+
+
+class ClawbackEffect(Model, kw_only=True):
+    asset: str
+    debt: int
+    player: str
+    reverse: int
+
+
+class ClawbackFilterBody(Model, kw_only=True):
+    asset: str | None = None
+    code: str | None = None
+    from_: datetime | None = None
+    metadata: dict[str, str] | None = None
+    players: list[str] | None = None
+    to: datetime | None = None
+
+
+class ClawbackRequest(Model, kw_only=True):
+    dry_run: bool = False
+    filter: ClawbackFilterBody
+    reason: str
+
+
+class ClawbackStatus(Model, kw_only=True):
+    clawback_id: str
+    debt_created: dict[str, int]
+    done: int
+    # Could not be reversed (status `failed`)
+    refused: int
+    # Already reversed by someone else
+    skipped: int
+    status: Literal["running", "done", "failed"]
+    total: int
+
+
+class CurrencyReport(Model, kw_only=True):
+    currency: str
+    granted: Pair
+    net_supply_change: Pair
+    spent: Pair
 
 
 class CurrencyView(Model, kw_only=True):
@@ -233,6 +292,30 @@ class Escrow(Model, kw_only=True):
     trades: list[TradeResponse]
 
 
+class FreezeRequest(Model, kw_only=True):
+    reason: str
+    scope: Literal["asset", "player", "operation"]
+    # An asset code, a username or an operation (GET /admin/freezes lists them)
+    target: str
+
+
+class FreezeResponse(Model, kw_only=True):
+    created_at: datetime
+    created_by: str
+    freeze_id: str
+    lift_reason: str | None = None
+    lifted_at: datetime | None = None
+    lifted_by: str | None = None
+    reason: str
+    scope: Literal["asset", "player", "operation"]
+    target: str
+
+
+class FreezesResponse(Model, kw_only=True):
+    freezes: list[FreezeResponse]
+    operations: list[str]
+
+
 class GoogleReceipt(Model, kw_only=True):
     purchase_data: str
     # base64
@@ -245,6 +328,9 @@ class GrantRequest(Model, kw_only=True):
     # A catalog currency
     currency: str = "diamond"
     energy: str | None = None
+    # RFC 3339 with a zone: when this credit expires (a lot of its own, given back to the treasury
+    # then), over the currency's own expiresAfterSeconds
+    expires_at: datetime | None = None
     # Labels stored on the write's events and shown in history and replay: at most 16 keys matching
     # ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET
     # /history?meta.KEY=VALUE` finds them)
@@ -334,10 +420,20 @@ class HoldResponse(Model, kw_only=True):
     status: Literal["pending", "captured", "voided", "expired"]
 
 
+class ItemReport(Model, kw_only=True):
+    bought: Pair
+    item: str
+    unaffordable: int
+
+
 class Leg(Model, kw_only=True):
     account: str
     amount: int
     asset: str
+
+
+class LiftRequest(Model, kw_only=True):
+    reason: str
 
 
 class LimitView(Model, kw_only=True):
@@ -367,6 +463,12 @@ class LoginResponse(Model, kw_only=True):
     token_type: Literal["Bearer"]
 
 
+class LotEntry(Model, kw_only=True):
+    amount: int
+    # RFC 3339, UTC; null for what never expires (spent last)
+    expires_at: str | None
+
+
 class ModifierEntry(Model, kw_only=True):
     ends_at: datetime
     factor: int = 1
@@ -389,6 +491,30 @@ class ModifierShown(Model, kw_only=True):
     starts_at: datetime
 
 
+class MonitorRequest(Model, kw_only=True):
+    action: Literal["alert", "freeze"]
+    name: str
+    rule: Rule
+
+
+class MonitorResponse(Model, kw_only=True):
+    action: Literal["alert", "freeze"]
+    created_at: datetime
+    created_by: str
+    fired: int = 0
+    fired_at: datetime | None = None
+    firing: list[str] | None = None
+    last_value: int | None = None
+    monitor_id: str
+    name: str
+    rule: RuleView
+    state: Literal["ok", "firing"] = "ok"
+
+
+class MonitorsResponse(Model, kw_only=True):
+    monitors: list[MonitorResponse]
+
+
 class NotificationAnswer(Model, kw_only=True):
     outcome: Literal["refunded", "ignored"]
     transfer_id: str | None = None
@@ -397,6 +523,11 @@ class NotificationAnswer(Model, kw_only=True):
 class OnUseView(Model, kw_only=True):
     drops: list[DropOdds] | None = None
     grants: dict[str, int] | None = None
+
+
+class Pair(Model, kw_only=True):
+    candidate: int
+    now: int
 
 
 class PayoutItem(Model, kw_only=True):
@@ -563,6 +694,23 @@ class ReversalResponse(Model, kw_only=True):
     wallet: dict[str, int] | None = None
 
 
+class Rule(Model, kw_only=True):
+    asset: str | None = None
+    # transfers_rate: count only this code
+    code: str | None = None
+    kind: Literal["supply_growth", "player_inflow", "transfers_rate", "treasury_low"]
+    threshold: int
+    window_seconds: int
+
+
+class RuleView(Model, kw_only=True):
+    asset: str | None = None
+    code: str | None = None
+    kind: Literal["supply_growth", "player_inflow", "transfers_rate", "treasury_low"]
+    threshold: int
+    window_seconds: int
+
+
 class SettlementRequest(Model, kw_only=True):
     holds: list[str]
     # Up to 140 characters
@@ -625,6 +773,12 @@ class SpendEnergyResponse(Model, kw_only=True):
     energy: EnergyState
     transfer_id: str
     version: int
+
+
+class SupplyPoint(Model, kw_only=True):
+    at: datetime
+    candidate: int
+    now: int
 
 
 class TopUpRequest(Model, kw_only=True):
@@ -770,3 +924,18 @@ class WebhookRequest(Model, kw_only=True):
     # Where deliveries begin: "end" (default), "beginning" or a log position
     from_: Literal["beginning", "end"] | int = "end"
     url: str
+
+
+class WhatIfRequest(Model, kw_only=True):
+    catalog: dict[str, Any]
+    from_: datetime | None = None
+    to: datetime | None = None
+
+
+class WhatIfResponse(Model, kw_only=True):
+    currencies: list[CurrencyReport]
+    items: list[ItemReport]
+    purchases: int
+    supply: dict[str, list[SupplyPoint]]
+    transfers: int
+    uses: int

@@ -38,6 +38,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/clawbacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claw back every transfer a filter matches
+         * @description Each matching transfer (of a grant, top-up, purchase, referral bonus or item use, not
+         *     reversed yet) is reversed exactly once; what the player no longer holds becomes their
+         *     debt, repaid by their next credits. 202 with the clawback's id: the runner works it in
+         *     the background and resumes after a restart. With `dryRun`, 200 with what it would do,
+         *     writing nothing.
+         */
+        post: operations["AdminClawbacksStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/clawbacks/{clawback_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A clawback's progress */
+        get: operations["AdminClawbacksClawbackIdProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/economy": {
         parameters: {
             query?: never;
@@ -83,6 +124,77 @@ export interface paths {
         get: operations["AdminEscrowEscrow"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/freezes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The freezes in force */
+        get: operations["AdminFreezesActive"];
+        put?: never;
+        /**
+         * Freeze an asset, a player or an operation
+         * @description Every process refuses, within a second, each write that would move it: 423 `frozen`,
+         *     naming `freezeId` and `reason`. A frozen player's writes and the writes paying them
+         *     are refused; reads still answer; operators' corrections (reversals) pass.
+         */
+        post: operations["AdminFreezesPlace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/freezes/{freeze_id}/lift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift a freeze
+         * @description What it stopped moves again, in every process within a second.
+         */
+        post: operations["AdminFreezesFreezeIdLiftLift"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/monitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every monitor and its state */
+        get: operations["AdminMonitorsListAll"];
+        put?: never;
+        /**
+         * Define a monitor
+         * @description `supply_growth`: the asset's circulating supply grew by more than `threshold` within
+         *     the window. `player_inflow`: one player received more than `threshold` of the asset
+         *     within the window (the firing names the player). `transfers_rate`: more than
+         *     `threshold` transfers (of `code`, if given) within the window. `treasury_low`: the
+         *     asset's treasury is below `threshold`. When it fires: an event on its stream, the
+         *     webhook event `monitor.fired`, `gameledger_monitor_fired_total{monitor}`, an alert in
+         *     the console and, with `action: freeze`, a freeze of the asset (of the player for
+         *     `player_inflow`).
+         */
+        post: operations["AdminMonitorsDefine"];
         delete?: never;
         options?: never;
         head?: never;
@@ -345,6 +457,23 @@ export interface paths {
         put?: never;
         /** Rotate the secret */
         post: operations["AdminWebhooksEndpointIdRotateSecretRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/whatif": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replay the recorded demand under a candidate catalog */
+        post: operations["AdminWhatifWhatif"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1033,6 +1162,20 @@ export interface components {
             inventory: {
                 [key: string]: number;
             };
+            /**
+             * @description Per currency that expires, its lots, soonest expiry first: spends take the soonest first, and the currency's balance is the sum of its lots
+             * @example {
+             *       "event_token": [
+             *         {
+             *           "amount": 40,
+             *           "expiresAt": "2026-12-08T09:00:00Z"
+             *         }
+             *       ]
+             *     }
+             */
+            lots?: {
+                [key: string]: components["schemas"]["LotEntry"][];
+            };
             referralCode: string;
             username: string;
             version: number;
@@ -1092,6 +1235,11 @@ export interface components {
              * @example star
              */
             currency?: string;
+            /**
+             * @description RFC 3339 with a zone: when this credit expires (a lot of its own, given back to the treasury then), over the currency's own expiresAfterSeconds
+             * @example 2026-12-31T23:59:59Z
+             */
+            expiresAt?: string | null;
             idempotencyKey?: string | null;
             /** @example gold_coin */
             item?: string | null;
@@ -1172,6 +1320,67 @@ export interface components {
             /** @default 0 */
             version?: number;
         };
+        /** ClawbackAccepted */
+        ClawbackAccepted: {
+            clawbackId: string;
+            /** @constant */
+            status: "running";
+            total: number;
+        };
+        /** ClawbackDryRun */
+        ClawbackDryRun: {
+            effects: components["schemas"]["ClawbackEffect"][];
+            players: number;
+            transfers: number;
+        };
+        /** ClawbackEffect */
+        ClawbackEffect: {
+            asset: string;
+            debt: number;
+            player: string;
+            reverse: number;
+        };
+        /** ClawbackFilterBody */
+        ClawbackFilterBody: {
+            asset?: string | null;
+            /** @example grant */
+            code?: string | null;
+            from?: string | null;
+            metadata?: {
+                [key: string]: string;
+            };
+            players?: string[];
+            to?: string | null;
+        };
+        /** ClawbackRequest */
+        ClawbackRequest: {
+            /** @default false */
+            dryRun?: boolean;
+            filter: components["schemas"]["ClawbackFilterBody"];
+            reason: string;
+        };
+        /** ClawbackStatus */
+        ClawbackStatus: {
+            clawbackId: string;
+            debtCreated: {
+                [key: string]: number;
+            };
+            done: number;
+            /** @description Could not be reversed (status `failed`) */
+            refused: number;
+            /** @description Already reversed by someone else */
+            skipped: number;
+            /** @enum {string} */
+            status: "running" | "done" | "failed";
+            total: number;
+        };
+        /** CurrencyReport */
+        CurrencyReport: {
+            currency: string;
+            granted: components["schemas"]["Pair"];
+            netSupplyChange: components["schemas"]["Pair"];
+            spent: components["schemas"]["Pair"];
+        };
         /** CurrencyView */
         CurrencyView: {
             code: string;
@@ -1231,6 +1440,36 @@ export interface components {
             holds: components["schemas"]["PendingHold"][];
             trades: components["schemas"]["TradeResponse"][];
         };
+        /** FreezeRequest */
+        FreezeRequest: {
+            reason: string;
+            /** @enum {string} */
+            scope: "asset" | "player" | "operation";
+            /**
+             * @description An asset code, a username or an operation (GET /admin/freezes lists them)
+             * @example gem
+             */
+            target: string;
+        };
+        /** FreezeResponse */
+        FreezeResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            freezeId: string;
+            liftReason?: string | null;
+            liftedAt?: string | null;
+            liftedBy?: string | null;
+            reason: string;
+            /** @enum {string} */
+            scope: "asset" | "player" | "operation";
+            target: string;
+        };
+        /** FreezesResponse */
+        FreezesResponse: {
+            freezes: components["schemas"]["FreezeResponse"][];
+            operations: string[];
+        };
         /** GoogleReceipt */
         GoogleReceipt: {
             purchaseData: string;
@@ -1248,6 +1487,11 @@ export interface components {
              */
             currency?: string;
             energy?: string | null;
+            /**
+             * @description RFC 3339 with a zone: when this credit expires (a lot of its own, given back to the treasury then), over the currency's own expiresAfterSeconds
+             * @example 2026-12-31T23:59:59Z
+             */
+            expiresAt?: string | null;
             /**
              * @description Labels stored on the write's events and shown in history and replay: at most 16 keys matching ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET /history?meta.KEY=VALUE` finds them)
              * @example {
@@ -1377,11 +1621,21 @@ export interface components {
             /** @enum {string} */
             status: "pending" | "captured" | "voided" | "expired";
         };
+        /** ItemReport */
+        ItemReport: {
+            bought: components["schemas"]["Pair"];
+            item: string;
+            unaffordable: number;
+        };
         /** Leg */
         Leg: {
             account: string;
             amount: number;
             asset: string;
+        };
+        /** LiftRequest */
+        LiftRequest: {
+            reason: string;
         };
         /** LimitView */
         LimitView: {
@@ -1420,6 +1674,12 @@ export interface components {
             /** @constant */
             tokenType: "Bearer";
         };
+        /** LotEntry */
+        LotEntry: {
+            amount: number;
+            /** @description RFC 3339, UTC; null for what never expires (spent last) */
+            expiresAt: string | null;
+        };
         /** ModifierEntry */
         ModifierEntry: {
             /** Format: date-time */
@@ -1452,6 +1712,38 @@ export interface components {
             /** Format: date-time */
             startsAt: string;
         };
+        /** MonitorRequest */
+        MonitorRequest: {
+            /** @enum {string} */
+            action: "alert" | "freeze";
+            name: string;
+            rule: components["schemas"]["Rule"];
+        };
+        /** MonitorResponse */
+        MonitorResponse: {
+            /** @enum {string} */
+            action: "alert" | "freeze";
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** @default 0 */
+            fired?: number;
+            firedAt?: string | null;
+            firing?: string[];
+            lastValue?: number | null;
+            monitorId: string;
+            name: string;
+            rule: components["schemas"]["RuleView"];
+            /**
+             * @default ok
+             * @enum {string}
+             */
+            state?: "ok" | "firing";
+        };
+        /** MonitorsResponse */
+        MonitorsResponse: {
+            monitors: components["schemas"]["MonitorResponse"][];
+        };
         /** NotificationAnswer */
         NotificationAnswer: {
             /** @enum {string} */
@@ -1464,6 +1756,11 @@ export interface components {
             grants?: {
                 [key: string]: number;
             } | null;
+        };
+        /** Pair */
+        Pair: {
+            candidate: number;
+            now: number;
         };
         /** PayoutItem */
         PayoutItem: {
@@ -1721,6 +2018,25 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** Rule */
+        Rule: {
+            asset?: string | null;
+            /** @description transfers_rate: count only this code */
+            code?: string | null;
+            /** @enum {string} */
+            kind: "supply_growth" | "player_inflow" | "transfers_rate" | "treasury_low";
+            threshold: number;
+            windowSeconds: number;
+        };
+        /** RuleView */
+        RuleView: {
+            asset?: string | null;
+            code?: string | null;
+            /** @enum {string} */
+            kind: "supply_growth" | "player_inflow" | "transfers_rate" | "treasury_low";
+            threshold: number;
+            windowSeconds: number;
+        };
         /** SettlementRequest */
         SettlementRequest: {
             holds: string[];
@@ -1813,6 +2129,13 @@ export interface components {
             energy: components["schemas"]["EnergyState"];
             transferId: string;
             version: number;
+        };
+        /** SupplyPoint */
+        SupplyPoint: {
+            /** Format: date-time */
+            at: string;
+            candidate: number;
+            now: number;
         };
         /** TopUpRequest */
         TopUpRequest: {
@@ -2076,6 +2399,25 @@ export interface components {
             from?: ("beginning" | "end") | number;
             url: string;
         };
+        /** WhatIfRequest */
+        WhatIfRequest: {
+            catalog: {
+                [key: string]: unknown;
+            };
+            from?: string | null;
+            to?: string | null;
+        };
+        /** WhatIfResponse */
+        WhatIfResponse: {
+            currencies: components["schemas"]["CurrencyReport"][];
+            items: components["schemas"]["ItemReport"][];
+            purchases: number;
+            supply: {
+                [key: string]: components["schemas"]["SupplyPoint"][];
+            };
+            transfers: number;
+            uses: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -2207,6 +2549,196 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminClawbacksStart: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key (1-128 printable ASCII characters) that makes the write idempotent: a retry with the same key and body returns the first answer without a second effect; the same key with another body is refused (422 idempotency-key-reused). */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClawbackRequest"];
+            };
+        };
+        responses: {
+            /** @description The dry run (`dryRun`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClawbackDryRun"];
+                };
+            };
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
+                    "X-Content-Type-Options"?: string;
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClawbackAccepted"] | components["schemas"]["ClawbackDryRun"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminClawbacksClawbackIdProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clawback_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    "X-Content-Type-Options"?: string;
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClawbackStatus"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2392,6 +2924,425 @@ export interface operations {
             };
             /** @description Not allowed for this account */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminFreezesActive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    "X-Content-Type-Options"?: string;
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FreezesResponse"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminFreezesPlace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key (1-128 printable ASCII characters) that makes the write idempotent: a retry with the same key and body returns the first answer without a second effect; the same key with another body is refused (422 idempotency-key-reused). */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FreezeRequest"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
+                    "X-Content-Type-Options"?: string;
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FreezeResponse"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminFreezesFreezeIdLiftLift: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key (1-128 printable ASCII characters) that makes the write idempotent: a retry with the same key and body returns the first answer without a second effect; the same key with another body is refused (422 idempotency-key-reused). */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description The freeze's id */
+                freeze_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiftRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
+                    "X-Content-Type-Options"?: string;
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FreezeResponse"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminMonitorsListAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    "X-Content-Type-Options"?: string;
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorsResponse"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminMonitorsDefine: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key (1-128 printable ASCII characters) that makes the write idempotent: a retry with the same key and body returns the first answer without a second effect; the same key with another body is refused (422 idempotency-key-reused). */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorRequest"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
+                    "X-Content-Type-Options"?: string;
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorResponse"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2826,6 +3777,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable */
             503: {
                 headers: {
@@ -3001,6 +3961,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3545,6 +4514,86 @@ export interface operations {
             };
         };
     };
+    AdminWhatifWhatif: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WhatIfRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    "X-Content-Type-Options"?: string;
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatIfResponse"];
+                };
+            };
+            /** @description The request is malformed or invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     BalanceBalance: {
         parameters: {
             query?: {
@@ -3691,6 +4740,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable */
             503: {
                 headers: {
@@ -3723,6 +4781,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description The log's position after this write (a PostgreSQL LSN, `16/B374D848`): send it as `Ledger-Position` on a read that must reflect the write, whichever database serves it. */
+                    "Ledger-Position"?: unknown;
                     "X-Content-Type-Options"?: string;
                     "cache-control"?: string;
                     [name: string]: unknown;
@@ -3778,6 +4838,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3881,6 +4950,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4155,6 +5233,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable */
             503: {
                 headers: {
@@ -4332,6 +5419,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable */
             503: {
                 headers: {
@@ -4430,6 +5526,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4572,6 +5677,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable */
             503: {
                 headers: {
@@ -4629,6 +5743,15 @@ export interface operations {
             };
             /** @description The request body is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4777,6 +5900,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable */
             503: {
                 headers: {
@@ -4890,6 +6022,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable */
             503: {
                 headers: {
@@ -4974,6 +6115,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5084,6 +6234,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable */
             503: {
                 headers: {
@@ -5153,6 +6312,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5242,6 +6410,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable */
             503: {
                 headers: {
@@ -5299,6 +6476,15 @@ export interface operations {
             };
             /** @description The request body is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5402,6 +6588,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5551,6 +6746,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5978,6 +7182,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };

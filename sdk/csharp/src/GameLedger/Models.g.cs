@@ -316,6 +316,8 @@ namespace GameLedger
         public Dictionary<string, long> Held { get; set; }
         /// <summary>Count per catalog item, keyed by the camelCase plural of its code (gold_coin -&gt; goldCoins); every item is present, zeros included</summary>
         public Dictionary<string, long> Inventory { get; set; }
+        /// <summary>Per currency that expires, its lots, soonest expiry first: spends take the soonest first, and the currency's balance is the sum of its lots</summary>
+        public Dictionary<string, List<LotEntry>> Lots { get; set; }
         public string ReferralCode { get; set; }
         public string Username { get; set; }
         public long Version { get; set; }
@@ -339,6 +341,7 @@ namespace GameLedger
                     case "energies": r.Energies = Json.ToMap(pair.Value, x0 => EnergyBalance.FromJson(x0)); break;
                     case "held": r.Held = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
                     case "inventory": r.Inventory = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
+                    case "lots": r.Lots = Json.ToMap(pair.Value, x0 => Json.ToList(x0, x1 => LotEntry.FromJson(x1))); break;
                     case "referralCode": r.ReferralCode = Json.ToStr(pair.Value); break;
                     case "username": r.Username = Json.ToStr(pair.Value); break;
                     case "version": r.Version = Json.ToLong(pair.Value); break;
@@ -357,6 +360,7 @@ namespace GameLedger
             if (Energies != null) o["energies"] = Energies;
             if (Held != null) o["held"] = Held;
             o["inventory"] = Inventory;
+            if (Lots != null) o["lots"] = Lots;
             o["referralCode"] = ReferralCode;
             o["username"] = Username;
             o["version"] = Version;
@@ -510,6 +514,8 @@ namespace GameLedger
         public long? Amount { get; set; }
         /// <summary>A catalog currency</summary>
         public string Currency { get; set; }
+        /// <summary>RFC 3339 with a zone: when this credit expires (a lot of its own, given back to the treasury then), over the currency's own expiresAfterSeconds</summary>
+        public string ExpiresAt { get; set; }
         public string IdempotencyKey { get; set; }
         public string Item { get; set; }
         public string Kind { get; set; }
@@ -535,6 +541,7 @@ namespace GameLedger
                 {
                     case "amount": r.Amount = Json.ToNullableLong(pair.Value); break;
                     case "currency": r.Currency = Json.ToStr(pair.Value); break;
+                    case "expiresAt": r.ExpiresAt = Json.ToStr(pair.Value); break;
                     case "idempotencyKey": r.IdempotencyKey = Json.ToStr(pair.Value); break;
                     case "item": r.Item = Json.ToStr(pair.Value); break;
                     case "kind": r.Kind = Json.ToStr(pair.Value); break;
@@ -553,6 +560,7 @@ namespace GameLedger
             var o = new Dictionary<string, object>();
             if (Amount != null) o["amount"] = Amount;
             if (Currency != null) o["currency"] = Currency;
+            if (ExpiresAt != null) o["expiresAt"] = ExpiresAt;
             if (IdempotencyKey != null) o["idempotencyKey"] = IdempotencyKey;
             if (Item != null) o["item"] = Item;
             o["kind"] = Kind;
@@ -714,6 +722,302 @@ namespace GameLedger
             o["currency"] = Currency;
             o["items"] = Items;
             if (Version != null) o["version"] = Version;
+            return o;
+        }
+    }
+
+    public sealed partial class ClawbackAccepted : IJsonObject
+    {
+        public string ClawbackId { get; set; }
+        public string Status { get; set; }
+        public long Total { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ClawbackAccepted FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ClawbackAccepted");
+            if (o == null) return null;
+            var r = new ClawbackAccepted();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "clawbackId": r.ClawbackId = Json.ToStr(pair.Value); break;
+                    case "status": r.Status = Json.ToStr(pair.Value); break;
+                    case "total": r.Total = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["clawbackId"] = ClawbackId;
+            o["status"] = Status;
+            o["total"] = Total;
+            return o;
+        }
+    }
+
+    public sealed partial class ClawbackDryRun : IJsonObject
+    {
+        public List<ClawbackEffect> Effects { get; set; }
+        public long Players { get; set; }
+        public long Transfers { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ClawbackDryRun FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ClawbackDryRun");
+            if (o == null) return null;
+            var r = new ClawbackDryRun();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "effects": r.Effects = Json.ToList(pair.Value, x0 => ClawbackEffect.FromJson(x0)); break;
+                    case "players": r.Players = Json.ToLong(pair.Value); break;
+                    case "transfers": r.Transfers = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["effects"] = Effects;
+            o["players"] = Players;
+            o["transfers"] = Transfers;
+            return o;
+        }
+    }
+
+    public sealed partial class ClawbackEffect : IJsonObject
+    {
+        public string Asset { get; set; }
+        public long Debt { get; set; }
+        public string Player { get; set; }
+        public long Reverse { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ClawbackEffect FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ClawbackEffect");
+            if (o == null) return null;
+            var r = new ClawbackEffect();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "asset": r.Asset = Json.ToStr(pair.Value); break;
+                    case "debt": r.Debt = Json.ToLong(pair.Value); break;
+                    case "player": r.Player = Json.ToStr(pair.Value); break;
+                    case "reverse": r.Reverse = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["asset"] = Asset;
+            o["debt"] = Debt;
+            o["player"] = Player;
+            o["reverse"] = Reverse;
+            return o;
+        }
+    }
+
+    public sealed partial class ClawbackFilterBody : IJsonObject
+    {
+        public string Asset { get; set; }
+        public string Code { get; set; }
+        public string From { get; set; }
+        public Dictionary<string, string> Metadata { get; set; }
+        public List<string> Players { get; set; }
+        public string To { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ClawbackFilterBody FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ClawbackFilterBody");
+            if (o == null) return null;
+            var r = new ClawbackFilterBody();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "asset": r.Asset = Json.ToStr(pair.Value); break;
+                    case "code": r.Code = Json.ToStr(pair.Value); break;
+                    case "from": r.From = Json.ToStr(pair.Value); break;
+                    case "metadata": r.Metadata = Json.ToMap(pair.Value, x0 => Json.ToStr(x0)); break;
+                    case "players": r.Players = Json.ToList(pair.Value, x0 => Json.ToStr(x0)); break;
+                    case "to": r.To = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            if (Asset != null) o["asset"] = Asset;
+            if (Code != null) o["code"] = Code;
+            if (From != null) o["from"] = From;
+            if (Metadata != null) o["metadata"] = Metadata;
+            if (Players != null) o["players"] = Players;
+            if (To != null) o["to"] = To;
+            return o;
+        }
+    }
+
+    public sealed partial class ClawbackRequest : IJsonObject
+    {
+        public bool? DryRun { get; set; }
+        public ClawbackFilterBody Filter { get; set; }
+        public string Reason { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ClawbackRequest FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ClawbackRequest");
+            if (o == null) return null;
+            var r = new ClawbackRequest();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "dryRun": r.DryRun = Json.ToNullableBool(pair.Value); break;
+                    case "filter": r.Filter = ClawbackFilterBody.FromJson(pair.Value); break;
+                    case "reason": r.Reason = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            if (DryRun != null) o["dryRun"] = DryRun;
+            o["filter"] = Filter;
+            o["reason"] = Reason;
+            return o;
+        }
+    }
+
+    public sealed partial class ClawbackStatus : IJsonObject
+    {
+        /// <summary>The values of <see cref="Status"/>.</summary>
+        public static class StatusValues
+        {
+            public const string Running = "running";
+            public const string Done = "done";
+            public const string Failed = "failed";
+        }
+
+        public string ClawbackId { get; set; }
+        public Dictionary<string, long> DebtCreated { get; set; }
+        public long Done { get; set; }
+        /// <summary>Could not be reversed (status `failed`)</summary>
+        public long Refused { get; set; }
+        /// <summary>Already reversed by someone else</summary>
+        public long Skipped { get; set; }
+        public string Status { get; set; }
+        public long Total { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ClawbackStatus FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ClawbackStatus");
+            if (o == null) return null;
+            var r = new ClawbackStatus();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "clawbackId": r.ClawbackId = Json.ToStr(pair.Value); break;
+                    case "debtCreated": r.DebtCreated = Json.ToMap(pair.Value, x0 => Json.ToLong(x0)); break;
+                    case "done": r.Done = Json.ToLong(pair.Value); break;
+                    case "refused": r.Refused = Json.ToLong(pair.Value); break;
+                    case "skipped": r.Skipped = Json.ToLong(pair.Value); break;
+                    case "status": r.Status = Json.ToStr(pair.Value); break;
+                    case "total": r.Total = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["clawbackId"] = ClawbackId;
+            o["debtCreated"] = DebtCreated;
+            o["done"] = Done;
+            o["refused"] = Refused;
+            o["skipped"] = Skipped;
+            o["status"] = Status;
+            o["total"] = Total;
+            return o;
+        }
+    }
+
+    public sealed partial class CurrencyReport : IJsonObject
+    {
+        public string Currency { get; set; }
+        public Pair Granted { get; set; }
+        public Pair NetSupplyChange { get; set; }
+        public Pair Spent { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static CurrencyReport FromJson(object json)
+        {
+            var o = Json.ToObject(json, "CurrencyReport");
+            if (o == null) return null;
+            var r = new CurrencyReport();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "currency": r.Currency = Json.ToStr(pair.Value); break;
+                    case "granted": r.Granted = Pair.FromJson(pair.Value); break;
+                    case "netSupplyChange": r.NetSupplyChange = Pair.FromJson(pair.Value); break;
+                    case "spent": r.Spent = Pair.FromJson(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["currency"] = Currency;
+            o["granted"] = Granted;
+            o["netSupplyChange"] = NetSupplyChange;
+            o["spent"] = Spent;
             return o;
         }
     }
@@ -1028,6 +1332,149 @@ namespace GameLedger
         }
     }
 
+    public sealed partial class FreezeRequest : IJsonObject
+    {
+        /// <summary>The values of <see cref="Scope"/>.</summary>
+        public static class ScopeValues
+        {
+            public const string Asset = "asset";
+            public const string Player = "player";
+            public const string Operation = "operation";
+        }
+
+        public string Reason { get; set; }
+        public string Scope { get; set; }
+        /// <summary>An asset code, a username or an operation (GET /admin/freezes lists them)</summary>
+        public string Target { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static FreezeRequest FromJson(object json)
+        {
+            var o = Json.ToObject(json, "FreezeRequest");
+            if (o == null) return null;
+            var r = new FreezeRequest();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "reason": r.Reason = Json.ToStr(pair.Value); break;
+                    case "scope": r.Scope = Json.ToStr(pair.Value); break;
+                    case "target": r.Target = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["reason"] = Reason;
+            o["scope"] = Scope;
+            o["target"] = Target;
+            return o;
+        }
+    }
+
+    public sealed partial class FreezeResponse : IJsonObject
+    {
+        /// <summary>The values of <see cref="Scope"/>.</summary>
+        public static class ScopeValues
+        {
+            public const string Asset = "asset";
+            public const string Player = "player";
+            public const string Operation = "operation";
+        }
+
+        public string CreatedAt { get; set; }
+        public string CreatedBy { get; set; }
+        public string FreezeId { get; set; }
+        public string LiftReason { get; set; }
+        public string LiftedAt { get; set; }
+        public string LiftedBy { get; set; }
+        public string Reason { get; set; }
+        public string Scope { get; set; }
+        public string Target { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static FreezeResponse FromJson(object json)
+        {
+            var o = Json.ToObject(json, "FreezeResponse");
+            if (o == null) return null;
+            var r = new FreezeResponse();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "createdAt": r.CreatedAt = Json.ToStr(pair.Value); break;
+                    case "createdBy": r.CreatedBy = Json.ToStr(pair.Value); break;
+                    case "freezeId": r.FreezeId = Json.ToStr(pair.Value); break;
+                    case "liftReason": r.LiftReason = Json.ToStr(pair.Value); break;
+                    case "liftedAt": r.LiftedAt = Json.ToStr(pair.Value); break;
+                    case "liftedBy": r.LiftedBy = Json.ToStr(pair.Value); break;
+                    case "reason": r.Reason = Json.ToStr(pair.Value); break;
+                    case "scope": r.Scope = Json.ToStr(pair.Value); break;
+                    case "target": r.Target = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["createdAt"] = CreatedAt;
+            o["createdBy"] = CreatedBy;
+            o["freezeId"] = FreezeId;
+            if (LiftReason != null) o["liftReason"] = LiftReason;
+            if (LiftedAt != null) o["liftedAt"] = LiftedAt;
+            if (LiftedBy != null) o["liftedBy"] = LiftedBy;
+            o["reason"] = Reason;
+            o["scope"] = Scope;
+            o["target"] = Target;
+            return o;
+        }
+    }
+
+    public sealed partial class FreezesResponse : IJsonObject
+    {
+        public List<FreezeResponse> Freezes { get; set; }
+        public List<string> Operations { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static FreezesResponse FromJson(object json)
+        {
+            var o = Json.ToObject(json, "FreezesResponse");
+            if (o == null) return null;
+            var r = new FreezesResponse();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "freezes": r.Freezes = Json.ToList(pair.Value, x0 => FreezeResponse.FromJson(x0)); break;
+                    case "operations": r.Operations = Json.ToList(pair.Value, x0 => Json.ToStr(x0)); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["freezes"] = Freezes;
+            o["operations"] = Operations;
+            return o;
+        }
+    }
+
     public sealed partial class GoogleReceipt : IJsonObject
     {
         public string PurchaseData { get; set; }
@@ -1070,6 +1517,8 @@ namespace GameLedger
         /// <summary>A catalog currency</summary>
         public string Currency { get; set; }
         public string Energy { get; set; }
+        /// <summary>RFC 3339 with a zone: when this credit expires (a lot of its own, given back to the treasury then), over the currency's own expiresAfterSeconds</summary>
+        public string ExpiresAt { get; set; }
         /// <summary>Labels stored on the write's events and shown in history and replay: at most 16 keys matching ^[a-zA-Z][a-zA-Z0-9_]{0,31}$, string values of at most 256 characters (`GET /history?meta.KEY=VALUE` finds them)</summary>
         public Dictionary<string, string> Metadata { get; set; }
         public ModifierRequest Modifier { get; set; }
@@ -1093,6 +1542,7 @@ namespace GameLedger
                     case "amount": r.Amount = Json.ToLong(pair.Value); break;
                     case "currency": r.Currency = Json.ToStr(pair.Value); break;
                     case "energy": r.Energy = Json.ToStr(pair.Value); break;
+                    case "expiresAt": r.ExpiresAt = Json.ToStr(pair.Value); break;
                     case "metadata": r.Metadata = Json.ToMap(pair.Value, x0 => Json.ToStr(x0)); break;
                     case "modifier": r.Modifier = ModifierRequest.FromJson(pair.Value); break;
                     case "player": r.Player = Json.ToStr(pair.Value); break;
@@ -1109,6 +1559,7 @@ namespace GameLedger
             o["amount"] = Amount;
             if (Currency != null) o["currency"] = Currency;
             if (Energy != null) o["energy"] = Energy;
+            if (ExpiresAt != null) o["expiresAt"] = ExpiresAt;
             if (Metadata != null) o["metadata"] = Metadata;
             if (Modifier != null) o["modifier"] = Modifier;
             o["player"] = Player;
@@ -1479,6 +1930,43 @@ namespace GameLedger
         }
     }
 
+    public sealed partial class ItemReport : IJsonObject
+    {
+        public Pair Bought { get; set; }
+        public string Item { get; set; }
+        public long Unaffordable { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static ItemReport FromJson(object json)
+        {
+            var o = Json.ToObject(json, "ItemReport");
+            if (o == null) return null;
+            var r = new ItemReport();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "bought": r.Bought = Pair.FromJson(pair.Value); break;
+                    case "item": r.Item = Json.ToStr(pair.Value); break;
+                    case "unaffordable": r.Unaffordable = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["bought"] = Bought;
+            o["item"] = Item;
+            o["unaffordable"] = Unaffordable;
+            return o;
+        }
+    }
+
     public sealed partial class Leg : IJsonObject
     {
         public string Account { get; set; }
@@ -1512,6 +2000,37 @@ namespace GameLedger
             o["account"] = Account;
             o["amount"] = Amount;
             o["asset"] = Asset;
+            return o;
+        }
+    }
+
+    public sealed partial class LiftRequest : IJsonObject
+    {
+        public string Reason { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static LiftRequest FromJson(object json)
+        {
+            var o = Json.ToObject(json, "LiftRequest");
+            if (o == null) return null;
+            var r = new LiftRequest();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "reason": r.Reason = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["reason"] = Reason;
             return o;
         }
     }
@@ -1643,6 +2162,41 @@ namespace GameLedger
             if (RefreshToken != null) o["refreshToken"] = RefreshToken;
             o["token"] = Token;
             o["tokenType"] = TokenType;
+            return o;
+        }
+    }
+
+    public sealed partial class LotEntry : IJsonObject
+    {
+        public long Amount { get; set; }
+        /// <summary>RFC 3339, UTC; null for what never expires (spent last)</summary>
+        public string ExpiresAt { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static LotEntry FromJson(object json)
+        {
+            var o = Json.ToObject(json, "LotEntry");
+            if (o == null) return null;
+            var r = new LotEntry();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "amount": r.Amount = Json.ToLong(pair.Value); break;
+                    case "expiresAt": r.ExpiresAt = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["amount"] = Amount;
+            o["expiresAt"] = ExpiresAt;
             return o;
         }
     }
@@ -1780,6 +2334,156 @@ namespace GameLedger
         }
     }
 
+    public sealed partial class MonitorRequest : IJsonObject
+    {
+        /// <summary>The values of <see cref="Action"/>.</summary>
+        public static class ActionValues
+        {
+            public const string Alert = "alert";
+            public const string Freeze = "freeze";
+        }
+
+        public string Action { get; set; }
+        public string Name { get; set; }
+        public Rule Rule { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static MonitorRequest FromJson(object json)
+        {
+            var o = Json.ToObject(json, "MonitorRequest");
+            if (o == null) return null;
+            var r = new MonitorRequest();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "action": r.Action = Json.ToStr(pair.Value); break;
+                    case "name": r.Name = Json.ToStr(pair.Value); break;
+                    case "rule": r.Rule = Rule.FromJson(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["action"] = Action;
+            o["name"] = Name;
+            o["rule"] = Rule;
+            return o;
+        }
+    }
+
+    public sealed partial class MonitorResponse : IJsonObject
+    {
+        /// <summary>The values of <see cref="Action"/>.</summary>
+        public static class ActionValues
+        {
+            public const string Alert = "alert";
+            public const string Freeze = "freeze";
+        }
+
+        /// <summary>The values of <see cref="State"/>.</summary>
+        public static class StateValues
+        {
+            public const string Ok = "ok";
+            public const string Firing = "firing";
+        }
+
+        public string Action { get; set; }
+        public string CreatedAt { get; set; }
+        public string CreatedBy { get; set; }
+        public long? Fired { get; set; }
+        public string FiredAt { get; set; }
+        public List<string> Firing { get; set; }
+        public long? LastValue { get; set; }
+        public string MonitorId { get; set; }
+        public string Name { get; set; }
+        public RuleView Rule { get; set; }
+        public string State { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static MonitorResponse FromJson(object json)
+        {
+            var o = Json.ToObject(json, "MonitorResponse");
+            if (o == null) return null;
+            var r = new MonitorResponse();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "action": r.Action = Json.ToStr(pair.Value); break;
+                    case "createdAt": r.CreatedAt = Json.ToStr(pair.Value); break;
+                    case "createdBy": r.CreatedBy = Json.ToStr(pair.Value); break;
+                    case "fired": r.Fired = Json.ToNullableLong(pair.Value); break;
+                    case "firedAt": r.FiredAt = Json.ToStr(pair.Value); break;
+                    case "firing": r.Firing = Json.ToList(pair.Value, x0 => Json.ToStr(x0)); break;
+                    case "lastValue": r.LastValue = Json.ToNullableLong(pair.Value); break;
+                    case "monitorId": r.MonitorId = Json.ToStr(pair.Value); break;
+                    case "name": r.Name = Json.ToStr(pair.Value); break;
+                    case "rule": r.Rule = RuleView.FromJson(pair.Value); break;
+                    case "state": r.State = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["action"] = Action;
+            o["createdAt"] = CreatedAt;
+            o["createdBy"] = CreatedBy;
+            if (Fired != null) o["fired"] = Fired;
+            if (FiredAt != null) o["firedAt"] = FiredAt;
+            if (Firing != null) o["firing"] = Firing;
+            if (LastValue != null) o["lastValue"] = LastValue;
+            o["monitorId"] = MonitorId;
+            o["name"] = Name;
+            o["rule"] = Rule;
+            if (State != null) o["state"] = State;
+            return o;
+        }
+    }
+
+    public sealed partial class MonitorsResponse : IJsonObject
+    {
+        public List<MonitorResponse> Monitors { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static MonitorsResponse FromJson(object json)
+        {
+            var o = Json.ToObject(json, "MonitorsResponse");
+            if (o == null) return null;
+            var r = new MonitorsResponse();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "monitors": r.Monitors = Json.ToList(pair.Value, x0 => MonitorResponse.FromJson(x0)); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["monitors"] = Monitors;
+            return o;
+        }
+    }
+
     public sealed partial class NotificationAnswer : IJsonObject
     {
         /// <summary>The values of <see cref="Outcome"/>.</summary>
@@ -1851,6 +2555,40 @@ namespace GameLedger
             var o = new Dictionary<string, object>();
             if (Drops != null) o["drops"] = Drops;
             if (Grants != null) o["grants"] = Grants;
+            return o;
+        }
+    }
+
+    public sealed partial class Pair : IJsonObject
+    {
+        public long Candidate { get; set; }
+        public long Now { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static Pair FromJson(object json)
+        {
+            var o = Json.ToObject(json, "Pair");
+            if (o == null) return null;
+            var r = new Pair();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "candidate": r.Candidate = Json.ToLong(pair.Value); break;
+                    case "now": r.Now = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["candidate"] = Candidate;
+            o["now"] = Now;
             return o;
         }
     }
@@ -2683,6 +3421,111 @@ namespace GameLedger
         }
     }
 
+    public sealed partial class Rule : IJsonObject
+    {
+        /// <summary>The values of <see cref="Kind"/>.</summary>
+        public static class KindValues
+        {
+            public const string SupplyGrowth = "supply_growth";
+            public const string PlayerInflow = "player_inflow";
+            public const string TransfersRate = "transfers_rate";
+            public const string TreasuryLow = "treasury_low";
+        }
+
+        public string Asset { get; set; }
+        /// <summary>transfers_rate: count only this code</summary>
+        public string Code { get; set; }
+        public string Kind { get; set; }
+        public long Threshold { get; set; }
+        public long WindowSeconds { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static Rule FromJson(object json)
+        {
+            var o = Json.ToObject(json, "Rule");
+            if (o == null) return null;
+            var r = new Rule();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "asset": r.Asset = Json.ToStr(pair.Value); break;
+                    case "code": r.Code = Json.ToStr(pair.Value); break;
+                    case "kind": r.Kind = Json.ToStr(pair.Value); break;
+                    case "threshold": r.Threshold = Json.ToLong(pair.Value); break;
+                    case "windowSeconds": r.WindowSeconds = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            if (Asset != null) o["asset"] = Asset;
+            if (Code != null) o["code"] = Code;
+            o["kind"] = Kind;
+            o["threshold"] = Threshold;
+            o["windowSeconds"] = WindowSeconds;
+            return o;
+        }
+    }
+
+    public sealed partial class RuleView : IJsonObject
+    {
+        /// <summary>The values of <see cref="Kind"/>.</summary>
+        public static class KindValues
+        {
+            public const string SupplyGrowth = "supply_growth";
+            public const string PlayerInflow = "player_inflow";
+            public const string TransfersRate = "transfers_rate";
+            public const string TreasuryLow = "treasury_low";
+        }
+
+        public string Asset { get; set; }
+        public string Code { get; set; }
+        public string Kind { get; set; }
+        public long Threshold { get; set; }
+        public long WindowSeconds { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static RuleView FromJson(object json)
+        {
+            var o = Json.ToObject(json, "RuleView");
+            if (o == null) return null;
+            var r = new RuleView();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "asset": r.Asset = Json.ToStr(pair.Value); break;
+                    case "code": r.Code = Json.ToStr(pair.Value); break;
+                    case "kind": r.Kind = Json.ToStr(pair.Value); break;
+                    case "threshold": r.Threshold = Json.ToLong(pair.Value); break;
+                    case "windowSeconds": r.WindowSeconds = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            if (Asset != null) o["asset"] = Asset;
+            if (Code != null) o["code"] = Code;
+            o["kind"] = Kind;
+            o["threshold"] = Threshold;
+            o["windowSeconds"] = WindowSeconds;
+            return o;
+        }
+    }
+
     public sealed partial class SettlementRequest : IJsonObject
     {
         public List<string> Holds { get; set; }
@@ -2968,6 +3811,43 @@ namespace GameLedger
             o["energy"] = Energy;
             o["transferId"] = TransferId;
             o["version"] = Version;
+            return o;
+        }
+    }
+
+    public sealed partial class SupplyPoint : IJsonObject
+    {
+        public string At { get; set; }
+        public long Candidate { get; set; }
+        public long Now { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static SupplyPoint FromJson(object json)
+        {
+            var o = Json.ToObject(json, "SupplyPoint");
+            if (o == null) return null;
+            var r = new SupplyPoint();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "at": r.At = Json.ToStr(pair.Value); break;
+                    case "candidate": r.Candidate = Json.ToLong(pair.Value); break;
+                    case "now": r.Now = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["at"] = At;
+            o["candidate"] = Candidate;
+            o["now"] = Now;
             return o;
         }
     }
@@ -3593,6 +4473,89 @@ namespace GameLedger
             o["events"] = Events;
             if (From != null) o["from"] = From;
             o["url"] = Url;
+            return o;
+        }
+    }
+
+    public sealed partial class WhatIfRequest : IJsonObject
+    {
+        public Dictionary<string, object> Catalog { get; set; }
+        public string From { get; set; }
+        public string To { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static WhatIfRequest FromJson(object json)
+        {
+            var o = Json.ToObject(json, "WhatIfRequest");
+            if (o == null) return null;
+            var r = new WhatIfRequest();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "catalog": r.Catalog = Json.ToMap(pair.Value, x0 => x0); break;
+                    case "from": r.From = Json.ToStr(pair.Value); break;
+                    case "to": r.To = Json.ToStr(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["catalog"] = Catalog;
+            if (From != null) o["from"] = From;
+            if (To != null) o["to"] = To;
+            return o;
+        }
+    }
+
+    public sealed partial class WhatIfResponse : IJsonObject
+    {
+        public List<CurrencyReport> Currencies { get; set; }
+        public List<ItemReport> Items { get; set; }
+        public long Purchases { get; set; }
+        public Dictionary<string, List<SupplyPoint>> Supply { get; set; }
+        public long Transfers { get; set; }
+        public long Uses { get; set; }
+        /// <summary>Members this SDK version does not know (newer servers).</summary>
+        public Dictionary<string, object> Extra { get; } =
+            new Dictionary<string, object>();
+
+        public static WhatIfResponse FromJson(object json)
+        {
+            var o = Json.ToObject(json, "WhatIfResponse");
+            if (o == null) return null;
+            var r = new WhatIfResponse();
+            foreach (var pair in o)
+            {
+                switch (pair.Key)
+                {
+                    case "currencies": r.Currencies = Json.ToList(pair.Value, x0 => CurrencyReport.FromJson(x0)); break;
+                    case "items": r.Items = Json.ToList(pair.Value, x0 => ItemReport.FromJson(x0)); break;
+                    case "purchases": r.Purchases = Json.ToLong(pair.Value); break;
+                    case "supply": r.Supply = Json.ToMap(pair.Value, x0 => Json.ToList(x0, x1 => SupplyPoint.FromJson(x1))); break;
+                    case "transfers": r.Transfers = Json.ToLong(pair.Value); break;
+                    case "uses": r.Uses = Json.ToLong(pair.Value); break;
+                    default: r.Extra[pair.Key] = pair.Value; break;
+                }
+            }
+            return r;
+        }
+
+        public Dictionary<string, object> ToJson()
+        {
+            var o = new Dictionary<string, object>();
+            o["currencies"] = Currencies;
+            o["items"] = Items;
+            o["purchases"] = Purchases;
+            o["supply"] = Supply;
+            o["transfers"] = Transfers;
+            o["uses"] = Uses;
             return o;
         }
     }
