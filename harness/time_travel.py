@@ -1,5 +1,6 @@
 """Time travel: the server's wall clock moves forward while the service is up, and what depends
-on time changes with it (issue 23; DESIGN-NOTES 15: time is an argument of every decision).
+on time changes with it: an offer ends, a daily limit resets, an energy refills, a lot
+expires (issue 23; DESIGN-NOTES 15: time is an argument of every decision).
 
 One service process runs under libfaketime (Debian's `faketime` library) with a timestamp file
 it re-reads at every clock read, so the harness moves the process's clock without restarting
@@ -13,6 +14,7 @@ starts where the one before left the clock). After the last step the projectors 
 and the audit, with every catalog version, must pass.
 """
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -97,6 +99,19 @@ class Travel:
         )
         return reply.status, reply.body if isinstance(reply.body, dict) else {}
 
+    async def spend(self, player: Player, amount: int) -> tuple[int, dict[str, Any]]:
+        """POST /energies/stamina/spend: the status and the body."""
+        reply, _ = await self.api.until_known(
+            "POST", "/energies/stamina/spend", json={"amount": amount}, token=player.token,
+            key=new_key(),
+        )  # fmt: skip
+        return reply.status, reply.body if isinstance(reply.body, dict) else {}
+
+    async def wallet(self, player: Player) -> dict[str, Any]:
+        """GET /balance."""
+        reply = await self.api.call("GET", "/balance", token=player.token)
+        return reply.body if isinstance(reply.body, dict) else {}
+
     async def items(self, player: Player | None = None) -> dict[str, dict[str, Any]]:
         """GET /items by code (with the player's token when given)."""
         reply = await self.api.call("GET", "/items", token=player.token if player else None)
@@ -176,10 +191,83 @@ async def limit_resets(travel: Travel) -> None:
         outcome.check(status == 200, f"the daily chest after midnight UTC: {status} {body}")
 
 
-# In order; the clock only moves forward. Energy refills and lot expiry join here (issue 23).
+REFILL_SECONDS = 600  # the scenario's energy refills 1 every 10 minutes, up to 10
+
+
+def _energy_catalog(start: datetime) -> dict[str, list[dict[str, Any]]]:
+    del start
+    stamina = {"code": "stamina", "name": "Stamina", "max": 10, "start": 10, "refill": 1}
+    return {"energies": [{**stamina, "refillSeconds": REFILL_SECONDS}]}
+
+
+async def energy_refills(travel: Travel) -> None:
+    """An energy spent to nothing is refused, and has refilled by whole intervals once the clock
+    has moved past three of them (computed at the next touch, never by a timer)."""
+    outcome = travel.outcome
+    for player in travel.players:
+        status, body = await travel.spend(player, 10)
+        outcome.check(status == 200, f"spending the whole energy: {status} {body}")
+        status, body = await travel.spend(player, 1)
+        outcome.check(
+            (status, body.get("type"), body.get("current")) == (422, "insufficient-energy", 0),
+            f"spending an empty energy: {status} {body}",
+        )
+    await travel.move_to(travel.clock.now() + timedelta(seconds=3 * REFILL_SECONDS + 1))
+    for player in travel.players:
+        wallet = await travel.wallet(player)
+        current = wallet.get("energies", {}).get("stamina", {}).get("current")
+        outcome.check(current == 3, f"after three refill intervals /balance shows {wallet}")
+        status, body = await travel.spend(player, 3)
+        outcome.check(
+            status == 200 and body.get("energy", {}).get("current") == 0,
+            f"spending the refill: {status} {body}",
+        )
+
+
+LOT_SECONDS = 3600  # the scenario's expiring currency lasts an hour
+
+
+def _lot_catalog(start: datetime) -> dict[str, list[dict[str, Any]]]:
+    del start
+    token = {"code": "event_token", "name": "Event Tokens", "supply": 1_000_000}
+    return {"currencies": [{**token, "expiresAfterSeconds": LOT_SECONDS}]}
+
+
+async def lot_expires(travel: Travel) -> None:
+    """A credit of an expiring currency is a lot; once the clock passes its expiry, the expirer
+    gives it back to its treasury (a transfer of code `expiry`) and the wallet no longer has it."""
+    outcome = travel.outcome
+    for player in travel.players:
+        body = {"amount": 50, "currency": "event_token"}
+        reply, _ = await travel.api.until_known(
+            "POST", "/top-up", json=body, token=player.token, key=new_key()
+        )
+        outcome.check(reply.status == 200, f"a top-up of event tokens: {reply.body}")
+        lots = (await travel.wallet(player)).get("lots", {}).get("event_token", [])
+        outcome.check([lot["amount"] for lot in lots] == [50], f"the lot after the top-up: {lots}")
+    await travel.move_to(travel.clock.now() + timedelta(seconds=LOT_SECONDS + 1))
+    for player in travel.players:
+        wallet: dict[str, Any] = {}
+        for _ in range(300):  # the expirer runs every second: 30 s is ample
+            wallet = await travel.wallet(player)
+            if wallet.get("wallet", {}).get("event_token") == 0:
+                break
+            await asyncio.sleep(0.1)
+        outcome.check(
+            wallet.get("wallet", {}).get("event_token") == 0 and not wallet.get("lots"),
+            f"after the lot's expiry /balance shows {wallet}",
+        )
+        reply = await travel.api.call("GET", "/history?limit=1", token=player.token)
+        newest = (reply.body.get("entries") or [{}])[0] if isinstance(reply.body, dict) else {}
+        outcome.check(newest.get("code") == "expiry", f"the newest history entry: {newest}")
+
+
+# In order; the clock only moves forward.
 STEPS: tuple[Step, ...] = (
     Step("an offer ends", _offer_catalog, offer_ends),
     Step("a daily limit resets", _limit_catalog, limit_resets),
+    Step("an energy refills", _energy_catalog, energy_refills),
+    Step("a lot expires", _lot_catalog, lot_expires),
 )
 
 

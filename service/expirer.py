@@ -25,7 +25,6 @@ from domain.errors import DomainError
 from domain.ports import Overdue
 from service.job import Sender
 from service.ledger import LedgerService
-from service.pipeline import utc_now
 from service.sweeper import Elector
 
 ROLE = "expirer"
@@ -36,7 +35,7 @@ _log = structlog.get_logger(__name__)
 
 async def expire_due(overdue: Overdue, ledger: LedgerService, now: datetime | None = None) -> int:
     """Expire every pending hold, open trade and lot due at `now`; how many this call expired."""
-    moment = now or utc_now()
+    moment = now or ledger.ctx.clock()  # the clock the decisions read: due means due to both
     holds, trades = await overdue.holds(moment, BATCH), await overdue.trades(moment, BATCH)
     players = await overdue.lots(moment, BATCH)
     expired = 0
