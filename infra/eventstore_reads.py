@@ -63,11 +63,27 @@ SELECT EXISTS (SELECT 1 FROM events
 """
 
 
+# The rest of a transaction a full batch ended inside (all of it committed: it is below the
+# horizon).
+_REST = """
+SELECT transaction_id, global_position, stream_id, version, event_type, schema_version,
+       payload, recorded_at
+  FROM events
+ WHERE transaction_id = $1::xid8 AND global_position > $2::bigint
+ ORDER BY global_position
+"""
+
+
 async def read_after(conn: Conn, cursor: Cursor, limit: int) -> Batch:
-    """Up to `limit` events after `cursor`, all below the horizon, in tailing order."""
+    """At least `limit` events after `cursor` (when there are), all below the horizon, in
+    tailing order, and never part of a transaction: a batch ends where a transaction does, so
+    a read model written a batch at a time never holds half of one (a player's event without
+    the debt or escrow event written with it)."""
     rows = await conn.fetch(_READ, cursor.transaction_id, cursor.global_position, limit)
     if not rows:
         return Batch([], cursor)
+    if len(rows) == limit:
+        rows += await conn.fetch(_REST, rows[-1]["transaction_id"], rows[-1]["global_position"])
     last = Cursor(rows[-1]["transaction_id"], rows[-1]["global_position"])
     return Batch([stored_event(row) for row in rows], last)
 
