@@ -5,7 +5,7 @@ Every route acts on the token's subject only: none takes a player id from the cl
 
 from typing import Annotated, Any
 
-from litestar import Request, get
+from litestar import Request
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
 from msgspec.structs import asdict
@@ -16,6 +16,7 @@ from api.http.limits import page_size
 from api.http.past import At, BalanceAtResponse, Version, balance_at
 from api.http.problems import problem, responses
 from api.http.rooms import PlayerRoom
+from api.http.route_handlers import get
 from api.http.schemas import BalanceResponse, HistoryPage, inventory
 from api.http.services import Caller, Svc
 from api.http.writes import Write, write_route
