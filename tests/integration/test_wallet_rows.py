@@ -2,9 +2,11 @@
 covers all of it, held included; the audit checks the rows; a batch never splits a transaction."""
 
 import asyncpg
+import pytest
 
 from domain.assets import CURRENCY
 from domain.commands import CloseHold, CloseTrade, OfferTrade, PlaceHold
+from infra import eventstore_reads
 from infra.eventstore_reads import Cursor, read_after
 from projections import queries
 from projections.audit import run_audit, summary
@@ -79,3 +81,22 @@ async def test_a_full_batch_ends_where_its_last_transaction_does(
     assert len(batch.events) == len(whole)
     assert batch.last == Cursor(first, whole[-1]["global_position"])
     assert len(everything.events) == len(rows)
+
+
+async def test_the_projectors_of_a_process_decode_each_row_once(
+    pool: asyncpg.Pool, ledger: LedgerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await named(ledger, "ann", 500)
+    await catch_up(pool)
+    monkeypatch.setattr(eventstore_reads, "DECODED_BOUND", 3)
+    eventstore_reads._DECODED.clear()
+    async with pool.acquire() as conn:
+        first = await read_after(conn, Cursor(0, 0), 2)
+        again = await read_after(conn, Cursor(0, 0), 2)
+        everything = await read_after(conn, Cursor(0, 0), 10_000)
+    assert [e.event for e in first.events] == [e.event for e in again.events]
+    assert all(a.event is b.event for a, b in zip(first.events, again.events, strict=True))
+    assert len(eventstore_reads._DECODED) <= 3
+    assert [e.event for e in everything.events[: len(first.events)]] == [
+        e.event for e in first.events
+    ]
