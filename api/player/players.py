@@ -11,6 +11,7 @@ from litestar.params import JSONBody, QueryParameter
 from msgspec.structs import asdict
 
 from api.http import reads
+from api.http.auth import principal_of
 from api.http.filters import history_filter
 from api.http.limits import page_size
 from api.http.past import At, BalanceAtResponse, Version, balance_at
@@ -18,7 +19,7 @@ from api.http.problems import problem, responses
 from api.http.rooms import PlayerRoom
 from api.http.route_handlers import get
 from api.http.schemas import BalanceResponse, HistoryPage, inventory
-from api.http.services import Caller, Svc
+from api.http.services import Caller, Services, Svc
 from api.http.writes import Write, write_route
 from api.player.schemas import PurchaseRequest, PurchaseResponse, TopUpRequest, TopUpResponse
 from domain.assets import CURRENCY
@@ -84,16 +85,21 @@ class PlayerController(PlayerRoom):
 
     @get("/balance", summary="The wallet", responses=responses(400, 401, 404))
     async def balance(
-        self, principal: Caller, services: Svc, at: At = None, version: Version = None
+        self, request: Request[Any, Any, Any], at: At = None, version: Version = None
     ) -> BalanceResponse | BalanceAtResponse:
         """Balance, inventory and stream version; includes the player's own latest write.
 
         With `at` (RFC 3339) or `version`: the wallet after the last event at or before it.
         """
+        # The hottest read: the services and the principal (which the room's guard has checked
+        # and kept in the scope) straight from the request, not resolved as two dependencies
+        # per call (issue 22).
+        services: Services = request.app.state.services
+        player_id = principal_of(request).player_id
         if at is not None or version is not None:
-            return await balance_at(services, principal.player_id, at, version)
+            return await balance_at(services, player_id, at, version)
         async with connection(services.pool) as conn:
-            wallet = await reads.wallet(conn, principal.player_id)
+            wallet = await reads.wallet(conn, player_id)
         return BalanceResponse(
             username=wallet.username,
             balance=wallet.balance,
