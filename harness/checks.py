@@ -17,6 +17,8 @@ from projections.registry import PROJECTIONS
 MODELS = {
     "rm_players": "player_id",
     "rm_inventory": "player_id, item",
+    "rm_wallets": "player_id",
+    "rm_wallet_escrows": "escrow",
     "rm_accounts": "account, asset",
     "rm_treasury": "asset",
     "rm_history": "player_id, version",

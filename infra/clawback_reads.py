@@ -40,7 +40,7 @@ SELECT {_COLUMNS} FROM events e
 
 _HEAD = "SELECT coalesce(max(global_position), 0) FROM events"
 
-# Served by the partial index events_clawbacks (migrations/018_clawbacks.sql).
+# Served by the partial index events_clawbacks (migrations/017_clawbacks.sql).
 _OPEN = """
 SELECT s.stream_id FROM events s
  WHERE s.event_type = 'clawback_started'

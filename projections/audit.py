@@ -40,7 +40,10 @@ CHECKS: dict[str, str] = {
 }
 MAX_DETAILS = 100
 _CUTS = ("players", "accounts", "treasury", "holds", "trades")
-_MODELS = "rm_players, rm_inventory, rm_accounts, rm_treasury, rm_history, rm_holds, rm_trades"
+_MODELS = (
+    "rm_players, rm_inventory, rm_wallets, rm_wallet_escrows, rm_accounts, rm_treasury,"
+    " rm_history, rm_holds, rm_trades"
+)
 
 
 class Check(msgspec.Struct, kw_only=True):
@@ -120,6 +123,7 @@ async def _compare(conn: Conn, replay: Replay, cuts: dict[str, cursor.Cursor]) -
     return [
         *await audit_models.players(conn, replay.cuts["players"]),
         *await audit_models.inventory(conn, replay.cuts["players"]),
+        *await audit_models.wallets(conn, replay.cuts["players"]),
         *await audit_models.other_accounts(conn, replay.cuts["accounts"]),
         *await audit_models.treasury(conn, replay.cuts["treasury"]),
         *await audit_models.held(conn, replay.cuts["holds"]),

@@ -7,6 +7,7 @@ import msgspec
 
 from domain import accounts
 from domain.assets import CURRENCY
+from domain.timed import TimedState
 from infra.db import Conn
 from projections.audit_replay import Cut, nonzero
 
@@ -60,6 +61,51 @@ async def inventory(conn: Conn, cut: Cut) -> list[str]:
     )
     actual = {(r["player_id"], r["item"]): r["quantity"] for r in rows}
     return list(_diff("rm_inventory", expected, actual))
+
+
+_WALLETS = """
+SELECT player_id, version, username, referral_code, state::text, held::text, debt::text,
+       timed::text
+  FROM rm_wallets
+"""
+_amounts = msgspec.json.Decoder(dict[str, int])
+_timed = msgspec.json.Decoder(TimedState)
+
+
+async def wallets(conn: Conn, cut: Cut) -> list[str]:
+    """rm_wallets: each player's version, profile, balances, held, debt and time-based state."""
+    held = cut.held()
+    expected = {
+        pid: (
+            version,
+            getattr(cut.profiles.get(pid), "username", None),
+            getattr(cut.profiles.get(pid), "referral_code", None),
+            nonzero(cut.balances[accounts.player_account(pid)]),
+            held.get(pid, {}),
+            nonzero(cut.debts.get(pid, {})),
+            cut.timed.get(pid),
+        )
+        for pid, version in cut.versions.items()
+    }
+    actual = {
+        r["player_id"]: (
+            r["version"],
+            r["username"],
+            r["referral_code"],
+            nonzero(_amounts.decode(r["state"])),
+            _amounts.decode(r["held"]),
+            nonzero(_amounts.decode(r["debt"])),
+            None if r["timed"] is None else _timed.decode(r["timed"]),
+        )
+        for r in await conn.fetch(_WALLETS)
+    }
+    owners = {escrow: owner for escrow, (owner, _) in cut.escrows.items()}
+    rows = await conn.fetch("SELECT escrow, player_id FROM rm_wallet_escrows")
+    escrows = {r["escrow"]: r["player_id"] for r in rows}
+    return [
+        *_diff("rm_wallets", expected, actual),
+        *_diff("rm_wallet_escrows", owners, escrows),
+    ]
 
 
 async def other_accounts(conn: Conn, cut: Cut) -> list[str]:

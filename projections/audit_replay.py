@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from domain import accounts
 from domain.events import (
+    DebtChanged,
     Event,
     HoldPlaced,
     Leg,
@@ -18,6 +19,7 @@ from domain.events import (
     TrancheChanged,
     Transferred,
 )
+from domain.timed import TimedState
 from projections import audit_catalog, audit_limits, audit_lots, audit_receipts
 from projections.audit_energies import Energies
 
@@ -44,6 +46,11 @@ class Cut:
     holds: dict[str, tuple[str, int, str | None] | None] = field(default_factory=dict)
     # trade id -> what its offer escrowed while open, None once accepted, declined, ...
     trades: dict[str, dict[str, int] | None] = field(default_factory=dict)
+    # The wallet rows' own parts: each open escrow's owner and amounts (by its account), each
+    # player's newest debt and time-based state
+    escrows: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)
+    debts: dict[str, dict[str, int]] = field(default_factory=dict)
+    timed: dict[str, TimedState | None] = field(default_factory=dict)
 
     def apply(self, stream: str, version: int, event: Event, *, post: bool = True) -> None:
         """Fold one event into the cut (a transfer's legs only when `post`)."""
@@ -52,6 +59,8 @@ class Cut:
             self.versions[player] = max(self.versions.get(player, 0), version)
             if isinstance(event, PlayerRegistered):
                 self.profiles[player] = event
+            self.timed[player] = event.timed if isinstance(event, Transferred) else None
+        self._wallet_parts(stream, event)
         if isinstance(event, HoldPlaced):
             self.holds[event.hold_id] = (event.asset, event.amount, event.placed_by)
         elif accounts.is_hold(stream) and isinstance(event, Transferred):
@@ -66,6 +75,26 @@ class Cut:
                 self.balances[leg.account][leg.asset] += leg.amount
                 if leg.account == accounts.INFLOW and leg.amount > 0:
                     self.inflow_credited[leg.asset] += leg.amount
+
+    def _wallet_parts(self, stream: str, event: Event) -> None:
+        if isinstance(event, HoldPlaced):
+            self.escrows[stream] = (event.player_id, {event.asset: event.amount})
+        elif isinstance(event, TradeOffered):
+            self.escrows[stream] = (event.offerer_id, dict(event.give))
+        elif isinstance(event, Transferred) and (
+            accounts.is_hold(stream) or accounts.is_trade(stream)
+        ):
+            self.escrows.pop(stream, None)
+        elif isinstance(event, DebtChanged):
+            self.debts[stream.removeprefix(accounts.debt_stream(""))] = dict(event.debt_after)
+
+    def held(self) -> dict[str, dict[str, int]]:
+        """Per player, what their open escrows set aside per asset."""
+        held: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for owner, amounts in self.escrows.values():
+            for asset, n in amounts.items():
+                held[owner][asset] += n
+        return {owner: dict(amounts) for owner, amounts in held.items()}
 
 
 @dataclass

@@ -60,7 +60,7 @@ class Step:
 async def next_batch(conn: Conn, name: str, limit: int) -> tuple[Batch, Step]:
     """The batch after `name`'s checkpoint, and the step it is once applied."""
     batch = await read_after(conn, await load(conn, name), limit)
-    full = len(batch.events) == limit
+    full = len(batch.events) >= limit
     waiting = not full and await pending(conn, batch.last)
     return batch, Step(len(batch.events), full, waiting, batch.last.global_position)
 

@@ -13,6 +13,7 @@ from domain.assets import CURRENCY
 from domain.events import PlayerRegistered, Transferred
 from infra.db import Conn
 from infra.eventstore import StoredEvent
+from projections import wallets
 from projections.model import Projection, Table, Tables, newest_wins
 
 
@@ -96,8 +97,14 @@ async def apply_batch(conn: Conn, wallets: dict[str, Wallet], tables: Tables) ->
 
 
 async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:
-    """Fold and write one batch."""
+    """Fold and write one batch (and the same batch into the wallet rows, projections/wallets.py:
+    one checkpoint, one transaction)."""
     await apply_batch(conn, fold(events), tables)
+    await wallets.apply_batch(conn, wallets.fold(events), tables)
 
 
-PROJECTION = Projection(name="players", tables=("rm_players", "rm_inventory"), apply=project)
+PROJECTION = Projection(
+    name="players",
+    tables=("rm_players", "rm_inventory", "rm_wallets", "rm_wallet_escrows"),
+    apply=project,
+)

@@ -14,10 +14,11 @@ import msgspec
 
 from domain import accounts
 from domain.assets import CURRENCY
-from domain.events import DebtChanged, Transferred
-from infra import codec, eventstore, eventstore_reads
+from domain.events import Transferred
+from domain.timed import TimedState
+from infra import eventstore, eventstore_reads
 from infra.db import Conn
-from projections import cursor, holds, trades
+from projections import cursor
 from projections.history_query import NO_FILTER, HistoryFilter, page_sql
 from projections.registry import PROJECTIONS
 from projections.views import (
@@ -49,77 +50,52 @@ __all__ = [
 ]
 
 _LAST = 2**63 - 1
-_LAST_VERSION = str(_LAST)
-_ESCROW_PROJECTORS = [holds.PROJECTION.name, trades.PROJECTION.name]
 
-# What pending holds and open trade offers set aside, per asset, joined into the wallet's read
-# so /balance stays one round trip.
-_HELD = f"""
-LEFT JOIN LATERAL (
-     SELECT array_agg(asset ORDER BY asset) AS held_assets,
-            array_agg(held ORDER BY asset) AS held_amounts
-       FROM (SELECT asset, sum(amount)::bigint AS held
-               FROM ({holds.PENDING} UNION ALL {trades.OPEN_GIVES}) AS set_aside
-              GROUP BY asset) AS sums) AS hd ON true
-"""
-
-# Whether the read models `held` comes from (their own projectors, $4) have passed the player's
-# newest event: until they have, a hold or offer the player just made may be missing from it.
-_HELD_CURRENT = f"""
-LEFT JOIN LATERAL (
-     SELECT count(*) = cardinality($4::text[])
-            AND coalesce(bool_and((c.transaction_id, c.global_position)
-                                  >= (e.transaction_id, e.global_position)), false)
-            AS held_current
-       FROM ({eventstore_reads.last_position_sql("$2", _LAST_VERSION)}) AS e
-       JOIN projector_checkpoints AS c ON c.name = ANY($4::text[])) AS hc ON true
-"""
-
-# The stream head and the projected wallet in one statement, so both come from one snapshot
-# ($1 the player id, $2 their stream, $3 their debt stream, $4 the escrow projectors).
-_DEBT_HEAD = "event_type AS debt_type, schema_version AS debt_schema, payload::text AS debt"
-_PLAYER = (
-    f"""
-SELECT h.head, p.username, p.referral_code, p.balance, p.version, i.items, i.quantities,
-       hd.held_assets, hd.held_amounts, hc.held_current, d.debt_type, d.debt_schema, d.debt
+# The player's stream head and wallet row (projections/wallets.py) in one statement, so both
+# come from one snapshot: two index probes, nothing summed or decoded in the database. The
+# jsonb columns come as text, and '{}' (most players' held and debt) is not decoded at all.
+_WALLET = f"""
+SELECT h.head, w.version, w.username, w.referral_code, w.state, w.held, w.debt, w.timed
   FROM ({eventstore_reads.head_sql("$2")}) AS h
-  LEFT JOIN rm_players AS p ON p.player_id = $1
-  LEFT JOIN LATERAL (
-       SELECT array_agg(item ORDER BY item) AS items,
-              array_agg(quantity ORDER BY item) AS quantities
-         FROM rm_inventory WHERE player_id = $1 AND quantity > 0) AS i ON true
-  LEFT JOIN LATERAL ({eventstore_reads.latest_sql("$3", _DEBT_HEAD)}) AS d ON true
+  LEFT JOIN rm_wallets AS w ON w.player_id = $1
 """
-    + _HELD
-    + _HELD_CURRENT
-)
 
 
 async def _fetch_player(conn: Conn, player_id: str) -> Any:
-    streams = accounts.player_account(player_id), accounts.debt_stream(player_id)
-    return await conn.fetchrow(_PLAYER, player_id, *streams, _ESCROW_PROJECTORS)
+    return await conn.fetchrow(_WALLET, player_id, accounts.player_account(player_id))
 
 
 async def player_view(
     conn: Conn, player_id: str, *, min_version: int | None = None, wait_seconds: float = 2.0
 ) -> PlayerView | None:
     """The player's wallet once it reflects `min_version` (default: the stream's head)."""
-    deadline = time.monotonic() + wait_seconds
     row: Any = await _fetch_player(conn, player_id)
-    if row["head"] is None:
+    head = row["head"]
+    if head is None:
         return None
-    target = row["head"] if min_version is None else min(min_version, row["head"])
+    target = head if min_version is None else min(min_version, head)
+    if (row["version"] or 0) < target:
+        row = await _wait(conn, player_id, row, target, wait_seconds)
+    return await _player(conn, player_id, row, stale=(row["version"] or 0) < target)
+
+
+async def _wait(conn: Conn, player_id: str, row: Any, target: int, seconds: float) -> Any:
+    """Read the row again (pausing, bounded) until it has reached `target`."""
+    deadline = time.monotonic() + seconds
     pause = 0.005
-    while _behind(row, target) and time.monotonic() + pause < deadline:
+    while (row["version"] or 0) < target and time.monotonic() + pause < deadline:
         await asyncio.sleep(pause)
         pause = min(pause * 2, 0.05)
         row = await _fetch_player(conn, player_id)
-    return await _player(conn, player_id, row, stale=_behind(row, target))
+    return row
 
 
-def _behind(row: Any, target: int) -> bool:
-    """The wallet's read model, or what it holds in escrow, lacks the player's `target` version."""
-    return (row["version"] or 0) < target or not row["held_current"]
+_amounts = msgspec.json.Decoder(dict[str, int])
+_timed = msgspec.json.Decoder(TimedState)
+
+
+def _decoded(text: str | None) -> dict[str, int]:
+    return {} if text is None or text == "{}" else _amounts.decode(text)
 
 
 async def _player(conn: Conn, player_id: str, row: Any, *, stale: bool) -> PlayerView:
@@ -128,25 +104,20 @@ async def _player(conn: Conn, player_id: str, row: Any, *, stale: bool) -> Playe
         _, first = await eventstore_reads.head_and_first(conn, accounts.player_account(player_id))
         payload = msgspec.json.decode(first or "{}")
         username, code = payload["username"], payload["referral_code"]
+    state = _decoded(row["state"])
+    timed = row["timed"]
     return PlayerView(
         player_id=player_id,
         username=username,
         referral_code=code,
-        balance=row["balance"] or 0,
+        balance=state.pop(CURRENCY, 0),
         version=row["version"] or 0,
-        inventory=dict(zip(row["items"] or [], row["quantities"] or [], strict=True)),
-        held=dict(zip(row["held_assets"] or [], row["held_amounts"] or [], strict=True)),
-        debt=_debt(row),
+        inventory={asset: n for asset, n in state.items() if n},
+        held=_decoded(row["held"]),
+        debt=_decoded(row["debt"]),
         stale=stale,
+        timed=None if timed is None else _timed.decode(timed),
     )
-
-
-def _debt(row: Any) -> dict[str, int]:
-    """What the head of the player's debt stream (read from the log, never stale) says."""
-    if row["debt"] is None:
-        return {}
-    event = codec.decode(row["debt_type"], row["debt_schema"], row["debt"])
-    return dict(event.debt_after) if isinstance(event, DebtChanged) else {}
 
 
 _legs = msgspec.json.Decoder(list[Leg])

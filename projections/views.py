@@ -6,6 +6,8 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
+from domain.timed import TimedState
+
 
 class PlayerView(msgspec.Struct, kw_only=True):
     """A player's wallet; `stale` when the projection had not caught up in time."""
@@ -19,6 +21,7 @@ class PlayerView(msgspec.Struct, kw_only=True):
     stale: bool
     held: dict[str, int] = msgspec.field(default_factory=dict)  # what pending holds set aside
     debt: dict[str, int] = msgspec.field(default_factory=dict)  # refunded currency already spent
+    timed: TimedState | None = None  # energies, lots, offer counters (domain/timed.py)
 
 
 class Leg(msgspec.Struct, frozen=True):

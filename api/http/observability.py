@@ -72,11 +72,29 @@ def observability_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+# The metrics' children per (method, route, status): `labels()` takes a lock and builds its key
+# on every call, a few microseconds of every request (the routes and statuses are few).
+_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _children(method: str, route: str, status: int) -> tuple[Any, Any]:
+    key = (method, route, status)
+    found = _series.get(key)
+    if found is None:
+        found = (
+            metrics.REQUESTS.labels(method, route, str(status)),
+            metrics.LATENCY.labels(method, route),
+        )
+        _series[key] = found
+    return found
+
+
 def _record(scope: Scope, status: int, seconds: float, request_id: str) -> None:
     route: str = scope.get("path_template") or "unmatched"
     method = str(scope.get("method", ""))
-    metrics.REQUESTS.labels(method, route, str(status)).inc()
-    metrics.LATENCY.labels(method, route).observe(seconds)
+    requests, latency = _children(method, route, status)
+    requests.inc()
+    latency.observe(seconds)
     if route in _QUIET and status < 400:
         return
     fields: dict[str, Any] = {

@@ -10,6 +10,7 @@ their own last write, even while the projectors are behind or stopped.
 from api.http import schemas
 from domain import accounts
 from domain.assets import CURRENCY
+from domain.debt import debt_state
 from domain.errors import UnknownPlayer
 from domain.events import Transferred
 from domain.timed import NO_TIMED, TimedState
@@ -32,17 +33,20 @@ async def wallet(conn: Conn, player_id: str) -> PlayerView:
     if head is None:
         return view
     # Registration only: no balances yet, but the version is the registration's, not 0.
-    balances = head.event.state_after if isinstance(head.event, Transferred) else {}
+    transfer = head.event if isinstance(head.event, Transferred) else None
+    balances = transfer.state_after if transfer else {}
+    debt = debt_state(player_id, await eventstore.latest(conn, accounts.debt_stream(player_id)))
     return PlayerView(
         player_id=player_id,
         username=view.username,
         referral_code=view.referral_code,
         balance=balances.get(CURRENCY, 0),
         version=head.version,
-        inventory={k: v for k, v in balances.items() if k != CURRENCY},
+        inventory={k: v for k, v in balances.items() if k != CURRENCY and v},
         held=view.held,
-        debt=view.debt,
+        debt=dict(debt.debts),
         stale=False,
+        timed=transfer.timed if transfer else None,
     )
 
 

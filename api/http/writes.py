@@ -13,7 +13,6 @@ from types import NoneType, UnionType
 from typing import Any, TypeAlias, get_args
 
 import msgspec
-from litestar import post
 from litestar.datastructures import MutableScopeHeaders, ResponseHeader
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
@@ -23,6 +22,7 @@ from litestar.types import AnyCallable, ASGIApp, Message, Receive, Scope, Send
 from api.http.auth import Principal
 from api.http.body import OptionalBody, StrictBody
 from api.http.problems import responses
+from api.http.route_handlers import post
 from api.http.services import Caller, IdempotencyKey, Services, Svc
 from api.http.trusted import actor
 from domain.commands import Command

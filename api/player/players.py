@@ -6,27 +6,30 @@ Every route acts on the token's subject only: none takes a player id from the cl
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get
+from litestar import Request
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
 from msgspec.structs import asdict
 
 from api.http import reads
+from api.http.auth import principal_of
 from api.http.energies import energy_balances
 from api.http.filters import history_filter
 from api.http.limits import page_size
 from api.http.past import At, BalanceAtResponse, Version, balance_at
 from api.http.problems import problem, responses
 from api.http.rooms import PlayerRoom
+from api.http.route_handlers import get
 from api.http.schemas import BalanceResponse, HistoryPage, Lots, inventory
-from api.http.services import Caller, Read, Svc
+from api.http.services import Caller, LedgerPosition, Read, Reader, Services, Svc
 from api.http.writes import Write, write_route
 from api.player.schemas import PurchaseRequest, PurchaseResponse, TopUpRequest, TopUpResponse
 from domain import accounts, lots
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
 from domain.energies import levels
-from projections import lots as lots_read
+from domain.timed import NO_TIMED
+from infra.replica import parse_position
 
 Cursor = Annotated[
     str | None,
@@ -88,22 +91,27 @@ class PlayerController(PlayerRoom):
     @get("/balance", summary="The wallet", responses=responses(400, 401, 404))
     async def balance(
         self,
-        principal: Caller,
-        services: Svc,
-        read: Read,
+        request: Request[Any, Any, Any],
         at: At = None,
         version: Version = None,
+        ledger_position: LedgerPosition = None,
     ) -> BalanceResponse | BalanceAtResponse:
         """Balance, inventory and stream version; includes the player's own latest write.
 
         With `at` (RFC 3339) or `version`: the wallet after the last event at or before it.
         """
+        # The hottest read: the services and the principal (which the room's guard has checked
+        # and kept in the scope) straight from the request, not resolved as two dependencies
+        # per call (issue 22).
+        services: Services = request.app.state.services
+        player_id = principal_of(request).player_id
+        position = parse_position(ledger_position) if ledger_position else None
+        read = Reader(services.reads, player_id, position)
         if at is not None or version is not None:
-            return await balance_at(read, services, principal.player_id, at, version)
-        async with read.connection(*accounts.wallet_streams(principal.player_id)) as conn:
-            wallet = await reads.wallet(conn, principal.player_id)
-            timed = await reads.timed(conn, principal.player_id)
-            expiring = await lots_read.at(conn, principal.player_id, wallet.version)
+            return await balance_at(read, services, player_id, at, version)
+        async with read.connection(*accounts.wallet_streams(player_id)) as conn:
+            wallet = await reads.wallet(conn, player_id)
+        timed = wallet.timed or NO_TIMED  # as the wallet's own version left them
         now = services.ledger.ctx.clock()
         return BalanceResponse(
             username=wallet.username,
@@ -115,7 +123,7 @@ class PlayerController(PlayerRoom):
             held=wallet.held,
             debt=wallet.debt,
             energies=energy_balances(levels(timed.energies, services.catalog.energies, now)),
-            lots=msgspec.convert(lots.shown(expiring), Lots),
+            lots=msgspec.convert(lots.shown(timed.lots), Lots),
         )
 
     @get("/history", summary="The player's ledger entries", responses=responses(400, 401))

@@ -18,6 +18,8 @@ from service.ledger import LedgerService
 MODELS = {
     "rm_players": "player_id",
     "rm_inventory": "player_id, item",
+    "rm_wallets": "player_id",
+    "rm_wallet_escrows": "escrow",
     "rm_accounts": "account, asset",
     "rm_treasury": "asset",
     "rm_history": "player_id, version",

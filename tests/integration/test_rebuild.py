@@ -24,6 +24,9 @@ from tests.integration.projection_support import (
 CANONICAL_INDEXES = {
     "rm_players_pkey",
     "rm_inventory_pkey",
+    "rm_wallets_pkey",
+    "rm_wallet_escrows_pkey",
+    "rm_wallet_escrows_player_id_idx",
     "rm_accounts_pkey",
     "rm_treasury_pkey",
     "rm_history_pkey",
