@@ -72,6 +72,7 @@ async def test_the_plain_balance_is_unchanged(client: httpx.AsyncClient, player:
     wallet = (await client.get("/balance", headers=player.auth)).json()
     plain = {"username", "balance", "version", "referralCode", "inventory", "held", "wallet"}
     plain.add("debt")
+    plain |= {"energies", "lots"}  # issue 23
     assert set(wallet) == plain
     assert (wallet["balance"], wallet["version"]) == (140, 4)
 
