@@ -23,6 +23,7 @@ from domain.commands import EconomyRules
 from infra import credentials
 from infra.config import Settings
 from service.admins import create_admin
+from tests.catalogs import EXAMPLE_FILE
 
 SECRET = "test-secret-" + "s" * 60  # 64+ bytes, so HS512 can be tried with it too
 PASSWORD = "correct horse battery"
@@ -50,18 +51,29 @@ class Player:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+def settings_for(**changes: Any) -> Settings:
+    """Settings of an app under test: the defaults below, with `changes`."""
+    defaults: dict[str, Any] = {
+        "environment": "test",
+        "jwt_secret": SECRET,
+        "db_pool_min": 1,
+        "db_pool_max": 10,
+        "db_command_timeout": 10.0,
+        "run_projectors": True,
+        "economy": EconomyRules(shard_count=4),
+    }
+    return Settings(**(defaults | changes))
+
+
+def example_settings() -> Settings:
+    """An app under test serving the example catalog (catalog.json)."""
+    return settings_for(catalog_file=str(EXAMPLE_FILE))
+
+
 @pytest.fixture
 def api_settings() -> Settings:
     """Settings of the app under test."""
-    return Settings(
-        environment="test",
-        jwt_secret=SECRET,
-        db_pool_min=1,
-        db_pool_max=10,
-        db_command_timeout=10.0,
-        run_projectors=True,
-        economy=EconomyRules(shard_count=4),
-    )
+    return settings_for()
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ import msgspec
 import pytest
 from litestar import Litestar
 
-from domain.commands import EconomyRules
 from infra.config import Settings
-from tests.api.conftest import SECRET, Player, fresh_history, settled
+from tests.api.conftest import Player, example_settings, fresh_history, settled
 from tests.api.test_batch_and_ops import _service
 from tests.api.test_validation import assert_problem
-from tests.catalogs import EXAMPLE_FILE, example_catalog
+from tests.catalogs import example_catalog
 
 ITEM_KEYS = (
     "goldCoins", "treasureBoxes", "gems", "starterPacks", "coinPouches", "matchEntries",
@@ -23,16 +22,7 @@ ITEM_KEYS = (
 
 @pytest.fixture
 def api_settings() -> Settings:
-    return Settings(
-        environment="test",
-        jwt_secret=SECRET,
-        db_pool_min=1,
-        db_pool_max=10,
-        db_command_timeout=10.0,
-        run_projectors=True,
-        economy=EconomyRules(shard_count=4),
-        catalog_file=str(EXAMPLE_FILE),
-    )
+    return example_settings()
 
 
 async def wallet(client: httpx.AsyncClient, player: Player) -> dict[str, Any]:

@@ -11,13 +11,11 @@ import pytest
 from litestar import Litestar
 
 from api.http.app import create_app
-from domain.commands import EconomyRules
 from infra.config import Settings
 from projections.audit import run_audit
-from tests.api.conftest import FAST_HASHER, SECRET, Player, fresh_history, running
+from tests.api.conftest import FAST_HASHER, Player, example_settings, fresh_history, running
 from tests.api.test_batch_and_ops import _service
 from tests.api.test_validation import assert_problem
-from tests.catalogs import EXAMPLE_FILE
 from tests.fakes import NOW
 
 
@@ -41,16 +39,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def api_settings() -> Settings:
-    return Settings(
-        environment="test",
-        jwt_secret=SECRET,
-        db_pool_min=1,
-        db_pool_max=10,
-        db_command_timeout=10.0,
-        run_projectors=True,
-        economy=EconomyRules(shard_count=4),
-        catalog_file=str(EXAMPLE_FILE),
-    )
+    return example_settings()
 
 
 @pytest.fixture

@@ -10,27 +10,16 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from domain.commands import EconomyRules
 from infra.config import Settings
-from tests.api.conftest import SECRET, Player, SignUp, fresh_history
+from tests.api.conftest import Player, SignUp, example_settings, fresh_history
 from tests.api.test_batch_and_ops import _service
-from tests.catalogs import EXAMPLE_FILE
 
 WEEK = timedelta(seconds=604800)
 
 
 @pytest.fixture
 def api_settings() -> Settings:
-    return Settings(
-        environment="test",
-        jwt_secret=SECRET,
-        db_pool_min=1,
-        db_pool_max=10,
-        db_command_timeout=10.0,
-        run_projectors=True,
-        economy=EconomyRules(shard_count=4),
-        catalog_file=str(EXAMPLE_FILE),
-    )
+    return example_settings()
 
 
 def moment(text: str) -> datetime:
