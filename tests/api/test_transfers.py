@@ -48,7 +48,7 @@ async def test_a_history_entry_keeps_its_keys_in_their_order(
     assert list(entry) == [
         "transferId", "code", "version", "legs", "balanceAfter", "stateAfter", "occurredAt",
         "item", "quantity", "reverses", "reason", "counterparty", "memo", "holdId", "metadata",
-        "tradeId",
+        "tradeId", "energy",  # issue 23: an energy transfer's details (null here)
     ]  # fmt: skip
     assert [list(leg) for leg in entry["legs"]] == [["account", "asset", "amount"]] * 2
     assert (entry["item"], entry["holdId"], entry["metadata"]) == (None, None, {})

@@ -49,7 +49,10 @@ async def test_wallet_shows_each_currency_and_the_shop_each_price_and_a_box_open
     await expect(page.locator('[data-amount="star"]')).to_have_text("350")
     await expect(page.locator('[data-count="treasure_box"]')).to_have_text("1")
 
-    # Opening it: the box is burnt and its drop is named.
+    # Opening it: the box is burnt and its drop is named. The purchase's follow-up reads
+    # (wallet, offers, history) re-render the inventory; a click while they land can hit the
+    # button being replaced, so let them finish first.
+    await page.wait_for_load_state("networkidle")
     await page.get_by_role("button", name="Open Treasure Box").click()
     await expect(page.locator("[data-use-result]")).to_contain_text("Opened Treasure Box:")
     await expect(page.locator('[data-count="treasure_box"]')).to_have_text("0")

@@ -38,8 +38,9 @@ def gift(sender: str, receiver: str, asset: str = "diamond", code: str = "gift")
 def test_the_operations_are_the_families_of_the_codes_players_and_servers_cause() -> None:
     assert set(OPERATIONS) == {
         "purchase", "top_up", "gift", "trade", "hold", "settlement", "use", "grant",
-        "store_credit", "referral_bonus",
+        "store_credit", "referral_bonus", "energy_spend", "energy_grant",
     }  # fmt: skip
+    assert "expiry" not in OPERATIONS  # the expirer's, like a hold's expiry: never frozen
     assert operation("hold_capture") == "hold"
     assert operation("trade_accept") == "trade"
     assert operation("item_use") == "use"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from domain import accounts, lots
+from domain.assets import Catalog
 from domain.commands import (
     EconomyRules,
     ExpireLots,
@@ -231,6 +232,17 @@ def test_replay_shows_the_lots_each_event_leaves() -> None:
     assert "lots" not in evolve("player:p1", state, expiry)
 
 
+def expiring_pouch(catalog: Catalog) -> Catalog:
+    """The catalog with the coin pouch's credits expiring a minute after them."""
+    items = tuple(
+        msgspec.structs.replace(item, expires_after_seconds=60)
+        if item.code == "coin_pouch"
+        else item
+        for item in catalog.items
+    )
+    return msgspec.structs.replace(catalog, items=items)
+
+
 def test_a_credit_expires_by_its_own_terms_over_its_currencys() -> None:
     catalog = example_catalog()
     top_up = TopUp(player_id="p", amount=1, currency=TOKEN)
@@ -243,16 +255,14 @@ def test_a_credit_expires_by_its_own_terms_over_its_currencys() -> None:
         player_id="p", store="apple", receipt_id="r", product_id="com.studio.eventtokens100"
     )
     assert expiry_of(catalog, receipt).of(TOKEN, NOW) == NOW + timedelta(days=3)
-    pouch = msgspec.structs.replace(catalog.items[-1], expires_after_seconds=60)
-    with_pouch = msgspec.structs.replace(catalog, items=(*catalog.items[:-1], pouch))
+    with_pouch = expiring_pouch(catalog)
     use = UseItem(player_id="p", item="coin_pouch")  # its 3 gold coins expire in a minute
     assert expiry_of(with_pouch, use).of("gold_coin", NOW) == NOW + timedelta(minutes=1)
 
 
 def test_what_an_expiring_item_grants_goes_back_to_its_issuer() -> None:
     catalog = example_catalog()
-    pouch = msgspec.structs.replace(catalog.items[-1], expires_after_seconds=60)
-    catalog = msgspec.structs.replace(catalog, items=(*catalog.items[:-1], pouch))
+    catalog = expiring_pouch(catalog)
     clock = [NOW]
     ledger, store = fake_ledger(RULES, catalog, lambda: clock[0])
     loop = asyncio.new_event_loop()
