@@ -19,7 +19,6 @@ from domain.assets import Catalog
 from domain.errors import CatalogRefused
 from infra import catalog_store
 from infra.catalog import CatalogInvalid, parse_catalog
-from infra.db import connection
 from projections.whatif import what_if
 
 
@@ -104,7 +103,7 @@ class WhatIfController(AdminRoom):
         re-weighted; per currency spent, granted and net supply change, per item bought and
         unaffordable, now against the candidate. Writes nothing."""
         candidate = candidate_of(data.catalog)
-        async with connection(services.pool) as conn:
+        async with services.reads.connection() as conn:  # a standby's, with READ_DATABASE_URL
             catalogs = await catalog_store.versions(conn, services.ledger.base_catalog)
             report = await what_if(conn, candidate, catalogs, start=data.from_, end=data.to)
         return msgspec.convert(report, WhatIfResponse, from_attributes=True)
