@@ -5,7 +5,8 @@ A block is a shell session: a line starting `$ ` is a command, the lines after i
 (with the repository's catalog.json, as `make run`), and runs in one bash with `B` set to the
 server's base URL, `J` to `Content-Type: application/json`, `gameledger` on the PATH and
 `DATABASE_URL` naming the server's database; variables (`TOKEN=$(jq -r .token carol.json)`) carry
-from one command to the next. A block whose first line is `$ # not run: <why>` is skipped.
+from one command to the next. Every block runs:
+none is skipped.
 
 Each documented output line is compared with the real one: a JSON line must have the same keys,
 recursively, and the same values except volatile ones (ids, tokens, times, the random escrow
@@ -30,7 +31,6 @@ import pytest
 from harness.server import ROOT, ServeCommand, service_env
 
 README = ROOT / "README.md"
-SKIP = "$ # not run:"
 READ_PATIENCE = 3.0
 _MARK = "@@readme-step@@"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -69,11 +69,6 @@ def sessions(markdown: str) -> list[list[Step]]:
         elif current and line.strip():
             current[-1].output.append(line)
     return blocks
-
-
-def skipped(block: list[Step]) -> bool:
-    """A block that says it is not run (`$ # not run: <why>` first)."""
-    return bool(block) and f"$ {block[0].command}".startswith(SKIP)
 
 
 def volatile(key: str, value: Any) -> bool:
@@ -219,8 +214,6 @@ async def test_the_readme_session_runs_as_documented(
     index: int, db_dsn: str, tmp_path: Path
 ) -> None:
     block = _console_blocks()[index]
-    if skipped(block):
-        pytest.skip(block[0].command)
     server = ServeCommand(service_env(db_dsn, CATALOG_FILE=str(ROOT / "catalog.json")))
     try:
         await server.start()
@@ -260,8 +253,7 @@ def test_text_lines_are_compared_with_timings_and_ids_masked() -> None:
 
 
 def test_blocks_are_parsed_into_commands_and_outputs() -> None:
-    markdown = "```console\n$ # not run: needs a store\n$ curl -s $B/health\n{}\n```\n"
+    markdown = "```console\n$ # the health probe\n$ curl -s $B/health\n{}\n```\n"
     (block,) = sessions(markdown)
-    assert [s.command for s in block] == ["# not run: needs a store", "curl -s $B/health"]
+    assert [s.command for s in block] == ["# the health probe", "curl -s $B/health"]
     assert block[1].output == ["{}"]
-    assert skipped(block)
