@@ -71,10 +71,16 @@ def _moved(
 ) -> Transferred:
     timed = event.timed or NO_TIMED
     changes = [(leg.asset, leg.amount) for leg in event.legs if leg.account == account]
+    start = timed.lots if held is None else held
+    if (
+        not start
+        and not timed.lots
+        and not any(expiry.of(a, event.occurred_at) for a, n in changes if n > 0)
+    ):
+        return event  # no lots before and none made: the common case, kept cheap (issue 22)
     before = dict(event.state_after)
     for asset, amount in changes:
         before[asset] = before.get(asset, 0) - amount
-    start = timed.lots if held is None else held
     after = lots.moved(start, before, changes, expiry, event.occurred_at)
     if after == timed.lots:
         return event

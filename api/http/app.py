@@ -47,6 +47,7 @@ from api.ops.projectors import AdminToolsController
 from api.ops.store_notifications import ReceiptAdminController, StoreNotificationController
 from api.ops.webhooks import WebhookController
 from api.ops.whatif import WhatIfController
+from api.player import balance
 from api.player.accounts import AccountController
 from api.player.catalog import CatalogController, ItemUseController
 from api.player.energies import EnergyController
@@ -112,7 +113,7 @@ def create_app(
     )
     limits = limits or Limits.from_settings(settings)
     parts = AppParts(settings, dsn, tokens, hasher, limits, clock, Stores.from_settings(settings))
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             AccountController,
@@ -160,6 +161,8 @@ def create_app(
         logging_config=None,
         debug=False,
     )
+    balance.install(app)  # the plain GET /balance before Litestar's routing (issue 22)
+    return app
 
 
 def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:

@@ -25,9 +25,16 @@ _QUIET = frozenset({"/metrics", "/health", "/ready"})
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
-            if _VALID_ID.match(candidate):
-                return candidate
+            return request_id_of(value)
+    return request_id_of(None)
+
+
+def request_id_of(sent: bytes | None) -> str:
+    """The client's X-Request-ID when it is a plain one, else a new id."""
+    if sent is not None:
+        candidate = sent.decode("latin-1")
+        if _VALID_ID.match(candidate):
+            return candidate
     return uuid.uuid4().hex
 
 
@@ -66,7 +73,7 @@ def observability_middleware(app: ASGIApp) -> ASGIApp:
             status = CLIENT_CLOSED
             raise
         finally:
-            _record(scope, status, time.perf_counter() - started, request_id)
+            record(scope, status, time.perf_counter() - started, request_id)
             structlog.contextvars.clear_contextvars()
 
     return middleware
@@ -89,7 +96,8 @@ def _children(method: str, route: str, status: int) -> tuple[Any, Any]:
     return found
 
 
-def _record(scope: Scope, status: int, seconds: float, request_id: str) -> None:
+def record(scope: Scope, status: int, seconds: float, request_id: str) -> None:
+    """Count and time one answered request, and log it (not the quiet routes' successes)."""
     route: str = scope.get("path_template") or "unmatched"
     method = str(scope.get("method", ""))
     requests, latency = _children(method, route, status)

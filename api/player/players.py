@@ -5,7 +5,6 @@ Every route acts on the token's subject only: none takes a player id from the cl
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Request
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
@@ -13,22 +12,20 @@ from msgspec.structs import asdict
 
 from api.http import reads
 from api.http.auth import principal_of
-from api.http.energies import energy_balances
 from api.http.filters import history_filter
 from api.http.limits import page_size
 from api.http.past import At, BalanceAtResponse, Version, balance_at
 from api.http.problems import problem, responses
 from api.http.rooms import PlayerRoom
 from api.http.route_handlers import get
-from api.http.schemas import BalanceResponse, HistoryPage, Lots, inventory
+from api.http.schemas import BalanceResponse, HistoryPage, inventory
 from api.http.services import Caller, LedgerPosition, Read, Reader, Services, Svc
 from api.http.writes import Write, write_route
+from api.player.balance import read_wallet, wallet_answer
 from api.player.schemas import PurchaseRequest, PurchaseResponse, TopUpRequest, TopUpResponse
-from domain import accounts, lots
+from domain import accounts
 from domain.assets import CURRENCY
 from domain.commands import Purchase, TopUp
-from domain.energies import levels
-from domain.timed import NO_TIMED
 from infra.replica import parse_position
 
 Cursor = Annotated[
@@ -102,29 +99,14 @@ class PlayerController(PlayerRoom):
         """
         # The hottest read: the services and the principal (which the room's guard has checked
         # and kept in the scope) straight from the request, not resolved as two dependencies
-        # per call (issue 22).
+        # per call (issue 22). Its plain form is served before Litestar (api/player/balance.py).
         services: Services = request.app.state.services
         player_id = principal_of(request).player_id
         position = parse_position(ledger_position) if ledger_position else None
-        read = Reader(services.reads, player_id, position)
         if at is not None or version is not None:
+            read = Reader(services.reads, player_id, position)
             return await balance_at(read, services, player_id, at, version)
-        async with read.connection(*accounts.wallet_streams(player_id)) as conn:
-            wallet = await reads.wallet(conn, player_id)
-        timed = wallet.timed or NO_TIMED  # as the wallet's own version left them
-        now = services.ledger.ctx.clock()
-        return BalanceResponse(
-            username=wallet.username,
-            balance=wallet.balance,
-            version=wallet.version,
-            referral_code=wallet.referral_code,
-            inventory=inventory(wallet.inventory, services.item_codes),
-            wallet=services.wallet({CURRENCY: wallet.balance, **wallet.inventory}),
-            held=wallet.held,
-            debt=wallet.debt,
-            energies=energy_balances(levels(timed.energies, services.catalog.energies, now)),
-            lots=msgspec.convert(lots.shown(timed.lots), Lots),
-        )
+        return wallet_answer(services, await read_wallet(services, player_id, position))
 
     @get("/history", summary="The player's ledger entries", responses=responses(400, 401))
     async def history(
