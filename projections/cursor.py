@@ -27,6 +27,9 @@ LOCK_REBUILD = 0x676C03  # held by a session: one rebuild of a projection at a t
 START = Cursor(0, 0)
 
 _LOAD = "SELECT transaction_id, global_position FROM projector_checkpoints WHERE name = $1"
+_LOAD_MANY = """
+SELECT name, transaction_id, global_position FROM projector_checkpoints WHERE name = ANY($1)
+"""
 
 # Compare-and-set: the cursor only moves forward, so a replayed batch can never be counted twice.
 _SAVE = """
@@ -38,6 +41,28 @@ ON CONFLICT (name) DO UPDATE SET
     events_applied = c.events_applied + EXCLUDED.events_applied, updated_at = now(),
     last_event_at = EXCLUDED.last_event_at, last_error = NULL
  WHERE (c.transaction_id, c.global_position) < (EXCLUDED.transaction_id, EXCLUDED.global_position)
+"""
+
+# Every checkpoint of a batch applied together (runner.py `step_together`), compare-and-set as
+# `_SAVE`: a row not ahead of its stored one is not written, and the count tells.
+_SAVE_MANY = """
+INSERT INTO projector_checkpoints AS c
+       (name, transaction_id, global_position, events_applied, updated_at, last_event_at)
+SELECT name, transaction_id, global_position, applied, now(), last_event_at
+  FROM unnest($1::text[], $2::xid8[], $3::bigint[], $4::bigint[], $5::timestamptz[])
+       AS s(name, transaction_id, global_position, applied, last_event_at)
+ON CONFLICT (name) DO UPDATE SET
+    transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
+    events_applied = c.events_applied + EXCLUDED.events_applied, updated_at = now(),
+    last_event_at = EXCLUDED.last_event_at, last_error = NULL
+ WHERE (c.transaction_id, c.global_position) < (EXCLUDED.transaction_id, EXCLUDED.global_position)
+"""
+
+# The batch locks of several read models in one statement, in the order given (sorted by the
+# caller), so two lockers never wait on each other in opposite orders.
+_LOCK_MANY = """
+SELECT count(pg_advisory_xact_lock($1, hashtext(name)))
+  FROM (SELECT name FROM unnest($2::text[]) WITH ORDINALITY AS l(name, n) ORDER BY n) AS o
 """
 
 _ERROR = """
@@ -91,6 +116,34 @@ async def load(conn: Conn, name: str) -> Cursor:
     """A projector's checkpoint (the start of the log when it has none)."""
     row = await conn.fetchrow(_LOAD, name)
     return Cursor(row["transaction_id"], row["global_position"]) if row else START
+
+
+async def load_many(conn: Conn, names: list[str]) -> dict[str, Cursor]:
+    """Several projectors' checkpoints in one statement (the log's start for one with none)."""
+    rows = await conn.fetch(_LOAD_MANY, names)
+    found = {r["name"]: Cursor(r["transaction_id"], r["global_position"]) for r in rows}
+    return {name: found.get(name, START) for name in names}
+
+
+async def save_many(conn: Conn, names: list[str], batch: Batch) -> None:
+    """Move every named checkpoint past `batch` in one statement, or raise if any of them is
+    not ahead of its stored one (the transaction then writes nothing)."""
+    last, count = batch.last, len(names)
+    status = await conn.execute(
+        _SAVE_MANY,
+        names,
+        [last.transaction_id] * count,
+        [last.global_position] * count,
+        [len(batch.events)] * count,
+        [batch.events[-1].recorded_at] * count,
+    )
+    if status != f"INSERT 0 {count}":
+        raise RuntimeError(f"a checkpoint of {', '.join(names)} is already at or past {last}")
+
+
+async def lock_batches(conn: Conn, names: list[str]) -> None:
+    """`lock_batch` for each of `names` (sorted: a stable lock order), in one statement."""
+    await conn.execute(_LOCK_MANY, LOCK_BATCH, sorted(names))
 
 
 async def save(conn: Conn, name: str, batch: Batch) -> None:

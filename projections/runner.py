@@ -4,10 +4,17 @@ One batch is one transaction: take the projector's transaction lock, re-read its
 read up to `batch_size` events below the horizon, write the read model set-based, move the
 checkpoint. A second process waits on the lock and then sees the moved checkpoint, so a batch
 is never applied twice; a process killed mid-batch leaves nothing behind.
+
+A running service steps every projection it is active for together (`step_together`): the
+same transaction for all of them, the log read once, one statement for the locks and one for the
+checkpoints. Eight projectors each reading, checking and committing on their own had cost more
+than their writes (issue 22). A projection that fails steps alone and rests, backing off, while
+the others go on together.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -69,6 +76,42 @@ async def step(conn: Conn, projection: Projection, into: Target, limit: int) -> 
     return result
 
 
+async def step_together(conn: Conn, projections: Sequence[Projection], limit: int) -> Step:
+    """The next batch of every projection in one transaction (issue 22): the batch locks taken
+    and the checkpoints read in one statement each, the log read once for the projections at
+    one checkpoint (all of them, once they run together), every model written, and their
+    checkpoints moved in one statement. A failure writes nothing: the caller then steps each
+    projection alone (`step`), so only the failing one stalls."""
+    names = [p.name for p in projections]
+    steps: list[Step] = []
+    async with conn.transaction():
+        await cursor.lock_batches(conn, names)
+        cursors = await cursor.load_many(conn, names)
+        at: dict[cursor.Cursor, list[Projection]] = {}
+        for projection in projections:
+            at.setdefault(cursors[projection.name], []).append(projection)
+        for start, members in sorted(at.items()):
+            batch = await cursor.read_after(conn, start, limit)
+            full = len(batch.events) >= limit
+            if batch.events:
+                for projection in members:
+                    await projection.apply(conn, batch.events, projection.live().tables)
+                await cursor.save_many(conn, [p.name for p in members], batch)
+            waiting = not full and await cursor.pending(conn, batch.last)
+            steps.append(Step(len(batch.events), full, waiting, batch.last.global_position))
+    return _merged(steps)
+
+
+def _merged(steps: Sequence[Step]) -> Step:
+    """One step standing for several taken together (the loop paces itself by it)."""
+    return Step(
+        applied=max(s.applied for s in steps),
+        full=any(s.full for s in steps),
+        pending=any(s.pending for s in steps),
+        position=max(s.position for s in steps),
+    )
+
+
 async def catch_up(
     pool: asyncpg.Pool,
     names: Iterable[str] | None = None,
@@ -119,16 +162,14 @@ async def run_projectors(
     """Run every projector (and the background writers) until `stop` is set."""
     opts = options or RunnerOptions()
     projections = select(opts.names)
-    async with pool_for(dsn_or_pool, settings, len(projections) + 3) as pool:
-        wakes = {p.name: asyncio.Event() for p in projections}
-        leader = Leadership(pool, wakes.values())
+    # One connection for the leadership, one for the batches, the rest for the writers.
+    async with pool_for(dsn_or_pool, settings, 6) as pool:
+        wake = asyncio.Event()
+        leader = Leadership(pool, [wake])
         try:
             async with asyncio.TaskGroup() as group:
-                for projection in projections:
-                    loop = _projector_loop(
-                        pool, projection, wakes[projection.name], leader, stop, opts
-                    )
-                    group.create_task(loop, name=f"projector:{projection.name}")
+                loop = _projectors_loop(pool, projections, wake, leader, stop, opts)
+                group.create_task(loop, name="projectors")
                 if opts.sweeper is not None:
                     run = opts.sweeper(
                         pool, settings, stop, leader=leader, interval=opts.sweep_interval
@@ -149,33 +190,116 @@ async def serve(dsn: str, settings: Settings, options: RunnerOptions | None = No
     await until_signalled("projectors", lambda stop: run_projectors(dsn, settings, stop, options))
 
 
-async def _projector_loop(
+class _Held:
+    """The projections this process is active for, and the ones resting after a failure."""
+
+    def __init__(self, projections: Sequence[Projection], leader: Leadership, standby: float):
+        self.projections, self.leader, self.standby = projections, leader, standby
+        self.failures: dict[str, int] = {}
+        self.resting: dict[str, float] = {}  # name -> monotonic time it may run again
+        self.asked = 0.0  # when the roles not held were last asked for
+
+    async def now(self) -> list[Projection]:
+        """The projections to step now: held (asking for the others every `standby` seconds)
+        and not resting."""
+        clock = time.monotonic()
+        if clock - self.asked >= self.standby or not self.leader.held:
+            self.asked = clock
+            for projection in self.projections:
+                await self.leader.holds(projection.name)
+        return [
+            p
+            for p in self.projections
+            if p.name in self.leader.held and self.resting.get(p.name, 0.0) <= clock
+        ]
+
+    def failed(self, name: str) -> float:
+        """Count a failure of `name`; the seconds it rests."""
+        self.failures[name] = self.failures.get(name, 0) + 1
+        pause = backoff(self.failures[name], 5.0)
+        self.resting[name] = time.monotonic() + pause
+        return pause
+
+    def until_ready(self) -> float:
+        """Seconds until the first resting projection may run again (at most `standby`)."""
+        soonest = min(self.resting.values(), default=time.monotonic() + self.standby)
+        return min(self.standby, max(0.005, soonest - time.monotonic()))
+
+    def succeeded(self, names: Iterable[str]) -> None:
+        """`names` stepped: their failures are forgotten."""
+        for name in names:
+            self.failures.pop(name, None)
+            self.resting.pop(name, None)
+
+
+async def _projectors_loop(
     pool: asyncpg.Pool,
-    projection: Projection,
+    projections: Sequence[Projection],
     wake: asyncio.Event,
     leader: Leadership,
     stop: asyncio.Event,
     opts: RunnerOptions,
 ) -> None:
-    logger = _log.bind(projector=projection.name)
-    pace, failures = Pace(opts.poll_interval, opts.busy_interval, opts.settle_interval), 0
+    """Every projection this process is active for, stepped together; one that fails steps
+    alone and rests (backing off) while the others go on."""
+    pace, held = (
+        Pace(opts.poll_interval, opts.busy_interval, opts.settle_interval),
+        _Held(projections, leader, opts.standby_interval),
+    )
     while not stop.is_set():
         wake.clear()
         try:
-            if not await leader.holds(projection.name):
-                await wait(stop, opts.standby_interval)  # standing by: try again later
-                continue
-            result = await _one_batch(pool, projection, opts.batch_size)
-            failures = 0
-            if result.applied:
-                logger.debug("batch", size=result.applied, position=result.position)
-        except Exception as error:  # a projector must survive anything and say why it stalls
-            failures += 1
-            logger.exception("batch failed", failures=failures)
-            await record_error(pool, projection.name, error)
-            await wait(stop, backoff(failures, 5.0))
+            ready = await held.now()
+        except Exception:  # the control connection failed: Leadership starts over
+            _log.exception("could not ask for the projectors' roles")
+            await wait(stop, opts.standby_interval)
             continue
+        if not ready:  # standing by, or every projection held is resting after a failure
+            await wait(stop, held.until_ready() if leader.held else opts.standby_interval)
+            continue
+        result = await _batch(pool, ready, held, opts.batch_size)
+        if result.applied:
+            _log.debug("batch", size=result.applied, position=result.position)
         await pace.rest(result, stop, wake)
+
+
+async def _batch(pool: asyncpg.Pool, ready: list[Projection], held: _Held, limit: int) -> Step:
+    """One step of `ready` together; after a failure, each alone (module doc)."""
+    try:
+        async with pool.acquire() as conn:
+            result = await step_together(conn, ready, limit)
+        held.succeeded(p.name for p in ready)
+        return result
+    except Exception as error:
+        if len(ready) == 1:
+            await _failed(pool, ready[0], held, error)
+            return Step(0, False, False)
+        _log.warning("the projectors' batch failed; stepping each alone", exc_info=error)
+    steps = []
+    for projection in ready:
+        try:
+            steps.append(await _one_batch(pool, projection, limit))
+            held.succeeded([projection.name])
+        except Exception as error:  # a projector must survive anything and say why it stalls
+            await _failed(pool, projection, held, error)
+    if not steps:
+        return Step(0, False, False)
+    return _merged(steps)
+
+
+async def _failed(
+    pool: asyncpg.Pool, projection: Projection, held: _Held, error: Exception
+) -> None:
+    """Log and show a projection's failure; it rests (backing off) before its next batch."""
+    pause = held.failed(projection.name)
+    _log.error(
+        "batch failed",
+        projector=projection.name,
+        failures=held.failures[projection.name],
+        resting=pause,
+        exc_info=error,
+    )
+    await record_error(pool, projection.name, error)
 
 
 async def _one_batch(pool: asyncpg.Pool, projection: Projection, limit: int) -> Step:
