@@ -149,9 +149,13 @@ class Replica:
     ) -> AsyncIterator[Conn]:
         """A connection for a read of `streams` that must see `position` (a request's header)
         and the last write to them this process made."""
+        if self.standby is None:  # one database: the primary has every write
+            async with connection(self.primary) as primary:
+                yield primary
+            return
         async with contextlib.AsyncExitStack() as stack:
             needed = max(position or 0, self.positions.needed(streams))
-            conn = await self._from_standby(stack, needed) if self.standby else None
+            conn = await self._from_standby(stack, needed)
             if conn is None:
                 conn = await stack.enter_async_context(connection(self.primary))
             yield conn

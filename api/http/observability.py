@@ -5,9 +5,9 @@ never reads bodies (so no password or token can reach a log line).
 """
 
 import asyncio
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 import structlog
@@ -35,7 +35,7 @@ def request_id_of(sent: bytes | None) -> str:
         candidate = sent.decode("latin-1")
         if _VALID_ID.match(candidate):
             return candidate
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as uuid4().hex, at half its cost
 
 
 def _player(scope: Scope) -> str | None:
