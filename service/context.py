@@ -75,4 +75,4 @@ class Context:
         """The shard picker of a currency's treasury (each currency has its own shards)."""
         if currency == CURRENCY:
             return self.shards
-        return self.others.setdefault(currency, ShardPicker(self.shards.count))
+        return self.others.setdefault(currency, ShardPicker(self.shards.count, self.shards.home))

@@ -194,6 +194,6 @@ class LedgerService:
                 genesis=funded,
             )
             self.ctx.rules = treasury.with_shard_count(self.rules, funded)
-            self.ctx.shards = ShardPicker(funded)
+            self.ctx.shards = ShardPicker(funded, self.ctx.shards.home)
             self.ctx.others.clear()
         return self.rules.shard_count

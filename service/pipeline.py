@@ -29,6 +29,7 @@ from infra.faults import UNAVAILABLE
 from service.idempotency import fingerprint, record, replay, reused
 from service.isolation import BatchAborted, aborted, alone, blame, halves, in_turn
 from service.job import Heads, Job, Outcome
+from service.shards import one_shard_per_group
 
 __all__ = ["BatchAborted", "Committer", "Pipeline", "count", "utc_now"]
 
@@ -234,7 +235,8 @@ class Pipeline:
         self, session: Session, jobs: Sequence[Job[Any]], batch: dict[str, str]
     ) -> _Plan:
         keys = [key for job in jobs if (key := job.idempotency()) is not None]
-        streams = list(dict.fromkeys(s for job in jobs for s in job.streams()))
+        with one_shard_per_group():  # the group's top-ups draw on one shard (service/shards.py)
+            streams = list(dict.fromkeys(s for job in jobs for s in job.streams()))
         loaded, records = await session.load(streams, keys)
         known = {s: loaded.get(s) for s in streams}
         more = list(dict.fromkeys(s for job in jobs for s in job.follow(known) if s not in known))

@@ -63,6 +63,7 @@ from infra.freeze_store import FreezeFollower
 from infra.replica import Replica
 from infra.revocations import RevocationListener, connector
 from infra.roles import RolesFollower
+from infra.shard_slots import ShardSlots
 from infra.stores import Stores
 from infra.waker import Waker
 from service.bootstrap import bootstrap, writers
@@ -179,6 +180,9 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         await roles.start()
         ledger = bootstrap(settings, pool, clock=parts.clock, on_commit=waker.poke, roles=roles)
         ledger.pipeline.on_position = replica.remember
+        # This process's share of the treasury shards, so two processes' top-ups rarely race.
+        slots = ShardSlots(connector(parts.dsn, settings), ledger.ctx.shards.home.set)
+        await slots.start()
         # A catalog applied while running reaches this process within a second.
         catalogs = CatalogFollower(connector(parts.dsn, settings), ledger.use_catalog)
         await catalogs.start()
@@ -214,6 +218,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
             stop.set()
             await _finish([*tasks, *rebuilds.values()])
             await ledger.close()
+            await slots.stop()
             await waker.stop()
             await revocations.stop()
             await roles.stop()
