@@ -27,7 +27,7 @@ from api.game.batch import BatchController
 from api.game.grants import GrantController
 from api.game.holds import HoldController
 from api.game.settlements import SettlementController
-from api.http import metrics_access, problems
+from api.http import fast_path, metrics_access, problems
 from api.http.auth import Tokens
 from api.http.http_config import cors, openapi
 from api.http.jwt_secret import resolve_secret
@@ -48,11 +48,10 @@ from api.ops.projectors import AdminToolsController
 from api.ops.store_notifications import ReceiptAdminController, StoreNotificationController
 from api.ops.webhooks import WebhookController
 from api.ops.whatif import WhatIfController
-from api.player import balance
 from api.player.accounts import AccountController
 from api.player.catalog import CatalogController, ItemUseController
 from api.player.energies import EnergyController
-from api.player.players import PlayerController
+from api.player.players import FAST_ROUTES, PlayerController
 from api.player.receipts import ReceiptController
 from api.player.trades import TradeController
 from api.player.transfers import TransferController
@@ -163,7 +162,7 @@ def create_app(
         logging_config=None,
         debug=False,
     )
-    balance.install(app)  # the plain GET /balance before Litestar's routing (issue 22)
+    fast_path.install(app, FAST_ROUTES)  # the hot routes' plain requests (issue 22)
     return app
 
 

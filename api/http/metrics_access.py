@@ -32,7 +32,7 @@ async def metrics_guard(
 ) -> None:
     """Guard of `/metrics`: the right port, the right token, or development (module doc)."""
     settings: Settings = connection.app.state.services.settings
-    if settings.metrics_port is not None and _local_port(connection.scope) != settings.metrics_port:
+    if settings.metrics_port is not None and local_port(connection.scope) != settings.metrics_port:
         raise NotFoundException(detail="metrics are served on METRICS_PORT")
     if settings.metrics_token is not None:
         scheme, _space, token = connection.headers.get("authorization", "").partition(" ")
@@ -56,7 +56,7 @@ def middleware(settings: Settings) -> list[Callable[[ASGIApp], ASGIApp]]:
         async def metrics_port(scope: Scope, receive: Receive, send: Send) -> None:
             if (
                 scope["type"] == ScopeType.HTTP
-                and _local_port(scope) == port
+                and local_port(scope) == port
                 and scope["path"] != METRICS_PATH
             ):
                 refusal = problem(404, "not-found", "No such resource", "this port serves /metrics")
@@ -79,6 +79,6 @@ def warn_if_open(settings: Settings) -> None:
         _log.warning("/metrics is open to anyone who reaches the API (not in production)")
 
 
-def _local_port(scope: Scope) -> int | None:
+def local_port(scope: Scope) -> int | None:
     server = scope.get("server")
     return server[1] if server else None

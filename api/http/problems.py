@@ -210,8 +210,7 @@ async def answer(
     await response(scope, receive, send)
 
 
-def plugin() -> ProblemDetailsPlugin:
-    """The Litestar plugin with every mapping above (most specific class wins)."""
+def _mapping() -> dict[type[Exception], Callable[[Any], ProblemDetailsException]]:
     mapping: dict[type[Exception], Callable[[Any], ProblemDetailsException]] = {
         DomainError: from_domain,
         HTTPException: from_http,
@@ -222,7 +221,24 @@ def plugin() -> ProblemDetailsPlugin:
     for kind in DB_UNAVAILABLE:
         if issubclass(kind, Exception):
             mapping[kind] = from_database
-    return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=mapping))
+    return mapping
+
+
+_MAPPING = _mapping()
+
+
+def to_problem(error: Exception) -> ProblemDetailsException:
+    """The problem an error is answered with: its most specific class's mapping above."""
+    for kind in type(error).__mro__:
+        found = _MAPPING.get(kind)
+        if found is not None:
+            return found(error)
+    return from_unexpected(error)  # pragma: no cover - Exception is in the mapping
+
+
+def plugin() -> ProblemDetailsPlugin:
+    """The Litestar plugin with every mapping above (most specific class wins)."""
+    return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=_MAPPING))
 
 
 def responses(*statuses: int) -> dict[int, ResponseSpec]:

@@ -97,7 +97,7 @@ def _checked_body(receive: Receive) -> Receive:
         if not message.get("more_body", False):
             body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
             chunks.clear()
-            field = _in_body(body)
+            field = unstorable_field(body)
             if field is not None:
                 # Raised inside the route, so Litestar answers it like any other problem.
                 raise invalid_text("body", field)
@@ -106,7 +106,7 @@ def _checked_body(receive: Receive) -> Receive:
     return checked
 
 
-def _in_body(body: bytes) -> str | None:
+def unstorable_field(body: bytes) -> str | None:
     """The first field of a JSON body holding unstorable text (`""`: the body itself), or None."""
     if b"\x00" not in body and (b"\\u" not in body or not _SUSPECT_ESCAPE.search(body)):
         return None

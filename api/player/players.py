@@ -12,6 +12,7 @@ from msgspec.structs import asdict
 
 from api.http import reads
 from api.http.auth import principal_of
+from api.http.fast_path import FastRoute, Plain
 from api.http.filters import history_filter
 from api.http.limits import page_size
 from api.http.past import At, BalanceAtResponse, Version, balance_at
@@ -20,7 +21,8 @@ from api.http.rooms import PlayerRoom
 from api.http.route_handlers import get
 from api.http.schemas import BalanceResponse, HistoryPage, inventory
 from api.http.services import Caller, LedgerPosition, Read, Reader, Services, Svc
-from api.http.writes import Write, write_route
+from api.http.writes import LedgerWrite, Write, as_player, write_route
+from api.player import balance
 from api.player.balance import read_wallet, wallet_answer
 from api.player.schemas import PurchaseRequest, PurchaseResponse, TopUpRequest, TopUpResponse
 from domain import accounts
@@ -155,22 +157,7 @@ class PlayerController(PlayerRoom):
         Only while PLAYER_TOP_UP is `open` (the development default): otherwise currency comes
         from store receipts and service grants, and this answers 403 `top-up-disabled`.
         """
-        if not write.services.settings.top_up_open:
-            raise problem(
-                403,
-                "top-up-disabled",
-                "Players cannot top up on this server",
-                "PLAYER_TOP_UP is off: currency comes from store purchases and game-server grants",
-                error="Top-ups are not available here; buy currency in the store instead.",
-            )
-        body = data or TopUpRequest()
-        result = await write.handle(TopUp(player_id=write.player_id, **asdict(body)))
-        return TopUpResponse(
-            transfer_id=result.transfer_id,
-            balance=result.balances.get(CURRENCY, 0),
-            version=result.version,
-            wallet=write.services.wallet(result.balances),
-        )
+        return await top_up_wallet(write, data)
 
     @write_route("/purchase", status_code=200, refuses=(400, 401, 404, 409, 413, 422))
     async def purchase(self, write: Write, data: JSONBody[PurchaseRequest]) -> PurchaseResponse:
@@ -178,11 +165,56 @@ class PlayerController(PlayerRoom):
 
         The price option's currencies to the treasury and the item (or a bundle's contents)
         into the inventory, in one transfer."""
-        result = await write.handle(Purchase(player_id=write.player_id, **asdict(data)))
-        return PurchaseResponse(
-            transfer_id=result.transfer_id,
-            balance=result.balances.get(CURRENCY, 0),
-            version=result.version,
-            inventory=inventory(result.balances, write.services.item_codes),
-            wallet=write.services.wallet(result.balances),
+        return await buy(write, data)
+
+
+async def top_up_wallet(write: LedgerWrite, data: TopUpRequest | None) -> TopUpResponse:
+    """`POST /top-up`'s work, for its handler and its fast path."""
+    if not write.services.settings.top_up_open:
+        raise problem(
+            403,
+            "top-up-disabled",
+            "Players cannot top up on this server",
+            "PLAYER_TOP_UP is off: currency comes from store purchases and game-server grants",
+            error="Top-ups are not available here; buy currency in the store instead.",
         )
+    body = data or TopUpRequest()
+    result = await write.handle(TopUp(player_id=write.player_id, **asdict(body)))
+    return TopUpResponse(
+        transfer_id=result.transfer_id,
+        balance=result.balances.get(CURRENCY, 0),
+        version=result.version,
+        wallet=write.services.wallet(result.balances),
+    )
+
+
+async def buy(write: LedgerWrite, data: PurchaseRequest) -> PurchaseResponse:
+    """`POST /purchase`'s work, for its handler and its fast path."""
+    result = await write.handle(Purchase(player_id=write.player_id, **asdict(data)))
+    return PurchaseResponse(
+        transfer_id=result.transfer_id,
+        balance=result.balances.get(CURRENCY, 0),
+        version=result.version,
+        inventory=inventory(result.balances, write.services.item_codes),
+        wallet=write.services.wallet(result.balances),
+    )
+
+
+def _as_player(plain: Plain) -> LedgerWrite:
+    return as_player(plain.principal, plain.services, plain.key)
+
+
+async def _top_up(plain: Plain) -> TopUpResponse:
+    return await top_up_wallet(_as_player(plain), plain.data)
+
+
+async def _purchase(plain: Plain) -> PurchaseResponse:
+    return await buy(_as_player(plain), plain.data)
+
+
+# The hot routes' plain requests, answered before Litestar's routing (api/http/fast_path.py).
+FAST_ROUTES = [
+    balance.FAST,
+    FastRoute("POST", "/purchase", _purchase, PurchaseRequest),
+    FastRoute("POST", "/top-up", _top_up, TopUpRequest, optional=True),
+]

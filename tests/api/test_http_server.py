@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -89,6 +90,23 @@ async def test_metrics_are_served_on_their_own_port_and_only_there(
         assert on_api_port.status_code == 404
         api_on_metrics_port = await client.get(f"http://127.0.0.1:{metrics_port}/health")
         assert api_on_metrics_port.status_code == 404
+        # The hot routes' fast paths (api/http/fast_path.py) keep to the API port as well.
+        login = {"username": f"probe_{uuid.uuid4().hex[:12]}", "password": "correct horse battery"}
+        signed = await client.post(f"{server.base}/signup", json=login)
+        assert signed.status_code == 201, signed.text
+        token = (await client.post(f"{server.base}/login", json=login)).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        assert (await client.get(f"{server.base}/balance", headers=auth)).status_code == 200
+        for method, path, body in (
+            ("GET", "/balance", None),
+            ("POST", "/top-up", {"amount": 5}),
+            ("POST", "/purchase", {"item": "gold_coin"}),
+        ):
+            answer = await client.request(
+                method, f"http://127.0.0.1:{metrics_port}{path}", json=body, headers=auth
+            )
+            assert answer.status_code == 404, (path, answer.text)
+        assert (await client.get(f"{server.base}/balance", headers=auth)).json()["balance"] == 0
 
 
 async def test_an_idle_keep_alive_connection_outlives_a_clients_pool_expiry(

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from api.http.text_guard import _in_body
+from api.http.text_guard import unstorable_field
 from infra.config import Settings
 from tests.api.conftest import PASSWORD, Player, SignUp
 from tests.api.test_batch_and_ops import _service
@@ -111,4 +111,4 @@ async def test_a_nul_in_the_idempotency_key_header_is_refused_before_any_write(
     ],
 )
 def test_the_body_check_names_the_first_unstorable_field(body: bytes, field: str | None) -> None:
-    assert _in_body(body) == field
+    assert unstorable_field(body) == field
