@@ -7,7 +7,8 @@ Litestar handlers: they are what the OpenAPI document shows and what answers eve
 fast path does not take. A fast path takes only the plain form of its route:
 
 - no query string, no `Origin` (CORS), no `Expect`, no chunked body, nothing on the metrics port;
-- a bearer token the kernel's own `Tokens` accepts, and header values without a NUL;
+- a bearer token the kernel's own `Tokens` accepts, header values without a NUL, and none of
+  `Authorization`, `Content-Type`, `Content-Length` or `Idempotency-Key` twice;
 - for a write, a JSON body (`Content-Type: application/json`, at most `MAX_BODY` bytes) that the
   route's Struct decodes strictly, that the text guard would pass, and a well-formed
   `Idempotency-Key` if any.
@@ -64,6 +65,9 @@ _HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"cache-control", b"no-store"),
 ]
+
+# Headers a plain request names at most once: twice, and which one counts is Litestar's to say.
+_ONCE = frozenset({b"authorization", b"content-length", b"content-type", b"idempotency-key"})
 
 _KEY = re.compile(KEY_PATTERN)
 _JSON = frozenset({b"application/json", b"application/json; charset=utf-8"})
@@ -219,9 +223,14 @@ def _head(
         return None
     token = request_id = key = None
     length, json = 0, not writes
+    seen: set[bytes] = set()
     for name, value in scope["headers"]:
         if b"\x00" in value or name in _LITESTAR_ONLY:  # the text guard's refusal, CORS, ...
             return None
+        if name in _ONCE:
+            if name in seen:
+                return None
+            seen.add(name)
         if name == b"authorization":
             token = value
         elif name == b"x-request-id":

@@ -242,6 +242,18 @@ async def test_a_write_litestar_must_answer_reaches_it_with_its_body(
     assert refusing.calls == 1
 
 
+@pytest.mark.parametrize("name", ["Idempotency-Key", "Authorization", "Content-Type"])
+async def test_a_header_sent_twice_is_left_to_litestar(
+    fast_only: httpx.AsyncClient, refusing: Refusing, rich_player: Player, name: str
+) -> None:
+    # Which of the two counts is Litestar's to decide, as for any other request.
+    sent = {**rich_player.auth, "Content-Type": "application/json", "Idempotency-Key": "k1"}
+    headers = [*sent.items(), (name, sent[name])]
+    response = await fast_only.post("/purchase", content=b'{"item": "gold_coin"}', headers=headers)
+    assert response.status_code == 599
+    assert refusing.calls == 1
+
+
 async def test_a_chunked_body_is_left_to_litestar(
     fast_only: httpx.AsyncClient, refusing: Refusing, rich_player: Player
 ) -> None:
