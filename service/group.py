@@ -9,7 +9,7 @@ group's earlier ones leave.
 A job whose scope (its player, mostly) is in a group being written stays queued until that
 group ends: written alongside it, it would lose the race on the scope's stream, and the lost
 race fails its whole group's statement, to be written again (issue 22: at 256 connections
-such races re-wrote about one group in ten). Jobs of one scope keep their order.
+about 60 groups a second were written twice). Jobs of one scope keep their order.
 """
 
 import asyncio
