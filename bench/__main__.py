@@ -1,5 +1,5 @@
-"""`python -m bench [--quick] [--only GROUPS] [--soak SECONDS] [--rounds N] [--round-seconds S]`:
-the benchmark (`make bench`).
+"""`python -m bench [--quick] [--only GROUPS] [--soak SECONDS] [--rounds N] [--round-seconds S]
+[--projectors in|apart|off]`: the benchmark (`make bench`).
 
 The benchmark is development tooling, run from a checkout: the product never imports it and the
 wheel does not ship it.
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from bench import run as bench
+from bench.side import PROJECTORS
 from cli.main import run
 
 GROUPS = "limits, baseline, inprocess, service, side, batch, lag, soak, rebuild, replica"
@@ -48,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="length of each run of a side-by-side round (default: 5, or 1 with --quick)",
     )
+    parser.add_argument(
+        "--projectors",
+        choices=sorted(PROJECTORS),
+        default="in",
+        help="where the side-by-side group's service runs its projectors: "
+        + "; ".join(f"{name}: {what}" for name, what in PROJECTORS.items()),
+    )
     parser.set_defaults(func=_bench)
     return parser
 
@@ -76,6 +84,7 @@ async def _bench(args: argparse.Namespace, dsn: str) -> int:
         soak_seconds=args.soak,
         rounds=args.rounds,
         round_seconds=args.round_seconds,
+        projectors=args.projectors,
     )
     return 0
 

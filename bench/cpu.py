@@ -6,6 +6,7 @@ sides are read from /proc (user + system time, in clock ticks) before and after 
 """
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import asyncpg
@@ -65,11 +66,11 @@ class Spent(msgspec.Struct, frozen=True, kw_only=True):
     backends: int  # how many backends served the run (0: /proc could not see them)
 
 
-async def read(conn: asyncpg.Connection, root: int, database: str) -> Reading:
-    """The CPU so far of `root`'s process tree and of `database`'s client backends."""
+async def read(conn: asyncpg.Connection, roots: Iterable[int], database: str) -> Reading:
+    """The CPU so far of the process trees of `roots` and of `database`'s client backends."""
     backends = [r["pid"] for r in await conn.fetch(_BACKENDS, database)]
     return Reading(
-        app={pid: cpu_seconds(pid) for pid in process_tree(root)},
+        app={pid: cpu_seconds(pid) for root in roots for pid in process_tree(root)},
         db={pid: cpu_seconds(pid) for pid in backends},
     )
 

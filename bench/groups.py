@@ -52,6 +52,8 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     funds: int = 50_000  # diamonds each bench player starts with
     side_rounds: int = 4  # alternating rounds of the side-by-side group
     side_seconds: float = 5  # each wrk run of a round
+    # Where the side-by-side group's service runs its projectors (bench/side.py PROJECTORS).
+    projectors: str = "in"
 
     @property
     def reference_conns(self) -> int:
@@ -226,7 +228,8 @@ def measure_side(ctx: Context) -> list[Measure]:
     """The service and both baselines (minimal, state-based) in alternating rounds, with the
     CPU time per request of each."""
     plan = ctx.plan
-    log(f"side by side: {plan.side_rounds} rounds of {plan.side_seconds:.0f} s runs")
+    where = side.PROJECTORS[plan.projectors]
+    log(f"side by side: {plan.side_rounds} rounds of {plan.side_seconds:.0f} s; projectors {where}")
     runs = side.side_by_side(ctx, log)
     ctx.runs += runs
     return ratios.rows(runs)

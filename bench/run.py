@@ -102,6 +102,7 @@ def run(
     soak_seconds: float | None = None,
     rounds: int | None = None,
     round_seconds: float | None = None,
+    projectors: str = "in",
 ) -> list[Measure]:
     """The chosen measurements in order; writes JSON (and an SVG chart) to `out_dir`."""
     plan = QUICK if quick else FULL
@@ -111,6 +112,7 @@ def run(
         plan = msgspec.structs.replace(plan, side_rounds=rounds)
     if round_seconds is not None:
         plan = msgspec.structs.replace(plan, side_seconds=round_seconds)
+    plan = msgspec.structs.replace(plan, projectors=projectors)
     started = time.time()
     # Per process: two runs (or a run and the test suite) on one server never collide.
     name = f"gameledger_bench_{os.getpid()}"
@@ -138,7 +140,8 @@ def run(
     path = _write(out_dir, f"bench-{'quick' if quick else 'full'}-{int(started)}", report, rows)
     print(table(rows))
     if ctx.runs:
-        print(f"\nSide by side, {plan.side_rounds} alternating rounds:\n" + ratios.report(ctx.runs))
+        heading = f"Side by side, {plan.side_rounds} rounds, projectors {plan.projectors}"
+        print(f"\n{heading}:\n" + ratios.report(ctx.runs))
     if checked:
         print("\nAgainst the targets of the performance issue:\n" + targets.report(checked))
     print(f"\nJSON: {path}")

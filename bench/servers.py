@@ -68,6 +68,19 @@ def serving(
         stop(process)
 
 
+@contextmanager
+def projecting(env: dict[str, str]) -> Iterator[int]:
+    """Run `gameledger project` (the projectors and the sweeper) and yield its pid; SIGTERM
+    on exit."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "project"], env={**os.environ, **env}
+    )
+    try:
+        yield process.pid
+    finally:
+        stop(process)
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM, a bounded wait for a graceful exit, then SIGKILL."""
     process.send_signal(signal.SIGTERM)

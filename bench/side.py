@@ -13,11 +13,12 @@ must not spill into the next side's run.
 """
 
 import asyncio
+import contextlib
 import itertools
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
@@ -42,6 +43,14 @@ if TYPE_CHECKING:
     from bench.groups import Context
 
 PURCHASE_BODY = '{"item":"gold_coin"}'
+# Where the measured service runs its projectors (`python -m bench --projectors`).
+PROJECTORS = {
+    "in": "in the service's workers, as `gameledger serve` runs them (the default)",
+    "apart": "in a `gameledger project` process beside the service, on the same cores, its CPU "
+    "counted (docker-compose.yml's shape)",
+    "off": "not during a run: folded before each run, uncounted (an upper bound for projectors "
+    "on cores of their own)",
+}
 SETTLE_WITHIN = 30.0  # seconds the projectors get to fold a run's writes before reading on
 
 
@@ -89,6 +98,7 @@ class App:
     ready: str
     dsn: str
     tokens: list[str]
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def _database(dsn: str) -> str:
@@ -111,19 +121,33 @@ def side_by_side(ctx: "Context", log: Callable[[str], None]) -> list[Run]:
         service = App("api.http.app:create_app", "/health", ctx.dsn, [])
         with _started(ctx, service) as (base, _):
             tokens = workload.login_all(base, ctx.names)
+        mode = plan.projectors
+        apart = {} if mode == "in" else {"RUN_PROJECTORS": "false"}
         apps = {
             "baseline": App("bench.baseline:create_baseline_app", "/select1", dsns["baseline"], []),
-            "service": App(service.factory, service.ready, ctx.dsn, tokens),
+            "service": App(service.factory, service.ready, ctx.dsn, tokens, apart),
             "state": App("bench.statebased:create_state_app", "/ready", dsns["state"], tokens),
         }
         runs: list[Run] = []
         steps = schedule(round_steps(reference, wide), plan.side_rounds)
         for (number, name), group in itertools.groupby(steps, key=lambda s: (s[0], s[1].app)):
             app = apps[name]
-            with _started(ctx, app) as (base, pid):
+            service_here = name == "service"
+            with contextlib.ExitStack() as stack:
+                base, pid = stack.enter_context(_started(ctx, app))
+                pids = [pid]
+                if service_here and mode == "apart":
+                    pids.append(stack.enter_context(servers.projecting(ctx.env())))
                 todo = [step for _, step in group]
                 log(f"side by side, round {number}: {', '.join(s.kind for s in todo)}")
-                served = Served(base, pid, _database(app.dsn), app.tokens, name == "service")
+                served = Served(
+                    base,
+                    tuple(pids),
+                    _database(app.dsn),
+                    app.tokens,
+                    projectors=service_here and mode != "off",
+                    fold=ctx.env() if service_here and mode == "off" else None,
+                )
                 runs += asyncio.run(_segment(ctx.dsn, served, todo, number, plan.side_seconds, log))
         return runs
     finally:
@@ -132,19 +156,22 @@ def side_by_side(ctx: "Context", log: Callable[[str], None]) -> list[Run]:
 
 
 def _started(ctx: "Context", app: App) -> AbstractContextManager[tuple[str, int]]:
-    env = ctx.env(GAMELEDGER_DSN=app.dsn, DATABASE_URL=app.dsn)
+    env = ctx.env(GAMELEDGER_DSN=app.dsn, DATABASE_URL=app.dsn, **app.env)
     return servers.serving(app.factory, env, workers=ctx.plan.workers, ready_path=app.ready)
 
 
 @dataclass(frozen=True)
 class Served:
-    """A running app: where it answers, its root process, its database."""
+    """A running app: where it answers, its processes' roots, its database, and how its
+    projectors run (`projectors`: during the runs; `fold`: the environment of a projector
+    process that folds the log before each run, when they are off during runs)."""
 
     base: str
-    pid: int
+    pids: tuple[int, ...]
     database: str
     tokens: list[str]
     projectors: bool
+    fold: dict[str, str] | None = None
 
 
 async def _databases(ctx: "Context", names: dict[str, str]) -> dict[str, str]:
@@ -183,7 +210,11 @@ async def _one(
 ) -> Run:
     """One wrk run, with the CPU it cost per request served."""
     script = load.lua_rotating(step.method, step.path, app.tokens, step.body)
-    before = await cpu.read(watch, app.pid, app.database)
+    if app.fold is not None:
+        with servers.projecting(app.fold):
+            if not await settled(watch, SETTLE_WITHIN):
+                log(f"the projectors had not caught up {SETTLE_WITHIN:.0f} s before {step.kind}")
+    before = await cpu.read(watch, app.pids, app.database)
     row = await asyncio.to_thread(
         load.run_wrk,
         app.base + step.path,
@@ -194,7 +225,7 @@ async def _one(
     )
     if app.projectors and not await settled(watch, SETTLE_WITHIN):
         log(f"the projectors had not caught up {SETTLE_WITHIN:.0f} s after {step.kind}")
-    used = cpu.spent(before, await cpu.read(watch, app.pid, app.database))
+    used = cpu.spent(before, await cpu.read(watch, app.pids, app.database))
     served = max(1, row.count)
     return Run(
         kind=step.kind,
