@@ -16,6 +16,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable
+from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -143,16 +144,18 @@ class Replica:
         """The pipeline's hook: `streams` were written at `position`."""
         self.positions.remember(streams, position)
 
-    @contextlib.asynccontextmanager
-    async def connection(
+    def connection(
         self, streams: Iterable[str] = (), position: int | None = None
-    ) -> AsyncIterator[Conn]:
+    ) -> AbstractAsyncContextManager[Conn]:
         """A connection for a read of `streams` that must see `position` (a request's header)
         and the last write to them this process made."""
         if self.standby is None:  # one database: the primary has every write
-            async with connection(self.primary) as primary:
-                yield primary
-            return
+            return connection(self.primary)  # no generator around it: every read enters one
+        return self._routed(streams, position)
+
+    @contextlib.asynccontextmanager
+    async def _routed(self, streams: Iterable[str], position: int | None) -> AsyncIterator[Conn]:
+        """A standby's connection when it has replayed what the read needs, else the primary's."""
         async with contextlib.AsyncExitStack() as stack:
             needed = max(position or 0, self.positions.needed(streams))
             conn = await self._from_standby(stack, needed)
