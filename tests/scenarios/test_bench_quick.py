@@ -114,3 +114,23 @@ def test_bench_only_runs_the_named_groups(server_dsn: str, tmp_path: Path) -> No
     refused = _bench(server_dsn, tmp_path, "--only", "limits,nonsense")
     assert refused.returncode == 2
     assert "nonsense" in refused.stderr
+
+
+def test_bench_side_with_projectors_apart(server_dsn: str, tmp_path: Path) -> None:
+    # The service without projectors, and a `gameledger project` process beside it that folds
+    # what each run writes (the bench says so when it does not catch up) with its CPU counted.
+    done = _bench(server_dsn, tmp_path, "--only", "side", "--projectors", "apart")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "had not caught up" not in done.stderr
+    assert "projectors apart" in done.stdout
+    [report] = tmp_path.glob("bench-quick-*.json")
+    data = json.loads(report.read_text())
+    assert data["plan"]["projectors"] == "apart"
+    _side_by_side(data["side_by_side"])
+    served = [r for r in data["side_by_side"]["runs"] if r["kind"] == "POST /purchase"]
+    assert served
+    assert all(r["row"]["errors"] == 0 and r["row"]["count"] > 0 for r in served)
+
+    refused = _bench(server_dsn, tmp_path, "--only", "side", "--projectors", "elsewhere")
+    assert refused.returncode == 2
+    assert "elsewhere" in refused.stderr
