@@ -65,10 +65,10 @@ async def test_the_backends_of_a_database_are_read_from_proc(db_dsn: str, server
     watch = await asyncpg.connect(server_dsn)
     try:
         database = db_dsn.rsplit("/", 1)[1]
-        before = await cpu.read(watch, 1, database)
+        before = await cpu.read(watch, [1], database)
         assert await busy.fetchval("SELECT pg_backend_pid()") in before.db
         await busy.execute("SELECT count(*) FROM generate_series(1, 3000000)")
-        used = cpu.spent(before, await cpu.read(watch, 1, database))
+        used = cpu.spent(before, await cpu.read(watch, [1], database))
         assert used.db > 0.05
         assert used.backends >= 1
     finally:
