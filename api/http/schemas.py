@@ -4,6 +4,7 @@ Requests forbid unknown fields and are decoded strictly (see `api.http.body`): `
 `true` are not integers, so they are refused with 400 instead of being coerced.
 """
 
+import functools
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -175,6 +176,8 @@ class TradeResponse(Response):
     expires_at: datetime
 
 
+# Called with the catalog's item codes only, for every answer that shows a wallet.
+@functools.lru_cache(maxsize=4096)
 def inventory_key(code: str) -> str:
     """The game client's key for an item: camelCase plural (treasure_box -> treasureBoxes)."""
     words = code.split("_")

@@ -36,7 +36,7 @@ def wallet_answer(services: Services, wallet: PlayerView) -> BalanceResponse:
         held=wallet.held,
         debt=wallet.debt,
         energies=energy_balances(levels(timed.energies, services.catalog.energies, now)),
-        lots=msgspec.convert(lots.shown(timed.lots), Lots),
+        lots=msgspec.convert(lots.shown(timed.lots), Lots) if timed.lots else {},
     )
 
 
