@@ -146,7 +146,7 @@ def side_by_side(ctx: "Context", log: Callable[[str], None]) -> list[Run]:
                     _database(app.dsn),
                     app.tokens,
                     projectors=service_here and mode != "off",
-                    fold=ctx.env() if service_here and mode == "off" else None,
+                    fold_env=ctx.env() if service_here and mode == "off" else None,
                 )
                 runs += asyncio.run(_segment(ctx.dsn, served, todo, number, plan.side_seconds, log))
         return runs
@@ -163,7 +163,7 @@ def _started(ctx: "Context", app: App) -> AbstractContextManager[tuple[str, int]
 @dataclass(frozen=True)
 class Served:
     """A running app: where it answers, its processes' roots, its database, and how its
-    projectors run (`projectors`: during the runs; `fold`: the environment of a projector
+    projectors run (`projectors`: during the runs; `fold_env`: the environment of a projector
     process that folds the log before each run, when they are off during runs)."""
 
     base: str
@@ -171,7 +171,7 @@ class Served:
     database: str
     tokens: list[str]
     projectors: bool
-    fold: dict[str, str] | None = None
+    fold_env: dict[str, str] | None = None
 
 
 async def _databases(ctx: "Context", names: dict[str, str]) -> dict[str, str]:
@@ -210,8 +210,8 @@ async def _one(
 ) -> Run:
     """One wrk run, with the CPU it cost per request served."""
     script = load.lua_rotating(step.method, step.path, app.tokens, step.body)
-    if app.fold is not None:
-        with servers.projecting(app.fold):
+    if app.fold_env is not None:
+        with servers.projecting(app.fold_env):
             if not await settled(watch, SETTLE_WITHIN):
                 log(f"the projectors had not caught up {SETTLE_WITHIN:.0f} s before {step.kind}")
     before = await cpu.read(watch, app.pids, app.database)
