@@ -15,7 +15,7 @@ _DONE = """
 done = function(summary, latency, requests)
   -- Batch scripts count the transfers each response applied and failed (-1: not a batch).
   local applied, failed = -1, 0
-  if bench_threads then
+  if counts_batches then
     applied = 0
     for _, t in ipairs(bench_threads) do
       applied = applied + t:get("applied")
@@ -33,10 +33,7 @@ end
 # For POST /batch/transfers: read `applied` and `failed` from every response (the endpoint
 # answers 200 even when some transfers of the batch were refused).
 _BATCH_COUNTS = """
-bench_threads = {}
-setup = function(thread)
-  table.insert(bench_threads, thread)
-end
+counts_batches = true
 applied = 0
 failed = 0
 response = function(status, headers, body)
@@ -55,15 +52,41 @@ local headers_for = function(t)
   return headers
 end
 """
-_INIT = """
+# Each thread gets an index (`setup` runs once per thread, in wrk's main Lua state).
+_THREADS = """
+bench_threads = {}
+setup = function(thread)
+  table.insert(bench_threads, thread)
+  thread:set("thread_index", #bench_threads)
+end
+"""
+# Thread i of k sends as the players i, i+k, i+2k, ... (k comes as the script's argument): a
+# game client sends one player's requests one at a time, so at 64 connections over 200 players
+# no two requests of one player are in flight together. When both threads rotated over all the
+# players from random starting points, their windows of in-flight players met, and the service
+# lost 1.2-3.5 version races per 1,000 purchases at 64 connections; 0-0.1 with the players
+# split (docs/performance.md, session 11). At 256 connections a thread's 128 connections still
+# rotate over its 100 players: the case of a player with two requests in flight stays measured.
+_INIT = (
+    _THREADS
+    + """
 local n = 0
 local prefix = ""
 init = function(args)
+  local count = tonumber(args[1]) or 1
+  local mine = {}
+  for i = thread_index or 1, #tokens, count do
+    table.insert(mine, tokens[i])
+  end
+  if #mine > 0 then
+    tokens = mine
+  end
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
   n = math.random(1, #tokens)
   prefix = string.format("bench-%d-%d-", os.time(), math.random(1, 1073741824))
 end
 """
+)
 
 
 def _lua_string(value: str | None) -> str:
@@ -132,12 +155,9 @@ def lua_batches_per_thread(path: str, token: str, bodies: list[str]) -> str:
     return (
         _BATCH_COUNTS
         + _HEADERS
+        + _THREADS
         + f"""
 local bodies = {{{quoted}}}
-setup = function(thread)
-  table.insert(bench_threads, thread)
-  thread:set("thread_index", #bench_threads)
-end
 local body = nil
 init = function(args)
   body = bodies[thread_index]
@@ -175,6 +195,8 @@ def run_wrk(
             "-s",
             path,
             url,
+            "--",
+            str(min(threads, connections)),  # the script's `init(args)`: how many threads
         ],
         capture_output=True,
         text=True,

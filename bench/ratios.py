@@ -32,6 +32,8 @@ class Run(msgspec.Struct, frozen=True, kw_only=True):
     cpu_app_ms: float  # the server's processes
     cpu_db_ms: float  # the PostgreSQL backends serving it
     backends: int  # backends that used CPU (0: /proc could not see them)
+    # Version races the service lost during the run (its conflict retries); None: a baseline.
+    races: int | None = None
 
     @property
     def cpu_ms(self) -> float:
@@ -225,4 +227,24 @@ def report(runs: list[Run]) -> str:
         lines.append(
             f"  {kind + f' ({conns} conn)':40} {app:6.3f} + {db:6.3f} = {app + db:6.3f}{seen}"
         )
+    lines += _races(runs)
     return "\n".join(lines)
+
+
+def _races(runs: list[Run]) -> list[str]:
+    """The version races the service lost, per 1,000 requests served, round by round: a
+    lost race re-reads and re-decides its commands, and a request that waited on one is among
+    the slowest."""
+    raced = [r for r in runs if r.races is not None]
+    if not raced:
+        return []
+    lines = ["", "Version races lost by the service, per 1,000 requests (round by round)"]
+    for kind, conns in sorted({(r.kind, r.conns) for r in raced}, key=lambda k: (k[1], k[0])):
+        mine = sorted((r for r in raced if (r.kind, r.conns) == (kind, conns)), key=_round)
+        cells = " ".join(f"{1000 * (r.races or 0) / max(1, r.row.count):8.1f}" for r in mine)
+        lines.append(f"  {kind + f' ({conns} conn)':40} {cells}")
+    return lines
+
+
+def _round(run: Run) -> int:
+    return run.round

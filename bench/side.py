@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import itertools
 import time
+import urllib.request
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ PROJECTORS = {
     "off": "not during a run: folded before each run, uncounted (an upper bound for projectors "
     "on cores of their own)",
 }
+RACES_METRIC = "gameledger_version_conflict_retries_total"
 SETTLE_WITHIN = 30.0  # seconds the projectors get to fold a run's writes before reading on
 
 
@@ -147,6 +149,7 @@ def side_by_side(ctx: "Context", log: Callable[[str], None]) -> list[Run]:
                     app.tokens,
                     projectors=service_here and mode != "off",
                     fold_env=ctx.env() if service_here and mode == "off" else None,
+                    service=service_here,
                 )
                 runs += asyncio.run(_segment(ctx.dsn, served, todo, number, plan.side_seconds, log))
         return runs
@@ -172,6 +175,7 @@ class Served:
     tokens: list[str]
     projectors: bool
     fold_env: dict[str, str] | None = None
+    service: bool = False  # the ledger itself: its lost version races are counted
 
 
 async def _databases(ctx: "Context", names: dict[str, str]) -> dict[str, str]:
@@ -214,6 +218,7 @@ async def _one(
         with servers.projecting(app.fold_env):
             if not await settled(watch, SETTLE_WITHIN):
                 log(f"the projectors had not caught up {SETTLE_WITHIN:.0f} s before {step.kind}")
+    races_before = await asyncio.to_thread(races_lost, app.base) if app.service else None
     before = await cpu.read(watch, app.pids, app.database)
     row = await asyncio.to_thread(
         load.run_wrk,
@@ -226,6 +231,9 @@ async def _one(
     if app.projectors and not await settled(watch, SETTLE_WITHIN):
         log(f"the projectors had not caught up {SETTLE_WITHIN:.0f} s after {step.kind}")
     used = cpu.spent(before, await cpu.read(watch, app.pids, app.database))
+    races = None
+    if races_before is not None:
+        races = await asyncio.to_thread(races_lost, app.base) - races_before
     served = max(1, row.count)
     return Run(
         kind=step.kind,
@@ -235,6 +243,19 @@ async def _one(
         cpu_app_ms=used.app * 1000 / served,
         cpu_db_ms=used.db * 1000 / served,
         backends=used.backends,
+        races=races,
+    )
+
+
+def races_lost(base: str) -> int:
+    """The version races the service has lost so far, all workers together (its
+    `/metrics`, open to the bench's loopback client)."""
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as response:  # noqa: S310
+        text = response.read().decode()
+    return sum(
+        round(float(line.split()[-1]))
+        for line in text.splitlines()
+        if line.startswith(RACES_METRIC + " ")
     )
 
 
