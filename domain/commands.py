@@ -10,7 +10,9 @@ from domain.assets import Catalog
 from domain.events import ClawbackFilter
 
 
-class Command(msgspec.Struct, frozen=True, kw_only=True):
+# gc=False: plain values that never hold a cycle, which the collector then never walks (it
+# had walked every event, command and answer of the hot paths; issue 22, session 11).
+class Command(msgspec.Struct, gc=False, frozen=True, kw_only=True):
     """Base of every command.
 
     `tag` names the command in stored idempotency fingerprints and in metrics. It is spelled

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from domain.events import Transferred
 
 
-class Details(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
+# gc=False: plain values that never hold a cycle, which the collector then never walks (it
+# had walked every event, command and answer of the hot paths; issue 22, session 11).
+class Details(msgspec.Struct, gc=False, frozen=True, kw_only=True, tag_field="kind"):
     """Base of a transfer's details."""
 
 

@@ -53,7 +53,9 @@ class Leg(msgspec.Struct, frozen=True, array_like=True):
     amount: int
 
 
-class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+# gc=False: plain values that never hold a cycle, which the collector then never walks (it
+# had walked every event, command and answer of the hot paths; issue 22, session 11).
+class Event(msgspec.Struct, gc=False, frozen=True, kw_only=True, tag_field="type"):
     """Base of every stored event."""
 
 

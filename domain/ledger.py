@@ -16,7 +16,9 @@ from domain.timed import NO_TIMED, TimedState
 NO_STREAM = 0
 
 
-class Append(msgspec.Struct, frozen=True, kw_only=True):
+# gc=False: plain values that never hold a cycle, which the collector then never walks (it
+# had walked every event, command and answer of the hot paths; issue 22, session 11).
+class Append(msgspec.Struct, gc=False, frozen=True, kw_only=True):
     """Events for one stream, written only if the stream is still at `expected` version."""
 
     stream: str
@@ -24,13 +26,13 @@ class Append(msgspec.Struct, frozen=True, kw_only=True):
     events: tuple[Event, ...]
 
 
-class Decision(msgspec.Struct, frozen=True, kw_only=True):
+class Decision(msgspec.Struct, gc=False, frozen=True, kw_only=True):
     """Everything one command writes, in one database transaction."""
 
     appends: tuple[Append, ...]
 
 
-class PlayerState(msgspec.Struct, frozen=True, kw_only=True):
+class PlayerState(msgspec.Struct, gc=False, frozen=True, kw_only=True):
     """What a command needs of a player: the stream version and balances per asset."""
 
     player_id: str

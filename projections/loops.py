@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import asyncpg
 import structlog
 
+from infra import collector
 from infra.config import Settings
 from infra.db import create_pool
 from projections import cursor
@@ -56,6 +57,7 @@ class Pace:
 async def until_signalled(what: str, run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
     """`run(stop)` until SIGINT or SIGTERM sets `stop`, started over with back-off after a
     failure (the projectors, the feed)."""
+    collector.settle()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

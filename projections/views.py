@@ -9,7 +9,9 @@ from msgspec import Meta
 from domain.timed import TimedState
 
 
-class PlayerView(msgspec.Struct, kw_only=True):
+# gc=False: plain values that never hold a cycle, which the collector then never walks (it
+# had walked every event, command and answer of the hot paths; issue 22, session 11).
+class PlayerView(msgspec.Struct, gc=False, kw_only=True):
     """A player's wallet; `stale` when the projection had not caught up in time."""
 
     player_id: str
@@ -56,7 +58,7 @@ class EnergyEntry(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     modifier: ModifierEntry | None = None
 
 
-class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class HistoryEntry(msgspec.Struct, gc=False, frozen=True, kw_only=True, rename="camel"):
     """One transfer of the player's stream: the history read model's row and the API's entry
     (camelCase on the wire). A transfer's details appear flat, as schema version 1 had them."""
 

@@ -36,11 +36,11 @@ def with_lots(job: Job[Any], ctx: Context) -> Job[Any]:
     """The job with every player transfer it decides carrying the lots its legs leave: the one
     place lots are kept, whatever the command (domain/expiry.py), with the credits' expiry
     from the catalog it decided in."""
-    decide = job.decide
+    decide, command = job.decide, job.command  # not the job: it holds this function
 
     async def decide_with_lots(heads: Heads) -> tuple[Decision, Any]:
         decision, result = await decide(heads)
-        return expiry.with_lots(decision, expiry.expiry_of(ctx.catalog, job.command)), result
+        return expiry.with_lots(decision, expiry.expiry_of(ctx.catalog, command)), result
 
     job.decide = decide_with_lots
     return job

@@ -14,7 +14,9 @@ from domain.trades import TradeState
 R = TypeVar("R", bound=msgspec.Struct)
 
 
-class TransferResult(msgspec.Struct, frozen=True, kw_only=True):
+# gc=False: plain values that never hold a cycle, which the collector then never walks (it
+# had walked every event, command and answer of the hot paths; issue 22, session 11).
+class TransferResult(msgspec.Struct, gc=False, frozen=True, kw_only=True):
     """What a money command returns."""
 
     transfer_id: str

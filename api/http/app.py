@@ -8,7 +8,6 @@ the database answers.
 
 import asyncio
 import contextlib
-import gc
 import os
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
@@ -55,6 +54,7 @@ from api.player.players import FAST_ROUTES, PlayerController
 from api.player.receipts import ReceiptController
 from api.player.trades import TradeController
 from api.player.transfers import TransferController
+from infra import collector
 from infra import logging as infra_logging
 from infra.catalog_store import CatalogFollower
 from infra.config import ConfigError, Settings, load_settings
@@ -208,9 +208,7 @@ def _lifespan(parts: AppParts) -> Callable[[Litestar], AbstractAsyncContextManag
         )
         stop = asyncio.Event()
         tasks = [] if await _try_genesis(ledger) else [_task(_seed_genesis(ledger, stop))]
-        # What start-up made lives as long as the process: out of the collector's way, so a
-        # full collection walks only what requests make (issue 22: the slowest 1%).
-        gc.freeze()
+        collector.settle()  # issue 22: the slowest 1% waited on the collector
         if settings.run_projectors:
             tasks.append(_task(_projectors(parts, ledger, stop)))
         if settings.nats_url or settings.run_webhooks:
