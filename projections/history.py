@@ -76,12 +76,12 @@ TABLE = Table(
     " balance_after bigint, state_after jsonb, item text, quantity bigint, reverses text,"
     " reason text, occurred_at timestamptz, counterparty text, memo text, hold_id text,"
     " metadata jsonb, trade_id text, energy jsonb",
-    "ON CONFLICT (player_id, version) DO NOTHING",
+    None,  # exactly once: COPY (projections/model.py `Table`)
 )
 
 
 async def apply_batch(conn: Conn, entries: list[HistoryRow], tables: Tables) -> None:
-    """One multi-row insert for the whole batch."""
+    """The whole batch in one COPY."""
     await TABLE.write(conn, entries, tables)
 
 
