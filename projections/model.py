@@ -1,5 +1,6 @@
 """What every projection provides: a name, the tables it owns and how to apply a batch; and the
-one way a batch reaches a table (`Table`: a statement with one array parameter per column)."""
+one way a batch reaches a table (`Table`: a statement with one array parameter per column, or
+COPY where every row is new)."""
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -101,15 +102,8 @@ class Table:
         ]
 
     def records(self, rows: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """The rows as tuples in column order, a jsonb column's values as JSON text (COPY)."""
-        jsonb = [n for n, (_, kind) in enumerate(self._typed) if kind == "jsonb"]
-        records = []
-        for row in self.tuples(rows):
-            values = list(row)
-            for n in jsonb:
-                values[n] = _json(values[n])
-            records.append(tuple(values))
-        return records
+        """The rows as tuples in column order, their values as `arrays` sends them (COPY)."""
+        return list(zip(*self.arrays(rows), strict=True))
 
     def tuples(self, rows: Sequence[Any]) -> Sequence[tuple[Any, ...]]:
         """Each row's values in column order: a tuple row holds them so already, a dict row
