@@ -46,7 +46,15 @@ async def _until(pool: asyncpg.Pool, reached: Callable[[Checkpoints, int], bool]
 
 
 async def _head(pool: asyncpg.Pool) -> int:
-    return int(await pool.fetchval("SELECT max(global_position) FROM events"))
+    """The position of the log's last event in the projectors' order (transaction, then
+    position), where a caught-up checkpoint stands. Not max(global_position): a transaction
+    that took its id first may draw its positions after a later one's, and come first."""
+    return int(
+        await pool.fetchval(
+            "SELECT global_position FROM events"
+            " ORDER BY transaction_id DESC, global_position DESC LIMIT 1"
+        )
+    )
 
 
 async def test_models_written_together_equal_each_projector_alone(
