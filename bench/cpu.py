@@ -12,10 +12,12 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from projections.runner import PROJECTORS_APPLICATION
+
 _TICKS = os.sysconf("SC_CLK_TCK")
 # The client backends of one database, but not the one asking.
 _BACKENDS = """
-SELECT pid FROM pg_stat_activity
+SELECT pid, application_name FROM pg_stat_activity
  WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()
 """
 
@@ -56,6 +58,7 @@ class Reading(msgspec.Struct, frozen=True):
 
     app: dict[int, float]
     db: dict[int, float]
+    folding: frozenset[int] = frozenset()  # the backends of `db` that serve the projectors
 
 
 class Spent(msgspec.Struct, frozen=True, kw_only=True):
@@ -64,14 +67,18 @@ class Spent(msgspec.Struct, frozen=True, kw_only=True):
     app: float
     db: float
     backends: int  # how many backends served the run (0: /proc could not see them)
+    folding: float = 0.0  # the part of `db` the projectors' own backends spent
 
 
 async def read(conn: asyncpg.Connection, roots: Iterable[int], database: str) -> Reading:
     """The CPU so far of the process trees of `roots` and of `database`'s client backends."""
-    backends = [r["pid"] for r in await conn.fetch(_BACKENDS, database)]
+    backends = await conn.fetch(_BACKENDS, database)
     return Reading(
         app={pid: cpu_seconds(pid) for root in roots for pid in process_tree(root)},
-        db={pid: cpu_seconds(pid) for pid in backends},
+        db={r["pid"]: cpu_seconds(r["pid"]) for r in backends},
+        folding=frozenset(
+            r["pid"] for r in backends if r["application_name"] == PROJECTORS_APPLICATION
+        ),
     )
 
 
@@ -87,4 +94,8 @@ def spent(before: Reading, after: Reading) -> Spent:
         app=_delta(before.app, after.app),
         db=_delta(before.db, after.db),
         backends=sum(seconds > 0 for seconds in after.db.values()),
+        folding=_delta(
+            {p: s for p, s in before.db.items() if p in after.folding},
+            {p: s for p, s in after.db.items() if p in after.folding},
+        ),
     )

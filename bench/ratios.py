@@ -32,6 +32,7 @@ class Run(msgspec.Struct, frozen=True, kw_only=True):
     cpu_app_ms: float  # the server's processes
     cpu_db_ms: float  # the PostgreSQL backends serving it
     backends: int  # backends that used CPU (0: /proc could not see them)
+    cpu_fold_db_ms: float = 0.0  # the part of `cpu_db_ms` spent by the projectors' backends
     # Version races the service lost during the run (its conflict retries); None: a baseline.
     races: int | None = None
 
@@ -224,6 +225,9 @@ def report(runs: list[Run]) -> str:
         app = statistics.median(r.cpu_app_ms for r in mine)
         db = statistics.median(r.cpu_db_ms for r in mine)
         seen = "" if any(r.backends for r in mine) else "  (PostgreSQL backends not seen)"
+        fold = statistics.median(r.cpu_fold_db_ms for r in mine)
+        if fold:
+            seen += f"  (projectors' backends {fold:.3f})"
         lines.append(
             f"  {kind + f' ({conns} conn)':40} {app:6.3f} + {db:6.3f} = {app + db:6.3f}{seen}"
         )

@@ -243,6 +243,7 @@ async def _one(
         cpu_app_ms=used.app * 1000 / served,
         cpu_db_ms=used.db * 1000 / served,
         backends=used.backends,
+        cpu_fold_db_ms=used.folding * 1000 / served,
         races=races,
     )
 

@@ -33,9 +33,15 @@ async def keep_session(_: asyncpg.Connection) -> None:
 
 
 async def create_pool(
-    dsn: str, settings: Settings, *, min_size: int | None = None, max_size: int | None = None
+    dsn: str,
+    settings: Settings,
+    *,
+    min_size: int | None = None,
+    max_size: int | None = None,
+    application: str = "gameledger",
 ) -> asyncpg.Pool:
-    """A pool whose connections time out instead of waiting forever."""
+    """A pool whose connections time out instead of waiting forever. `application` names its
+    connections in `pg_stat_activity` (the loops' pools say which loop they serve)."""
     pool = await asyncpg.create_pool(
         dsn,
         min_size=settings.db_pool_min if min_size is None else min_size,
@@ -44,7 +50,7 @@ async def create_pool(
         timeout=settings.db_command_timeout,
         max_inactive_connection_lifetime=60,
         reset=keep_session,
-        server_settings=SERVER_SETTINGS,
+        server_settings={**SERVER_SETTINGS, "application_name": application},
     )
     assert pool is not None
     return pool

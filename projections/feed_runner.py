@@ -18,6 +18,8 @@ from projections.leadership import Leadership
 from projections.loops import Pace, backoff, pool_for, record_error, until_signalled, wait
 
 _log = structlog.get_logger(__name__)
+# How the feed's connections show in `pg_stat_activity`.
+FEED_APPLICATION = "gameledger-feed"
 
 
 def enabled(settings: Settings) -> bool:
@@ -33,7 +35,7 @@ async def run_feed(
 ) -> None:
     """Publish (and deliver webhooks) until `stop` is set."""
     opts = options or FeedOptions()
-    async with pool_for(dsn_or_pool, settings, 6) as pool:
+    async with pool_for(dsn_or_pool, settings, 6, FEED_APPLICATION) as pool:
         publish_wake, outbox_wake = asyncio.Event(), asyncio.Event()
         leader = Leadership(pool, [publish_wake, outbox_wake])
         try:

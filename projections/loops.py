@@ -78,13 +78,16 @@ async def until_signalled(what: str, run: Callable[[asyncio.Event], Awaitable[No
 
 @contextlib.asynccontextmanager
 async def pool_for(
-    dsn_or_pool: str | asyncpg.Pool, settings: Settings, size: int
+    dsn_or_pool: str | asyncpg.Pool, settings: Settings, size: int, application: str
 ) -> AsyncIterator[asyncpg.Pool]:
-    """The given pool, or one of `size` connections opened (and closed after) for the loops."""
+    """The given pool, or one of `size` connections opened (and closed after) for the loops,
+    named `application` in `pg_stat_activity`."""
     if isinstance(dsn_or_pool, asyncpg.Pool):
         yield dsn_or_pool
         return
-    pool = await create_pool(dsn_or_pool, settings, min_size=1, max_size=size)
+    pool = await create_pool(
+        dsn_or_pool, settings, min_size=1, max_size=size, application=application
+    )
     try:
         yield pool
     finally:

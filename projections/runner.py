@@ -31,6 +31,8 @@ from projections.model import Projection, Target
 from projections.registry import PROJECTIONS, select
 
 _log = structlog.get_logger(__name__)
+# How the projectors' connections show in `pg_stat_activity` (and in the bench's CPU split).
+PROJECTORS_APPLICATION = "gameledger-projectors"
 
 
 class Sweeper(Protocol):
@@ -163,7 +165,7 @@ async def run_projectors(
     opts = options or RunnerOptions()
     projections = select(opts.names)
     # One connection for the leadership, one for the batches, the rest for the writers.
-    async with pool_for(dsn_or_pool, settings, 6) as pool:
+    async with pool_for(dsn_or_pool, settings, 6, PROJECTORS_APPLICATION) as pool:
         wake = asyncio.Event()
         leader = Leadership(pool, [wake])
         try:

@@ -305,3 +305,18 @@ async def test_a_standby_takes_over_when_the_active_runner_stops(
     async with pool.acquire() as conn:
         report = await run_audit(conn)
     assert report.ok, summary(report)
+
+
+async def test_the_projectors_connections_say_what_they_are(
+    pool: asyncpg.Pool, ledger: LedgerService, db_dsn: str
+) -> None:
+    """An operator (and the bench's CPU split) tells the projectors' backends from the API's
+    in `pg_stat_activity`."""
+    async with projectors(db_dsn):
+        await traffic(ledger, players=2, rounds=1)
+        await wait_caught_up(pool)
+        names = await pool.fetch(
+            "SELECT DISTINCT application_name FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    assert {r["application_name"] for r in names} == {"gameledger", "gameledger-projectors"}

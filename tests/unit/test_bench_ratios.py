@@ -16,7 +16,8 @@ def run(
     row = Measure(name=kind, per_second=rate, p50_ms=1, p95_ms=5, p99_ms=p99, count=100,
                   errors=int(kw.get("errors", 0)))  # fmt: skip
     return Run(kind=kind, conns=conns, round=number, row=row, cpu_app_ms=kw.get("app", 1.0),
-               cpu_db_ms=kw.get("db", 0.5), backends=2)  # fmt: skip
+               cpu_db_ms=kw.get("db", 0.5), backends=2,
+               cpu_fold_db_ms=kw.get("fold", 0.0))  # fmt: skip
 
 
 def test_rounds_alternate_forward_and_back() -> None:
@@ -63,6 +64,15 @@ def test_the_targets_say_pass_or_miss_and_the_wide_row_counts_errors() -> None:
     assert "7.14" in report  # 500 / 70
 
 
+def test_the_cpu_table_shows_the_projectors_share_of_postgresql() -> None:
+    runs = [run(BASE_INSERT, 1, 1000), run(PURCHASE, 1, 900, db=0.25, fold=0.06)]
+    lines = ratios.report(runs).splitlines()
+    [purchase] = [line for line in lines if line.strip().startswith("POST /purchase")]
+    assert purchase.endswith("(projectors' backends 0.060)")
+    [insert] = [line for line in lines if line.strip().startswith("baseline insert")]
+    assert "projectors" not in insert
+
+
 def test_main_table_rows_are_medians_of_the_rounds() -> None:
     runs = [
         run(PURCHASE, n, rate, app=app) for n, rate, app in ((1, 10, 1), (2, 30, 3), (3, 20, 2))
@@ -82,11 +92,16 @@ def test_cpu_of_a_process_tree_is_read_from_proc() -> None:
         deadline = time.process_time() + 0.2
         while time.process_time() < deadline:
             pass
-        after = cpu.Reading(app={os.getpid(): cpu.cpu_seconds(os.getpid())}, db={4242: 0.5})
+        after = cpu.Reading(
+            app={os.getpid(): cpu.cpu_seconds(os.getpid())},
+            db={4242: 0.5, 4343: 0.25},
+            folding=frozenset({4343}),
+        )
         used = cpu.spent(before, after)
         assert 0.1 <= used.app <= 2
-        assert used.db == 0.5  # a backend born during the run counts from zero
-        assert used.backends == 1
+        assert used.db == 0.75  # a backend born during the run counts from zero
+        assert used.backends == 2
+        assert used.folding == 0.25  # the projectors' backend, apart
     finally:
         child.kill()
         child.wait()
