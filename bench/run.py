@@ -10,8 +10,9 @@ from pathlib import Path
 import msgspec
 
 from bench import chart, ratios, targets
+from bench.context import Context, Plan, log, prepare
 from bench.databases import drop_database, fresh_database
-from bench.groups import GROUPS, NEEDS_PLAYERS, Context, Plan, log, prepare
+from bench.groups import GROUPS, NEEDS_PLAYERS
 from bench.stats import Measure
 
 QUICK = Plan(

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
-from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -37,11 +36,12 @@ from bench.ratios import (
     TOP_UP,
     Run,
 )
+from infra.db import database_of
 from projections import cursor
 from projections.registry import PROJECTIONS
 
 if TYPE_CHECKING:
-    from bench.groups import Context
+    from bench.context import Context
 
 PURCHASE_BODY = '{"item":"gold_coin"}'
 # Where the measured service runs its projectors (`python -m bench --projectors`).
@@ -103,10 +103,6 @@ class App:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def _database(dsn: str) -> str:
-    return urlsplit(dsn).path.lstrip("/")
-
-
 def side_by_side(ctx: "Context", log: Callable[[str], None]) -> list[Run]:
     """Every step of `ctx.plan.side_rounds` rounds; the runs with their CPU per request.
 
@@ -114,7 +110,7 @@ def side_by_side(ctx: "Context", log: Callable[[str], None]) -> list[Run]:
     would pass PostgreSQL's default 100 connections. Each is started for its steps of a round,
     given one unmeasured second of load (full pool, warm code), and stopped.
     """
-    plan, run_db = ctx.plan, _database(ctx.dsn)
+    plan, run_db = ctx.plan, database_of(ctx.dsn)
     reference = plan.reference_conns
     wide = 256 if 256 in plan.http_connections and reference != 256 else None
     names = {"baseline": f"{run_db}_baseline", "state": f"{run_db}_state"}
@@ -145,7 +141,7 @@ def side_by_side(ctx: "Context", log: Callable[[str], None]) -> list[Run]:
                 served = Served(
                     base,
                     tuple(pids),
-                    _database(app.dsn),
+                    database_of(app.dsn),
                     app.tokens,
                     projectors=service_here and mode != "off",
                     fold_env=ctx.env() if service_here and mode == "off" else None,

@@ -17,9 +17,10 @@ from bench.stats import Measure, summarise
 from domain import accounts
 from domain.commands import Purchase
 from domain.details import PurchaseDetails
-from domain.errors import DomainError, UnknownItem
+from domain.errors import DomainError
 from domain.events import Leg, Transferred
 from domain.ledger import Append, Decision, PlayerState, apply_legs
+from domain.shop_errors import UnknownItem
 from domain.state import player_state
 from service.job import Heads, Job
 from service.ledger import LedgerService

@@ -13,7 +13,8 @@ from typing import Any
 
 from cli.common import settings_of
 from cli.main import prepare
-from domain.errors import DomainError, InvalidPassword
+from domain.account_errors import InvalidPassword
+from domain.errors import DomainError
 from infra.db import create_pool
 from service import sessions
 from service.admins import create_admin

@@ -10,8 +10,9 @@ from typing import Any
 
 from api.http.filters import TIME_EXAMPLE, rfc3339
 from cli.common import print_json, settings_of, wire
+from domain.account_errors import UnknownPlayer
 from domain.assets import CURRENCY
-from domain.errors import DomainError, UnknownPlayer
+from domain.errors import DomainError
 from infra import credentials
 from infra.db import create_pool
 from projections.past import PastWallet, wallet_at

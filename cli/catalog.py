@@ -14,7 +14,7 @@ import msgspec
 
 from cli.common import live_catalog, settings_of
 from domain.assets import Catalog
-from domain.errors import CatalogRefused
+from domain.shop_errors import CatalogRefused
 from infra.catalog import CatalogInvalid, load_catalog, parse_catalog
 from infra.config import ConfigError
 from infra.db import create_pool

@@ -13,9 +13,9 @@ from typing import Any
 from api.http.filters import TIME_EXAMPLE, rfc3339
 from cli.common import live_catalog, print_json, settings_of, wire
 from domain import accounts
+from domain.clawback_events import ClawbackFilter
 from domain.commands import StartClawback
 from domain.errors import DomainError
-from domain.events import ClawbackFilter
 from infra.db import create_pool
 from projections.progress import Progress
 from service.bootstrap import bootstrap

@@ -11,14 +11,8 @@ from typing import Any
 
 from cli.common import all_catalogs, print_json, settings_of
 from domain.details import StoreCreditDetails, StoreRefundDetails
-from domain.events import (
-    Claimed,
-    DebtChanged,
-    Event,
-    PlayerRegistered,
-    TrancheChanged,
-    Transferred,
-)
+from domain.event_base import Event
+from domain.events import Claimed, DebtChanged, PlayerRegistered, TrancheChanged, Transferred
 from infra import codec, eventstore_reads
 from infra.db import Conn, Pool, create_pool
 from infra.eventstore import StoredEvent

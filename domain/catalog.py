@@ -8,9 +8,9 @@ import msgspec
 
 from domain import accounts, offers
 from domain.assets import CURRENCY, Catalog, CatalogItem, Energy, StoreProduct
-from domain.errors import CatalogRefused
 from domain.events import CatalogApplied
 from domain.ledger import Append, Decision
+from domain.shop_errors import CatalogRefused
 
 RESERVED = frozenset({"inflow", "shard"})
 

@@ -15,23 +15,21 @@ import msgspec
 from domain import accounts
 from domain.assets import CURRENCY, Catalog
 from domain.clawback_errors import InvalidClawbackFilter
-from domain.commands import ClawbackStep
-from domain.debt import DebtState
-from domain.details import ReversalDetails
-from domain.errors import NotReversible
-from domain.events import (
-    Claimed,
+from domain.clawback_events import (
     ClawbackFilter,
     ClawbackFinished,
     ClawbackStarted,
     ClawbackStepped,
-    Event,
-    Leg,
-    Transferred,
 )
+from domain.commands import ClawbackStep
+from domain.debt import DebtState
+from domain.details import ReversalDetails
+from domain.event_base import Event
+from domain.events import Claimed, Leg, Transferred
 from domain.ledger import NO_STREAM, Append, Decision, PlayerState, ShardState, player_append
 from domain.ledger import transfer as made_transfer
 from domain.ports import StoredEvent
+from domain.transfer_errors import NotReversible
 from domain.treasury import draw
 
 # The transfers a clawback may reverse: what the treasury or an issuer paid a player for.

@@ -7,8 +7,8 @@ import msgspec
 
 from domain import accounts
 from domain.clawback import check_reversible, reversed_legs, take_back
-from domain.errors import NotReversible
 from domain.events import Transferred
+from domain.transfer_errors import NotReversible
 
 
 class Effect(msgspec.Struct, frozen=True, kw_only=True):

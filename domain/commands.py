@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 import msgspec
 
 from domain.assets import Catalog
-from domain.events import ClawbackFilter
+from domain.clawback_events import ClawbackFilter
 
 
 # gc=False: plain values that never hold a cycle, which the collector then never walks (it

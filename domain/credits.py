@@ -11,9 +11,10 @@ from domain import accounts
 from domain.assets import Catalog
 from domain.commands import EconomyRules, Grant
 from domain.details import AnyDetails, GrantDetails
-from domain.errors import InvalidAmount, UnknownAsset, check_range
+from domain.errors import check_range
 from domain.events import Leg, TransferCode, Transferred
 from domain.ledger import Decision, PlayerState, ShardState, player_append, transfer
+from domain.transfer_errors import InvalidAmount, UnknownAsset
 from domain.treasury import ShardShort, draw
 
 

@@ -26,10 +26,12 @@ from domain.energies import (
     untouched,
     with_modifier,
 )
-from domain.errors import InsufficientEnergy, InvalidAmount, UnknownEnergy, check_range
+from domain.errors import check_range
 from domain.events import Leg, TransferCode
 from domain.ledger import Decision, PlayerState, player_append, transfer
+from domain.shop_errors import InsufficientEnergy, UnknownEnergy
 from domain.timed import TimedState
+from domain.transfer_errors import InvalidAmount
 
 
 class EnergyMoves(msgspec.Struct, frozen=True, kw_only=True):

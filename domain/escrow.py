@@ -12,7 +12,8 @@ from typing import Any
 from domain import accounts
 from domain.details import AnyDetails
 from domain.errors import DomainError
-from domain.events import Event, Leg, TransferCode, Transferred
+from domain.event_base import Event
+from domain.events import Leg, TransferCode, Transferred
 from domain.ledger import (
     NO_STREAM,
     Append,

@@ -2,6 +2,12 @@
 
 A new field gets a default; a breaking change bumps SCHEMA_VERSION and adds an upcaster in
 infra/codec.py. Stored events are never rewritten.
+
+This module holds the ledger's own events (players, claims, transfers and the side streams a
+transfer writes: tranches, gifts, debt, the catalog) and the one union of every stored event,
+`AnyEvent`, with its registry by tag. The other families are beside it: escrow_events (holds,
+trades), freeze_events, monitor_events and clawback_events; their base, `Event`, is in
+domain/event_base.py.
 """
 
 from datetime import datetime
@@ -10,7 +16,12 @@ from typing import Literal
 import msgspec
 
 from domain.assets import Catalog
+from domain.clawback_events import ClawbackFinished, ClawbackStarted, ClawbackStepped
 from domain.details import AnyDetails
+from domain.escrow_events import HoldPlaced, TradeOffered
+from domain.event_base import Event
+from domain.freeze_events import FreezeLifted, FreezePlaced
+from domain.monitor_events import MonitorDefined, MonitorFired
 from domain.timed import TimedState
 
 # Version 2: a transfer's kind-particular fields moved from the top into `details`
@@ -51,12 +62,6 @@ class Leg(msgspec.Struct, frozen=True, array_like=True):
     account: str
     asset: str
     amount: int
-
-
-# gc=False: plain values that never hold a cycle, which the collector then never walks (it
-# had walked every event, command and answer of the hot paths; issue 22, session 11).
-class Event(msgspec.Struct, gc=False, frozen=True, kw_only=True, tag_field="type"):
-    """Base of every stored event."""
 
 
 class PlayerRegistered(Event, frozen=True, kw_only=True, tag="player_registered"):
@@ -130,29 +135,6 @@ class GiftsSent(Event, frozen=True, kw_only=True, tag="gifts_sent"):
     occurred_at: datetime
 
 
-class HoldPlaced(Event, frozen=True, kw_only=True, tag="hold_placed"):
-    """A hold's terms (version 1 of its `hold:` stream); the money moved in `transfer_id`."""
-
-    hold_id: str
-    transfer_id: str
-    player_id: str
-    username: str
-    asset: str
-    amount: int
-    expires_at: datetime
-    memo: str | None = None
-    occurred_at: datetime
-    # The player id of the service or admin account that placed the hold: only it (or an admin,
-    # giving a reason) may read or close it. None on holds placed before it was recorded: their
-    # placer is unknown, so only an admin may close them.
-    placed_by: str | None = None
-
-    @property
-    def parties(self) -> tuple[str, ...]:
-        """The player ids whose streams a close of the hold writes."""
-        return (self.player_id,)
-
-
 class DebtChanged(Event, frozen=True, kw_only=True, tag="debt_changed"):
     """A player's debt (a `debt:` stream) after transfer `transfer_id`: a refund of currency
     already spent added to it, a later credit repaid it. Per currency; never below zero."""
@@ -166,158 +148,6 @@ class CatalogApplied(Event, frozen=True, kw_only=True, tag="catalog_applied"):
     """A catalog became the live one, as version `catalog.version` of the `catalog` stream."""
 
     catalog: Catalog
-    occurred_at: datetime
-
-
-class TradeOffered(Event, frozen=True, kw_only=True, tag="trade_offered"):
-    """A trade's terms (version 1 of its `trade:` stream); `give` was escrowed in `transfer_id`."""
-
-    trade_id: str
-    transfer_id: str
-    offerer_id: str
-    offerer: str  # usernames, as the two players see each other
-    recipient_id: str
-    recipient: str
-    give: dict[str, int]
-    want: dict[str, int]
-    expires_at: datetime
-    occurred_at: datetime
-
-    @property
-    def parties(self) -> tuple[str, ...]:
-        """The player ids whose streams a close of the trade writes."""
-        return (self.offerer_id, self.recipient_id)
-
-
-# Live operations (DESIGN-NOTES note 16): freezes on `freeze:<id>` streams, monitors on
-# `monitor:<id>` streams. Their tags read as the feed's and the webhooks' event keys
-# (`monitor.fired` is the one the webhooks promise).
-FreezeScope = Literal["asset", "player", "operation"]
-MonitorKind = Literal["supply_growth", "player_inflow", "transfers_rate", "treasury_low"]
-
-
-class FreezePlaced(Event, frozen=True, kw_only=True, tag="freeze.placed"):
-    """An operator (or a monitor, `created_by` = `monitor:<id>`) froze an asset, a player
-    (`target` their username, `player_id` their id) or an operation (version 1 of its stream)."""
-
-    freeze_id: str
-    scope: FreezeScope
-    target: str
-    reason: str
-    created_by: str
-    occurred_at: datetime
-    player_id: str | None = None
-
-
-class FreezeLifted(Event, frozen=True, kw_only=True, tag="freeze.lifted"):
-    """The freeze no longer holds (version 2 of its stream, its last)."""
-
-    freeze_id: str
-    reason: str
-    lifted_by: str
-    occurred_at: datetime
-
-
-class MonitorRule(msgspec.Struct, frozen=True, kw_only=True):
-    """What a monitor watches: over the last `window_seconds`, more than `threshold` (below it,
-    for `treasury_low`) of `asset`, or transfers of `code` (any code when None)."""
-
-    kind: MonitorKind
-    window_seconds: int
-    threshold: int
-    asset: str | None = None
-    code: str | None = None
-
-
-class MonitorDefined(Event, frozen=True, kw_only=True, tag="monitor.defined"):
-    """An operator set up a monitor (version 1 of its `monitor:` stream)."""
-
-    monitor_id: str
-    name: str
-    rule: MonitorRule
-    action: Literal["alert", "freeze"]
-    created_by: str
-    occurred_at: datetime
-
-
-class MonitorFired(Event, frozen=True, kw_only=True, tag="monitor.fired"):
-    """A monitor's rule was broken by the event at `position`; `player_id` and `username` name
-    the player for `player_inflow`; `freeze_id` is the freeze it placed (action `freeze`)."""
-
-    monitor_id: str
-    name: str
-    rule: MonitorRule
-    action: Literal["alert", "freeze"]
-    value: int
-    position: int
-    occurred_at: datetime
-    player_id: str | None = None
-    username: str | None = None
-    freeze_id: str | None = None
-
-
-class ClawbackFilter(msgspec.Struct, frozen=True, kw_only=True, rename={"from_": "from"}):
-    """Which transfers a clawback reverses (every given field must match; `players` are
-    usernames, as the operator wrote them)."""
-
-    code: str | None = None
-    asset: str | None = None
-    from_: datetime | None = None
-    to: datetime | None = None
-    metadata: dict[str, str] = {}
-    players: tuple[str, ...] = ()
-
-
-class ClawbackTarget(msgspec.Struct, frozen=True, array_like=True):
-    """One transfer a clawback reverses, and the player whose stream holds it."""
-
-    player_id: str
-    transfer_id: str
-
-
-class ClawbackStarted(Event, frozen=True, kw_only=True, tag="clawback_started"):
-    """A clawback's list (version 1 of its `clawback:` stream): the transfers matching `filter`
-    at or below log position `upto`, in log order. The runner works it from the stream's head."""
-
-    clawback_id: str
-    filter: ClawbackFilter
-    reason: str
-    actor: str
-    upto: int
-    targets: tuple[ClawbackTarget, ...]
-    occurred_at: datetime
-
-
-class ClawbackStepped(Event, frozen=True, kw_only=True, tag="clawback_stepped"):
-    """Target `index` of a clawback handled, in the same transaction as its reversal: reversed
-    (with the `debt` it left), skipped (already reversed) or refused (`refusal`, a slug). The
-    totals so far ride along, so the head alone answers for the clawback."""
-
-    clawback_id: str
-    index: int
-    transfer_id: str
-    outcome: Literal["reversed", "skipped", "refused"]
-    reversal_id: str | None = None
-    refusal: str | None = None
-    debt: dict[str, int] = {}
-    done: int
-    total: int
-    skipped: int = 0
-    refused: int = 0
-    debt_created: dict[str, int] = {}
-    occurred_at: datetime
-
-
-class ClawbackFinished(Event, frozen=True, kw_only=True, tag="clawback_finished"):
-    """A clawback worked its whole list: `done`, or `failed` when some transfer was refused."""
-
-    clawback_id: str
-    status: Literal["done", "failed"]
-    done: int
-    total: int
-    skipped: int = 0
-    refused: int = 0
-    debt_created: dict[str, int] = {}
     occurred_at: datetime
 
 

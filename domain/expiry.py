@@ -17,9 +17,10 @@ from domain import accounts, lots
 from domain.assets import Catalog
 from domain.commands import Command, Grant, Purchase, StoreCredit, TopUp, UseItem
 from domain.details import ExpiryDetails
-from domain.errors import NothingToExpire
-from domain.events import Event, Leg, Transferred
+from domain.event_base import Event
+from domain.events import Leg, Transferred
 from domain.ledger import Append, Decision, PlayerState, player_append, transfer
+from domain.shop_errors import NothingToExpire
 from domain.timed import NO_TIMED
 
 

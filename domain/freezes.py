@@ -18,8 +18,8 @@ import msgspec
 
 from domain import accounts
 from domain.errors import DomainError
-from domain.events import FreezeScope as Scope
 from domain.events import TransferCode, Transferred
+from domain.freeze_events import FreezeScope as Scope
 from domain.ledger import Decision
 
 SCOPES: tuple[str, ...] = get_args(Scope)

@@ -7,16 +7,11 @@ from domain import accounts
 from domain.assets import Catalog
 from domain.commands import EconomyRules, Gift
 from domain.details import GiftDetails
-from domain.errors import (
-    GiftLimitExceeded,
-    InsufficientFunds,
-    SelfTransfer,
-    UnknownAsset,
-    short_of,
-)
 from domain.events import GiftBucket, GiftsSent, Leg
 from domain.ledger import Append, Decision, PlayerState, player_append, transfer
 from domain.ports import StoredEvent
+from domain.transfer_errors import GiftLimitExceeded, InsufficientFunds, SelfTransfer, UnknownAsset
+from domain.wording import short_of
 
 WINDOW_MINUTES = 24 * 60
 

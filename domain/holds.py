@@ -11,19 +11,15 @@ from domain import accounts, escrow
 from domain.assets import Catalog
 from domain.commands import CloseHold, EconomyRules, PlaceHold
 from domain.details import HoldDetails
-from domain.errors import (
-    HoldNotPending,
-    InsufficientFunds,
-    InvalidAmount,
-    ReasonRequired,
-    UnknownAsset,
-    UnknownHold,
-    check_range,
-    short_of,
-)
-from domain.events import Event, HoldPlaced, Leg, Transferred
+from domain.errors import check_range
+from domain.escrow_errors import HoldNotPending, ReasonRequired, UnknownHold
+from domain.escrow_events import HoldPlaced
+from domain.event_base import Event
+from domain.events import Leg, Transferred
 from domain.ledger import Decision, PlayerState
 from domain.ports import StoredEvent
+from domain.transfer_errors import InsufficientFunds, InvalidAmount, UnknownAsset
+from domain.wording import short_of
 
 HoldStatus = Literal["pending", "captured", "voided", "expired"]
 # Who acts on a hold: a game server (`service`), an operator (`admin`), or the ledger's own

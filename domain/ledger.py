@@ -9,9 +9,10 @@ import msgspec
 from domain import accounts
 from domain.assets import CURRENCY, MAX_AMOUNT
 from domain.details import AnyDetails
-from domain.errors import AmountOverflow
-from domain.events import Event, Leg, TransferCode, Transferred
+from domain.event_base import Event
+from domain.events import Leg, TransferCode, Transferred
 from domain.timed import NO_TIMED, TimedState
+from domain.transfer_errors import AmountOverflow
 
 NO_STREAM = 0
 

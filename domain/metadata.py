@@ -11,7 +11,8 @@ from collections.abc import Mapping
 import msgspec
 
 from domain.errors import InvalidMetadata
-from domain.events import Event, PlayerRegistered, Transferred
+from domain.event_base import Event
+from domain.events import PlayerRegistered, Transferred
 from domain.ledger import Decision
 
 MAX_KEYS = 16

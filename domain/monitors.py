@@ -9,7 +9,9 @@ windowed: its value is the asset's treasury (shards + inflow) after the event.
 from collections.abc import Iterator
 
 from domain import accounts
-from domain.events import Event, MonitorRule, Transferred
+from domain.event_base import Event
+from domain.events import Transferred
+from domain.monitor_events import MonitorRule
 
 WHOLE = ""  # the one subject of a rule that is not per player
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 
-from domain.errors import OfferNotAvailable, PurchaseLimitReached
+from domain.shop_errors import OfferNotAvailable, PurchaseLimitReached
 
 if TYPE_CHECKING:
     from domain.assets import CatalogItem

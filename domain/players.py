@@ -7,16 +7,11 @@ import re
 from datetime import datetime
 
 from domain import accounts
+from domain.account_errors import InvalidUsername, UnknownReferralCode
 from domain.assets import CURRENCY, Catalog
 from domain.commands import EconomyRules, Reverse, SignUp, TopUp
 from domain.credits import check_payout, decide_credit, payout
 from domain.details import ReversalDetails
-from domain.errors import (
-    InsufficientFunds,
-    InvalidUsername,
-    NotReversible,
-    UnknownReferralCode,
-)
 from domain.events import Claimed, Leg, PlayerRegistered, TransferCode, Transferred
 from domain.ledger import (
     NO_STREAM,
@@ -28,6 +23,7 @@ from domain.ledger import (
     transfer,
 )
 from domain.shop import decide_purchase
+from domain.transfer_errors import InsufficientFunds, NotReversible
 from domain.treasury import draw
 
 __all__ = ["decide_purchase", "decide_reversal", "decide_signup", "decide_top_up"]

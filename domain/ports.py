@@ -8,7 +8,8 @@ from typing import Any, Protocol
 
 import msgspec
 
-from domain.events import Event, Transferred
+from domain.event_base import Event
+from domain.events import Transferred
 from domain.ledger import Append
 
 

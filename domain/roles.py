@@ -14,7 +14,7 @@ ids (`Roles`, kept by each process in infra/roles.py) and these rules decide wit
 from collections.abc import Set
 from typing import Protocol
 
-from domain.errors import NotAPlayer
+from domain.account_errors import NotAPlayer
 
 PRIVILEGED_ROLES = frozenset({"service", "admin"})
 

@@ -12,10 +12,11 @@ from datetime import datetime
 from domain import accounts, escrow
 from domain.commands import Settle
 from domain.details import SettlementDetails
-from domain.errors import HoldNotPending, InvalidAmount, MixedAssets, PayoutsExceedPot
+from domain.escrow_errors import HoldNotPending, MixedAssets, PayoutsExceedPot
 from domain.events import Leg
 from domain.holds import Actor, HoldState, check_closer
 from domain.ledger import Decision, PlayerState
+from domain.transfer_errors import InvalidAmount
 
 
 def decide_settle(

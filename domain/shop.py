@@ -12,19 +12,19 @@ from domain import accounts, energy_use, offers
 from domain.assets import CURRENCY, MAX_AMOUNT, Catalog, CatalogItem
 from domain.commands import EconomyRules, Purchase, UseItem
 from domain.details import AnyDetails, PurchaseDetails, UseDetails
-from domain.errors import (
-    InsufficientFunds,
+from domain.errors import check_range
+from domain.events import Leg, TransferCode
+from domain.ledger import Decision, PlayerState, player_append, transfer
+from domain.shop_errors import (
     InvalidQuantity,
     ItemNotUsable,
     NotForSale,
     UnknownItem,
     UnknownPriceOption,
-    amounts,
-    check_range,
 )
-from domain.events import Leg, TransferCode
-from domain.ledger import Decision, PlayerState, player_append, transfer
 from domain.timed import TimedState
+from domain.transfer_errors import InsufficientFunds
+from domain.wording import amounts
 
 
 def decide_purchase(

@@ -4,8 +4,8 @@ A player's balances and a shard's budget are carried on their streams' events, s
 read (not a replay of the stream) gives the state a decision is made on.
 """
 
+from domain.account_errors import UnknownPlayer
 from domain.assets import CURRENCY
-from domain.errors import UnknownPlayer
 from domain.events import TrancheChanged, Transferred
 from domain.ledger import PlayerState, ShardState
 from domain.ports import StoredEvent

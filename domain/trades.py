@@ -11,21 +11,13 @@ from domain import accounts, escrow
 from domain.assets import Catalog
 from domain.commands import CloseTrade, EconomyRules, OfferTrade
 from domain.details import TradeDetails
-from domain.errors import (
-    NO_NAMES,
-    HasNames,
-    InsufficientFunds,
-    InvalidAmount,
-    NotTradeParty,
-    SelfTransfer,
-    TradeNotOpen,
-    UnknownAsset,
-    UnknownTrade,
-    short_of,
-)
-from domain.events import Event, TradeOffered
+from domain.escrow_errors import NotTradeParty, TradeNotOpen, UnknownTrade
+from domain.escrow_events import TradeOffered
+from domain.event_base import Event
 from domain.ledger import Decision, PlayerState
 from domain.ports import StoredEvent
+from domain.transfer_errors import InsufficientFunds, InvalidAmount, SelfTransfer, UnknownAsset
+from domain.wording import NO_NAMES, HasNames, short_of
 
 TradeStatus = Literal["open", "accepted", "declined", "cancelled", "expired"]
 OFFERED_VERSION = escrow.OPENED_VERSION

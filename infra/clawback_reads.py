@@ -11,7 +11,8 @@ import msgspec
 
 from domain.accounts import PLAYER_PREFIX
 from domain.clawback import CLAWBACK_CODES
-from domain.events import ClawbackFilter, Transferred
+from domain.clawback_events import ClawbackFilter
+from domain.events import Transferred
 from infra.db import Conn
 from infra.eventstore import stored_event
 

@@ -6,11 +6,11 @@ from typing import Any
 import msgspec
 
 from domain.details import DETAILS_OF_CODE, V1_FIELDS, field_names, flat
+from domain.event_base import Event
 from domain.events import (
     EVENT_TYPES,
     SCHEMA_VERSION,
     AnyEvent,
-    Event,
     Transferred,
     event_type_of,
 )

@@ -93,6 +93,11 @@ class Pooled:
         await self._acquired.__aexit__(kind, error, trace)
 
 
+def database_of(dsn: str) -> str:
+    """The name of the database a DSN points at (also for a socket DSN, `...@/name?host=/dir`)."""
+    return urlsplit(dsn).path.lstrip("/")
+
+
 def with_database(dsn: str, database: str) -> str:
     """The same server's DSN pointing at another database."""
     parts = urlsplit(dsn)

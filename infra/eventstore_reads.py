@@ -14,7 +14,7 @@ import asyncpg
 import msgspec
 
 from domain.accounts import PLAYER_PREFIX
-from domain.events import Event
+from domain.event_base import Event
 from infra import codec
 from infra.db import Conn
 from infra.eventstore import StoredEvent, stored_event

@@ -4,7 +4,7 @@ otherwise (infra/follower.py), folded into the index the pipeline refuses writes
 
 from collections.abc import Callable, Sequence
 
-from domain.events import FreezeLifted, FreezePlaced
+from domain.freeze_events import FreezeLifted, FreezePlaced
 from domain.freezes import ActiveFreeze, FreezeIndex
 from infra import eventstore_reads
 from infra.db import Conn

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from infra import sessions
 from infra.db import Conn
 from infra.follower import Connect, Follower
-from infra.follower import connector as connector  # re-exported: api/http/app.py builds it here
+from infra.follower import connector as connector  # re-exported for api/http/lifespan.py
 from infra.sessions import Revocation
 
 PURGE_EVERY = 600.0  # seconds between deletions of expired rows

@@ -12,7 +12,7 @@ older copy refuses the writes that need it with 503 rather than guess.
 
 from collections.abc import Set
 
-from domain.errors import RolesUnavailable
+from domain.account_errors import RolesUnavailable
 from infra import credentials
 from infra.db import Conn
 from infra.follower import Follower

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 from standardwebhooks import Webhook
 
-from domain.errors import InvalidWebhookUrl
+from domain.webhook_errors import InvalidWebhookUrl
 from infra.config import Network
 
 # This host, the private networks behind it, and the metadata services: 169.254.169.254 (AWS,

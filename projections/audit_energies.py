@@ -9,7 +9,8 @@ The live catalog is followed through the log: the configured file is version 0 a
 from dataclasses import dataclass, field
 
 from domain import accounts
-from domain.events import CatalogApplied, Event, Transferred
+from domain.event_base import Event
+from domain.events import CatalogApplied, Transferred
 from projections.audit_catalog import Catalogs
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from domain import accounts
 from domain.details import ExpiryDetails
-from domain.events import Event, Transferred
+from domain.event_base import Event
+from domain.events import Transferred
 from domain.lots import Lots
 
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 from domain import accounts
 from domain.details import StoreCreditDetails, StoreRefundDetails
-from domain.events import Claimed, Event, Transferred
+from domain.event_base import Event
+from domain.events import Claimed, Transferred
 
 
 @dataclass

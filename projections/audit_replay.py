@@ -9,16 +9,9 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from domain import accounts
-from domain.events import (
-    DebtChanged,
-    Event,
-    HoldPlaced,
-    Leg,
-    PlayerRegistered,
-    TradeOffered,
-    TrancheChanged,
-    Transferred,
-)
+from domain.escrow_events import HoldPlaced, TradeOffered
+from domain.event_base import Event
+from domain.events import DebtChanged, Leg, PlayerRegistered, TrancheChanged, Transferred
 from domain.timed import TimedState
 from projections import audit_catalog, audit_limits, audit_lots, audit_receipts
 from projections.audit_energies import Energies

@@ -12,7 +12,8 @@ from typing import Any
 import msgspec
 
 from domain.assets import CURRENCY
-from domain.events import Event, Transferred, event_type_of
+from domain.event_base import Event
+from domain.events import Transferred, event_type_of
 from infra import codec, eventstore_reads
 from infra.broker import Message
 from infra.db import Conn

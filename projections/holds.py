@@ -6,7 +6,7 @@ One row per hold, by the fold every escrow shares (projections/escrow.py).
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.events import HoldPlaced
+from domain.escrow_events import HoldPlaced
 from domain.holds import USE, captured_by
 from infra.db import Conn
 from infra.eventstore import StoredEvent

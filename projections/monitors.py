@@ -8,61 +8,27 @@ stream (so the feed and the webhook `monitor.fired` carry it), the counter
 `gameledger_monitor_fired_total{monitor}` and, with `action: freeze`, a freeze on a `freeze:`
 stream, its NOTIFY sent when the batch commits. These writes commit with the checkpoint, so a
 restart never fires twice; a rebuild (shadow tables) recomputes the state and fires nothing.
+
+The pure fold is in projections/monitor_fold.py, what a firing writes in
+projections/monitor_firing.py, and the operators' view of the state in
+projections/monitor_states.py.
 """
 
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, cast
+from typing import cast
 
 import msgspec
 
-from domain import accounts
-from domain.events import FreezePlaced, FreezeScope, MonitorDefined, MonitorFired, MonitorRule
-from domain.freezes import operation
-from domain.ledger import Append
-from domain.monitors import WHOLE, broken, counts, treasury_moves
-from infra import credentials, eventstore, freeze_store, ids, metrics
+from domain.monitor_events import MonitorDefined, MonitorRule
+from domain.monitors import broken
 from infra.db import Conn
 from infra.eventstore import StoredEvent
 from projections.model import Projection, Table, Tables, sql
+from projections.monitor_firing import fire, label_of
+from projections.monitor_fold import Action, Batch, Monitor, fold
 
-Action = Literal["alert", "freeze"]
 TABLES = ("rm_monitors", "rm_monitor_buckets", "rm_monitor_firing", "rm_monitor_treasury")
-
-
-@dataclass
-class Monitor:
-    """A monitor as the batch sees it; `since`: events at or before it do not count."""
-
-    monitor_id: str
-    name: str
-    rule: MonitorRule
-    action: Action
-    since: int = 0
-
-
-@dataclass
-class Batch:
-    """What one batch adds: bucket amounts, treasury moves, the subjects touched."""
-
-    buckets: dict[tuple[str, str, int], int] = field(default_factory=lambda: defaultdict(int))
-    treasury: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    touched: dict[tuple[str, str], int] = field(default_factory=dict)  # -> position
-    end: int = 0  # the last event's second
-    at: datetime | None = None
-
-
-class State(msgspec.Struct, kw_only=True):
-    """A monitor's state as the operators' view shows it."""
-
-    state: str
-    last_value: int | None
-    fired_at: datetime | None
-    fired: int
-    firing: list[str]
-
 
 _DEFINED = Table(
     "rm_monitors",
@@ -107,13 +73,6 @@ _PRUNE = """
 DELETE FROM {rm_monitor_buckets} b USING {rm_monitors} m
  WHERE b.monitor_id = m.monitor_id AND b.second <= $1 - (m.rule->>'window_seconds')::bigint
 """
-_VIEW = """
-SELECT m.monitor_id, m.state, m.last_value, m.fired_at, m.fired,
-       coalesce(array_agg(f.label ORDER BY f.fired_at) FILTER (WHERE f.label IS NOT NULL), '{}')
-           AS firing
-  FROM rm_monitors m LEFT JOIN rm_monitor_firing f ON f.monitor_id = m.monitor_id
- GROUP BY m.monitor_id
-"""
 
 
 async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> None:
@@ -129,32 +88,6 @@ async def project(conn: Conn, events: Sequence[StoredEvent], tables: Tables) -> 
         live = tables["rm_monitors"] == "rm_monitors"
         await _evaluate(conn, monitors, batch, tables, live)
         await conn.execute(sql(_PRUNE, tables), batch.end)
-
-
-def fold(events: Sequence[StoredEvent], monitors: dict[str, Monitor]) -> Batch:
-    """What the batch adds to each monitor's buckets and each asset's treasury."""
-    batch = Batch()
-    for stored in events:
-        event = stored.event
-        for asset, amount in treasury_moves(event):
-            batch.treasury[asset] += amount
-        when = getattr(event, "occurred_at", stored.recorded_at)
-        second = int(when.timestamp())
-        batch.end, batch.at = max(batch.end, second), max(batch.at or when, when)
-        for monitor in monitors.values():
-            if stored.global_position <= monitor.since:
-                continue
-            for subject, amount in counts(monitor.rule, event):
-                batch.buckets[(monitor.monitor_id, subject, second)] += amount
-                batch.touched[(monitor.monitor_id, subject)] = stored.global_position
-            if monitor.rule.kind == "treasury_low" and monitor.rule.asset in dict(
-                treasury_moves(event)
-            ):
-                batch.touched[(monitor.monitor_id, WHOLE)] = stored.global_position
-    for monitor in monitors.values():
-        if monitor.since and monitor.rule.kind == "treasury_low":
-            batch.touched.setdefault((monitor.monitor_id, WHOLE), monitor.since)
-    return batch
 
 
 def _rows(batch: Batch) -> list[tuple[str, str, int, int]]:
@@ -193,11 +126,11 @@ async def _evaluate(
         fired_at = None
         if broken(monitor.rule, value) and key not in firing:
             fired_at = batch.at
-            label = await _label(conn, monitor, key[1])
+            label = await label_of(conn, monitor, key[1])
             await conn.execute(sql(_FIRE, tables), key[0], key[1], label, fired_at)
             if live:
                 position = batch.touched.get(key, 0)
-                await _fire(conn, monitor, key[1], label, value, position, batch)
+                await fire(conn, monitor, key[1], label, value, position, batch)
         elif not broken(monitor.rule, value) and key in firing:
             await conn.execute(sql(_CLEAR, tables), *key)
         # A per-player rule shows its highest player's value.
@@ -224,97 +157,6 @@ async def _values(
         if rule.kind == "treasury_low":
             values[key] = treasury.get(rule.asset or "", 0)
     return values
-
-
-async def _label(conn: Conn, monitor: Monitor, subject: str) -> str:
-    """How the firing names its subject: the player's username, else the rule's asset."""
-    if monitor.rule.kind == "player_inflow":
-        login = await credentials.by_player(conn, subject)
-        return login.username if login else subject
-    return monitor.rule.asset or monitor.rule.code or "*"
-
-
-async def _fire(
-    conn: Conn, monitor: Monitor, subject: str, label: str, value: int, position: int, batch: Batch
-) -> None:
-    """The firing's event, its freeze (action `freeze`) and its counter, with the batch."""
-    assert batch.at is not None
-    freeze_id = None
-    if monitor.action == "freeze":
-        freeze_id = await _freeze(conn, monitor, subject, label, value, batch.at)
-    stream = accounts.monitor_stream(monitor.monitor_id)
-    head = await eventstore.latest(conn, stream)
-    fired = MonitorFired(
-        monitor_id=monitor.monitor_id,
-        name=monitor.name,
-        rule=monitor.rule,
-        action=monitor.action,
-        value=value,
-        position=position,
-        occurred_at=batch.at,
-        player_id=subject if monitor.rule.kind == "player_inflow" else None,
-        username=label if monitor.rule.kind == "player_inflow" else None,
-        freeze_id=freeze_id,
-    )
-    append = Append(stream=stream, expected=head.version if head else 0, events=(fired,))
-    await eventstore.append(conn, (append,), metadata={"actor": stream})
-    metrics.MONITOR_FIRED.labels(monitor.name).inc()
-
-
-def frozen_target(monitor: Monitor, subject: str, label: str) -> tuple[FreezeScope, str] | None:
-    """What a monitor with `action: freeze` freezes: the player for player_inflow, else the
-    rule's asset, else (transfers_rate of a code) the code's operation."""
-    rule = monitor.rule
-    if rule.kind == "player_inflow":
-        return "player", label
-    if rule.asset is not None:
-        return "asset", rule.asset
-    if rule.code is not None:
-        return "operation", operation(rule.code)
-    return None
-
-
-async def _freeze(
-    conn: Conn, monitor: Monitor, subject: str, label: str, value: int, at: datetime
-) -> str | None:
-    """Freeze what the monitor watches, unless a freeze already stops it; the freeze's id."""
-    found = frozen_target(monitor, subject, label)
-    if found is None:
-        return None
-    scope, target = found
-    player_id = subject if scope == "player" else None
-    for active in await freeze_store.read_active(conn):
-        if active.scope == scope and (active.player_id or active.target) == (player_id or target):
-            return active.freeze_id
-    rule = monitor.rule
-    placed = FreezePlaced(
-        freeze_id=ids.new_id(),
-        scope=scope,
-        target=target,
-        reason=f"monitor {monitor.name}: {rule.kind} {value}, threshold {rule.threshold}",
-        created_by=accounts.monitor_stream(monitor.monitor_id),
-        occurred_at=at,
-        player_id=player_id,
-    )
-    stream = accounts.freeze_stream(placed.freeze_id)
-    append = Append(stream=stream, expected=0, events=(placed,))
-    await eventstore.append(conn, (append,), metadata={"actor": placed.created_by})
-    await freeze_store.notify(conn)  # delivered when the batch commits
-    return placed.freeze_id
-
-
-async def states(conn: Conn) -> dict[str, State]:
-    """Each monitor's state, by id (the operators' view)."""
-    return {
-        r["monitor_id"]: State(
-            state=r["state"],
-            last_value=r["last_value"],
-            fired_at=r["fired_at"],
-            fired=r["fired"],
-            firing=list(r["firing"]),
-        )
-        for r in await conn.fetch(_VIEW)
-    }
 
 
 PROJECTION = Projection(name="monitors", tables=TABLES, apply=project)

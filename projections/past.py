@@ -12,7 +12,8 @@ from typing import Any
 import msgspec
 
 from domain import accounts
-from domain.errors import UnknownPlayer, UnknownVersion
+from domain.account_errors import UnknownPlayer
+from domain.errors import UnknownVersion
 from infra import eventstore_reads
 from infra.db import Conn
 from projections.queries import wait_covered

@@ -12,15 +12,9 @@ import msgspec
 
 from domain import accounts, holds, lots, trades
 from domain.escrow import outcome
-from domain.events import (
-    Claimed,
-    Event,
-    HoldPlaced,
-    TradeOffered,
-    TrancheChanged,
-    Transferred,
-    event_type_of,
-)
+from domain.escrow_events import HoldPlaced, TradeOffered
+from domain.event_base import Event
+from domain.events import Claimed, TrancheChanged, Transferred, event_type_of
 from infra import codec, eventstore_reads
 from infra.db import Conn
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from domain.events import TradeOffered
+from domain.escrow_events import TradeOffered
 from domain.trades import USE
 from infra.db import Conn
 from infra.eventstore import StoredEvent

@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from domain import accounts
-from domain.events import DebtChanged, HoldPlaced, PlayerRegistered, TradeOffered, Transferred
+from domain.escrow_events import HoldPlaced, TradeOffered
+from domain.events import DebtChanged, PlayerRegistered, Transferred
 from domain.timed import TimedState
 from infra.db import Conn
 from infra.eventstore import StoredEvent

@@ -19,7 +19,7 @@ import httpx
 import msgspec
 import structlog
 
-from domain.errors import InvalidWebhookUrl
+from domain.webhook_errors import InvalidWebhookUrl
 from infra import metrics, webhook_sender, webhook_store
 from infra.config import Settings
 from infra.db import Conn

@@ -5,7 +5,7 @@ balances as an attempt sees them."""
 from collections.abc import Callable, Mapping, Sequence
 
 from domain import accounts
-from domain.errors import UnknownPlayer
+from domain.account_errors import UnknownPlayer
 from domain.events import Claimed, PlayerRegistered
 from domain.ledger import PlayerState
 from domain.ports import StoredEvent

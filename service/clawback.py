@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from domain import accounts
+from domain.account_errors import UnknownPlayer
 from domain.clawback import (
     MAX_TARGETS,
     Progress,
@@ -22,18 +23,14 @@ from domain.clawback import (
 )
 from domain.clawback_dry_run import Effect, effects
 from domain.clawback_errors import ClawbackTooLarge, NothingToClawBack, UnknownClawback
+from domain.clawback_events import ClawbackFilter, ClawbackStarted, ClawbackTarget
 from domain.commands import ClawbackStep, StartClawback
 from domain.debt import debt_state
-from domain.errors import DomainError, UnknownPlayer, UnknownTransfer
-from domain.events import (
-    ClawbackFilter,
-    ClawbackStarted,
-    ClawbackTarget,
-    PlayerRegistered,
-    Transferred,
-)
+from domain.errors import DomainError
+from domain.events import PlayerRegistered, Transferred
 from domain.ledger import NO_STREAM, Append, Decision, ShardState
 from domain.state import player_state
+from domain.transfer_errors import UnknownTransfer
 from infra import clawback_reads, eventstore
 from infra.db import Conn
 from infra.eventstore_reads import claim_owner

@@ -16,8 +16,8 @@ import asyncpg
 import structlog
 
 from domain.clawback import progress_of
+from domain.clawback_events import ClawbackStarted
 from domain.commands import ClawbackStep
-from domain.events import ClawbackStarted
 from infra import clawback_reads, eventstore
 from service.clawback import Stepped
 from service.job import Sender

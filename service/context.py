@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.assets import CURRENCY, Catalog
+from domain.clawback_events import ClawbackFilter
 from domain.commands import EconomyRules
-from domain.events import ClawbackFilter, Transferred
+from domain.events import Transferred
 from domain.roles import FixedRoles, Roles
 from service.shards import ShardPicker
 

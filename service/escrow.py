@@ -13,7 +13,8 @@ import msgspec
 from domain import accounts
 from domain.commands import Command
 from domain.escrow import OPENED_VERSION
-from domain.events import Event, HoldPlaced, TradeOffered
+from domain.escrow_events import HoldPlaced, TradeOffered
+from domain.event_base import Event
 from domain.ledger import Decision
 from domain.ports import StoredEvent
 from service.context import Context

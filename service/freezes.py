@@ -10,10 +10,11 @@ import msgspec
 from domain import accounts
 from domain.assets import Catalog
 from domain.commands import LiftFreeze, PlaceFreeze
-from domain.errors import DomainError, InvalidInput, UnknownAsset
-from domain.events import FreezeLifted, FreezePlaced
+from domain.errors import DomainError, InvalidInput
+from domain.freeze_events import FreezeLifted, FreezePlaced
 from domain.freezes import OPERATIONS, FreezeIndex
 from domain.ledger import Append, Decision
+from domain.transfer_errors import UnknownAsset
 from infra import freeze_store
 from service.claims import owner
 from service.context import Context

@@ -9,9 +9,11 @@ import msgspec
 from domain import accounts
 from domain.assets import Catalog
 from domain.commands import DefineMonitor
-from domain.errors import InvalidInput, UnknownAsset
-from domain.events import MonitorDefined, MonitorRule, TransferCode
+from domain.errors import InvalidInput
+from domain.events import TransferCode
 from domain.ledger import Append, Decision
+from domain.monitor_events import MonitorDefined, MonitorRule
+from domain.transfer_errors import UnknownAsset
 from service.context import Context
 from service.job import Heads, Job, Sender, principal
 

@@ -4,7 +4,7 @@ trade's stream at version 1, so two offers can never promise the same coin."""
 
 from domain import accounts
 from domain.commands import OfferTrade
-from domain.events import TradeOffered
+from domain.escrow_events import TradeOffered
 from domain.ledger import Decision
 from domain.trades import TradeState, decide_offer_trade
 from service.claims import counterparty, owners_stream, party

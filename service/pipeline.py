@@ -5,13 +5,14 @@ heads a job names (with its idempotency key, in one round trip), the replay of a
 the key's record written in the same statement as the events, the bounded retry with jitter
 and lock escalation, and the metrics and log fields. Group commit (service/group.py) is only
 how jobs reach `write`: alone, or many concurrent ones in one statement, where one job's failing
-write never fails the others (service/isolation.py).
+write never fails the others (service/isolation.py). How a group is planned (its heads loaded,
+keys replayed, freezes refused, each job decided into its write) is the half of `Pipeline` in
+service/planner.py.
 """
 
 import asyncio
 import random
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -20,16 +21,13 @@ import structlog
 
 from domain import accounts
 from domain.errors import DomainError, StreamVersionConflict
-from domain.freezes import NO_FREEZES, FreezeIndex, blocking, refusal
-from domain.ledger import Decision
-from domain.metadata import check_metadata, stamp
-from domain.ports import EventStore, IdempotencyRace, IdempotencyRecord, Key, Session, Write
+from domain.freezes import NO_FREEZES, FreezeIndex
+from domain.ports import EventStore, IdempotencyRace
 from infra import ids, metrics, replica
 from infra.faults import UNAVAILABLE
-from service.idempotency import fingerprint, record, replay, reused
 from service.isolation import BatchAborted, aborted, alone, blame, halves, in_turn
-from service.job import Heads, Job, Outcome
-from service.shards import one_shard_per_group
+from service.job import Job, Outcome
+from service.planner import Plan, Planner
 
 __all__ = ["BatchAborted", "Committer", "Pipeline", "count", "utc_now"]
 
@@ -52,15 +50,7 @@ class Committer(Protocol):
     async def submit(self, job: Job[Any]) -> Outcome: ...
 
 
-@dataclass
-class _Plan:
-    outcomes: list[Outcome] = field(default_factory=list)
-    writes: list[Write] = field(default_factory=list)
-    seen: dict[Key, tuple[str, int]] = field(default_factory=dict)
-    touched: list[frozenset[str]] = field(default_factory=list)  # per job: streams it writes
-
-
-class Pipeline:
+class Pipeline(Planner):
     """Runs jobs against an EventStore."""
 
     def __init__(
@@ -124,7 +114,7 @@ class Pipeline:
     ) -> list[Outcome]:
         batch = {"batch": self.new_id()} if len(jobs) > 1 else {}
         for number in range(first, MAX_ATTEMPTS):
-            plan: _Plan | None = None
+            plan: Plan | None = None
             try:
                 async with self.store.session(list(contended)) as session:
                     plan = await self._plan(session, jobs, batch)
@@ -156,7 +146,7 @@ class Pipeline:
         )
 
     def _positioned(
-        self, jobs: Sequence[Job[Any]], plan: _Plan, position: int | None
+        self, jobs: Sequence[Job[Any]], plan: Plan, position: int | None
     ) -> list[Outcome]:
         """The plan's outcomes, each written or replayed one at the commit's `position`; the
         streams written and the writers (replica.writer) remembered at it."""
@@ -231,83 +221,6 @@ class Pipeline:
             return error
         return None
 
-    async def _plan(
-        self, session: Session, jobs: Sequence[Job[Any]], batch: dict[str, str]
-    ) -> _Plan:
-        keys = [key for job in jobs if (key := job.idempotency()) is not None]
-        with one_shard_per_group():  # the group's top-ups draw on one shard (service/shards.py)
-            streams = list(dict.fromkeys(s for job in jobs for s in job.streams()))
-        loaded, records = await session.load(streams, keys)
-        known = {s: loaded.get(s) for s in streams}
-        more = list(dict.fromkeys(s for job in jobs for s in job.follow(known) if s not in known))
-        if more:  # named by what was just loaded: one more round trip for the whole group
-            found, _ = await session.load(more, [])
-            known.update({s: found.get(s) for s in more})
-        heads = Heads(session, known)
-        plan = _Plan()
-        written = 0
-        for job in jobs:
-            outcome = await self._one(job, heads, records, plan, batch)
-            plan.outcomes.append(outcome)
-            plan.touched.append(
-                frozenset(a.stream for w in plan.writes[written:] for a in w.appends)
-            )
-            written = len(plan.writes)
-        return plan
-
-    async def _one(
-        self,
-        job: Job[Any],
-        heads: Heads,
-        records: dict[Key, IdempotencyRecord],
-        plan: _Plan,
-        batch: dict[str, str],
-    ) -> Outcome:
-        key = job.idempotency()
-        try:
-            check_metadata(job.command.metadata)
-            digest = fingerprint(job.command) if key is not None else ""
-            if key is not None and key in records:
-                found = replay(records[key], digest, job.result_type)
-                return Outcome(result=found, replayed=True)
-            if key is not None and key in plan.seen:  # the same key twice in one group
-                earlier, index = plan.seen[key]
-                if earlier != digest:
-                    raise reused(key[2])
-                return Outcome(result=plan.outcomes[index].result, replayed=True)
-            self._refuse_frozen(job)
-            decision, result = await job.decide(heads)
-            self._refuse_frozen(job, decision)
-        except DomainError as error:
-            return Outcome(error=error)
-        if not decision.appends:
-            return Outcome(result=result)
-        decision = stamp(decision, job.command.metadata)
-        heads.advance(decision, self.clock())
-        meta: dict[str, Any] = {
-            **job.metadata,
-            "transfer_id": getattr(result, "transfer_id", None),
-            **batch,
-        }
-        if key is not None:
-            meta["idempotency_key"] = key[2]
-            plan.seen[key] = (digest, len(plan.outcomes))
-        kept = record(key, digest, result) if key is not None else None
-        plan.writes.append(
-            Write(appends=decision.appends, metadata=meta, record=kept, login=job.login)
-        )
-        return Outcome(result=result, written=True)
-
-    def _refuse_frozen(self, job: Job[Any], decision: Decision | None = None) -> None:
-        """Refuse (423 `frozen`) a job a freeze stops: its acting player before it decides,
-        then what its decision would move (domain/freezes.py); corrections always pass."""
-        freezes = self.freezes
-        if not freezes or job.correction:
-            return
-        found = freezes.of("player", job.scope) if decision is None else blocking(freezes, decision)
-        if found is not None:
-            raise refusal(found)
-
 
 def count(job: Job[Any], outcome: Outcome) -> None:
     """The `gameledger_commands` metric for one job."""
@@ -316,7 +229,7 @@ def count(job: Job[Any], outcome: Outcome) -> None:
     metrics.COMMANDS.labels(job.command.tag, slug).inc()
 
 
-def _losers(plan: _Plan, streams: Iterable[str]) -> list[int]:
+def _losers(plan: Plan, streams: Iterable[str]) -> list[int]:
     """The jobs of a planned group that wrote to one of `streams` (the ones a conflict names)."""
     lost = set(streams)
     return [i for i, touched in enumerate(plan.touched) if touched & lost]

@@ -3,7 +3,7 @@ Appends to the player's stream at the version read and opens the hold's stream a
 
 from domain import accounts
 from domain.commands import PlaceHold
-from domain.events import HoldPlaced
+from domain.escrow_events import HoldPlaced
 from domain.holds import HoldState, decide_place_hold
 from domain.ledger import Decision
 from domain.roles import require_player

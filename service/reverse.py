@@ -3,10 +3,10 @@ correcting transfer that undoes the original once (the claim stream makes it at 
 
 from domain import accounts
 from domain.commands import Reverse
-from domain.errors import AlreadyReversed, UnknownTransfer
 from domain.ledger import Decision, ShardState
 from domain.players import decide_reversal
 from domain.state import player_state
+from domain.transfer_errors import AlreadyReversed, UnknownTransfer
 from service.context import Context
 from service.job import Heads, Job, Sender
 from service.results import TransferResult, transfer_result

@@ -16,7 +16,7 @@ from typing import Protocol
 import asyncpg
 import structlog
 
-from domain.errors import UnknownPlayer
+from domain.account_errors import UnknownPlayer
 from infra import credentials, sessions
 from infra.credentials import Credential
 from infra.db import connection

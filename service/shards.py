@@ -8,9 +8,9 @@ from typing import Any
 
 from domain import accounts
 from domain.assets import CURRENCY
-from domain.errors import TreasuryDepleted
 from domain.ledger import Decision, ShardState
 from domain.state import shard_state
+from domain.transfer_errors import TreasuryDepleted
 from domain.treasury import ShardShort, shard_order
 from service.job import Heads
 

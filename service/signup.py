@@ -4,8 +4,8 @@ stored in the same transaction. Only a referral bonus draws on a treasury shard.
 import secrets
 
 from domain import accounts
+from domain.account_errors import UnknownReferralCode, UsernameTaken
 from domain.commands import SignUp
-from domain.errors import UnknownReferralCode, UsernameTaken
 from domain.events import Claimed
 from domain.ledger import Decision, PlayerState, ShardState
 from domain.players import decide_signup

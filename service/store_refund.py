@@ -5,10 +5,10 @@ and a notification the store sends again is answered with nothing to do."""
 from domain import accounts
 from domain.commands import StoreRefund
 from domain.debt import debt_state, decide_refund
-from domain.errors import UnknownTransfer
 from domain.events import Claimed
 from domain.ledger import Decision
 from domain.state import player_state
+from domain.transfer_errors import UnknownTransfer
 from service.context import Context
 from service.job import Heads, Job, Sender
 from service.results import TransferResult, transfer_result

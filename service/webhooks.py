@@ -5,8 +5,9 @@ from typing import Literal, get_args
 
 import asyncpg
 
-from domain.errors import InvalidWebhookEvents, UnknownWebhook, listed
 from domain.events import EVENT_TYPES, TransferCode
+from domain.webhook_errors import InvalidWebhookEvents, UnknownWebhook
+from domain.wording import listed
 from infra import webhook_sender, webhook_store
 from infra.config import Settings
 from infra.webhook_store import Delivery, Endpoint

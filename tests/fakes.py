@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from domain.assets import DEFAULT_CATALOG, Catalog
 from domain.commands import EconomyRules
 from domain.errors import StreamVersionConflict
-from domain.events import Event, Transferred
+from domain.event_base import Event
+from domain.events import Transferred
 from domain.ledger import Append, Decision
 from domain.ports import Credential, IdempotencyRace, IdempotencyRecord, Key, StoredEvent, Write
 from infra.config import Settings

@@ -4,7 +4,9 @@ A game client's most frequent calls are `GET /balance`, `POST /purchase` and `PO
 Litestar's per-request machinery (routing, four middlewares, the guard, dependency resolution,
 the body DTO, the response object) cost more of each than the ledger's own work. The routes stay
 Litestar handlers: they are what the OpenAPI document shows and what answers every request a
-fast path does not take. A fast path takes only the plain form of its route:
+fast path does not take (each room declares its fast paths as `FastRoute`s,
+api/http/fast_routes.py). A fast path takes only the plain form of its route
+(api/http/plain_request.py):
 
 - no query string, no `Origin` (CORS), no `Expect`, no chunked body, nothing on the metrics port;
 - a bearer token the kernel's own `Tokens` accepts, header values without a NUL, and none of
@@ -21,10 +23,8 @@ answer carries, `X-Request-ID` and (for a write) `Ledger-Position`, and gets the
 and metrics (api/http/observability.py).
 """
 
-import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -34,30 +34,20 @@ from litestar.enums import ScopeType
 from litestar.serialization import encode_json
 from litestar.types import (
     ASGIApp,
-    HTTPRequestEvent,
     HTTPResponseBodyEvent,
     HTTPResponseStartEvent,
     Message,
     Receive,
-    ReceiveMessage,
     Scope,
     Send,
 )
 
 from api.http import observability, problems
-from api.http.auth import Principal, Tokens
-from api.http.metrics_access import local_port
+from api.http.auth import Tokens
+from api.http.fast_routes import FastRoute, Plain
 from api.http.observability import CLIENT_CLOSED
-from api.http.services import KEY_PATTERN, Services
-from api.http.text_guard import unstorable_field
+from api.http.plain_request import read_body, read_head
 from infra import replica
-
-# A larger body is rare on these routes (metadata at most): Litestar reads it, and limits it.
-MAX_BODY = 16 * 1024
-
-# Headers whose presence sends the request to Litestar: the CORS middleware answers an Origin,
-# reads honour Ledger-Position, and an Expect or a chunked body is the linger middleware's.
-_LITESTAR_ONLY = frozenset({b"origin", b"ledger-position", b"expect", b"transfer-encoding"})
 
 # What Litestar adds to a handler's answer: the app's and the room's response headers.
 _HEADERS = [
@@ -65,43 +55,6 @@ _HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"cache-control", b"no-store"),
 ]
-
-# Headers a plain request names at most once: twice, and which one counts is Litestar's to say.
-_ONCE = frozenset({b"authorization", b"content-length", b"content-type", b"idempotency-key"})
-
-_KEY = re.compile(KEY_PATTERN)
-_JSON = frozenset({b"application/json", b"application/json; charset=utf-8"})
-
-
-@dataclass(frozen=True, slots=True)
-class Plain:
-    """A plain request's parts a route needs: who calls, with which key, and its decoded body."""
-
-    services: Services
-    principal: Principal
-    key: str | None
-    data: Any
-
-
-# A route's answer to its plain request: the Struct it answers 200 with.
-Route = Callable[[Plain], Awaitable[msgspec.Struct]]
-
-
-@dataclass(frozen=True, slots=True)
-class FastRoute:
-    """One route's fast path.
-
-    `model`: the Struct its body decodes into, strictly (None: a route without a body;
-    `optional`: an empty body is `None`). A route with a body writes: once `answer` is called,
-    whatever comes of it is answered here, errors as problems. A route without one reads: on
-    an error, Litestar answers the request from the start (a read has no effect to repeat).
-    """
-
-    method: str
-    path: str
-    answer: Route
-    model: type[msgspec.Struct] | None = None
-    optional: bool = False
 
 
 def install(app: Litestar, routes: list[FastRoute]) -> None:
@@ -134,13 +87,13 @@ async def _served(
     """Serve the plain request: (True, _) once answered, else (False, the `receive` Litestar
     reads the request from: the body this read, replayed)."""
     started = time.perf_counter()
-    head = _head(app, scope, route.model is not None)
+    head = read_head(app, scope, route.model is not None)
     if head is None:
         return False, receive
     services, token, request_id, key, length = head
     data = None
     if route.model is not None:
-        body, receive = await _body(receive, length)
+        body, receive = await read_body(receive, length)
         if body is None:
             return False, receive
         data = _decoded(body, route)
@@ -209,80 +162,6 @@ def _decoded(body: bytes, route: FastRoute) -> Any:
         return msgspec.json.decode(body, type=route.model, strict=True)
     except msgspec.DecodeError:
         return _UNDECODED
-
-
-def _head(
-    app: Litestar, scope: Scope, writes: bool
-) -> tuple[Services, str, bytes | None, str | None, int] | None:
-    """The plain request's services, token, request id, key and body length; None if not plain."""
-    services: Services | None = getattr(app.state, "services", None)
-    if services is None:
-        return None
-    metrics_port = services.settings.metrics_port
-    if metrics_port is not None and local_port(scope) == metrics_port:  # /metrics alone there
-        return None
-    token = request_id = key = None
-    length, json = 0, not writes
-    seen: set[bytes] = set()
-    for name, value in scope["headers"]:
-        if b"\x00" in value or name in _LITESTAR_ONLY:  # the text guard's refusal, CORS, ...
-            return None
-        if name in _ONCE:
-            if name in seen:
-                return None
-            seen.add(name)
-        if name == b"authorization":
-            token = value
-        elif name == b"x-request-id":
-            request_id = value
-        elif name == b"content-length":
-            if not value.isdigit() or (length := int(value)) > MAX_BODY:
-                return None
-        elif name == b"content-type":
-            json = value.lower() in _JSON
-        elif name == b"idempotency-key":
-            key = value.decode("latin-1")
-            if not _KEY.match(key):
-                return None
-    if token is None or not (json or length == 0) or (length and not writes):
-        return None
-    scheme, _, raw = token.decode("latin-1").partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
-        return None
-    return services, raw.strip(), request_id, key, length
-
-
-async def _body(receive: Receive, length: int) -> tuple[Any, Receive]:
-    """The body (None if it is not what Content-Length said, or holds what the text guard
-    refuses) and the `receive` that hands it, as it was read, to Litestar if need be."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":  # the client left: Litestar sees it leave
-            return None, _replayed(b"".join(chunks), receive, message)
-        chunk = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > length or not message.get("more_body", False):
-            break
-    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    plain = size == length and unstorable_field(body) is None
-    return body if plain else None, _replayed(body, receive)
-
-
-def _replayed(body: bytes, receive: Receive, last: ReceiveMessage | None = None) -> Receive:
-    """`receive` for Litestar: the body already read as one message (then `last`, if the
-    client left while it was read), then the client's own messages."""
-    request: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
-    pending: list[ReceiveMessage] = [request]
-    if last is not None:
-        pending.append(last)
-
-    async def replay() -> Any:
-        return pending.pop(0) if pending else await receive()
-
-    return replay
 
 
 def _with_ids(send: Send, request: str, written: list[int]) -> Send:

@@ -9,9 +9,9 @@ their own last write, even while the projectors are behind or stopped.
 
 from api.http import schemas
 from domain import accounts
+from domain.account_errors import UnknownPlayer
 from domain.assets import CURRENCY
 from domain.debt import debt_state
-from domain.errors import UnknownPlayer
 from domain.events import Transferred
 from domain.timed import NO_TIMED, TimedState
 from infra import eventstore

@@ -31,9 +31,9 @@ from api.ops.schemas import (
     Shard,
 )
 from domain import accounts
+from domain.account_errors import UnknownPlayer
 from domain.assets import CURRENCY
 from domain.commands import Reverse
-from domain.errors import UnknownPlayer
 from infra import credentials
 from infra.db import connection
 from projections import queries

@@ -12,7 +12,7 @@ from api.http.rooms import AdminRoom
 from api.http.schemas import Response
 from api.http.sentences import of_body, sentence
 from api.http.services import Caller, Svc
-from domain.errors import CatalogRefused
+from domain.shop_errors import CatalogRefused
 from infra.catalog import CatalogInvalid, parse_catalog
 from service.catalog import apply_catalog
 

@@ -21,8 +21,8 @@ from api.ops.clawback_schemas import (
     ClawbackRequest,
     ClawbackStatus,
 )
+from domain.clawback_events import ClawbackFilter
 from domain.commands import StartClawback
-from domain.events import ClawbackFilter
 from service import clawback
 
 ClawbackId = Annotated[str, PathParameter(pattern=r"^[0-9A-Za-z_-]{1,64}$")]

@@ -23,11 +23,11 @@ from api.ops.freeze_schemas import (
     RuleView,
 )
 from domain.commands import DefineMonitor, LiftFreeze, PlaceFreeze
-from domain.events import MonitorDefined
 from domain.freezes import OPERATIONS, ActiveFreeze
+from domain.monitor_events import MonitorDefined
 from infra import eventstore_reads, freeze_store
 from infra.db import connection
-from projections import monitors
+from projections import monitor_states
 from service.freezes import FreezeResult, announce
 from service.monitors import MonitorResult
 
@@ -118,7 +118,7 @@ class MonitorController(AdminRoom):
         monitors projector last evaluated it."""
         async with connection(services.pool) as conn:
             defined = await eventstore_reads.monitor_definitions(conn)
-            states = await monitors.states(conn)
+            states = await monitor_states.states(conn)
         shown = []
         for stored in defined:
             event = stored.event

@@ -21,7 +21,7 @@ from api.http.schemas import Request, Response
 from api.http.services import Caller, Svc
 from api.http.writes import write_route
 from domain.commands import StoreRefund
-from domain.errors import UnknownTransfer
+from domain.transfer_errors import UnknownTransfer
 
 OrderId = Annotated[str, PathParameter(min_length=1, max_length=128)]
 

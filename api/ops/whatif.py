@@ -16,7 +16,7 @@ from api.http.sentences import of_body, sentence
 from api.http.services import Svc
 from api.ops.clawback_schemas import Moment
 from domain.assets import Catalog
-from domain.errors import CatalogRefused
+from domain.shop_errors import CatalogRefused
 from infra import catalog_store
 from infra.catalog import CatalogInvalid, parse_catalog
 from projections.whatif import what_if

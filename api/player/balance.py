@@ -10,7 +10,7 @@ import msgspec
 
 from api.http import reads
 from api.http.energies import energy_balances
-from api.http.fast_path import FastRoute, Plain
+from api.http.fast_routes import FastRoute, Plain
 from api.http.schemas import BalanceResponse, Lots, inventory
 from api.http.services import Reader, Services
 from domain import accounts, lots

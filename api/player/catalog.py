@@ -25,9 +25,9 @@ from api.player.catalog_schemas import (
     UseResponse,
 )
 from domain import accounts, assets, offers
+from domain.account_errors import UnknownPlayer
 from domain.assets import CURRENCY
 from domain.commands import UseItem
-from domain.errors import UnknownPlayer
 from domain.offers import OfferCount
 from domain.state import player_state
 from infra import eventstore

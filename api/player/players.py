@@ -12,7 +12,7 @@ from msgspec.structs import asdict
 
 from api.http import reads
 from api.http.auth import principal_of
-from api.http.fast_path import FastRoute, Plain
+from api.http.fast_routes import FastRoute, Plain
 from api.http.filters import history_filter
 from api.http.limits import page_size
 from api.http.past import At, BalanceAtResponse, Version, balance_at

@@ -20,7 +20,7 @@ from api.http.writes import Write, write_route
 from api.player.schemas import TradeList, TradeRequest
 from domain import accounts
 from domain.commands import CloseTrade, OfferTrade, TradeOutcome
-from domain.errors import UnknownTrade
+from domain.escrow_errors import UnknownTrade
 from domain.trades import trade_state
 from infra import eventstore
 from projections import trades

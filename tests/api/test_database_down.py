@@ -4,7 +4,6 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -14,6 +13,7 @@ import pytest
 from api.http.app import create_app
 from api.http.auth import ALGORITHM, AUDIENCE, ISSUER
 from infra.config import Settings
+from infra.db import database_of
 from tests.api.conftest import FAST_HASHER, PASSWORD, SECRET, Player, running
 from tests.api.test_validation import assert_problem
 
@@ -83,7 +83,7 @@ async def test_public_routes_without_the_database_still_answer(
 async def test_connections_killed_under_the_app_give_503_not_500(
     client: httpx.AsyncClient, player: Player, db_dsn: str, server_dsn: str
 ) -> None:
-    database = urlsplit(db_dsn).path.lstrip("/")
+    database = database_of(db_dsn)
     conn = await asyncpg.connect(server_dsn)
     try:
         await conn.execute(

@@ -9,22 +9,31 @@ from litestar.exceptions import NotAuthorizedException, ValidationException
 
 from api.http import problems
 from api.http.schemas import inventory, inventory_key
-from domain import errors
+from domain import (
+    account_errors,
+    clawback_errors,
+    errors,
+    escrow_errors,
+    receipt_errors,
+    shop_errors,
+    transfer_errors,
+    webhook_errors,
+)
 
 
 @pytest.mark.parametrize(
     ("error", "status", "slug"),
     [
-        (errors.InvalidAmount("x"), 400, "invalid-amount"),
-        (errors.InsufficientFunds("x", balance=3, price=10), 422, "insufficient-funds"),
-        (errors.UnknownItem("x"), 422, "unknown-item"),
-        (errors.UnknownReferralCode("x"), 422, "unknown-referral-code"),
-        (errors.UsernameTaken("x"), 409, "username-taken"),
+        (transfer_errors.InvalidAmount("x"), 400, "invalid-amount"),
+        (transfer_errors.InsufficientFunds("x", balance=3, price=10), 422, "insufficient-funds"),
+        (shop_errors.UnknownItem("x"), 422, "unknown-item"),
+        (account_errors.UnknownReferralCode("x"), 422, "unknown-referral-code"),
+        (account_errors.UsernameTaken("x"), 409, "username-taken"),
         (errors.StreamVersionConflict("x"), 409, "version-conflict"),
         (errors.IdempotencyKeyReused("x"), 422, "idempotency-key-reused"),
-        (errors.UnknownPlayer("x"), 404, "unknown-player"),
-        (errors.AlreadyReversed("x"), 409, "already-reversed"),
-        (errors.TreasuryDepleted("x"), 422, "treasury-depleted"),
+        (account_errors.UnknownPlayer("x"), 404, "unknown-player"),
+        (transfer_errors.AlreadyReversed("x"), 409, "already-reversed"),
+        (transfer_errors.TreasuryDepleted("x"), 422, "treasury-depleted"),
     ],
 )
 def test_domain_errors_map_by_category(error: errors.DomainError, status: int, slug: str) -> None:
@@ -34,21 +43,32 @@ def test_domain_errors_map_by_category(error: errors.DomainError, status: int, s
 
 
 def test_every_category_has_a_status() -> None:
+    families = (
+        errors,
+        account_errors,
+        transfer_errors,
+        shop_errors,
+        escrow_errors,
+        webhook_errors,
+        clawback_errors,
+        receipt_errors,
+    )
     categories = {
         c.category
-        for c in vars(errors).values()
+        for family in families
+        for c in vars(family).values()
         if isinstance(c, type) and issubclass(c, errors.DomainError)
     }
     assert categories <= set(problems.STATUS_BY_CATEGORY)
 
 
 def test_context_cannot_overwrite_the_reserved_members() -> None:
-    mapped = problems.from_domain(errors.UnknownItem("x", status=200, type="ok", item="a"))
+    mapped = problems.from_domain(shop_errors.UnknownItem("x", status=200, type="ok", item="a"))
     assert mapped.extra == {"item": "a", "error": "X."}
 
 
 def test_context_cannot_overwrite_the_error_sentence() -> None:
-    mapped = problems.from_domain(errors.UnknownItem("no such item", error="<b>hi</b>"))
+    mapped = problems.from_domain(shop_errors.UnknownItem("no such item", error="<b>hi</b>"))
     assert mapped.extra == {"error": "No such item."}
 
 
@@ -168,6 +188,6 @@ def test_a_body_that_is_not_json_says_so() -> None:
 def test_a_stale_copy_of_the_roles_is_the_same_503_with_retry_after() -> None:
     # In a failover the roles follower cannot read for a moment (the failover scenario met it):
     # its refusal must tell the client when to retry, like every database-unavailable answer.
-    mapped = problems.from_domain(errors.RolesUnavailable("the roles could not be read"))
+    mapped = problems.from_domain(account_errors.RolesUnavailable("the roles could not be read"))
     assert (mapped.status_code, mapped.type_) == (503, "database-unavailable")
     assert mapped.headers == {"Retry-After": "2"}

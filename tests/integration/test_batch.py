@@ -6,7 +6,9 @@ import json
 import pytest
 
 from domain.commands import Purchase, SignUp, TopUp
-from domain.errors import IdempotencyKeyReused, InsufficientFunds, UnknownItem
+from domain.errors import IdempotencyKeyReused
+from domain.shop_errors import UnknownItem
+from domain.transfer_errors import InsufficientFunds
 from service.batch import BatchAborted, BatchItem, execute
 from service.job import Sender
 from service.ledger import LedgerService

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from api.http.auth import ALGORITHM, AUDIENCE, ISSUER
 from bench import cpu, statebased
-from infra.db import Conn
+from infra.db import Conn, database_of
 
 SECRET = "state-based-secret-" + "k" * 32
 
@@ -64,7 +64,7 @@ async def test_the_backends_of_a_database_are_read_from_proc(db_dsn: str, server
     busy = await asyncpg.connect(db_dsn)
     watch = await asyncpg.connect(server_dsn)
     try:
-        database = db_dsn.rsplit("/", 1)[1]
+        database = database_of(db_dsn)
         before = await cpu.read(watch, [1], database)
         assert await busy.fetchval("SELECT pg_backend_pid()") in before.db
         await busy.execute("SELECT count(*) FROM generate_series(1, 3000000)")

@@ -9,8 +9,8 @@ import pytest
 
 from domain import accounts
 from domain.commands import EconomyRules, Purchase, SignUp, TopUp, UseItem
-from domain.errors import ItemNotUsable
 from domain.ledger import imbalances
+from domain.shop_errors import ItemNotUsable
 from projections.audit import run_audit, summary
 from projections.replay import replay
 from projections.runner import catch_up

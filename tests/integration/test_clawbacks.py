@@ -8,11 +8,11 @@ import pytest
 
 from cli.main import build_parser
 from domain import accounts
+from domain.account_errors import UnknownPlayer
 from domain.clawback_errors import InvalidClawbackFilter, NothingToClawBack, UnknownClawback
+from domain.clawback_events import ClawbackFilter
 from domain.commands import Grant, Purchase, SignUp, StartClawback, TopUp
 from domain.debt import debt_state
-from domain.errors import UnknownPlayer
-from domain.events import ClawbackFilter
 from domain.state import player_state
 from infra import clawback_reads, eventstore
 from infra.config import load_settings

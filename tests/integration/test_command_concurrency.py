@@ -9,9 +9,9 @@ import asyncpg
 import pytest
 
 from domain import accounts
+from domain.account_errors import UsernameTaken
 from domain.assets import CURRENCY
 from domain.commands import EconomyRules, Purchase, SignUp, TopUp
-from domain.errors import UsernameTaken
 from domain.state import player_state, shard_state
 from infra import eventstore
 from service.job import Sender

@@ -14,7 +14,8 @@ from domain import accounts
 from domain.assets import CURRENCY, DEFAULT_CATALOG
 from domain.commands import EconomyRules, Purchase
 from domain.errors import StreamVersionConflict
-from domain.events import Claimed, Event, Transferred
+from domain.event_base import Event
+from domain.events import Claimed, Transferred
 from domain.ledger import Append, PlayerState
 from domain.players import decide_purchase
 from domain.state import player_state

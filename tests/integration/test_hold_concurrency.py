@@ -10,7 +10,7 @@ import pytest
 from domain import accounts
 from domain.assets import CURRENCY
 from domain.commands import CloseHold, EconomyRules, PlaceHold
-from domain.errors import HoldNotPending
+from domain.escrow_errors import HoldNotPending
 from projections import holds
 from projections.audit import run_audit, summary
 from projections.overdue import ReadModelOverdue

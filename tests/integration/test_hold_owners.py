@@ -11,7 +11,7 @@ import pytest
 from domain import accounts
 from domain.assets import CURRENCY, DEFAULT_CATALOG
 from domain.commands import CloseHold, PlaceHold
-from domain.errors import ReasonRequired, UnknownHold
+from domain.escrow_errors import ReasonRequired, UnknownHold
 from domain.holds import decide_place_hold
 from domain.state import player_state
 from infra import eventstore

@@ -7,19 +7,17 @@ import asyncpg
 import pytest
 
 from domain import accounts
+from domain.account_errors import UnknownPlayer, UnknownReferralCode, UsernameTaken
 from domain.assets import CURRENCY
 from domain.commands import EconomyRules, Purchase, Reverse, SignUp, Sweep, TopUp
-from domain.errors import (
+from domain.state import shard_state
+from domain.transfer_errors import (
     AlreadyReversed,
     InsufficientFunds,
     NotReversible,
     TreasuryDepleted,
-    UnknownPlayer,
-    UnknownReferralCode,
     UnknownTransfer,
-    UsernameTaken,
 )
-from domain.state import shard_state
 from infra import eventstore
 from service.job import Sender
 from service.ledger import LedgerService

@@ -11,7 +11,7 @@ import pytest
 
 from domain.assets import Catalog, Currency
 from domain.commands import EconomyRules, Purchase, SignUp, TopUp
-from domain.errors import CatalogRefused
+from domain.shop_errors import CatalogRefused
 from infra import catalog_store
 from infra.config import Settings
 from infra.follower import connector

@@ -10,8 +10,9 @@ import pytest
 
 from domain import accounts
 from domain.commands import EconomyRules, ExpireLots, Purchase, SignUp, TopUp
-from domain.errors import InsufficientFunds, NothingToExpire
 from domain.lots import Lots
+from domain.shop_errors import NothingToExpire
+from domain.transfer_errors import InsufficientFunds
 from projections import lots
 from projections.overdue import ReadModelOverdue
 from projections.runner import catch_up

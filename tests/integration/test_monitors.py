@@ -13,11 +13,12 @@ from prometheus_client import REGISTRY
 
 from domain.commands import DefineMonitor, EconomyRules, Purchase, SignUp, TopUp
 from domain.errors import DomainError
-from domain.events import FreezePlaced, MonitorFired
+from domain.freeze_events import FreezePlaced
 from domain.freezes import FreezeIndex
+from domain.monitor_events import MonitorFired
 from infra import eventstore, eventstore_reads, freeze_store
 from infra.config import Settings
-from projections import monitors
+from projections import monitor_states
 from projections.runner import catch_up
 from service import webhooks as webhook_admin
 from service.job import Sender
@@ -63,11 +64,11 @@ async def monitor(ledger: LedgerService, kind: str, threshold: int, **rule: Any)
     return monitor_id
 
 
-async def project(pool: asyncpg.Pool) -> dict[str, monitors.State]:
+async def project(pool: asyncpg.Pool) -> dict[str, monitor_states.State]:
     """Run the monitors projector over everything committed; each monitor's state."""
     await catch_up(pool, ["monitors"])
     async with pool.acquire() as conn:
-        return await monitors.states(conn)
+        return await monitor_states.states(conn)
 
 
 async def firings(pool: asyncpg.Pool, monitor_id: str) -> list[MonitorFired]:

@@ -6,7 +6,7 @@ import asyncio
 import asyncpg
 import pytest
 
-from domain.errors import RolesUnavailable
+from domain.account_errors import RolesUnavailable
 from infra.config import Settings
 from infra.follower import connector
 from infra.roles import RolesFollower

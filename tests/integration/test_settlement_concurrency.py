@@ -10,7 +10,7 @@ import pytest
 from domain import accounts
 from domain.assets import CURRENCY
 from domain.commands import CloseHold, Payout, PlaceHold, Settle
-from domain.errors import HoldNotPending
+from domain.escrow_errors import HoldNotPending
 from service.job import Sender
 from service.ledger import LedgerService
 from tests.conftest import WRITE_MODES

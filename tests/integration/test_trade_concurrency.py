@@ -11,7 +11,7 @@ import pytest
 from domain import accounts
 from domain.assets import CURRENCY
 from domain.commands import CloseTrade, OfferTrade, Purchase, TradeOutcome
-from domain.errors import TradeNotOpen
+from domain.escrow_errors import TradeNotOpen
 from infra import eventstore
 from projections import trades
 from projections.overdue import ReadModelOverdue

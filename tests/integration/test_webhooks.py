@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from domain.commands import Purchase, TopUp
-from domain.errors import InvalidWebhookEvents, InvalidWebhookUrl
+from domain.webhook_errors import InvalidWebhookEvents, InvalidWebhookUrl
 from infra.config import Settings
 from infra.webhook_sender import allowed, check_url
 from service import webhooks as webhook_admin

@@ -8,27 +8,23 @@ import pytest
 
 from domain.assets import MAX_AMOUNT
 from domain.details import GiftDetails, PurchaseDetails, ReversalDetails
+from domain.escrow_events import HoldPlaced, TradeOffered
+from domain.event_base import Event
 from domain.events import (
     EVENT_TYPES,
     SCHEMA_VERSION,
     Claimed,
     DebtChanged,
-    Event,
-    FreezeLifted,
-    FreezePlaced,
     GiftBucket,
     GiftsSent,
-    HoldPlaced,
     Leg,
-    MonitorDefined,
-    MonitorFired,
-    MonitorRule,
     PlayerRegistered,
-    TradeOffered,
     TrancheChanged,
     Transferred,
     event_type_of,
 )
+from domain.freeze_events import FreezeLifted, FreezePlaced
+from domain.monitor_events import MonitorDefined, MonitorFired, MonitorRule
 from infra import codec
 from tests.fakes import NOW
 

@@ -21,12 +21,13 @@ from domain.commands import (
 from domain.details import V1_FIELDS, EnergyDetails
 from domain.energies import EnergyMeter, Modifier, level, levels, refilled, untouched
 from domain.energy_use import decide_grant, decide_spend
-from domain.errors import InsufficientEnergy, NotReversible, UnknownEnergy
 from domain.events import Leg, Transferred
 from domain.ledger import Decision, PlayerState, ShardState, imbalances
 from domain.players import decide_reversal
 from domain.shop import decide_purchase, decide_use
+from domain.shop_errors import InsufficientEnergy, UnknownEnergy
 from domain.timed import TimedState
+from domain.transfer_errors import NotReversible
 from infra.codec import as_v1, upcast
 from tests.catalogs import example_catalog
 from tests.fakes import NOW

@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from domain.commands import EnergyModifier, Grant, Purchase, SpendEnergy, UseItem
 from domain.energies import EnergyMeter, Modifier, refilled
 from domain.energy_use import decide_grant, decide_spend
-from domain.errors import InsufficientEnergy, InsufficientFunds
 from domain.events import Transferred
 from domain.ledger import Decision, PlayerState, imbalances
 from domain.shop import decide_purchase, decide_use
+from domain.shop_errors import InsufficientEnergy
 from domain.timed import NO_TIMED
+from domain.transfer_errors import InsufficientFunds
 from tests.fakes import NOW
 from tests.unit.test_energies import CATALOG, RULES, STAMINA
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from domain.details import PurchaseDetails
-from domain.errors import InvalidWebhookUrl
 from domain.events import Leg, PlayerRegistered, Transferred
+from domain.webhook_errors import InvalidWebhookUrl
 from infra.config import ConfigError, load_settings
 from infra.eventstore import StoredEvent
 from infra.webhook_sender import MAX_BACKOFF, allowed, backoff, check_url, next_step

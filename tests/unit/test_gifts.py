@@ -6,19 +6,14 @@ from datetime import datetime, timedelta
 import pytest
 
 from domain import accounts
+from domain.account_errors import UnknownPlayer
 from domain.assets import CURRENCY, DEFAULT_CATALOG
 from domain.commands import EconomyRules, Gift, SignUp, TopUp
-from domain.errors import (
-    GiftLimitExceeded,
-    InsufficientFunds,
-    SelfTransfer,
-    UnknownAsset,
-    UnknownPlayer,
-)
 from domain.events import GiftBucket, GiftsSent, Transferred
 from domain.gifts import GiftWindow, decide_gift, minute_of
 from domain.ledger import Decision, PlayerState, imbalances
 from domain.ports import StoredEvent
+from domain.transfer_errors import GiftLimitExceeded, InsufficientFunds, SelfTransfer, UnknownAsset
 from service.job import Sender
 from service.ledger import LedgerService
 from tests.fakes import NOW, FakeEventStore, fake_ledger

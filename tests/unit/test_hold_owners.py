@@ -12,8 +12,10 @@ import pytest
 from domain import accounts
 from domain.assets import CURRENCY
 from domain.commands import CloseHold, EconomyRules, Payout, PlaceHold, Settle, SignUp, TopUp
-from domain.errors import DomainError, ReasonRequired, UnknownHold
-from domain.events import HoldPlaced, Transferred
+from domain.errors import DomainError
+from domain.escrow_errors import ReasonRequired, UnknownHold
+from domain.escrow_events import HoldPlaced
+from domain.events import Transferred
 from domain.holds import Actor, HoldState, decide_close_hold, hold_state, visible
 from domain.ledger import Decision, PlayerState
 from domain.settlements import decide_settle

@@ -6,19 +6,15 @@ from datetime import datetime, timedelta
 import pytest
 
 from domain import accounts
+from domain.account_errors import UnknownPlayer
 from domain.assets import CURRENCY, DEFAULT_CATALOG
 from domain.commands import CloseHold, EconomyRules, PlaceHold, SignUp, TopUp
-from domain.errors import (
-    HoldNotPending,
-    InsufficientFunds,
-    InvalidAmount,
-    UnknownAsset,
-    UnknownHold,
-    UnknownPlayer,
-)
-from domain.events import HoldPlaced, Transferred
+from domain.escrow_errors import HoldNotPending, UnknownHold
+from domain.escrow_events import HoldPlaced
+from domain.events import Transferred
 from domain.holds import Actor, HoldState, decide_close_hold, decide_place_hold
 from domain.ledger import Decision, PlayerState, imbalances
+from domain.transfer_errors import InsufficientFunds, InvalidAmount, UnknownAsset
 from service.job import Sender
 from service.ledger import LedgerService
 from tests.fakes import NOW, FakeEventStore, fake_ledger

@@ -3,13 +3,14 @@
 import pytest
 
 from domain import accounts
+from domain.account_errors import UnknownPlayer
 from domain.assets import CURRENCY, MAX_AMOUNT
 from domain.commands import Purchase, TopUp
-from domain.errors import AmountOverflow, UnknownPlayer
 from domain.events import Claimed, Leg, PlayerRegistered, TrancheChanged, Transferred
 from domain.ledger import PlayerState, apply_legs, imbalances
 from domain.ports import StoredEvent
 from domain.state import player_state, shard_state
+from domain.transfer_errors import AmountOverflow
 from service.idempotency import fingerprint
 from service.signup import REFERRAL_ALPHABET, new_referral_code
 from tests.fakes import NOW

@@ -13,14 +13,15 @@ from domain import offers
 from domain.assets import Catalog, CatalogItem
 from domain.catalog import problems
 from domain.commands import EconomyRules, Purchase
-from domain.errors import InsufficientFunds, OfferNotAvailable, PurchaseLimitReached
 from domain.events import Transferred
 from domain.ledger import PlayerState
 from domain.offers import OfferCount
 from domain.ports import StoredEvent
 from domain.shop import decide_purchase
+from domain.shop_errors import OfferNotAvailable, PurchaseLimitReached
 from domain.state import player_state
 from domain.timed import TimedState
+from domain.transfer_errors import InsufficientFunds
 
 RULES = EconomyRules(shard_count=4, max_quantity=100)
 # A Wednesday afternoon

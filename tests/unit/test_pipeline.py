@@ -10,9 +10,10 @@ from prometheus_client import REGISTRY
 from domain import accounts
 from domain.assets import CURRENCY
 from domain.commands import EconomyRules, Purchase, Reverse, SignUp, TopUp
-from domain.errors import IdempotencyKeyReused, InsufficientFunds, StreamVersionConflict
+from domain.errors import IdempotencyKeyReused, StreamVersionConflict
 from domain.ports import Write
 from domain.state import player_state
+from domain.transfer_errors import InsufficientFunds
 from service.batch import BatchAborted, BatchItem, execute
 from service.idempotency import fingerprint
 from service.job import Sender

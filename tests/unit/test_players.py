@@ -3,18 +3,9 @@
 import pytest
 
 from domain import accounts
+from domain.account_errors import InvalidUsername, UnknownReferralCode
 from domain.assets import CURRENCY, DEFAULT_CATALOG, MAX_AMOUNT
 from domain.commands import EconomyRules, Purchase, Reverse, SignUp, TopUp
-from domain.errors import (
-    AmountOverflow,
-    InsufficientFunds,
-    InvalidAmount,
-    InvalidQuantity,
-    InvalidUsername,
-    NotReversible,
-    UnknownItem,
-    UnknownReferralCode,
-)
 from domain.events import (
     Claimed,
     Leg,
@@ -25,6 +16,8 @@ from domain.events import (
 )
 from domain.ledger import NO_STREAM, Append, Decision, PlayerState, ShardState, imbalances
 from domain.players import decide_purchase, decide_reversal, decide_signup, decide_top_up
+from domain.shop_errors import InvalidQuantity, UnknownItem
+from domain.transfer_errors import AmountOverflow, InsufficientFunds, InvalidAmount, NotReversible
 from domain.treasury import ShardShort
 from tests.fakes import NOW
 

@@ -4,7 +4,8 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from domain.details import PurchaseDetails, SettlementDetails
-from domain.events import Claimed, Event, Leg, PlayerRegistered, TrancheChanged, Transferred
+from domain.event_base import Event
+from domain.events import Claimed, Leg, PlayerRegistered, TrancheChanged, Transferred
 from infra.eventstore import StoredEvent
 from projections import accounts, history, holds, players, treasury, views
 from projections.audit_replay import Cut, Replay

@@ -2,8 +2,8 @@
 
 import pytest
 
+from domain.account_errors import NotAPlayer
 from domain.commands import EconomyRules, Purchase, SignUp, TopUp
-from domain.errors import NotAPlayer
 from domain.roles import FixedRoles, require_player, require_player_referrer
 from service.job import Sender
 from tests.fakes import fake_ledger

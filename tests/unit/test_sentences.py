@@ -8,7 +8,7 @@ import pytest
 from msgspec import Meta
 
 from api.http import sentences
-from domain.errors import amounts, listed
+from domain.wording import amounts, listed
 
 
 class Body(msgspec.Struct, forbid_unknown_fields=True):

@@ -5,20 +5,16 @@ from datetime import timedelta
 import pytest
 
 from domain import accounts
+from domain.account_errors import UnknownPlayer
 from domain.assets import CURRENCY
 from domain.commands import EconomyRules, Payout, PlaceHold, Settle, SignUp, TopUp
-from domain.errors import (
-    HoldNotPending,
-    InvalidAmount,
-    MixedAssets,
-    PayoutsExceedPot,
-    UnknownHold,
-    UnknownPlayer,
-)
-from domain.events import HoldPlaced, Transferred
+from domain.escrow_errors import HoldNotPending, MixedAssets, PayoutsExceedPot, UnknownHold
+from domain.escrow_events import HoldPlaced
+from domain.events import Transferred
 from domain.holds import Actor, HoldState, settled
 from domain.ledger import Decision, PlayerState
 from domain.settlements import decide_settle
+from domain.transfer_errors import InvalidAmount
 from service.job import Sender
 from tests.fakes import NOW, fake_ledger
 from tests.invariants import fold, violations

@@ -6,17 +6,12 @@ import pytest
 
 from domain import accounts
 from domain.commands import EconomyRules, Purchase, TopUp, UseItem
-from domain.errors import (
-    InsufficientFunds,
-    ItemNotUsable,
-    NotForSale,
-    UnknownAsset,
-    UnknownPriceOption,
-)
 from domain.events import Leg, TrancheChanged, Transferred
 from domain.ledger import Decision, PlayerState, ShardState, imbalances
 from domain.players import decide_top_up
 from domain.shop import decide_purchase, decide_use
+from domain.shop_errors import ItemNotUsable, NotForSale, UnknownPriceOption
+from domain.transfer_errors import InsufficientFunds, UnknownAsset
 from domain.treasury import SweeperState, decide_genesis, decide_sweep
 from tests.catalogs import example_catalog
 from tests.fakes import NOW

@@ -20,10 +20,10 @@ from domain.commands import (
 )
 from domain.debt import DebtState, repay_first
 from domain.details import StoreCreditDetails, TopUpDetails
-from domain.errors import UnknownTransfer
 from domain.events import DebtChanged, Leg, Transferred
 from domain.ledger import Append, Decision, imbalances
 from domain.receipt_errors import ReceiptAlreadyUsed, UnknownStoreProduct
+from domain.transfer_errors import UnknownTransfer
 from service.job import Sender
 from service.ledger import LedgerService
 from tests.fakes import NOW, FakeEventStore, fake_ledger

@@ -7,21 +7,15 @@ from datetime import datetime, timedelta
 import pytest
 
 from domain import accounts
+from domain.account_errors import UnknownPlayer
 from domain.assets import CURRENCY, DEFAULT_CATALOG
 from domain.commands import CloseTrade, EconomyRules, OfferTrade, Purchase, SignUp, TopUp
-from domain.errors import (
-    InsufficientFunds,
-    InvalidAmount,
-    NotTradeParty,
-    SelfTransfer,
-    TradeNotOpen,
-    UnknownAsset,
-    UnknownPlayer,
-    UnknownTrade,
-)
-from domain.events import TradeOffered, Transferred
+from domain.escrow_errors import NotTradeParty, TradeNotOpen, UnknownTrade
+from domain.escrow_events import TradeOffered
+from domain.events import Transferred
 from domain.ledger import Decision, PlayerState, imbalances
 from domain.trades import TradeState, decide_close_trade, decide_offer_trade
+from domain.transfer_errors import InsufficientFunds, InvalidAmount, SelfTransfer, UnknownAsset
 from service.job import Sender
 from service.ledger import LedgerService
 from tests.fakes import NOW, FakeEventStore, fake_ledger

@@ -9,8 +9,9 @@ from domain.assets import Drop, OnUse
 from domain.clawback import check_filter, matches, take_back
 from domain.clawback_dry_run import effects
 from domain.clawback_errors import InvalidClawbackFilter
+from domain.clawback_events import ClawbackFilter
 from domain.details import PurchaseDetails
-from domain.events import ClawbackFilter, Leg, Transferred
+from domain.events import Leg, Transferred
 from domain.whatif import option_of, reweigh
 from infra.catalog import load_catalog
 
