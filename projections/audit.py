@@ -13,7 +13,7 @@ import msgspec
 
 from domain import accounts
 from domain.assets import CURRENCY
-from infra import codec, credentials, eventstore_reads
+from infra import audit_reads, codec, credentials
 from infra.db import Conn
 from projections import audit_models, audit_sql, cursor
 from projections.audit_catalog import Catalogs
@@ -107,7 +107,7 @@ def _check(name: str, found: list[str]) -> Check:
 
 async def _replay(conn: Conn, cuts: dict[str, cursor.Cursor], catalogs: Catalogs | None) -> Replay:
     replay = Replay(cuts={name: Cut() for name in _CUTS}, catalogs=catalogs)
-    async for row in eventstore_reads.scan(conn, [cuts[name] for name in _CUTS]):
+    async for row in audit_reads.scan(conn, [cuts[name] for name in _CUTS]):
         stream, version = row["stream_id"], row["version"]
         try:
             event = codec.decode(row["event_type"], row["schema_version"], row["payload"])

@@ -13,7 +13,6 @@ the others go on together.
 """
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -25,8 +24,9 @@ from infra.config import Settings
 from infra.db import Conn
 from projections import cursor
 from projections.cursor import Step
+from projections.held import Held
 from projections.leadership import Leadership
-from projections.loops import Pace, backoff, pool_for, record_error, until_signalled, wait
+from projections.loops import Pace, pool_for, record_error, until_signalled, wait
 from projections.model import Projection, Target
 from projections.registry import PROJECTIONS, select
 
@@ -192,48 +192,6 @@ async def serve(dsn: str, settings: Settings, options: RunnerOptions | None = No
     await until_signalled("projectors", lambda stop: run_projectors(dsn, settings, stop, options))
 
 
-class _Held:
-    """The projections this process is active for, and the ones resting after a failure."""
-
-    def __init__(self, projections: Sequence[Projection], leader: Leadership, standby: float):
-        self.projections, self.leader, self.standby = projections, leader, standby
-        self.failures: dict[str, int] = {}
-        self.resting: dict[str, float] = {}  # name -> monotonic time it may run again
-        self.asked = 0.0  # when the roles not held were last asked for
-
-    async def now(self) -> list[Projection]:
-        """The projections to step now: held (asking for the others every `standby` seconds)
-        and not resting."""
-        clock = time.monotonic()
-        if clock - self.asked >= self.standby or not self.leader.held:
-            self.asked = clock
-            for projection in self.projections:
-                await self.leader.holds(projection.name)
-        return [
-            p
-            for p in self.projections
-            if p.name in self.leader.held and self.resting.get(p.name, 0.0) <= clock
-        ]
-
-    def failed(self, name: str) -> float:
-        """Count a failure of `name`; the seconds it rests."""
-        self.failures[name] = self.failures.get(name, 0) + 1
-        pause = backoff(self.failures[name], 5.0)
-        self.resting[name] = time.monotonic() + pause
-        return pause
-
-    def until_ready(self) -> float:
-        """Seconds until the first resting projection may run again (at most `standby`)."""
-        soonest = min(self.resting.values(), default=time.monotonic() + self.standby)
-        return min(self.standby, max(0.005, soonest - time.monotonic()))
-
-    def succeeded(self, names: Iterable[str]) -> None:
-        """`names` stepped: their failures are forgotten."""
-        for name in names:
-            self.failures.pop(name, None)
-            self.resting.pop(name, None)
-
-
 async def _projectors_loop(
     pool: asyncpg.Pool,
     projections: Sequence[Projection],
@@ -246,7 +204,7 @@ async def _projectors_loop(
     alone and rests (backing off) while the others go on."""
     pace, held = (
         Pace(opts.poll_interval, opts.busy_interval, opts.settle_interval),
-        _Held(projections, leader, opts.standby_interval),
+        Held(projections, leader, opts.standby_interval),
     )
     while not stop.is_set():
         wake.clear()
@@ -265,7 +223,7 @@ async def _projectors_loop(
         await pace.rest(result, stop, wake)
 
 
-async def _batch(pool: asyncpg.Pool, ready: list[Projection], held: _Held, limit: int) -> Step:
+async def _batch(pool: asyncpg.Pool, ready: list[Projection], held: Held, limit: int) -> Step:
     """One step of `ready` together; after a failure, each alone (module doc)."""
     try:
         async with pool.acquire() as conn:
@@ -289,9 +247,7 @@ async def _batch(pool: asyncpg.Pool, ready: list[Projection], held: _Held, limit
     return _merged(steps)
 
 
-async def _failed(
-    pool: asyncpg.Pool, projection: Projection, held: _Held, error: Exception
-) -> None:
+async def _failed(pool: asyncpg.Pool, projection: Projection, held: Held, error: Exception) -> None:
     """Log and show a projection's failure; it rests (backing off) before its next batch."""
     pause = held.failed(projection.name)
     _log.error(
