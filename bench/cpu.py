@@ -94,8 +94,5 @@ def spent(before: Reading, after: Reading) -> Spent:
         app=_delta(before.app, after.app),
         db=_delta(before.db, after.db),
         backends=sum(seconds > 0 for seconds in after.db.values()),
-        folding=_delta(
-            {p: s for p, s in before.db.items() if p in after.folding},
-            {p: s for p, s in after.db.items() if p in after.folding},
-        ),
+        folding=_delta(before.db, {p: s for p, s in after.db.items() if p in after.folding}),
     )

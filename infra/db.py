@@ -38,7 +38,7 @@ async def create_pool(
     *,
     min_size: int | None = None,
     max_size: int | None = None,
-    application: str = "gameledger",
+    application: str = SERVER_SETTINGS["application_name"],
 ) -> asyncpg.Pool:
     """A pool whose connections time out instead of waiting forever. `application` names its
     connections in `pg_stat_activity` (the loops' pools say which loop they serve)."""
